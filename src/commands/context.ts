@@ -1,0 +1,68 @@
+// What command handlers may see of the server and of the calling client. The server implements these
+// interfaces; commands never import from src/server (dependencies point one way).
+
+import type { Protocol } from '../resp/encoder.js';
+import type { WorkerRegistry } from '../registry/registry.js';
+import type { CommandTable } from './table.js';
+
+export interface ServerStats {
+  totalConnectionsReceived: number;
+  totalCommandsProcessed: number;
+  rejectedConnections: number;
+  protocolErrors: number;
+}
+
+/** A server setting readable with CONFIG GET (and, when `set` exists, changeable with CONFIG SET). */
+export interface ConfigParam {
+  name: string;
+  get(): string;
+  set?(value: string): void;
+}
+
+export interface ServerContext {
+  readonly registry: WorkerRegistry;
+  readonly commands: CommandTable;
+  readonly stats: ServerStats;
+  readonly version: string;
+  readonly runId: string;
+  readonly startedAtMs: number;
+  readonly tcpPort: number;
+  readonly config: ReadonlyMap<string, ConfigParam>;
+  /** The password clients must give (AUTH / HELLO AUTH), or null when none is required. */
+  readonly requirePass: string | null;
+  clients(): Iterable<ClientState>;
+  /** Wall-clock time in microseconds, for TIME. */
+  wallClockMicros(): bigint;
+}
+
+/** A queued MULTI command. */
+export interface QueuedCommand {
+  argv: string[];
+  raw: Buffer[];
+}
+
+export interface ClientState {
+  readonly id: number;
+  readonly server: ServerContext;
+  readonly addr: string;
+  readonly laddr: string;
+  readonly createdAtMs: number;
+  name: string | null;
+  proto: Protocol;
+  libName: string | null;
+  libVersion: string | null;
+  authenticated: boolean;
+  /** The command being run or last run, for CLIENT LIST. */
+  lastCommand: string;
+  lastInteractionMs: number;
+  /** Commands queued since MULTI, or null outside a transaction. */
+  multi: QueuedCommand[] | null;
+  /** A command failed to queue: EXEC must abort. */
+  multiDirty: boolean;
+  /** Close the connection once the replies written so far are flushed (QUIT). */
+  closeAfterReply(): void;
+  /** Unparsed bytes held for this client, for CLIENT LIST `qbuf`. */
+  queryBufferBytes(): number;
+  /** Reply bytes waiting to be sent, for CLIENT LIST `omem`. */
+  outputBufferBytes(): number;
+}

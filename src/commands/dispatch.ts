@@ -1,0 +1,75 @@
+// The dispatcher: argv → command lookup, arity check, auth, MULTI queueing → handler → reply value.
+// Every error a command can cause is turned into a reply here; nothing a client sends can throw past it.
+
+import { ErrorReply, QUEUED, type Reply } from '../resp/reply.js';
+import { RegistryError } from '../registry/types.js';
+import type { ClientState } from './context.js';
+import { CommandError, unknownCommand, unknownSubcommand, wrongArity } from './errors.js';
+import type { ResolvedCommand } from './table.js';
+
+const NOAUTH = new ErrorReply('NOAUTH Authentication required.');
+
+export interface Resolved {
+  command: ResolvedCommand;
+  argv: string[];
+}
+
+/** Finds the command (or subcommand) and checks its arity. Returns an error reply when that fails. */
+export function resolve(client: ClientState, argv: string[]): ResolvedCommand | ErrorReply {
+  const table = client.server.commands;
+  let command = table.lookup(argv[0]!);
+  if (command === undefined) return unknownCommand(argv);
+  if (command.subcommands !== null && (argv.length >= 2 || command.spec.handler === undefined)) {
+    if (argv.length < 2) return wrongArity(command.fullName);
+    const sub = command.subcommands.get(argv[1]!.toLowerCase());
+    if (sub === undefined) return unknownSubcommand(command.spec.name, argv[1]!);
+    command = sub;
+  }
+  const arity = command.spec.arity;
+  if ((arity > 0 && argv.length !== arity) || argv.length < -arity) return wrongArity(command.fullName);
+  return command;
+}
+
+/** Runs a command for a client: the whole path from argv to reply value. */
+export function dispatch(client: ClientState, raw: Buffer[]): Reply | Promise<Reply> {
+  const argv = new Array<string>(raw.length);
+  for (let i = 0; i < raw.length; i++) argv[i] = raw[i]!.toString('utf8');
+  const command = resolve(client, argv);
+  const server = client.server;
+  if (command instanceof ErrorReply) {
+    if (client.multi !== null) client.multiDirty = true;
+    return command;
+  }
+  const spec = command.spec;
+  if (server.requirePass !== null && !client.authenticated && !spec.flags.includes('no-auth')) return NOAUTH;
+  if (client.multi !== null && !spec.runsInMulti) {
+    if (spec.flags.includes('no-multi')) {
+      client.multiDirty = true;
+      return new ErrorReply('ERR Command not allowed inside a transaction');
+    }
+    client.multi.push({ argv, raw });
+    return QUEUED;
+  }
+  return call(client, command, argv, raw);
+}
+
+/** Calls a resolved command's handler, turning thrown errors into error replies. */
+export function call(client: ClientState, command: ResolvedCommand, argv: string[], raw: Buffer[]): Reply | Promise<Reply> {
+  client.lastCommand = command.fullName;
+  client.server.stats.totalCommandsProcessed++;
+  try {
+    const reply = command.spec.handler!(client, argv, raw);
+    if (reply instanceof Promise) return reply.catch(toErrorReply);
+    return reply;
+  } catch (e) {
+    return toErrorReply(e);
+  }
+}
+
+export function toErrorReply(e: unknown): ErrorReply {
+  if (e instanceof CommandError) return new ErrorReply(e.message);
+  if (e instanceof RegistryError) return new ErrorReply(`ERR ${e.message}`);
+  // A bug, not bad input: report it to this client only and keep serving everyone.
+  console.error('internal error in command handler:', e);
+  return new ErrorReply(`ERR internal error: ${e instanceof Error ? e.message : String(e)}`);
+}

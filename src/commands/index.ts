@@ -1,0 +1,40 @@
+// The list of every command module. Adding a command = adding its file and one line here.
+
+import { CommandTable } from './table.js';
+import HBEAT from './registry/HBEAT.js';
+import HIVE_ACTIVE from './registry/HIVE.ACTIVE.js';
+import HIVE_COUNT from './registry/HIVE.COUNT.js';
+import HIVE_DEL from './registry/HIVE.DEL.js';
+import HIVE_GET from './registry/HIVE.GET.js';
+import HIVE_LIST from './registry/HIVE.LIST.js';
+import HIVE_ONLINE from './registry/HIVE.ONLINE.js';
+import HIVE_RES from './registry/HIVE.RES.js';
+import HIVE_WORKERS from './registry/HIVE.WORKERS.js';
+import WORKER_BEST from './registry/WORKER.BEST.js';
+import WORKER_COUNT from './registry/WORKER.COUNT.js';
+import WORKER_DEL from './registry/WORKER.DEL.js';
+import WORKER_GET from './registry/WORKER.GET.js';
+import WORKER_LIST from './registry/WORKER.LIST.js';
+import WORKER_URL from './registry/WORKER.URL.js';
+import { AUTH, HELLO, RESET } from './server/AUTH.js';
+import CLIENT from './server/CLIENT.js';
+import COMMAND from './server/COMMAND.js';
+import CONFIG from './server/CONFIG.js';
+import DBSIZE from './server/DBSIZE.js';
+import ECHO from './server/ECHO.js';
+import INFO from './server/INFO.js';
+import { DISCARD, EXEC, MULTI } from './server/MULTI.js';
+import PING from './server/PING.js';
+import QUIT from './server/QUIT.js';
+import SELECT from './server/SELECT.js';
+import TIME from './server/TIME.js';
+
+export const ALL_COMMANDS = [
+  HBEAT, HIVE_ACTIVE, HIVE_COUNT, HIVE_DEL, HIVE_GET, HIVE_LIST, HIVE_ONLINE, HIVE_RES, HIVE_WORKERS,
+  WORKER_BEST, WORKER_COUNT, WORKER_DEL, WORKER_GET, WORKER_LIST, WORKER_URL,
+  AUTH, HELLO, RESET, CLIENT, COMMAND, CONFIG, DBSIZE, ECHO, INFO, MULTI, EXEC, DISCARD, PING, QUIT, SELECT, TIME,
+];
+
+export function createCommandTable(): CommandTable {
+  return new CommandTable(ALL_COMMANDS);
+}

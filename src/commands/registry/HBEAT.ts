@@ -1,0 +1,67 @@
+// HBEAT: a worker's heartbeat, from option pairs or from the seed's JSON payload (update_hive_state).
+
+import { ONE, ZERO } from '../../resp/reply.js';
+import { HEARTBEAT_OPTIONS, parseHeartbeatJson, parseHeartbeatOptions } from '../../registry/heartbeat-input.js';
+import { defineCommand } from '../spec.js';
+import { CommandError } from '../errors.js';
+
+export default defineCommand({
+  name: 'HBEAT',
+  summary: 'Records a heartbeat from a worker: registers it, refreshes it, updates its state and moves it between hives.',
+  since: '0.1.0',
+  group: 'registry',
+  complexity: 'O(1) (O(W) when the worker leaves a hive whose newest heartbeat it held, W the workers left there)',
+  arity: -3,
+  flags: ['write', 'fast'],
+  aclCategories: ['registry', 'write', 'fast'],
+  arguments: [
+    {
+      name: 'heartbeat',
+      type: 'oneof',
+      arguments: [
+        {
+          name: 'fields',
+          type: 'block',
+          arguments: [
+            { name: 'worker_id', type: 'string' },
+            { name: 'hive_id', type: 'string' },
+            ...HEARTBEAT_OPTIONS.map((o) => ({
+              name: o.option.toLowerCase(),
+              type: o.type,
+              token: o.option,
+              optional: true,
+              summary: o.summary,
+            })),
+          ],
+        },
+        { name: 'payload', type: 'string', token: 'JSON', summary: "the seed's serde heartbeat as a JSON object" },
+      ],
+    },
+  ],
+  reply:
+    'Integer: `1` when the beat registered the worker (it was unknown: new, removed, or the registry restarted), ' +
+    '`0` when it refreshed a known worker. On `1` an agent should resend its full state.',
+  errors: [
+    "`ERR invalid STATE 'x': expected Idle, Busy or Loading` (likewise HEALTH, URL, DEVICE, VRAM, RAM, CPU, GPU, TS: the message names the field and value)",
+    "`ERR unknown HBEAT option 'x'`, `ERR HBEAT option X needs a value`",
+    "`ERR invalid HBEAT JSON payload: …`, `ERR invalid HBEAT JSON field 'vram_bytes': expected a number`",
+  ],
+  notes:
+    'Options are case-insensitive and may come in any order; omitted fields keep their last value. Liveness comes ' +
+    "from the server's receive time only: `TS` is stored as `reported_at` and never used for liveness, so a skewed " +
+    'worker clock can neither hide nor fake a worker. The JSON form takes `worker_id`, `hive_id`, `timestamp`, ' +
+    '`health_status`, `state`, `url`, `model_id`, `backend`, `device_id`, `vram_bytes`, `ram_bytes`, `cpu_percent`, ' +
+    '`gpu_percent`; `null` means not sent, unknown keys are ignored. A heartbeat is applied whole or not at all. ' +
+    'Because of the JSON form, a worker cannot be named `JSON`.',
+  seed: ['update_hive_state'],
+  handler(client, argv) {
+    const registry = client.server.registry;
+    if (argv[1]!.toUpperCase() === 'JSON') {
+      if (argv.length !== 3) throw new CommandError('ERR syntax error, HBEAT JSON takes exactly one payload');
+      const hb = parseHeartbeatJson(argv[2]!);
+      return registry.heartbeat(hb.workerId, hb.hiveId, hb.fields) ? ONE : ZERO;
+    }
+    const fields = parseHeartbeatOptions(argv.slice(3));
+    return registry.heartbeat(argv[1]!, argv[2]!, fields) ? ONE : ZERO;
+  },
+});

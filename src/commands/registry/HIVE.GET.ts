@@ -1,0 +1,26 @@
+// HIVE.GET: one hive's state (get_hive_state).
+
+import { defineCommand } from '../spec.js';
+import { hiveReply } from '../records.js';
+
+export default defineCommand({
+  name: 'HIVE.GET',
+  summary: "Returns a hive's state: liveness, resource sums and its workers.",
+  since: '0.1.0',
+  group: 'registry',
+  complexity: 'O(W log W), W the workers on the hive',
+  arity: 2,
+  flags: ['readonly', 'fast'],
+  aclCategories: ['registry', 'read', 'fast'],
+  arguments: [{ name: 'hive_id', type: 'string' }],
+  reply:
+    'Map (RESP2: flat field/value array): `hive_id`, `last_heartbeat_ms` (newest heartbeat of its workers, server ' +
+    'epoch ms), `online` (0/1), `worker_count`, `vram_used_bytes`, `ram_used_bytes`, `vram_used_gb`, `ram_used_gb` ' +
+    '(doubles, bytes / 1e9; bulk strings in RESP2), `workers` (array of worker ids, sorted). Nil if the hive is unknown.',
+  seed: ['get_hive_state'],
+  handler(client, argv) {
+    const registry = client.server.registry;
+    const hive = registry.getHive(argv[1]!);
+    return hive === undefined ? null : hiveReply(registry, hive);
+  },
+});

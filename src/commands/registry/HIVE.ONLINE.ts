@@ -1,0 +1,24 @@
+// HIVE.ONLINE: is a hive alive (is_hive_online).
+
+import { defineCommand } from '../spec.js';
+import { syntaxError } from '../errors.js';
+import { MAX_AGE_ARG, parseMaxAge } from './max-age.js';
+
+export default defineCommand({
+  name: 'HIVE.ONLINE',
+  summary: 'Tells whether a hive has a worker heartbeat younger than max_age_ms.',
+  since: '0.1.0',
+  group: 'registry',
+  complexity: 'O(1)',
+  arity: -2,
+  flags: ['readonly', 'fast'],
+  aclCategories: ['registry', 'read', 'fast'],
+  arguments: [{ name: 'hive_id', type: 'string' }, MAX_AGE_ARG],
+  reply: 'Integer: `1` online, `0` offline or unknown.',
+  errors: ["`ERR invalid max_age_ms 'x': expected a non-negative integer`"],
+  seed: ['is_hive_online'],
+  handler(client, argv) {
+    if (argv.length > 3) throw syntaxError();
+    return client.server.registry.isHiveOnline(argv[1]!, parseMaxAge(argv[2])) ? 1 : 0;
+  },
+});

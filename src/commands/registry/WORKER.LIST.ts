@@ -1,0 +1,44 @@
+// WORKER.LIST: workers, optionally filtered (list_all_workers, find_idle_workers, find_workers_by_model,
+// find_workers_by_backend).
+
+import { parseId, parseState } from '../../registry/heartbeat-input.js';
+import { defineCommand, type ArgSpec } from '../spec.js';
+import { parseTokens } from '../options.js';
+import { workerReply } from '../records.js';
+import { parseMaxAge } from './max-age.js';
+
+const FILTERS: ArgSpec[] = [
+  { name: 'hive_id', type: 'string', token: 'HIVE', optional: true, summary: 'only workers on this hive' },
+  { name: 'state', type: 'string', token: 'STATE', optional: true, summary: 'Idle, Busy or Loading (Idle includes workers that never sent STATE)' },
+  { name: 'model_id', type: 'string', token: 'MODEL', optional: true, summary: 'only workers with this model loaded' },
+  { name: 'backend', type: 'string', token: 'BACKEND', optional: true, summary: 'only workers on this backend' },
+  { name: 'ms', type: 'integer', token: 'MAXAGE', optional: true, summary: 'only workers with a heartbeat younger than this' },
+];
+
+export default defineCommand({
+  name: 'WORKER.LIST',
+  summary: 'Lists worker records, filtered by hive, state, model, backend and heartbeat age.',
+  since: '0.1.0',
+  group: 'registry',
+  complexity: 'O(N log N), N the workers in the narrowest index the filters allow (model, hive, recent heartbeats, or all)',
+  arity: -1,
+  flags: ['readonly'],
+  aclCategories: ['registry', 'read', 'slow'],
+  arguments: FILTERS,
+  reply: 'Array of worker records (see WORKER.GET), sorted by worker id. Without MAXAGE, offline workers are included.',
+  errors: ["`ERR syntax error, unknown option 'x'`", "`ERR invalid STATE 'x': expected Idle, Busy or Loading`", "`ERR invalid max_age_ms 'x': expected a non-negative integer`"],
+  seed: ['list_all_workers', 'find_idle_workers (STATE Idle MAXAGE …)', 'find_workers_by_model', 'find_workers_by_backend'],
+  handler(client, argv) {
+    const opts = parseTokens(argv, 1, FILTERS);
+    const registry = client.server.registry;
+    const state = opts.get('STATE');
+    const workers = registry.listWorkers({
+      hiveId: opts.get('HIVE'),
+      state: state === undefined ? undefined : parseState(state),
+      modelId: opts.has('MODEL') ? parseId(opts.get('MODEL')!, 'MODEL') : undefined,
+      backend: opts.get('BACKEND'),
+      maxAgeMs: parseMaxAge(opts.get('MAXAGE')),
+    });
+    return workers.map((w) => workerReply(registry, w));
+  },
+});

@@ -1,0 +1,163 @@
+// AUTH / HELLO / RESET: connection set-up. Every client library of today opens with HELLO 3.
+
+import { MapReply, OK, SimpleString, type Reply } from '../../resp/reply.js';
+import type { ClientState } from '../context.js';
+import { defineCommand } from '../spec.js';
+import { CommandError } from '../errors.js';
+import { validClientName } from './CLIENT.js';
+
+/** The Redis version whose protocol and client-facing behaviour this server follows. */
+export const REDIS_COMPAT_VERSION = '7.2.0';
+
+const WRONGPASS = 'WRONGPASS invalid username-password pair or user is disabled.';
+
+/** Checks credentials for the single `default` user; throws the Redis error on failure. */
+function authenticate(client: ClientState, username: string, password: string): void {
+  const required = client.server.requirePass;
+  if (username !== 'default') throw new CommandError(WRONGPASS);
+  if (required !== null && password !== required) throw new CommandError(WRONGPASS);
+  client.authenticated = true;
+}
+
+export const AUTH = defineCommand({
+  name: 'AUTH',
+  summary: 'Authenticates the connection.',
+  since: '1.0.0',
+  group: 'connection',
+  complexity: 'O(N) where N is the number of passwords defined for the user',
+  arity: -2,
+  flags: ['noscript', 'loading', 'stale', 'fast', 'no-auth', 'allow-busy'],
+  aclCategories: ['fast', 'connection'],
+  arguments: [
+    { name: 'username', type: 'string', optional: true },
+    { name: 'password', type: 'string' },
+  ],
+  reply: 'Simple string `OK`.',
+  errors: [
+    '`WRONGPASS invalid username-password pair or user is disabled.`',
+    '`ERR AUTH <password> called without any password configured for the default user. Are you sure your configuration is correct?`',
+  ],
+  notes: 'The only user is `default`; its password is set with `--requirepass` (or REGISTRY_PASSWORD).',
+  handler(client, argv) {
+    if (argv.length > 3) throw new CommandError('ERR syntax error');
+    if (argv.length === 2 && client.server.requirePass === null) {
+      throw new CommandError(
+        'ERR AUTH <password> called without any password configured for the default user. Are you sure your configuration is correct?',
+      );
+    }
+    const [username, password] = argv.length === 3 ? [argv[1]!, argv[2]!] : ['default', argv[1]!];
+    authenticate(client, username, password);
+    return OK;
+  },
+});
+
+export function helloReply(client: ClientState): Reply {
+  const server = client.server;
+  return new MapReply([
+    ['server', 'rbee-registry'],
+    ['version', REDIS_COMPAT_VERSION],
+    ['proto', client.proto],
+    ['id', client.id],
+    ['mode', 'standalone'],
+    ['role', 'master'],
+    ['modules', []],
+    ['registry_version', server.version],
+  ]);
+}
+
+export const HELLO = defineCommand({
+  name: 'HELLO',
+  summary: 'Handshakes with the server: selects RESP2 or RESP3, optionally authenticates and names the connection.',
+  since: '6.0.0',
+  group: 'connection',
+  complexity: 'O(1)',
+  arity: -1,
+  flags: ['noscript', 'loading', 'stale', 'fast', 'no-auth', 'allow-busy'],
+  aclCategories: ['fast', 'connection'],
+  arguments: [
+    {
+      name: 'arguments',
+      type: 'block',
+      optional: true,
+      arguments: [
+        { name: 'protover', type: 'integer' },
+        {
+          name: 'auth',
+          type: 'block',
+          token: 'AUTH',
+          optional: true,
+          arguments: [
+            { name: 'username', type: 'string' },
+            { name: 'password', type: 'string' },
+          ],
+        },
+        { name: 'clientname', type: 'string', token: 'SETNAME', optional: true },
+      ],
+    },
+  ],
+  reply:
+    'Map (RESP2: flat array), in the newly selected protocol: `server` (rbee-registry), `version` (the Redis version ' +
+    'whose behaviour is followed, 7.2.0), `proto` (integer), `id` (integer), `mode` (standalone), `role` (master), ' +
+    '`modules` (empty array), `registry_version`.',
+  errors: [
+    '`NOPROTO unsupported protocol version`',
+    '`ERR Protocol version is not an integer or out of range`',
+    "`ERR Syntax error in HELLO option 'x'`",
+    '`WRONGPASS invalid username-password pair or user is disabled.`',
+  ],
+  handler(client, argv) {
+    let proto = client.proto;
+    let auth: [string, string] | null = null;
+    let name: string | null = null;
+    if (argv.length >= 2) {
+      if (!/^-?[0-9]+$/.test(argv[1]!)) throw new CommandError('ERR Protocol version is not an integer or out of range');
+      const v = Number(argv[1]);
+      if (v !== 2 && v !== 3) throw new CommandError('NOPROTO unsupported protocol version');
+      proto = v;
+      for (let i = 2; i < argv.length; i++) {
+        const opt = argv[i]!.toUpperCase();
+        const more = argv.length - i - 1;
+        if (opt === 'AUTH' && more >= 2) {
+          auth = [argv[i + 1]!, argv[i + 2]!];
+          i += 2;
+        } else if (opt === 'SETNAME' && more >= 1) {
+          name = argv[i + 1]!;
+          if (!validClientName(name)) throw new CommandError('ERR Client names cannot contain spaces, newlines or special characters.');
+          i += 1;
+        } else {
+          throw new CommandError(`ERR Syntax error in HELLO option '${argv[i]}'`);
+        }
+      }
+    }
+    if (auth !== null) authenticate(client, auth[0], auth[1]);
+    else if (client.server.requirePass !== null && !client.authenticated) {
+      throw new CommandError(
+        'NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO <proto> AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time',
+      );
+    }
+    if (name !== null) client.name = name === '' ? null : name;
+    client.proto = proto;
+    return helloReply(client);
+  },
+});
+
+export const RESET = defineCommand({
+  name: 'RESET',
+  summary: 'Resets the connection: ends a transaction, forgets name and authentication, returns to RESP2.',
+  since: '6.2.0',
+  group: 'connection',
+  complexity: 'O(1)',
+  arity: 1,
+  flags: ['noscript', 'loading', 'stale', 'fast', 'no-auth', 'allow-busy'],
+  aclCategories: ['fast', 'connection'],
+  reply: 'Simple string `RESET`.',
+  runsInMulti: true,
+  handler(client) {
+    client.multi = null;
+    client.multiDirty = false;
+    client.name = null;
+    client.proto = 2;
+    client.authenticated = client.server.requirePass === null;
+    return new SimpleString('RESET');
+  },
+});

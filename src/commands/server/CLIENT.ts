@@ -1,0 +1,216 @@
+// CLIENT: connection introspection and naming (ID, SETNAME, GETNAME, SETINFO, INFO, LIST, KILL, HELP).
+
+import { OK, VerbatimReply } from '../../resp/reply.js';
+import type { ClientState } from '../context.js';
+import { defineCommand, type CommandSpec } from '../spec.js';
+import { CommandError, parseInteger } from '../errors.js';
+import { helpReply } from './help.js';
+
+/** Redis refuses names with spaces, newlines or characters outside '!'..'~'. */
+export function validClientName(name: string): boolean {
+  return /^[!-~]*$/.test(name);
+}
+
+/** One line of CLIENT LIST / CLIENT INFO, in Redis' field order (fields we have no notion of are 0 or empty). */
+export function clientInfoLine(c: ClientState, nowMs: number): string {
+  const inMulti = c.multi !== null;
+  return (
+    `id=${c.id} addr=${c.addr} laddr=${c.laddr} fd=-1 name=${c.name ?? ''} ` +
+    `age=${Math.floor((nowMs - c.createdAtMs) / 1000)} idle=${Math.floor((nowMs - c.lastInteractionMs) / 1000)} ` +
+    `flags=${inMulti ? 'x' : 'N'} db=0 sub=0 psub=0 ssub=0 multi=${inMulti ? c.multi!.length : -1} ` +
+    `qbuf=${c.queryBufferBytes()} qbuf-free=0 argv-mem=0 multi-mem=0 rbs=0 rbp=0 obl=0 oll=0 omem=${c.outputBufferBytes()} ` +
+    `tot-mem=0 events=r cmd=${c.lastCommand} user=default redir=-1 resp=${c.proto} ` +
+    `lib-name=${c.libName ?? ''} lib-ver=${c.libVersion ?? ''}`
+  );
+}
+
+const sub = (spec: Omit<CommandSpec, 'since' | 'group'> & { since?: string }): CommandSpec => ({
+  since: '2.4.0',
+  group: 'connection',
+  ...spec,
+});
+
+const subcommands: CommandSpec[] = [
+  sub({
+    name: 'ID',
+    summary: 'Returns the unique client ID of the connection.',
+    since: '5.0.0',
+    complexity: 'O(1)',
+    arity: 2,
+    flags: ['noscript', 'loading', 'stale'],
+    aclCategories: ['slow', 'connection'],
+    reply: 'Integer.',
+    handler: (client) => client.id,
+  }),
+  sub({
+    name: 'SETNAME',
+    summary: 'Sets the connection name.',
+    since: '2.6.9',
+    complexity: 'O(1)',
+    arity: 3,
+    flags: ['noscript', 'loading', 'stale'],
+    aclCategories: ['slow', 'connection'],
+    arguments: [{ name: 'connection-name', type: 'string' }],
+    reply: 'Simple string `OK`. An empty name clears it.',
+    errors: ['`ERR Client names cannot contain spaces, newlines or special characters.`'],
+    handler(client, argv) {
+      const name = argv[2]!;
+      if (!validClientName(name)) throw new CommandError('ERR Client names cannot contain spaces, newlines or special characters.');
+      client.name = name === '' ? null : name;
+      return OK;
+    },
+  }),
+  sub({
+    name: 'GETNAME',
+    summary: 'Returns the name of the connection.',
+    since: '2.6.9',
+    complexity: 'O(1)',
+    arity: 2,
+    flags: ['noscript', 'loading', 'stale'],
+    aclCategories: ['slow', 'connection'],
+    reply: 'Bulk string, or nil when no name is set.',
+    handler: (client) => client.name,
+  }),
+  sub({
+    name: 'SETINFO',
+    summary: 'Sets information about the client library (LIB-NAME, LIB-VER).',
+    since: '7.2.0',
+    complexity: 'O(1)',
+    arity: 4,
+    flags: ['noscript', 'loading', 'stale'],
+    aclCategories: ['slow', 'connection'],
+    arguments: [
+      {
+        name: 'attr',
+        type: 'oneof',
+        arguments: [
+          { name: 'libname', type: 'string', token: 'LIB-NAME' },
+          { name: 'libver', type: 'string', token: 'LIB-VER' },
+        ],
+      },
+    ],
+    reply: 'Simple string `OK`.',
+    errors: ["`ERR Unrecognized option 'x'`", '`ERR lib-name cannot contain spaces, newlines or special characters.`'],
+    handler(client, argv) {
+      const attr = argv[2]!.toLowerCase();
+      const value = argv[3]!;
+      if (attr !== 'lib-name' && attr !== 'lib-ver') throw new CommandError(`ERR Unrecognized option '${argv[2]}'`);
+      if (!validClientName(value)) throw new CommandError(`ERR ${attr} cannot contain spaces, newlines or special characters.`);
+      if (attr === 'lib-name') client.libName = value === '' ? null : value;
+      else client.libVersion = value === '' ? null : value;
+      return OK;
+    },
+  }),
+  sub({
+    name: 'INFO',
+    summary: 'Returns information about the connection.',
+    since: '6.2.0',
+    complexity: 'O(1)',
+    arity: 2,
+    flags: ['noscript', 'loading', 'stale'],
+    aclCategories: ['slow', 'connection'],
+    reply: 'Bulk string (RESP3: verbatim string): one line in the CLIENT LIST format.',
+    handler: (client) => new VerbatimReply(clientInfoLine(client, Date.now()) + '\n'),
+  }),
+  sub({
+    name: 'LIST',
+    summary: 'Lists open connections.',
+    since: '2.4.0',
+    complexity: 'O(N), N the connections',
+    arity: -2,
+    flags: ['admin', 'noscript', 'loading', 'stale'],
+    aclCategories: ['admin', 'slow', 'dangerous', 'connection'],
+    arguments: [
+      { name: 'normal', type: 'pure-token', token: 'TYPE', optional: true, displayText: 'TYPE normal' },
+      { name: 'client-id', type: 'integer', token: 'ID', optional: true, multiple: true },
+    ],
+    reply: 'Bulk string (RESP3: verbatim string): one line per connection.',
+    errors: ["`ERR Unknown client type 'x'`", '`ERR Invalid client ID`', '`ERR syntax error`'],
+    handler(client, argv) {
+      let ids: Set<number> | null = null;
+      if (argv.length > 2) {
+        const opt = argv[2]!.toUpperCase();
+        if (opt === 'TYPE' && argv.length === 4) {
+          const type = argv[3]!.toLowerCase();
+          if (!['normal', 'master', 'replica', 'slave', 'pubsub'].includes(type)) throw new CommandError(`ERR Unknown client type '${argv[3]}'`);
+          if (type !== 'normal') ids = new Set();
+        } else if (opt === 'ID' && argv.length > 3) {
+          ids = new Set();
+          for (const s of argv.slice(3)) {
+            if (!/^[1-9][0-9]*$/.test(s)) throw new CommandError('ERR Invalid client ID');
+            ids.add(Number(s));
+          }
+        } else throw new CommandError('ERR syntax error');
+      }
+      const now = Date.now();
+      let out = '';
+      for (const c of client.server.clients()) if (ids === null || ids.has(c.id)) out += clientInfoLine(c, now) + '\n';
+      return new VerbatimReply(out);
+    },
+  }),
+  sub({
+    name: 'KILL',
+    summary: 'Closes connections by ID or address.',
+    complexity: 'O(N), N the connections',
+    arity: -3,
+    flags: ['admin', 'noscript', 'loading', 'stale'],
+    aclCategories: ['admin', 'slow', 'dangerous', 'connection'],
+    arguments: [
+      {
+        name: 'filter',
+        type: 'oneof',
+        arguments: [
+          { name: 'ip:port', type: 'string' },
+          { name: 'client-id', type: 'integer', token: 'ID', optional: true },
+          { name: 'ip:port', type: 'string', token: 'ADDR', optional: true },
+        ],
+      },
+    ],
+    reply: 'Simple string `OK` for the old `CLIENT KILL ip:port` form; otherwise the number of connections closed.',
+    errors: ['`ERR No such client`', '`ERR syntax error`'],
+    handler(client, argv) {
+      const all = [...client.server.clients()];
+      if (argv.length === 3) {
+        const target = all.find((c) => c.addr === argv[2]);
+        if (target === undefined) throw new CommandError('ERR No such client');
+        target.closeAfterReply();
+        return OK;
+      }
+      if (argv.length !== 4) throw new CommandError('ERR syntax error');
+      const filter = argv[2]!.toUpperCase();
+      let victims: ClientState[];
+      if (filter === 'ID') victims = all.filter((c) => c.id === parseInteger(argv[3]!));
+      else if (filter === 'ADDR') victims = all.filter((c) => c.addr === argv[3]);
+      else throw new CommandError('ERR syntax error');
+      for (const v of victims) v.closeAfterReply();
+      return victims.length;
+    },
+  }),
+];
+
+subcommands.push(
+  sub({
+    name: 'HELP',
+    summary: 'Returns helpful text about the different subcommands.',
+    since: '5.0.0',
+    complexity: 'O(1)',
+    arity: 2,
+    flags: ['loading', 'stale'],
+    aclCategories: ['slow', 'connection'],
+    reply: 'Array of status lines.',
+    handler: () => helpReply('CLIENT', subcommands),
+  }),
+);
+
+export default defineCommand({
+  name: 'CLIENT',
+  summary: 'A container for client connection commands.',
+  since: '2.4.0',
+  group: 'connection',
+  complexity: 'Depends on subcommand.',
+  arity: -2,
+  flags: [],
+  aclCategories: ['slow'],
+  reply: 'Depends on subcommand.',
+  subcommands,
+});

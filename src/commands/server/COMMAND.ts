@@ -1,0 +1,159 @@
+// COMMAND: introspection of the command table (COUNT, INFO, DOCS, LIST, GETKEYS, HELP). redis-cli reads
+// COMMAND DOCS for its interactive hints, client libraries read COMMAND INFO.
+
+import { MapReply, type Reply } from '../../resp/reply.js';
+import { defineCommand, type CommandSpec } from '../spec.js';
+import { CommandError } from '../errors.js';
+import { commandDocs, commandInfo } from '../docs.js';
+import { globMatch } from '../glob.js';
+import type { ClientState } from '../context.js';
+import type { ResolvedCommand } from '../table.js';
+import { helpReply } from './help.js';
+
+/** Finds `name` or `container|sub`, case-insensitively. */
+function find(client: ClientState, name: string): ResolvedCommand | undefined {
+  const [top, sub] = name.toLowerCase().split('|', 2);
+  const cmd = client.server.commands.lookup(top!);
+  if (sub === undefined || cmd === undefined) return cmd;
+  return cmd.subcommands?.get(sub);
+}
+
+const subcommands: CommandSpec[] = [
+  {
+    name: 'COUNT',
+    summary: 'Returns a count of commands.',
+    since: '2.8.13',
+    group: 'server',
+    complexity: 'O(1)',
+    arity: 2,
+    flags: ['loading', 'stale'],
+    aclCategories: ['slow', 'connection'],
+    reply: 'Integer: the number of top-level commands.',
+    handler: (client) => client.server.commands.size,
+  },
+  {
+    name: 'INFO',
+    summary: 'Returns information about one, multiple or all commands.',
+    since: '2.8.13',
+    group: 'server',
+    complexity: 'O(N) where N is the number of commands to look up',
+    arity: -2,
+    flags: ['loading', 'stale'],
+    aclCategories: ['slow', 'connection'],
+    arguments: [{ name: 'command-name', type: 'string', optional: true, multiple: true }],
+    reply: "Array of COMMAND INFO entries (nil for an unknown name), in Redis' shape.",
+    handler(client, argv) {
+      if (argv.length === 2) return [...client.server.commands.entries()].map(commandInfo);
+      return argv.slice(2).map((n) => {
+        const cmd = find(client, n);
+        return cmd === undefined ? null : commandInfo(cmd);
+      });
+    },
+  },
+  {
+    name: 'DOCS',
+    summary: 'Returns documentary information about one, multiple or all commands.',
+    since: '7.0.0',
+    group: 'server',
+    complexity: 'O(N) where N is the number of commands to look up',
+    arity: -2,
+    flags: ['loading', 'stale'],
+    aclCategories: ['slow', 'connection'],
+    arguments: [{ name: 'command-name', type: 'string', optional: true, multiple: true }],
+    reply: 'Map of command name to its docs (summary, since, group, complexity, arguments, subcommands); unknown names are left out.',
+    handler(client, argv) {
+      const cmds = argv.length === 2 ? [...client.server.commands.entries()] : argv.slice(2).map((n) => find(client, n));
+      const entries: Array<[Reply, Reply]> = [];
+      for (const cmd of cmds) if (cmd !== undefined) entries.push([cmd.fullName, commandDocs(cmd)]);
+      return new MapReply(entries);
+    },
+  },
+  {
+    name: 'LIST',
+    summary: 'Returns a list of command names.',
+    since: '7.0.0',
+    group: 'server',
+    complexity: 'O(N) where N is the total number of commands',
+    arity: -2,
+    flags: ['loading', 'stale'],
+    aclCategories: ['slow', 'connection'],
+    arguments: [
+      {
+        name: 'filterby',
+        type: 'oneof',
+        token: 'FILTERBY',
+        optional: true,
+        arguments: [
+          { name: 'module-name', type: 'string', token: 'MODULE' },
+          { name: 'category', type: 'string', token: 'ACLCAT' },
+          { name: 'pattern', type: 'pattern', token: 'PATTERN' },
+        ],
+      },
+    ],
+    reply: 'Array of command names (subcommands as `container|sub`).',
+    errors: ['`ERR syntax error`'],
+    handler(client, argv) {
+      const names = client.server.commands.allNames();
+      if (argv.length === 2) return names;
+      if (argv.length !== 5 || argv[2]!.toUpperCase() !== 'FILTERBY') throw new CommandError('ERR syntax error');
+      const kind = argv[3]!.toUpperCase();
+      const value = argv[4]!;
+      if (kind === 'MODULE') return [];
+      if (kind === 'PATTERN') return names.filter((n) => globMatch(value, n, true));
+      if (kind === 'ACLCAT') {
+        const cat = value.toLowerCase().replace(/^@/, '');
+        return names.filter((n) => find(client, n)!.spec.aclCategories.includes(cat));
+      }
+      throw new CommandError('ERR syntax error');
+    },
+  },
+  {
+    name: 'GETKEYS',
+    summary: 'Extracts the key names from an arbitrary command.',
+    since: '2.8.13',
+    group: 'server',
+    complexity: 'O(N) where N is the number of arguments to the command',
+    arity: -3,
+    flags: ['loading', 'stale'],
+    aclCategories: ['slow', 'connection'],
+    arguments: [
+      { name: 'command', type: 'string' },
+      { name: 'arg', type: 'string', optional: true, multiple: true },
+    ],
+    reply: 'No registry command takes keys, so this always errors.',
+    errors: ['`ERR Invalid command specified`', '`ERR The command has no key arguments`'],
+    handler(client, argv) {
+      if (find(client, argv[2]!) === undefined) throw new CommandError('ERR Invalid command specified');
+      throw new CommandError('ERR The command has no key arguments');
+    },
+  },
+];
+
+subcommands.push({
+  name: 'HELP',
+  summary: 'Returns helpful text about the different subcommands.',
+  since: '5.0.0',
+  group: 'server',
+  complexity: 'O(1)',
+  arity: 2,
+  flags: ['loading', 'stale'],
+  aclCategories: ['slow', 'connection'],
+  reply: 'Array of status lines.',
+  handler: () => helpReply('COMMAND', subcommands),
+});
+
+export default defineCommand({
+  name: 'COMMAND',
+  summary: 'Returns detailed information about all commands.',
+  since: '2.8.13',
+  group: 'server',
+  complexity: 'O(N) where N is the total number of commands',
+  arity: -1,
+  flags: ['loading', 'stale'],
+  aclCategories: ['slow', 'connection'],
+  reply: 'Without a subcommand: an array of COMMAND INFO entries for every command.',
+  subcommands,
+  handler(client) {
+    return [...client.server.commands.entries()].map(commandInfo);
+  },
+});

@@ -1,0 +1,19 @@
+// ECHO: returns its argument, byte for byte.
+
+import { defineCommand } from '../spec.js';
+
+export default defineCommand({
+  name: 'ECHO',
+  summary: 'Returns the given string.',
+  since: '1.0.0',
+  group: 'connection',
+  complexity: 'O(1)',
+  arity: 2,
+  flags: ['fast', 'stale', 'loading'],
+  aclCategories: ['fast', 'connection'],
+  arguments: [{ name: 'message', type: 'string' }],
+  reply: 'Bulk string: the message.',
+  handler(_client, _argv, raw) {
+    return raw[1]!;
+  },
+});

@@ -1,0 +1,156 @@
+// INFO: server state as `key:value` lines in sections, as Redis does. ioredis' ready check reads
+// `loading:0`; dashboards read `redis_version`, `connected_clients`, `used_memory`.
+
+import { VerbatimReply } from '../../resp/reply.js';
+import type { ServerContext } from '../context.js';
+import { defineCommand } from '../spec.js';
+import { REDIS_COMPAT_VERSION } from './AUTH.js';
+
+type Section = [name: string, lines: (server: ServerContext) => Array<[string, string | number]>];
+
+function human(bytes: number): string {
+  const units = ['B', 'K', 'M', 'G', 'T'];
+  let i = 0;
+  let n = bytes;
+  while (n >= 1024 && i < units.length - 1) {
+    n /= 1024;
+    i++;
+  }
+  return i === 0 ? `${bytes}B` : `${n.toFixed(2)}${units[i]}`;
+}
+
+const SECTIONS: Section[] = [
+  [
+    'server',
+    (s) => {
+      const uptime = Math.floor((Date.now() - s.startedAtMs) / 1000);
+      return [
+        ['redis_version', REDIS_COMPAT_VERSION],
+        ['registry_version', s.version],
+        ['redis_mode', 'standalone'],
+        ['os', `${process.platform} ${process.arch}`],
+        ['arch_bits', 64],
+        ['process_id', process.pid],
+        ['run_id', s.runId],
+        ['tcp_port', s.tcpPort],
+        ['server_time_usec', s.wallClockMicros().toString()],
+        ['uptime_in_seconds', uptime],
+        ['uptime_in_days', Math.floor(uptime / 86400)],
+        ['node_version', process.version],
+      ];
+    },
+  ],
+  [
+    'clients',
+    (s) => {
+      let connected = 0;
+      for (const _ of s.clients()) connected++;
+      return [
+        ['connected_clients', connected],
+        ['blocked_clients', 0],
+        ['maxclients', s.config.get('maxclients')?.get() ?? 0],
+      ];
+    },
+  ],
+  [
+    'memory',
+    () => {
+      const m = process.memoryUsage();
+      return [
+        ['used_memory', m.heapUsed],
+        ['used_memory_human', human(m.heapUsed)],
+        ['used_memory_rss', m.rss],
+        ['used_memory_rss_human', human(m.rss)],
+        ['used_memory_heap_total', m.heapTotal],
+        ['used_memory_external', m.external],
+        ['maxmemory', 0],
+        ['maxmemory_policy', 'noeviction'],
+      ];
+    },
+  ],
+  [
+    'persistence',
+    () => [
+      ['loading', 0],
+      ['async_loading', 0],
+      ['rdb_changes_since_last_save', 0],
+      ['rdb_bgsave_in_progress', 0],
+      ['aof_enabled', 0],
+    ],
+  ],
+  [
+    'stats',
+    (s) => [
+      ['total_connections_received', s.stats.totalConnectionsReceived],
+      ['total_commands_processed', s.stats.totalCommandsProcessed],
+      ['rejected_connections', s.stats.rejectedConnections],
+      ['total_protocol_errors', s.stats.protocolErrors],
+    ],
+  ],
+  ['replication', () => [['role', 'master'], ['connected_slaves', 0]]],
+  [
+    'cpu',
+    () => {
+      const u = process.cpuUsage();
+      return [
+        ['used_cpu_sys', (u.system / 1e6).toFixed(6)],
+        ['used_cpu_user', (u.user / 1e6).toFixed(6)],
+      ];
+    },
+  ],
+  [
+    'registry',
+    (s) => {
+      const r = s.registry;
+      return [
+        ['workers', r.workerCount()],
+        ['workers_online', r.onlineWorkerCount()],
+        ['hives', r.hiveCount()],
+        ['hives_online', r.activeHives().length],
+        ['offline_after_ms', r.offlineAfterMs],
+      ];
+    },
+  ],
+  ['keyspace', (s) => (s.registry.workerCount() > 0 ? [['db0', `keys=${s.registry.workerCount()},expires=0,avg_ttl=0`]] : [])],
+];
+
+const DEFAULT = new Set(SECTIONS.map(([name]) => name));
+
+export function infoText(server: ServerContext, requested: readonly string[]): string {
+  const wanted = new Set<string>();
+  if (requested.length === 0) for (const n of DEFAULT) wanted.add(n);
+  for (const r of requested) {
+    const name = r.toLowerCase();
+    if (name === 'all' || name === 'everything' || name === 'default') for (const n of DEFAULT) wanted.add(n);
+    else wanted.add(name);
+  }
+  const parts: string[] = [];
+  for (const [name, lines] of SECTIONS) {
+    if (!wanted.has(name)) continue;
+    const title = name === 'cpu' ? 'CPU' : name[0]!.toUpperCase() + name.slice(1);
+    parts.push(`# ${title}\r\n` + lines(server).map(([k, v]) => `${k}:${v}\r\n`).join(''));
+  }
+  return parts.join('\r\n');
+}
+
+export default defineCommand({
+  name: 'INFO',
+  summary: 'Returns information and statistics about the server and the registry.',
+  since: '1.0.0',
+  group: 'server',
+  complexity: 'O(1) (the registry section walks the online workers and hives)',
+  arity: -1,
+  flags: ['loading', 'stale'],
+  aclCategories: ['slow', 'dangerous'],
+  arguments: [{ name: 'section', type: 'string', optional: true, multiple: true }],
+  reply:
+    'Bulk string (RESP3: verbatim string) of `# Section` headers and `key:value` lines, CRLF-separated. Sections: ' +
+    'server, clients, memory, persistence, stats, replication, cpu, registry, keyspace; `all`, `everything` and ' +
+    '`default` select them all. Unknown sections are left out.',
+  notes:
+    '`redis_version` is the Redis version whose behaviour this server follows (7.2.0); `registry_version` is ours. ' +
+    'The registry section has `workers`, `workers_online`, `hives`, `hives_online`, `offline_after_ms`.',
+  handler(client, argv) {
+    return new VerbatimReply(infoText(client.server, argv.slice(1)));
+  },
+});

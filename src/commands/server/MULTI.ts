@@ -1,0 +1,81 @@
+// MULTI / EXEC / DISCARD: transactions. redis-py pipelines are transactions by default, so these must work.
+// The registry is single-threaded, so a queued batch runs without interleaving.
+
+import { ErrorReply, OK, type Reply } from '../../resp/reply.js';
+import { defineCommand } from '../spec.js';
+import { CommandError } from '../errors.js';
+import { call, resolve } from '../dispatch.js';
+
+export const MULTI = defineCommand({
+  name: 'MULTI',
+  summary: 'Starts a transaction.',
+  since: '1.2.0',
+  group: 'transactions',
+  complexity: 'O(1)',
+  arity: 1,
+  flags: ['noscript', 'loading', 'stale', 'fast', 'allow-busy'],
+  aclCategories: ['fast', 'transaction'],
+  reply: 'Simple string `OK`. Later commands reply `QUEUED` until EXEC or DISCARD.',
+  errors: ['`ERR MULTI calls can not be nested`'],
+  runsInMulti: true,
+  handler(client) {
+    if (client.multi !== null) throw new CommandError('ERR MULTI calls can not be nested');
+    client.multi = [];
+    client.multiDirty = false;
+    return OK;
+  },
+});
+
+export const EXEC = defineCommand({
+  name: 'EXEC',
+  summary: 'Executes all commands in a transaction.',
+  since: '1.2.0',
+  group: 'transactions',
+  complexity: 'Depends on commands in the transaction',
+  arity: 1,
+  flags: ['noscript', 'loading', 'stale', 'skip-slowlog'],
+  aclCategories: ['slow', 'transaction'],
+  reply: 'Array of the queued commands\' replies, in order.',
+  errors: ['`ERR EXEC without MULTI`', '`EXECABORT Transaction discarded because of previous errors.` when a command failed to queue'],
+  runsInMulti: true,
+  handler(client) {
+    const queued = client.multi;
+    if (queued === null) throw new CommandError('ERR EXEC without MULTI');
+    const dirty = client.multiDirty;
+    client.multi = null;
+    client.multiDirty = false;
+    if (dirty) throw new CommandError('EXECABORT Transaction discarded because of previous errors.');
+    const replies: Reply[] = [];
+    for (const { argv, raw } of queued) {
+      const command = resolve(client, argv);
+      if (command instanceof ErrorReply) {
+        replies.push(command);
+        continue;
+      }
+      const reply = call(client, command, argv, raw);
+      // Blocking commands never block inside a transaction (as in Redis); a promise here is a bug.
+      replies.push(reply instanceof Promise ? new ErrorReply('ERR command cannot block inside a transaction') : reply);
+    }
+    return replies;
+  },
+});
+
+export const DISCARD = defineCommand({
+  name: 'DISCARD',
+  summary: 'Discards a transaction.',
+  since: '2.0.0',
+  group: 'transactions',
+  complexity: 'O(N), N the queued commands',
+  arity: 1,
+  flags: ['noscript', 'loading', 'stale', 'fast', 'allow-busy'],
+  aclCategories: ['fast', 'transaction'],
+  reply: 'Simple string `OK`.',
+  errors: ['`ERR DISCARD without MULTI`'],
+  runsInMulti: true,
+  handler(client) {
+    if (client.multi === null) throw new CommandError('ERR DISCARD without MULTI');
+    client.multi = null;
+    client.multiDirty = false;
+    return OK;
+  },
+});

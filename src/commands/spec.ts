@@ -1,0 +1,63 @@
+// The command spec: every command described once, as data, beside its handler (like Redis' commands/*.json).
+// The dispatcher's arity check, COMMAND INFO/DOCS/LIST/COUNT and COMMANDS.md are all derived from it.
+
+import type { Reply } from '../resp/reply.js';
+import type { ClientState } from './context.js';
+
+export type ArgType = 'string' | 'integer' | 'double' | 'key' | 'pattern' | 'unix-time' | 'pure-token' | 'oneof' | 'block';
+
+export interface ArgSpec {
+  name: string;
+  type: ArgType;
+  /** The literal keyword before the value (`STATE` in `STATE s`), or the token itself for pure-token. */
+  token?: string;
+  optional?: boolean;
+  multiple?: boolean;
+  /** The token repeats with every value (`ARG a ARG b`). */
+  multipleToken?: boolean;
+  displayText?: string;
+  summary?: string;
+  /** For oneof and block. */
+  arguments?: ArgSpec[];
+}
+
+/**
+ * What a handler gets: the argument vector as UTF-8 strings (argv[0] is the command name as sent) and the
+ * same as raw bytes for the few commands that must be binary-safe (ECHO, PUBLISH).
+ * It returns a reply value, or a promise of one for a command that blocks.
+ */
+export type Handler = (client: ClientState, argv: string[], raw: Buffer[]) => Reply | Promise<Reply>;
+
+export interface CommandSpec {
+  /** Upper case as documented: `HBEAT`, `HIVE.GET`, `CLIENT`; a subcommand's own name: `ID`. */
+  name: string;
+  summary: string;
+  since: string;
+  group: string;
+  complexity: string;
+  /** Redis' convention, counting the command name (and subcommand): N exactly, -N at least N. */
+  arity: number;
+  /** Redis command flags: write, readonly, fast, admin, noscript, loading, stale, no-auth, no-multi, pubsub… */
+  flags: string[];
+  /** ACL categories without the '@'. */
+  aclCategories: string[];
+  arguments?: ArgSpec[];
+  /** The reply, for COMMANDS.md: what RESP2 and RESP3 clients get. */
+  reply: string;
+  /** Errors beyond the generic ones, for COMMANDS.md. */
+  errors?: string[];
+  /** Longer notes for COMMANDS.md. */
+  notes?: string;
+  /** The seed crate function(s) this command replaces, for the mapping table. */
+  seed?: string[];
+  subcommands?: CommandSpec[];
+  /** Runs at once inside MULTI instead of being queued (MULTI, EXEC, DISCARD, QUIT, RESET). */
+  runsInMulti?: boolean;
+  /** Absent on container commands, which dispatch to a subcommand. */
+  handler?: Handler;
+}
+
+/** A command definition: its spec with the handler. Subcommand handlers sit in their own specs. */
+export function defineCommand(spec: CommandSpec): CommandSpec {
+  return spec;
+}

@@ -1,0 +1,310 @@
+// Request decoder: bytes from a client socket → argv arrays (multibulk `*N\r\n$len\r\n...` or inline
+// `PING\r\n`), following Redis' networking.c: the same limits, the same protocol error messages.
+//
+// Written by hand on purpose: redis-parser is a *reply* parser (it rejects inline commands, has no size
+// limits and throws a RangeError on `*99999999999\r\n`), and a server must treat every byte as hostile.
+// It works on Buffers by offset and copies only what a partial frame forces it to keep.
+
+export interface DecoderLimits {
+  /** Longest bulk argument accepted (Redis: proto-max-bulk-len, 512 MB). */
+  maxBulkLength: number;
+  /** Most arguments in one multibulk request (Redis: INT_MAX). */
+  maxMultibulkLength: number;
+  /** Longest inline request or header line without a newline (Redis: PROTO_INLINE_MAX_SIZE, 64 KB). */
+  maxInlineLength: number;
+  /** Most unparsed bytes held for one client (Redis: client-query-buffer-limit, 1 GB). */
+  maxQueryBuffer: number;
+}
+
+export const DEFAULT_LIMITS: DecoderLimits = {
+  maxBulkLength: 16 * 1024 * 1024,
+  maxMultibulkLength: 1024 * 1024,
+  maxInlineLength: 64 * 1024,
+  maxQueryBuffer: 64 * 1024 * 1024,
+};
+
+/** A malformed request. The connection replies `-ERR <message>` and closes, as Redis does. */
+export class ProtocolError extends Error {}
+
+/** Bulk arguments at least this long are assembled in their own buffer instead of by re-concatenation. */
+const LARGE_BULK = 32 * 1024;
+
+const CR = 13;
+const LF = 10;
+
+export class RequestDecoder {
+  private buf: Buffer = Buffer.alloc(0);
+  private pos = 0;
+  // Multibulk in progress: the arguments so far and how many are still to come.
+  private argv: Buffer[] | null = null;
+  private remaining = 0;
+  // A large bulk argument being filled across chunks.
+  private big: Buffer | null = null;
+  private bigFilled = 0;
+  // Bytes of the arguments already taken into `argv`: they still count against the query buffer limit.
+  private argvBytes = 0;
+  private failed = false;
+
+  constructor(private readonly limits: DecoderLimits = DEFAULT_LIMITS) {}
+
+  /** Unparsed bytes held for this client (its query buffer). */
+  get pendingBytes(): number {
+    return this.buf.length - this.pos + this.bigFilled + this.argvBytes;
+  }
+
+  /** Adds bytes from the socket. Throws ProtocolError when the query buffer limit is passed. */
+  push(chunk: Buffer): void {
+    if (this.failed) return;
+    if (this.big) {
+      const need = this.big.length - this.bigFilled;
+      const n = Math.min(need, chunk.length);
+      chunk.copy(this.big, this.bigFilled, 0, n);
+      this.bigFilled += n;
+      if (n === chunk.length) return;
+      chunk = chunk.subarray(n);
+    }
+    if (this.pos >= this.buf.length) {
+      this.buf = chunk;
+      this.pos = 0;
+    } else {
+      this.buf = Buffer.concat([this.buf.subarray(this.pos), chunk]);
+      this.pos = 0;
+    }
+    if (this.pendingBytes > this.limits.maxQueryBuffer) {
+      this.failed = true;
+      throw new ProtocolError(
+        `Protocol error: client query buffer of ${this.pendingBytes} bytes exceeds the limit of ${this.limits.maxQueryBuffer} bytes`,
+      );
+    }
+  }
+
+  /**
+   * The next complete request, or null when more bytes are needed. An empty request (blank inline line,
+   * `*0`, `*-1`) is skipped as Redis does. Throws ProtocolError on malformed input; after that the decoder
+   * yields nothing more.
+   */
+  next(): Buffer[] | null {
+    if (this.failed) return null;
+    try {
+      for (;;) {
+        if (this.argv === null) {
+          if (this.pos >= this.buf.length) return null;
+          if (this.buf[this.pos] === 42 /* '*' */) {
+            if (!this.startMultibulk()) return null;
+            if (this.argv === null) continue; // empty multibulk: skip
+          } else {
+            const inline = this.inline();
+            if (inline === null) return null;
+            if (inline.length === 0) continue;
+            return inline;
+          }
+        }
+        if (!this.fillMultibulk()) return null;
+        const done = this.argv!;
+        this.argv = null;
+        this.argvBytes = 0;
+        return done;
+      }
+    } catch (e) {
+      this.failed = true;
+      throw e;
+    }
+  }
+
+  private lineEnd(from: number, what: string): number {
+    const cr = this.buf.indexOf(CR, from);
+    if (cr === -1) {
+      if (this.buf.length - from > this.limits.maxInlineLength) {
+        throw new ProtocolError(`Protocol error: too big ${what} count string`);
+      }
+      return -1;
+    }
+    if (cr - from > this.limits.maxInlineLength) {
+      throw new ProtocolError(`Protocol error: too big ${what} count string`);
+    }
+    // The '\n' after the '\r' must have arrived too.
+    if (cr + 1 >= this.buf.length) return -1;
+    return cr;
+  }
+
+  /** Reads `*N\r\n`. Returns false when more bytes are needed. */
+  private startMultibulk(): boolean {
+    const cr = this.lineEnd(this.pos, 'mbulk');
+    if (cr === -1) return false;
+    const n = parseStrictInt(this.buf, this.pos + 1, cr);
+    if (n === null || n > this.limits.maxMultibulkLength) {
+      throw new ProtocolError('Protocol error: invalid multibulk length');
+    }
+    this.pos = cr + 2;
+    if (n <= 0) {
+      this.argv = null;
+      return true;
+    }
+    this.argv = [];
+    this.remaining = n;
+    return true;
+  }
+
+  /** Reads `$len\r\n<bytes>\r\n` until the multibulk is complete. Returns false when more bytes are needed. */
+  private fillMultibulk(): boolean {
+    const argv = this.argv!;
+    while (this.remaining > 0) {
+      if (this.big) {
+        if (this.bigFilled < this.big.length) return false;
+        argv.push(this.big.subarray(0, this.big.length - 2));
+        this.argvBytes += this.big.length;
+        this.big = null;
+        this.bigFilled = 0;
+        this.remaining--;
+        continue;
+      }
+      if (this.pos >= this.buf.length) return false;
+      const cr = this.lineEnd(this.pos, 'bulk');
+      if (cr === -1) return false;
+      if (this.buf[this.pos] !== 36 /* '$' */) {
+        throw new ProtocolError(`Protocol error: expected '$', got '${String.fromCharCode(this.buf[this.pos]!)}'`);
+      }
+      const len = parseStrictInt(this.buf, this.pos + 1, cr);
+      if (len === null || len < 0 || len > this.limits.maxBulkLength) {
+        throw new ProtocolError('Protocol error: invalid bulk length');
+      }
+      const start = cr + 2;
+      const end = start + len;
+      if (end + 2 <= this.buf.length) {
+        // Redis skips the two bytes after the payload without looking at them; so do we.
+        argv.push(this.buf.subarray(start, end));
+        this.argvBytes += len;
+        this.pos = end + 2;
+        this.remaining--;
+        continue;
+      }
+      if (len >= LARGE_BULK) {
+        // Assemble the payload (and its CRLF) in one allocation instead of re-concatenating per chunk.
+        this.big = Buffer.allocUnsafe(len + 2);
+        this.bigFilled = this.buf.copy(this.big, 0, start);
+        this.pos = this.buf.length;
+        continue;
+      }
+      return false; // wait for the rest of this small bulk
+    }
+    return true;
+  }
+
+  /** Reads an inline request (`PING\r\n`, `set "a b" c\n`). Returns null when more bytes are needed. */
+  private inline(): Buffer[] | null {
+    const lf = this.buf.indexOf(LF, this.pos);
+    if (lf === -1) {
+      if (this.buf.length - this.pos > this.limits.maxInlineLength) {
+        throw new ProtocolError('Protocol error: too big inline request');
+      }
+      return null;
+    }
+    if (lf - this.pos > this.limits.maxInlineLength) {
+      throw new ProtocolError('Protocol error: too big inline request');
+    }
+    let end = lf;
+    if (end > this.pos && this.buf[end - 1] === CR) end--;
+    const args = splitArgs(this.buf, this.pos, end);
+    this.pos = lf + 1;
+    if (args === null) throw new ProtocolError('Protocol error: unbalanced quotes in request');
+    return args;
+  }
+}
+
+/** Redis' string2ll for a header: optional '-', digits, no '+', no leading zeros, no spaces. */
+function parseStrictInt(buf: Buffer, from: number, to: number): number | null {
+  if (from >= to || to - from > 20) return null;
+  let i = from;
+  let negative = false;
+  if (buf[i] === 45 /* '-' */) {
+    negative = true;
+    i++;
+    if (i === to) return null;
+  }
+  if (buf[i] === 48 /* '0' */ && to - i > 1) return null;
+  let n = 0;
+  for (; i < to; i++) {
+    const c = buf[i]! - 48;
+    if (c < 0 || c > 9) return null;
+    n = n * 10 + c;
+  }
+  if (n > Number.MAX_SAFE_INTEGER) return null;
+  return negative ? -n : n;
+}
+
+function isSpace(c: number): boolean {
+  return c === 32 || (c >= 9 && c <= 13);
+}
+
+function hexValue(c: number): number {
+  if (c >= 48 && c <= 57) return c - 48;
+  if (c >= 97 && c <= 102) return c - 87;
+  if (c >= 65 && c <= 70) return c - 55;
+  return -1;
+}
+
+/**
+ * Redis' sdssplitargs: whitespace-separated words, "double quotes" with \n \r \t \b \a \\ \" and \xHH
+ * escapes, 'single quotes' with \' only. A closing quote must be followed by a space or the end.
+ * Returns null on unbalanced quotes.
+ */
+export function splitArgs(buf: Buffer, from: number, to: number): Buffer[] | null {
+  const out: Buffer[] = [];
+  let i = from;
+  for (;;) {
+    while (i < to && isSpace(buf[i]!)) i++;
+    if (i >= to) return out;
+    const bytes: number[] = [];
+    let inDouble = false;
+    let inSingle = false;
+    let done = false;
+    while (!done) {
+      if (inDouble) {
+        if (i >= to) return null;
+        const c = buf[i]!;
+        if (c === 92 /* \ */ && i + 3 < to && buf[i + 1] === 120 /* x */ && hexValue(buf[i + 2]!) >= 0 && hexValue(buf[i + 3]!) >= 0) {
+          bytes.push(hexValue(buf[i + 2]!) * 16 + hexValue(buf[i + 3]!));
+          i += 3;
+        } else if (c === 92 && i + 1 < to) {
+          i++;
+          const e = buf[i]!;
+          bytes.push(e === 110 ? 10 : e === 114 ? 13 : e === 116 ? 9 : e === 98 ? 8 : e === 97 ? 7 : e);
+        } else if (c === 34 /* " */) {
+          if (i + 1 < to && !isSpace(buf[i + 1]!)) return null;
+          done = true;
+        } else {
+          bytes.push(c);
+        }
+      } else if (inSingle) {
+        if (i >= to) return null;
+        const c = buf[i]!;
+        if (c === 92 && i + 1 < to && buf[i + 1] === 39 /* ' */) {
+          i++;
+          bytes.push(39);
+        } else if (c === 39) {
+          if (i + 1 < to && !isSpace(buf[i + 1]!)) return null;
+          done = true;
+        } else {
+          bytes.push(c);
+        }
+      } else {
+        if (i >= to) {
+          done = true;
+          break;
+        }
+        const c = buf[i]!;
+        if (isSpace(c)) {
+          done = true;
+        } else if (c === 34) {
+          inDouble = true;
+        } else if (c === 39) {
+          inSingle = true;
+        } else {
+          bytes.push(c);
+        }
+      }
+      if (i < to) i++;
+    }
+    out.push(Buffer.from(bytes));
+  }
+}
