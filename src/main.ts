@@ -3,7 +3,7 @@
 // exits cleanly on SIGINT/SIGTERM.
 
 import { parseArgs } from 'node:util';
-import { DEFAULT_BIND, DEFAULT_PORT, RegistryServer } from './server/server.js';
+import { DEFAULT_BIND, DEFAULT_PORT, RegistryServer, SnapshotError } from './server/server.js';
 
 const USAGE = `Usage: rbee-registry [options]
   --port N             TCP port (env REGISTRY_PORT; default ${DEFAULT_PORT}; 0 picks a free one)
@@ -11,6 +11,13 @@ const USAGE = `Usage: rbee-registry [options]
   --requirepass PASS   password for the default user (env REGISTRY_PASSWORD; default none)
   --maxclients N       most connections at once (default 10000)
   --offline-after MS   a worker is offline after this long without a heartbeat (default 30000)
+  --evict-after MS     an offline worker is removed this long after its last heartbeat (default 300000; 0 = never)
+  --expiry-guard PCT   stop evicting when more than PCT% of the online workers go offline within one window (default 50)
+  --expiry-guard-min N the guard judges only windows starting with at least N online workers (default 2)
+  --event-log N        events kept for EVENTS.READ (default 100000)
+  --snapshot FILE      restore from FILE at start; write it on SAVE, at shutdown and periodically (default: off)
+  --save-interval MS   periodic snapshot interval with --snapshot (default 60000; 0 = only SAVE and shutdown)
+  --ignore-bad-snapshot  start empty when the snapshot is corrupt or unreadable instead of refusing to start
   --help               this text`;
 
 function fail(message: string): never {
@@ -35,6 +42,13 @@ try {
       requirepass: { type: 'string' },
       maxclients: { type: 'string' },
       'offline-after': { type: 'string' },
+      'evict-after': { type: 'string' },
+      'expiry-guard': { type: 'string' },
+      'expiry-guard-min': { type: 'string' },
+      'event-log': { type: 'string' },
+      snapshot: { type: 'string' },
+      'save-interval': { type: 'string' },
+      'ignore-bad-snapshot': { type: 'boolean' },
       help: { type: 'boolean' },
     },
     strict: true,
@@ -49,12 +63,24 @@ if (values.help) {
 
 const port = intOption('port', values.port ?? process.env.REGISTRY_PORT, DEFAULT_PORT, 0);
 if (port > 65535) fail(`--port must be at most 65535, got ${port}`);
+const offlineAfterMs = intOption('offline-after', values['offline-after'], 30_000, 1);
+const evictAfterMs = intOption('evict-after', values['evict-after'], Math.max(300_000, offlineAfterMs), 0);
+if (evictAfterMs !== 0 && evictAfterMs < offlineAfterMs) fail(`--evict-after must be 0 or at least --offline-after (${offlineAfterMs})`);
+const expiryGuardPercent = intOption('expiry-guard', values['expiry-guard'], 50, 0);
+if (expiryGuardPercent > 100) fail(`--expiry-guard is a percentage, at most 100, got ${expiryGuardPercent}`);
 const server = new RegistryServer({
   port,
   bind: values.bind ?? process.env.REGISTRY_BIND ?? DEFAULT_BIND,
   requirePass: values.requirepass ?? process.env.REGISTRY_PASSWORD ?? null,
   maxClients: intOption('maxclients', values.maxclients, 10_000, 1),
-  offlineAfterMs: intOption('offline-after', values['offline-after'], 30_000, 1),
+  offlineAfterMs,
+  evictAfterMs,
+  expiryGuardPercent,
+  expiryGuardMinWorkers: intOption('expiry-guard-min', values['expiry-guard-min'], 2, 1),
+  eventLogSize: intOption('event-log', values['event-log'], 100_000, 1),
+  snapshotPath: values.snapshot ?? null,
+  saveIntervalMs: intOption('save-interval', values['save-interval'], 60_000, 0),
+  ignoreBadSnapshot: values['ignore-bad-snapshot'] ?? false,
 });
 
 try {
@@ -62,7 +88,8 @@ try {
   const bind = values.bind ?? process.env.REGISTRY_BIND ?? DEFAULT_BIND;
   console.log(`rbee-registry ${server.version} ready on ${bind}:${bound} (RESP2/RESP3, pid ${process.pid})`);
 } catch (e) {
-  console.error(`rbee-registry: cannot listen: ${(e as Error).message}`);
+  if (e instanceof SnapshotError) console.error(`rbee-registry: ${e.message} (start with --ignore-bad-snapshot to start empty instead)`);
+  else console.error(`rbee-registry: cannot start: ${(e as Error).message}`);
   process.exit(1);
 }
 
@@ -71,7 +98,13 @@ const stop = (signal: string) => {
   if (stopping) return;
   stopping = true;
   console.log(`rbee-registry: ${signal} received, shutting down`);
-  server.close().then(() => process.exit(0));
+  server.close().then(
+    () => process.exit(0),
+    (e) => {
+      console.error(`rbee-registry: shutdown snapshot failed: ${(e as Error).message}`);
+      process.exit(1);
+    },
+  );
 };
 process.on('SIGINT', () => stop('SIGINT'));
 process.on('SIGTERM', () => stop('SIGTERM'));

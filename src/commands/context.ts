@@ -2,6 +2,7 @@
 // interfaces; commands never import from src/server (dependencies point one way).
 
 import type { Protocol } from '../resp/encoder.js';
+import type { Reply } from '../resp/reply.js';
 import type { WorkerRegistry } from '../registry/registry.js';
 import type { CommandTable } from './table.js';
 
@@ -10,6 +11,7 @@ export interface ServerStats {
   totalCommandsProcessed: number;
   rejectedConnections: number;
   protocolErrors: number;
+  outputLimitDisconnections: number;
 }
 
 /** A server setting readable with CONFIG GET (and, when `set` exists, changeable with CONFIG SET). */
@@ -17,6 +19,19 @@ export interface ConfigParam {
   name: string;
   get(): string;
   set?(value: string): void;
+}
+
+/** Pub/sub channels and patterns (SUBSCRIBE, PUBLISH, PUBSUB). */
+export interface PubSubHub {
+  subscribe(client: ClientState, channel: string): void;
+  unsubscribe(client: ClientState, channel: string): void;
+  psubscribe(client: ClientState, pattern: string): void;
+  punsubscribe(client: ClientState, pattern: string): void;
+  /** Delivers a message; returns the number of clients that received it. */
+  publish(channel: string, message: string | Buffer): number;
+  channels(pattern: string | null): string[];
+  numsub(channel: string): number;
+  numpat(): number;
 }
 
 export interface ServerContext {
@@ -30,6 +45,13 @@ export interface ServerContext {
   readonly config: ReadonlyMap<string, ConfigParam>;
   /** The password clients must give (AUTH / HELLO AUTH), or null when none is required. */
   readonly requirePass: string | null;
+  readonly pubsub: PubSubHub;
+  /** The snapshot file, or null when snapshots are off. */
+  readonly snapshotPath: string | null;
+  /** Writes the snapshot now (atomically). */
+  saveSnapshot(): Promise<void>;
+  /** When the last snapshot was written (epoch ms), or 0. */
+  readonly lastSaveMs: number;
   clients(): Iterable<ClientState>;
   /** Wall-clock time in microseconds, for TIME. */
   wallClockMicros(): bigint;
@@ -59,6 +81,15 @@ export interface ClientState {
   multi: QueuedCommand[] | null;
   /** A command failed to queue: EXEC must abort. */
   multiDirty: boolean;
+  /** EXEC is running this client's queued commands: blocking commands must not block. */
+  inTransaction: boolean;
+  /** Channels and patterns this client is subscribed to. */
+  readonly subscriptions: Set<string>;
+  readonly patterns: Set<string>;
+  /** Writes a reply outside the request/response flow (pub/sub messages). */
+  push(reply: Reply): void;
+  /** Runs `fn` when the connection closes (to cancel a blocked wait). */
+  onClose(fn: () => void): void;
   /** Close the connection once the replies written so far are flushed (QUIT). */
   closeAfterReply(): void;
   /** Unparsed bytes held for this client, for CLIENT LIST `qbuf`. */

@@ -42,6 +42,11 @@ export function dispatch(client: ClientState, raw: Buffer[]): Reply | Promise<Re
   }
   const spec = command.spec;
   if (server.requirePass !== null && !client.authenticated && !spec.flags.includes('no-auth')) return NOAUTH;
+  if (client.proto === 2 && !spec.allowedInSubscribe && client.subscriptions.size + client.patterns.size > 0) {
+    return new ErrorReply(
+      `ERR Can't execute '${command.fullName}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context`,
+    );
+  }
   if (client.multi !== null && !spec.runsInMulti) {
     if (spec.flags.includes('no-multi')) {
       client.multiDirty = true;

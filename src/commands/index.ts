@@ -16,6 +16,13 @@ import WORKER_DEL from './registry/WORKER.DEL.js';
 import WORKER_GET from './registry/WORKER.GET.js';
 import WORKER_LIST from './registry/WORKER.LIST.js';
 import WORKER_URL from './registry/WORKER.URL.js';
+import EVENTS_READ from './registry/EVENTS.READ.js';
+import EVENTS_REV from './registry/EVENTS.REV.js';
+import REGISTRY_GUARD from './registry/REGISTRY.GUARD.js';
+import { PSUBSCRIBE, PUNSUBSCRIBE, SUBSCRIBE, UNSUBSCRIBE } from './pubsub/SUBSCRIBE.js';
+import PUBLISH from './pubsub/PUBLISH.js';
+import PUBSUB from './pubsub/PUBSUB.js';
+import SAVE from './server/SAVE.js';
 import { AUTH, HELLO, RESET } from './server/AUTH.js';
 import CLIENT from './server/CLIENT.js';
 import COMMAND from './server/COMMAND.js';
@@ -31,7 +38,8 @@ import TIME from './server/TIME.js';
 
 export const ALL_COMMANDS = [
   HBEAT, HIVE_ACTIVE, HIVE_COUNT, HIVE_DEL, HIVE_GET, HIVE_LIST, HIVE_ONLINE, HIVE_RES, HIVE_WORKERS,
-  WORKER_BEST, WORKER_COUNT, WORKER_DEL, WORKER_GET, WORKER_LIST, WORKER_URL,
+  WORKER_BEST, WORKER_COUNT, WORKER_DEL, WORKER_GET, WORKER_LIST, WORKER_URL, EVENTS_READ, EVENTS_REV, REGISTRY_GUARD,
+  SUBSCRIBE, UNSUBSCRIBE, PSUBSCRIBE, PUNSUBSCRIBE, PUBLISH, PUBSUB, SAVE,
   AUTH, HELLO, RESET, CLIENT, COMMAND, CONFIG, DBSIZE, ECHO, INFO, MULTI, EXEC, DISCARD, PING, QUIT, SELECT, TIME,
 ];
 

@@ -8,8 +8,8 @@ import type { HiveRecord, WorkerRecord } from '../registry/types.js';
 const GB = 1e9;
 
 export const WORKER_FIELDS = [
-  'worker_id', 'hive_id', 'state', 'health', 'url', 'model_id', 'backend', 'device_id', 'vram_bytes', 'ram_bytes',
-  'cpu_percent', 'gpu_percent', 'reported_at', 'last_seen_ms', 'age_ms', 'online',
+  'worker_id', 'hive_id', 'state', 'health', 'url', 'model_id', 'backend', 'device_id', 'vram_bytes', 'vram_total_bytes',
+  'ram_bytes', 'cpu_percent', 'gpu_percent', 'reported_at', 'skew_ms', 'last_seen_ms', 'age_ms', 'online',
 ] as const;
 
 const double = (n: number | null): Reply => (n === null ? null : new DoubleReply(n));
@@ -26,10 +26,12 @@ export function workerReply(registry: WorkerRegistry, w: WorkerRecord): MapReply
     ['backend', w.backend],
     ['device_id', w.deviceId],
     ['vram_bytes', w.vramBytes],
+    ['vram_total_bytes', w.vramTotalBytes],
     ['ram_bytes', w.ramBytes],
     ['cpu_percent', double(w.cpuPercent)],
     ['gpu_percent', double(w.gpuPercent)],
     ['reported_at', w.reportedAt],
+    ['skew_ms', w.skewMs],
     ['last_seen_ms', w.lastSeenMs],
     ['age_ms', age],
     ['online', age < registry.offlineAfterMs ? 1 : 0],
@@ -38,7 +40,7 @@ export function workerReply(registry: WorkerRegistry, w: WorkerRecord): MapReply
 
 export const HIVE_FIELDS = [
   'hive_id', 'last_heartbeat_ms', 'online', 'worker_count', 'vram_used_bytes', 'ram_used_bytes', 'vram_used_gb',
-  'ram_used_gb', 'workers',
+  'ram_used_gb', 'online_worker_count', 'online_vram_used_bytes', 'online_ram_used_bytes', 'workers',
 ] as const;
 
 /** HIVE.RES fields: the resource part of a hive. */
@@ -49,6 +51,9 @@ export function hiveResourcesEntries(h: HiveRecord): Array<[Reply, Reply]> {
     ['ram_used_bytes', h.ramUsedBytes],
     ['vram_used_gb', new DoubleReply(h.vramUsedBytes / GB)],
     ['ram_used_gb', new DoubleReply(h.ramUsedBytes / GB)],
+    ['online_worker_count', h.onlineWorkers],
+    ['online_vram_used_bytes', h.onlineVramUsedBytes],
+    ['online_ram_used_bytes', h.onlineRamUsedBytes],
   ];
 }
 

@@ -53,6 +53,8 @@ export interface CommandSpec {
   subcommands?: CommandSpec[];
   /** Runs at once inside MULTI instead of being queued (MULTI, EXEC, DISCARD, QUIT, RESET). */
   runsInMulti?: boolean;
+  /** Allowed for a RESP2 client in subscribe mode ((P)SUBSCRIBE, (P)UNSUBSCRIBE, PING, QUIT, RESET). */
+  allowedInSubscribe?: boolean;
   /** Absent on container commands, which dispatch to a subcommand. */
   handler?: Handler;
 }

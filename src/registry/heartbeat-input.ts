@@ -27,7 +27,8 @@ export function parseUint(value: string, field: string, what = 'a non-negative i
   return n;
 }
 
-const DECIMAL = /^([0-9]+(\.[0-9]*)?|\.[0-9]+)$/;
+// An exponent is allowed: JSON (serde's ryu too) prints small numbers like 1e-7 that way.
+const DECIMAL = /^([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?$/;
 
 export function parsePercent(value: string, field: string): number {
   const n = DECIMAL.test(value) ? Number(value) : NaN;
@@ -48,7 +49,9 @@ export function parseTimestamp(value: string, field = 'TS'): number {
   if (!m) throw bad();
   const [year, month, day, hour, minute] = [m[1], m[2], m[3], m[4], m[5]].map(Number) as [number, number, number, number, number];
   const second = m[6] === undefined ? 0 : Number(m[6]);
-  const daysInMonth = new Date(Date.UTC(year, month, 0)).getUTCDate();
+  // Not Date.UTC: it reads years 0-99 as 1900-1999, and 0000 is a leap year where 1900 is not.
+  const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
+  const daysInMonth = [31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][month - 1] ?? 0;
   if (month < 1 || month > 12 || day < 1 || day > daysInMonth || hour > 23 || minute > 59 || second > 60) throw bad();
   if (m[9] !== undefined && (Number(m[9]) > 23 || Number(m[10]) > 59)) throw bad();
   const ms = Date.parse(value.replace(' ', 'T').replace(',', '.'));
@@ -85,6 +88,7 @@ export const HEARTBEAT_OPTIONS: ReadonlyArray<{
   { option: 'BACKEND', json: 'backend', type: 'string', summary: 'cpu, cuda, metal, …', apply: (f, v, n) => void (f.backend = nonEmpty(v, n)) },
   { option: 'DEVICE', json: 'device_id', type: 'integer', summary: 'device ordinal, a non-negative integer', apply: (f, v, n) => void (f.deviceId = parseUint(v, n)) },
   { option: 'VRAM', json: 'vram_bytes', type: 'integer', summary: 'VRAM in use, bytes', apply: (f, v, n) => void (f.vramBytes = parseUint(v, n, 'a non-negative integer (bytes)')) },
+  { option: 'VRAM_TOTAL', json: 'vram_total_bytes', type: 'integer', summary: "the device's VRAM capacity, bytes (WORKER.BEST MINFREE uses it)", apply: (f, v, n) => void (f.vramTotalBytes = parseUint(v, n, 'a non-negative integer (bytes)')) },
   { option: 'RAM', json: 'ram_bytes', type: 'integer', summary: 'RAM in use, bytes', apply: (f, v, n) => void (f.ramBytes = parseUint(v, n, 'a non-negative integer (bytes)')) },
   { option: 'CPU', json: 'cpu_percent', type: 'double', summary: 'CPU load, 0 to 100', apply: (f, v, n) => void (f.cpuPercent = parsePercent(v, n)) },
   { option: 'GPU', json: 'gpu_percent', type: 'double', summary: 'GPU load, 0 to 100', apply: (f, v, n) => void (f.gpuPercent = parsePercent(v, n)) },
@@ -94,7 +98,7 @@ export const HEARTBEAT_OPTIONS: ReadonlyArray<{
     type: 'string',
     summary: "the worker's own ISO 8601 time; stored as reported_at, never used for liveness",
     apply: (f, v, n) => {
-      parseTimestamp(v, n);
+      f.reportedAtMs = parseTimestamp(v, n);
       f.reportedAt = v;
     },
   },

@@ -25,11 +25,15 @@ export interface HeartbeatFields {
   backend?: string;
   deviceId?: number;
   vramBytes?: number;
+  /** The device's VRAM capacity, bytes. */
+  vramTotalBytes?: number;
   ramBytes?: number;
   cpuPercent?: number;
   gpuPercent?: number;
   /** The worker's own ISO 8601 timestamp: stored, never used for liveness. */
   reportedAt?: string;
+  /** reportedAt as epoch ms (set together with reportedAt). */
+  reportedAtMs?: number;
 }
 
 /**
@@ -44,14 +48,21 @@ export class WorkerRecord {
   backend: string | null = null;
   deviceId: number | null = null;
   vramBytes: number | null = null;
+  vramTotalBytes: number | null = null;
   ramBytes: number | null = null;
   cpuPercent: number | null = null;
   gpuPercent: number | null = null;
   reportedAt: string | null = null;
+  /** reportedAt minus the server's receive time of that heartbeat (ms); null without TS. */
+  skewMs: number | null = null;
+  /** Maintained by the liveness engine: false from the offline deadline until the next heartbeat. */
+  online = true;
+  /** Member of the available indexes (online and Idle): maintained by the registry. */
+  available = false;
   /** Server receive time of the newest heartbeat. */
   lastSeenMs: number;
   hive: HiveRecord;
-  // Intrusive list of all workers, oldest heartbeat first.
+  // Intrusive list of the online (or, once offline, the offline) workers, oldest heartbeat first.
   older: WorkerRecord | null = null;
   newer: WorkerRecord | null = null;
 
@@ -84,6 +95,10 @@ export class HiveRecord {
   readonly workers = new Set<WorkerRecord>();
   vramUsedBytes = 0;
   ramUsedBytes = 0;
+  /** Online workers and their sums, maintained at each online/offline transition. */
+  onlineWorkers = 0;
+  onlineVramUsedBytes = 0;
+  onlineRamUsedBytes = 0;
   /** Newest lastSeenMs of its workers. */
   lastHeartbeatMs = 0;
   // Intrusive list of all hives, oldest heartbeat first.

@@ -45,7 +45,14 @@ export class RequestDecoder {
   private argvBytes = 0;
   private failed = false;
 
-  constructor(private readonly limits: DecoderLimits = DEFAULT_LIMITS) {}
+  /**
+   * `authRequired` tells whether the client still has to authenticate: until it does, Redis caps a request at
+   * 10 arguments of 16 KB so an unauthenticated client cannot make the server allocate much.
+   */
+  constructor(
+    private readonly limits: DecoderLimits = DEFAULT_LIMITS,
+    private readonly authRequired: () => boolean = () => false,
+  ) {}
 
   /** Unparsed bytes held for this client (its query buffer). */
   get pendingBytes(): number {
@@ -60,10 +67,11 @@ export class RequestDecoder {
       const n = Math.min(need, chunk.length);
       chunk.copy(this.big, this.bigFilled, 0, n);
       this.bigFilled += n;
-      if (n === chunk.length) return;
       chunk = chunk.subarray(n);
     }
-    if (this.pos >= this.buf.length) {
+    if (chunk.length === 0) {
+      // All of it went into the big bulk; checked below like any other buffered byte.
+    } else if (this.pos >= this.buf.length) {
       this.buf = chunk;
       this.pos = 0;
     } else {
@@ -135,6 +143,7 @@ export class RequestDecoder {
     if (n === null || n > this.limits.maxMultibulkLength) {
       throw new ProtocolError('Protocol error: invalid multibulk length');
     }
+    if (n > 10 && this.authRequired()) throw new ProtocolError('Protocol error: unauthenticated multibulk length');
     this.pos = cr + 2;
     if (n <= 0) {
       this.argv = null;
@@ -168,6 +177,7 @@ export class RequestDecoder {
       if (len === null || len < 0 || len > this.limits.maxBulkLength) {
         throw new ProtocolError('Protocol error: invalid bulk length');
       }
+      if (len > 16384 && this.authRequired()) throw new ProtocolError('Protocol error: unauthenticated bulk length');
       const start = cr + 2;
       const end = start + len;
       if (end + 2 <= this.buf.length) {
@@ -221,7 +231,7 @@ function parseStrictInt(buf: Buffer, from: number, to: number): number | null {
     i++;
     if (i === to) return null;
   }
-  if (buf[i] === 48 /* '0' */ && to - i > 1) return null;
+  if (buf[i] === 48 /* '0' */ && (negative || to - i > 1)) return null; // string2ll rejects `-0` too
   let n = 0;
   for (; i < to; i++) {
     const c = buf[i]! - 48;
@@ -293,7 +303,8 @@ export function splitArgs(buf: Buffer, from: number, to: number): Buffer[] | nul
           break;
         }
         const c = buf[i]!;
-        if (isSpace(c)) {
+        if (c === 32 || c === 10 || c === 13 || c === 9) {
+          // Not isSpace: sdssplitargs keeps \v and \f inside an unquoted word.
           done = true;
         } else if (c === 34) {
           inDouble = true;

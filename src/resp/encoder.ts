@@ -10,6 +10,7 @@ import {
   PushReply,
   RawReply,
   type Reply,
+  ReplySequence,
   SetReply,
   SimpleString,
   VerbatimReply,
@@ -19,10 +20,13 @@ export type Protocol = 2 | 3;
 
 const CRLF = '\r\n';
 
-/** Redis never lets CR or LF into a status or error line; it replaces them with spaces. */
+/** Redis never lets CR or LF into a status or error line; it replaces each with a space. */
 function oneLine(s: string): string {
-  return /[\r\n]/.test(s) ? s.replace(/[\r\n]+/g, ' ') : s;
+  return /[\r\n]/.test(s) ? s.replace(/[\r\n]/g, ' ') : s;
 }
+
+const INT64_MIN = -(2n ** 63n);
+const INT64_MAX = 2n ** 63n - 1n;
 
 export function formatDouble(n: number): string {
   if (Number.isNaN(n)) return 'nan';
@@ -84,8 +88,11 @@ export class ReplyWriter {
     }
     if (typeof r === 'number') {
       // Non-integers reaching here are a handler bug; encode them as a double rather than corrupt the stream.
-      if (Number.isInteger(r)) this.text += ':' + r + CRLF;
-      else this.write(new DoubleReply(r));
+      // Past int64 (and past 1e21, where String() switches to exponent form) it is a big number.
+      if (Number.isInteger(r)) {
+        if (r >= -(2 ** 63) && r < 2 ** 63) this.text += ':' + r + CRLF;
+        else this.write(BigInt(r));
+      } else this.write(new DoubleReply(r));
       return;
     }
     if (r === null) {
@@ -93,7 +100,9 @@ export class ReplyWriter {
       return;
     }
     if (r instanceof RawReply) {
-      this.text += r.text;
+      // `text` is latin1: only ASCII survives the UTF-8 encoding of the text run.
+      if (r.ascii) this.text += r.text;
+      else this.pushBuffer(r.bytes);
       return;
     }
     if (Array.isArray(r)) {
@@ -126,7 +135,10 @@ export class ReplyWriter {
       return;
     }
     if (typeof r === 'bigint') {
-      this.text += ':' + r.toString() + CRLF;
+      const digits = r.toString();
+      // A RESP integer is an int64; beyond that Redis' addReplyBigNum sends `(` (RESP3) or a bulk string (RESP2).
+      if (r >= INT64_MIN && r <= INT64_MAX) this.text += ':' + digits + CRLF;
+      else this.text += this.proto === 3 ? '(' + digits + CRLF : '$' + digits.length + CRLF + digits + CRLF;
       return;
     }
     if (r instanceof DoubleReply) {
@@ -155,6 +167,10 @@ export class ReplyWriter {
       } else {
         this.write(r.text);
       }
+      return;
+    }
+    if (r instanceof ReplySequence) {
+      for (const item of r.replies) this.write(item);
       return;
     }
     if (r instanceof NullArray) {

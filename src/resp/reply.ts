@@ -4,6 +4,8 @@
 // Plain JS values map directly: number (integer) / bigint → integer, string / Buffer → bulk string,
 // null → null, array → array. Everything RESP3 distinguishes and RESP2 does not is a small class below.
 
+import { isAscii } from 'node:buffer';
+
 export type Reply =
   | number
   | bigint
@@ -20,7 +22,8 @@ export type Reply =
   | VerbatimReply
   | PushReply
   | NullArray
-  | RawReply;
+  | RawReply
+  | ReplySequence;
 
 /** `+text` in both protocols. */
 export class SimpleString {
@@ -65,6 +68,11 @@ export class PushReply {
   constructor(readonly items: Reply[]) {}
 }
 
+/** Several replies for one command, written back to back (SUBSCRIBE a b → two confirmations). */
+export class ReplySequence {
+  constructor(readonly replies: Reply[]) {}
+}
+
 /** The null array: `*-1` in RESP2, `_` in RESP3 (EXEC after a failed transaction). */
 export class NullArray {
   private constructor() {}
@@ -74,8 +82,10 @@ export class NullArray {
 /** Pre-encoded bytes that are identical in both protocols (`+OK`, `:1`). Used on the hot path. */
 export class RawReply {
   readonly text: string;
+  readonly ascii: boolean;
   constructor(readonly bytes: Buffer) {
     this.text = bytes.toString('latin1');
+    this.ascii = isAscii(bytes);
   }
 }
 

@@ -8,6 +8,13 @@ import { ProtocolError, RequestDecoder, type DecoderLimits } from '../resp/decod
 import { ReplyWriter, type Protocol } from '../resp/encoder.js';
 import { ErrorReply, type Reply } from '../resp/reply.js';
 
+/** Redis' `client-output-buffer-limit pubsub <hard> <soft> <soft-seconds>`. */
+export interface OutputBufferLimits {
+  hardBytes: number;
+  softBytes: number;
+  softSeconds: number;
+}
+
 export class Connection implements ClientState {
   name: string | null = null;
   proto: Protocol = 2;
@@ -18,6 +25,9 @@ export class Connection implements ClientState {
   lastInteractionMs: number;
   multi: QueuedCommand[] | null = null;
   multiDirty = false;
+  inTransaction = false;
+  readonly subscriptions = new Set<string>();
+  readonly patterns = new Set<string>();
   readonly createdAtMs: number;
   readonly addr: string;
   readonly laddr: string;
@@ -29,15 +39,22 @@ export class Connection implements ClientState {
   /** The socket refused more output: stop reading until it drains. */
   private congested = false;
   private closing = false;
+  /** Inside run(): replies are flushed once at the end of the batch. */
+  private running = false;
+  private flushScheduled = false;
+  /** Since when the output buffer has been over the soft limit (0: it is not). */
+  private overSoftLimitSince = 0;
+  private readonly closeHooks: Array<() => void> = [];
 
   constructor(
     readonly id: number,
     readonly server: ServerContext,
     private readonly socket: Socket,
     limits: DecoderLimits,
-    private readonly onClose: (c: Connection) => void,
+    private readonly outputLimits: OutputBufferLimits,
+    private readonly closed: (c: Connection) => void,
   ) {
-    this.decoder = new RequestDecoder(limits);
+    this.decoder = new RequestDecoder(limits, () => !this.authenticated);
     this.authenticated = server.requirePass === null;
     this.createdAtMs = this.lastInteractionMs = Date.now();
     this.addr = formatAddress(socket.remoteAddress, socket.remotePort);
@@ -48,12 +65,54 @@ export class Connection implements ClientState {
     socket.on('error', () => socket.destroy());
     socket.on('close', () => {
       this.closing = true;
-      this.onClose(this);
+      for (const ch of [...this.subscriptions]) server.pubsub.unsubscribe(this, ch);
+      for (const p of [...this.patterns]) server.pubsub.punsubscribe(this, p);
+      for (const fn of this.closeHooks.splice(0)) fn();
+      this.closed(this);
     });
   }
 
   closeAfterReply(): void {
     this.closing = true;
+    // CLIENT KILL from another connection: this one may be idle, and no run() of its own would end it.
+    if (!this.running) this.flush();
+  }
+
+  onClose(fn: () => void): void {
+    this.closeHooks.push(fn);
+  }
+
+  /**
+   * Writes a pub/sub message. A subscriber that does not read is bounded like Redis'
+   * `client-output-buffer-limit pubsub`: past the hard limit, or over the soft limit for too long, it is
+   * disconnected rather than allowed to grow the server's memory.
+   */
+  push(reply: Reply): void {
+    if (this.closing || this.socket.destroyed) return;
+    this.writer.proto = this.proto;
+    this.writer.write(reply);
+    // Messages published in one go (a batch of transitions) leave in one socket write.
+    if (!this.running && !this.flushScheduled) {
+      this.flushScheduled = true;
+      queueMicrotask(() => {
+        this.flushScheduled = false;
+        if (!this.running) this.flush();
+      });
+    }
+    const pending = this.outputBufferBytes();
+    const { hardBytes, softBytes, softSeconds } = this.outputLimits;
+    if (hardBytes > 0 && pending > hardBytes) return this.dropSlowSubscriber(pending, 'hard');
+    if (softBytes > 0 && pending > softBytes) {
+      const now = Date.now();
+      if (this.overSoftLimitSince === 0) this.overSoftLimitSince = now;
+      else if (now - this.overSoftLimitSince > softSeconds * 1000) return this.dropSlowSubscriber(pending, 'soft');
+    } else this.overSoftLimitSince = 0;
+  }
+
+  private dropSlowSubscriber(pending: number, which: string): void {
+    this.server.stats.outputLimitDisconnections++;
+    console.warn(`rbee-registry: closing client id=${this.id} addr=${this.addr}: pubsub output buffer ${pending} bytes over the ${which} limit`);
+    this.destroy();
   }
 
   queryBufferBytes(): number {
@@ -84,11 +143,13 @@ export class Connection implements ClientState {
   /** Runs every complete request the decoder holds, unless a command is waiting or output is congested. */
   private run(): void {
     const writer = this.writer;
+    this.running = true;
     while (!this.waiting && !this.closing && !this.congested) {
       let argv: Buffer[] | null;
       try {
         argv = this.decoder.next();
       } catch (e) {
+        this.running = false;
         this.protocolError(e);
         return;
       }
@@ -108,6 +169,7 @@ export class Connection implements ClientState {
       // Keep a long pipeline from buffering its whole reply stream in memory.
       if (writer.pendingLength > 64 * 1024) this.flush();
     }
+    this.running = false;
     this.flush();
   }
 

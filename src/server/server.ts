@@ -10,9 +10,11 @@ import type { CommandTable } from '../commands/table.js';
 import { DEFAULT_LIMITS, type DecoderLimits } from '../resp/decoder.js';
 import { encodeReply } from '../resp/encoder.js';
 import { ErrorReply } from '../resp/reply.js';
-import { WorkerRegistry } from '../registry/registry.js';
+import { systemTimers, WorkerRegistry, type Timers } from '../registry/registry.js';
 import type { Clock } from '../registry/types.js';
-import { Connection } from './connection.js';
+import { Connection, type OutputBufferLimits } from './connection.js';
+import { PubSub } from './pubsub.js';
+import { readSnapshot, SnapshotError, writeSnapshot } from './snapshot.js';
 
 export interface ServerOptions {
   port?: number;
@@ -20,9 +22,25 @@ export interface ServerOptions {
   requirePass?: string | null;
   maxClients?: number;
   offlineAfterMs?: number;
+  evictAfterMs?: number;
+  expiryGuardPercent?: number;
+  expiryGuardMinWorkers?: number;
+  eventLogSize?: number;
+  /** Snapshot file; null/absent: no snapshots. */
+  snapshotPath?: string | null;
+  /** Periodic snapshot interval (ms); 0 = only on SAVE and shutdown. Default 60000. */
+  saveIntervalMs?: number;
+  /** Start empty instead of refusing to start when the snapshot is unreadable. */
+  ignoreBadSnapshot?: boolean;
   limits?: Partial<DecoderLimits>;
+  pubsubOutputLimits?: Partial<OutputBufferLimits>;
   clock?: Clock;
+  timers?: Timers;
+  /** Where warnings go (default console.warn). */
+  log?: (message: string) => void;
 }
+
+export { SnapshotError };
 
 export const DEFAULT_PORT = 6390;
 export const DEFAULT_BIND = '127.0.0.1';
@@ -47,7 +65,17 @@ function positiveInt(name: string) {
 export class RegistryServer implements ServerContext {
   readonly registry: WorkerRegistry;
   readonly commands: CommandTable;
-  readonly stats: ServerStats = { totalConnectionsReceived: 0, totalCommandsProcessed: 0, rejectedConnections: 0, protocolErrors: 0 };
+  readonly stats: ServerStats = {
+    totalConnectionsReceived: 0,
+    totalCommandsProcessed: 0,
+    rejectedConnections: 0,
+    protocolErrors: 0,
+    outputLimitDisconnections: 0,
+  };
+  readonly pubsub = new PubSub();
+  readonly snapshotPath: string | null;
+  lastSaveMs = 0;
+  readonly pubsubLimits: OutputBufferLimits;
   readonly version = VERSION;
   readonly runId = randomBytes(20).toString('hex');
   readonly startedAtMs = Date.now();
@@ -62,9 +90,31 @@ export class RegistryServer implements ServerContext {
   private readonly connections = new Set<Connection>();
   private readonly net: net.Server;
   private nextClientId = 1;
+  private readonly saveIntervalMs: number;
+  private saveTimer: ReturnType<typeof setInterval> | null = null;
+  private saving: Promise<void> | null = null;
+  private readonly ignoreBadSnapshot: boolean;
+  private readonly log: (message: string) => void;
 
   constructor(options: ServerOptions = {}) {
-    this.registry = new WorkerRegistry({ clock: options.clock, offlineAfterMs: options.offlineAfterMs });
+    this.registry = new WorkerRegistry({
+      clock: options.clock,
+      timers: options.timers ?? systemTimers,
+      offlineAfterMs: options.offlineAfterMs,
+      evictAfterMs: options.evictAfterMs,
+      expiryGuardPercent: options.expiryGuardPercent,
+      expiryGuardMinWorkers: options.expiryGuardMinWorkers,
+      eventLogSize: options.eventLogSize,
+    });
+    this.registry.onEvent((e) => {
+      const channel = 'registry:' + e.event.type;
+      if (this.pubsub.hasSubscribers(channel)) this.pubsub.publish(channel, e.json);
+    });
+    this.snapshotPath = options.snapshotPath ?? null;
+    this.saveIntervalMs = options.saveIntervalMs ?? 60_000;
+    this.ignoreBadSnapshot = options.ignoreBadSnapshot ?? false;
+    this.log = options.log ?? ((m) => console.warn(m));
+    this.pubsubLimits = { hardBytes: 32 * 1024 * 1024, softBytes: 8 * 1024 * 1024, softSeconds: 60, ...options.pubsubOutputLimits };
     this.commands = createCommandTable();
     this.requirePass = options.requirePass ?? null;
     this.maxClients = options.maxClients ?? 10_000;
@@ -88,6 +138,27 @@ export class RegistryServer implements ServerContext {
     fixed('appendonly', () => 'no');
     fixed('timeout', () => '0');
     fixed('offline-after', () => String(this.registry.offlineAfterMs));
+    fixed('evict-after', () => String(this.registry.evictAfterMs));
+    fixed('expiry-guard', () => String(this.registry.expiryGuardPercent));
+    fixed('event-log', () => String(this.registry.events.capacity));
+    fixed('snapshot', () => this.snapshotPath ?? '');
+    fixed('save-interval', () => String(this.saveIntervalMs));
+    const limits = this.pubsubLimits;
+    this.config.set('client-output-buffer-limit', {
+      name: 'client-output-buffer-limit',
+      get: () => `normal 0 0 0 slave 268435456 67108864 60 pubsub ${limits.hardBytes} ${limits.softBytes} ${limits.softSeconds}`,
+      set: (v) => {
+        const words = v.trim().split(/\s+/);
+        if (words.length % 4 !== 0) throw new Error('expected groups of: class hard soft seconds');
+        for (let i = 0; i < words.length; i += 4) {
+          const [cls, hard, soft, secs] = words.slice(i, i + 4) as [string, string, string, string];
+          const nums = [hard, soft, secs].map((n) => (/^[0-9]+$/.test(n) ? Number(n) : NaN));
+          if (nums.some((n) => !Number.isSafeInteger(n))) throw new Error(`invalid limits for class ${cls}`);
+          if (cls.toLowerCase() === 'pubsub') [limits.hardBytes, limits.softBytes, limits.softSeconds] = nums as [number, number, number];
+          else if (!['normal', 'slave', 'replica'].includes(cls.toLowerCase())) throw new Error(`unknown class ${cls}`);
+        }
+      },
+    });
     const maxClients = positiveInt('maxclients');
     this.config.set('maxclients', { name: 'maxclients', get: () => String(this.maxClients), set: (v) => void (this.maxClients = maxClients(v)) });
     limit('proto-max-bulk-len', 'maxBulkLength');
@@ -96,8 +167,47 @@ export class RegistryServer implements ServerContext {
     limit('client-query-buffer-limit', 'maxQueryBuffer');
   }
 
-  /** Starts listening; resolves with the bound port (useful with port 0). */
-  listen(): Promise<number> {
+  /**
+   * Restores the snapshot (if configured), starts listening, and starts periodic snapshots. Resolves with the
+   * bound port (useful with port 0). Rejects with SnapshotError when the snapshot is unusable (unless
+   * ignoreBadSnapshot).
+   */
+  async listen(): Promise<number> {
+    if (this.snapshotPath !== null) {
+      try {
+        const snap = await readSnapshot(this.snapshotPath);
+        if (snap !== null) this.registry.restore(snap);
+      } catch (e) {
+        if (!(e instanceof SnapshotError) || !this.ignoreBadSnapshot) throw e;
+        this.log(`rbee-registry: ${e.message}; starting empty (--ignore-bad-snapshot)`);
+      }
+    }
+    const port = await this.listenSocket();
+    if (this.snapshotPath !== null && this.saveIntervalMs > 0) {
+      this.saveTimer = setInterval(() => {
+        this.saveSnapshot().catch((e) => this.log(`rbee-registry: periodic snapshot failed: ${(e as Error).message}`));
+      }, this.saveIntervalMs);
+      this.saveTimer.unref();
+    }
+    return port;
+  }
+
+  /** Writes the snapshot; concurrent calls share one write. */
+  saveSnapshot(): Promise<void> {
+    if (this.snapshotPath === null) return Promise.reject(new Error('no snapshot file is configured'));
+    if (this.saving !== null) return this.saving;
+    const file = this.snapshotPath;
+    this.saving = writeSnapshot(file, this.registry.snapshot())
+      .then(() => {
+        this.lastSaveMs = Date.now();
+      })
+      .finally(() => {
+        this.saving = null;
+      });
+    return this.saving;
+  }
+
+  private listenSocket(): Promise<number> {
     return new Promise((resolve, reject) => {
       this.net.once('error', reject);
       this.net.listen(this.requestedPort, this.bind, () => {
@@ -109,12 +219,18 @@ export class RegistryServer implements ServerContext {
     });
   }
 
-  /** Stops accepting, closes every connection, resolves when the listener is closed. */
-  close(): Promise<void> {
-    return new Promise((resolve) => {
-      this.net.close(() => resolve());
-      for (const c of this.connections) c.destroy();
-    });
+  /** Stops accepting, closes every connection, writes the snapshot (if configured), stops the timers. */
+  async close(): Promise<void> {
+    if (this.saveTimer !== null) clearInterval(this.saveTimer);
+    this.saveTimer = null;
+    const closed = new Promise<void>((resolve) => this.net.close(() => resolve()));
+    for (const c of this.connections) c.destroy();
+    await closed;
+    if (this.snapshotPath !== null) {
+      if (this.saving !== null) await this.saving.catch(() => {});
+      await this.saveSnapshot();
+    }
+    this.registry.stop();
   }
 
   clients(): Iterable<Connection> {
@@ -130,10 +246,12 @@ export class RegistryServer implements ServerContext {
     if (this.connections.size >= this.maxClients) {
       this.stats.rejectedConnections++;
       socket.on('error', () => socket.destroy());
+      // Read and drop what it sends: unread data would hide the client's FIN, and the socket would never close.
+      socket.resume();
       socket.end(encodeReply(new ErrorReply('ERR max number of clients reached'), 2));
       return;
     }
-    const conn = new Connection(this.nextClientId++, this, socket, this.limits, (c) => this.connections.delete(c));
+    const conn = new Connection(this.nextClientId++, this, socket, this.limits, this.pubsubLimits, (c: Connection) => this.connections.delete(c));
     this.connections.add(conn);
   }
 }

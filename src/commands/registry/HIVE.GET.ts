@@ -16,7 +16,8 @@ export default defineCommand({
   reply:
     'Map (RESP2: flat field/value array): `hive_id`, `last_heartbeat_ms` (newest heartbeat of its workers, server ' +
     'epoch ms), `online` (0/1), `worker_count`, `vram_used_bytes`, `ram_used_bytes`, `vram_used_gb`, `ram_used_gb` ' +
-    '(doubles, bytes / 1e9; bulk strings in RESP2), `workers` (array of worker ids, sorted). Nil if the hive is unknown.',
+    '(doubles, bytes / 1e9; bulk strings in RESP2), `online_worker_count`, `online_vram_used_bytes`, ' +
+    '`online_ram_used_bytes` (online workers only), `workers` (array of worker ids, sorted). Nil if the hive is unknown.',
   seed: ['get_hive_state'],
   handler(client, argv) {
     const registry = client.server.registry;

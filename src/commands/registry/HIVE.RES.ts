@@ -16,7 +16,8 @@ export default defineCommand({
   arguments: [{ name: 'hive_id', type: 'string' }],
   reply:
     'Map (RESP2: flat array): `hive_id`, `worker_count`, `vram_used_bytes`, `ram_used_bytes`, `vram_used_gb`, ' +
-    '`ram_used_gb` (doubles, bytes / 1e9). Nil if the hive is unknown.',
+    '`ram_used_gb` (doubles, bytes / 1e9) over all its workers, then `online_worker_count`, `online_vram_used_bytes`, ' +
+    '`online_ram_used_bytes` over its online workers only. Nil if the hive is unknown.',
   notes: "The seed assumed 4 GB VRAM and 2 GB RAM per worker; these are the sums of the workers' reported bytes.",
   seed: ['get_available_resources'],
   handler(client, argv) {

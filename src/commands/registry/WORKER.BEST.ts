@@ -3,20 +3,25 @@
 import { defineCommand, type ArgSpec } from '../spec.js';
 import { parseTokens } from '../options.js';
 import { workerReply } from '../records.js';
+import { parseUint } from '../../registry/heartbeat-input.js';
 
-const OPTIONS: ArgSpec[] = [{ name: 'backend', type: 'string', token: 'BACKEND', optional: true, summary: 'only workers on this backend' }];
+const OPTIONS: ArgSpec[] = [
+  { name: 'backend', type: 'string', token: 'BACKEND', optional: true, summary: 'only workers on this backend' },
+  { name: 'bytes', type: 'integer', token: 'MINFREE', optional: true, summary: 'only workers with at least this much free VRAM (vram_total - vram_used); workers that never sent VRAM_TOTAL are skipped' },
+];
 
 export default defineCommand({
   name: 'WORKER.BEST',
   summary: 'Picks the best online idle worker for a model.',
   since: '0.1.0',
   group: 'registry',
-  complexity: 'O(M), M the workers with the model loaded (O(N) online workers when none has it)',
+  complexity: 'O(M), M the online idle workers with the model loaded (O(I), I all online idle workers, when none has it)',
   arity: -2,
   flags: ['readonly', 'fast'],
   aclCategories: ['registry', 'read', 'fast'],
   arguments: [{ name: 'model_id', type: 'string' }, ...OPTIONS],
-  reply: 'The chosen worker record (see WORKER.GET), or nil when no online idle worker exists.',
+  reply: 'The chosen worker record (see WORKER.GET), or nil when no online idle worker qualifies.',
+  errors: ["`ERR invalid MINFREE 'x': expected a non-negative integer (bytes)`", "`ERR syntax error, unknown option 'x'`"],
   notes:
     'Candidates are online (heartbeat younger than --offline-after) and Idle (a worker that never sent STATE counts as ' +
     'Idle). Among those with the model loaded: healthy before degraded (never sent counts as healthy), then lowest ' +
@@ -26,7 +31,11 @@ export default defineCommand({
   handler(client, argv) {
     const opts = parseTokens(argv, 2, OPTIONS);
     const registry = client.server.registry;
-    const w = registry.bestWorker(argv[1]!, opts.get('BACKEND'));
+    const minFree = opts.get('MINFREE');
+    const w = registry.bestWorker(argv[1]!, {
+      backend: opts.get('BACKEND'),
+      minFreeVramBytes: minFree === undefined ? undefined : parseUint(minFree, 'MINFREE', 'a non-negative integer (bytes)'),
+    });
     return w === undefined ? null : workerReply(registry, w);
   },
 });

@@ -143,7 +143,7 @@ export const HELLO = defineCommand({
 
 export const RESET = defineCommand({
   name: 'RESET',
-  summary: 'Resets the connection: ends a transaction, forgets name and authentication, returns to RESP2.',
+  summary: 'Resets the connection: ends a transaction and subscriptions, forgets name and authentication, returns to RESP2.',
   since: '6.2.0',
   group: 'connection',
   complexity: 'O(1)',
@@ -152,12 +152,15 @@ export const RESET = defineCommand({
   aclCategories: ['fast', 'connection'],
   reply: 'Simple string `RESET`.',
   runsInMulti: true,
+  allowedInSubscribe: true,
   handler(client) {
     client.multi = null;
     client.multiDirty = false;
     client.name = null;
     client.proto = 2;
     client.authenticated = client.server.requirePass === null;
+    for (const ch of [...client.subscriptions]) client.server.pubsub.unsubscribe(client, ch);
+    for (const p of [...client.patterns]) client.server.pubsub.punsubscribe(client, p);
     return new SimpleString('RESET');
   },
 });

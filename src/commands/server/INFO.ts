@@ -85,6 +85,9 @@ const SECTIONS: Section[] = [
       ['total_commands_processed', s.stats.totalCommandsProcessed],
       ['rejected_connections', s.stats.rejectedConnections],
       ['total_protocol_errors', s.stats.protocolErrors],
+      ['client_output_buffer_limit_disconnections', s.stats.outputLimitDisconnections],
+      ['pubsub_channels', s.pubsub.channels(null).length],
+      ['pubsub_patterns', s.pubsub.numpat()],
     ],
   ],
   ['replication', () => [['role', 'master'], ['connected_slaves', 0]]],
@@ -102,12 +105,24 @@ const SECTIONS: Section[] = [
     'registry',
     (s) => {
       const r = s.registry;
+      const guard = r.guardStatus();
       return [
         ['workers', r.workerCount()],
         ['workers_online', r.onlineWorkerCount()],
         ['hives', r.hiveCount()],
         ['hives_online', r.activeHives().length],
         ['offline_after_ms', r.offlineAfterMs],
+        ['evict_after_ms', r.evictAfterMs],
+        ['workers_clock_skewed', r.skewedWorkerCount()],
+        ['expiry_guard', guard.active ? 1 : 0],
+        ['expiry_guard_mode', guard.mode],
+        ['expiry_guard_percent', guard.percent],
+        ['event_rev', r.events.lastRev],
+        ['event_oldest_rev', r.events.oldestRev],
+        ['event_log_length', r.events.length],
+        ['event_log_capacity', r.events.capacity],
+        ['snapshot', s.snapshotPath ?? ''],
+        ['snapshot_last_save_ms', s.lastSaveMs],
       ];
     },
   ],
@@ -149,7 +164,10 @@ export default defineCommand({
     '`default` select them all. Unknown sections are left out.',
   notes:
     '`redis_version` is the Redis version whose behaviour this server follows (7.2.0); `registry_version` is ours. ' +
-    'The registry section has `workers`, `workers_online`, `hives`, `hives_online`, `offline_after_ms`.',
+    'The registry section has `workers`, `workers_online`, `hives`, `hives_online`, `offline_after_ms`, ' +
+    '`evict_after_ms`, `workers_clock_skewed` (workers whose TS is more than 5 s from the server clock), `expiry_guard` ' +
+    '(1 while evictions are held), `expiry_guard_mode`, `expiry_guard_percent`, `event_rev`, `event_oldest_rev`, ' +
+    '`event_log_length`, `event_log_capacity`, `snapshot`, `snapshot_last_save_ms`.',
   handler(client, argv) {
     return new VerbatimReply(infoText(client.server, argv.slice(1)));
   },

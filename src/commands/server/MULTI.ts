@@ -5,6 +5,7 @@ import { ErrorReply, OK, type Reply } from '../../resp/reply.js';
 import { defineCommand } from '../spec.js';
 import { CommandError } from '../errors.js';
 import { call, resolve } from '../dispatch.js';
+import type { ClientState, QueuedCommand } from '../context.js';
 
 export const MULTI = defineCommand({
   name: 'MULTI',
@@ -46,6 +47,17 @@ export const EXEC = defineCommand({
     client.multiDirty = false;
     if (dirty) throw new CommandError('EXECABORT Transaction discarded because of previous errors.');
     const replies: Reply[] = [];
+    client.inTransaction = true;
+    try {
+      runQueued(client, queued, replies);
+    } finally {
+      client.inTransaction = false;
+    }
+    return replies;
+  },
+});
+
+function runQueued(client: ClientState, queued: QueuedCommand[], replies: Reply[]): void {
     for (const { argv, raw } of queued) {
       const command = resolve(client, argv);
       if (command instanceof ErrorReply) {
@@ -56,9 +68,7 @@ export const EXEC = defineCommand({
       // Blocking commands never block inside a transaction (as in Redis); a promise here is a bug.
       replies.push(reply instanceof Promise ? new ErrorReply('ERR command cannot block inside a transaction') : reply);
     }
-    return replies;
-  },
-});
+}
 
 export const DISCARD = defineCommand({
   name: 'DISCARD',

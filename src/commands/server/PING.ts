@@ -11,12 +11,15 @@ export default defineCommand({
   group: 'connection',
   complexity: 'O(1)',
   arity: -1,
+  allowedInSubscribe: true,
   flags: ['fast', 'stale', 'loading'],
   aclCategories: ['fast', 'connection'],
   arguments: [{ name: 'message', type: 'string', optional: true }],
-  reply: 'Simple string `PONG`, or the message as a bulk string when one is given.',
-  handler(_client, argv, raw) {
+  reply: 'Simple string `PONG`, or the message as a bulk string when one is given. A RESP2 client in subscribe mode gets an array: `pong` and the message (empty when none).',
+  handler(client, argv, raw) {
     if (argv.length > 2) return wrongArity('ping');
+    // A RESP2 client in subscribe mode gets PING's answer in the shape of a message, as in Redis.
+    if (client.proto === 2 && client.subscriptions.size + client.patterns.size > 0) return ['pong', argv.length === 1 ? '' : raw[1]!];
     return argv.length === 1 ? PONG : raw[1]!;
   },
 });

@@ -14,6 +14,7 @@ export default defineCommand({
   aclCategories: ['fast', 'connection'],
   reply: 'Simple string `OK`; then the server closes the connection.',
   runsInMulti: true,
+  allowedInSubscribe: true,
   handler(client) {
     client.closeAfterReply();
     return OK;

@@ -1,0 +1,31 @@
+// Bench-only entry: the registry server as main.ts builds it, plus a way to read the heap after a forced GC
+// without adding a command. Run with `node --expose-gc`; each "gc" line on stdin prints one JSON line.
+
+import { createInterface } from 'node:readline';
+import { parseArgs } from 'node:util';
+import { RegistryServer } from '../src/server/server.js';
+
+const gc = (globalThis as { gc?: () => void }).gc;
+if (gc === undefined) {
+  console.error('memory-server: start it with node --expose-gc');
+  process.exit(2);
+}
+
+const { values } = parseArgs({ options: { port: { type: 'string', default: '0' } }, strict: true });
+// The same defaults as `npm start`: the memory measured is what a default server would hold.
+const server = new RegistryServer({ port: Number(values.port), bind: '127.0.0.1' });
+const port = await server.listen();
+console.log(`rbee-registry ${server.version} (memory entry) ready on 127.0.0.1:${port} (pid ${process.pid})`);
+
+createInterface({ input: process.stdin }).on('line', (line) => {
+  if (line.trim() !== 'gc') return;
+  // Two passes: the first can leave work for the second (weak references, finalisation).
+  gc();
+  gc();
+  const m = process.memoryUsage();
+  console.log(JSON.stringify({ heapUsed: m.heapUsed, heapTotal: m.heapTotal, external: m.external, arrayBuffers: m.arrayBuffers, rss: m.rss }));
+});
+
+const stop = () => server.close().then(() => process.exit(0));
+process.on('SIGINT', stop);
+process.on('SIGTERM', stop);

@@ -1,0 +1,634 @@
+// `npm run bench`: this server against a real redis-server, both driven by redis-benchmark, A/B runs
+// interleaved over several rounds. Writes BENCHMARKS.md and bench/results/latest.json; `--quick` is a smoke test.
+
+import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { parseArgs } from 'node:util';
+import { Redis } from 'ioredis';
+import { bulkLoad, type LoadReport } from './bulk-load.js';
+import {
+  installCleanup,
+  killAllChildren,
+  ROOT,
+  rssBytes,
+  startMemoryServer,
+  startOurs,
+  startRedis,
+  toolVersion,
+  type ServerProcess,
+} from './processes.js';
+import { displayCommand, redisBenchmark, type LoadShape } from './redis-benchmark.js';
+import {
+  consoleReport,
+  markdownReport,
+  summariseCase,
+  type CaseSummary,
+  type Environment,
+  type MemoryResult,
+  type MemoryTarget,
+  type RunRecord,
+} from './report.js';
+import {
+  BEST_LUA,
+  bestScore,
+  FIXED_BEAT,
+  generatedBeat,
+  hashPairs,
+  hbeat,
+  HEARTBEAT_LUA,
+  hiveId,
+  modelId,
+  range,
+  workerId,
+} from './workloads.js';
+
+const USAGE = `Usage: npm run bench [-- options]
+  --quick          few requests and rounds, a smoke test of under a minute (or BENCH_QUICK=1); writes its
+                   results under bench/results/tmp/ and leaves BENCHMARKS.md alone
+  --rounds N       interleaved rounds per case (default 5, quick 2)
+  --only LIST      comma-separated sections: hbeat, active, best, memory (default all)
+  --help           this text`;
+
+const SECTIONS = ['hbeat', 'active', 'best', 'memory'] as const;
+type Section = (typeof SECTIONS)[number];
+
+interface Plan {
+  quick: boolean;
+  rounds: number;
+  sections: Set<Section>;
+  hbeatRequests: number;
+  hbeatPipelinedRequests: number;
+  activeRequests: number;
+  /** How long the stale hives age before HIVE.ACTIVE runs: each run must finish within it. */
+  activeStaleWaitMs: number;
+  bestWorkers: number;
+  bestRequests: number;
+  memoryWorkers: number;
+  runTimeoutMs: number;
+}
+
+function makePlan(): Plan {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      options: { quick: { type: 'boolean' }, rounds: { type: 'string' }, only: { type: 'string' }, help: { type: 'boolean' } },
+      strict: true,
+    }));
+  } catch (e) {
+    console.error(`bench: ${(e as Error).message}\n${USAGE}`);
+    process.exit(2);
+  }
+  if (values.help) {
+    console.log(USAGE);
+    process.exit(0);
+  }
+  const quick = values.quick === true || process.env.BENCH_QUICK === '1';
+  const rounds = values.rounds === undefined ? (quick ? 2 : 5) : Number(values.rounds);
+  if (!Number.isInteger(rounds) || rounds < 1) {
+    console.error(`bench: --rounds must be a positive integer\n${USAGE}`);
+    process.exit(2);
+  }
+  const only = (values.only ?? SECTIONS.join(',')).split(',').map((s) => s.trim());
+  for (const s of only) {
+    if (!(SECTIONS as readonly string[]).includes(s)) {
+      console.error(`bench: unknown section '${s}'\n${USAGE}`);
+      process.exit(2);
+    }
+  }
+  return {
+    quick,
+    rounds,
+    sections: new Set(only as Section[]),
+    hbeatRequests: quick ? 10_000 : 100_000,
+    hbeatPipelinedRequests: quick ? 50_000 : 500_000,
+    activeRequests: quick ? 1_000 : 10_000,
+    activeStaleWaitMs: quick ? 3_000 : 15_000,
+    bestWorkers: quick ? 20_000 : 100_000,
+    bestRequests: quick ? 5_000 : 50_000,
+    memoryWorkers: quick ? 100_000 : 1_000_000,
+    runTimeoutMs: 180_000,
+  };
+}
+
+// ── one comparison: variants of the same job, interleaved ───────────────────────────────────────────────────
+
+interface Variant {
+  id: string;
+  label: string;
+  server: 'ours' | 'redis';
+  /** The command as shown in BENCHMARKS.md. */
+  command: string[];
+  /** The command to run now, when it depends on the time of the run. */
+  prepare?: () => Promise<string[]>;
+  /** Checked after every run: the run measured what it claims to. */
+  verify?: () => Promise<void>;
+}
+
+interface Case {
+  id: string;
+  title: string;
+  shape: LoadShape;
+  variants: Variant[];
+}
+
+interface Servers {
+  ours: ServerProcess;
+  redis: ServerProcess;
+}
+
+class Bench {
+  readonly started = performance.now();
+  readonly runs: RunRecord[] = [];
+  readonly cases: CaseSummary[] = [];
+  readonly populations: string[] = [];
+  readonly notes: string[] = [];
+  readonly scripts: Record<string, string> = {};
+  memory: MemoryResult | null = null;
+  private done = 0;
+
+  constructor(
+    readonly plan: Plan,
+    readonly totalRuns: number,
+  ) {}
+
+  elapsedS(): number {
+    return (performance.now() - this.started) / 1000;
+  }
+
+  log(message: string): void {
+    const s = Math.round(this.elapsedS());
+    console.log(`[${String(Math.floor(s / 60)).padStart(2, ' ')}:${String(s % 60).padStart(2, '0')}] ${message}`);
+  }
+
+  async runCase(c: Case, servers: Servers): Promise<void> {
+    const { rounds } = this.plan;
+    for (let round = 0; round <= rounds; round++) {
+      // Rotate the order every round so no variant always runs first, or always right after the same neighbour.
+      const order = c.variants.map((_, i) => c.variants[(i + round) % c.variants.length]!);
+      for (const v of order) {
+        const shape = round === 0 ? { ...c.shape, requests: Math.max(1000, Math.round(c.shape.requests / 5)) } : c.shape;
+        const server = servers[v.server];
+        servers.ours.assertAlive();
+        servers.redis.assertAlive();
+        const command = v.prepare === undefined ? v.command : await v.prepare();
+        const loadAvg1m = os.loadavg()[0]!;
+        let result;
+        try {
+          result = await redisBenchmark(server.port, shape, command, this.plan.runTimeoutMs);
+        } catch (e) {
+          server.assertAlive(); // a crash is the better explanation
+          throw e;
+        }
+        server.assertAlive();
+        await v.verify?.();
+        this.runs.push({ case: c.id, variant: v.id, round, at: new Date(Date.now() - result.wallMs).toISOString(), loadAvg1m, command, result });
+        this.done++;
+        const what = round === 0 ? 'warm-up  ' : `round ${round}/${rounds}`;
+        this.log(
+          `${String(this.done).padStart(3)}/${this.totalRuns} ${c.id.padEnd(10)} ${what}  ${v.label.padEnd(32)} ` +
+            `${Math.round(result.rps).toLocaleString('en-US').padStart(9)} req/s  p50 ${result.p50Ms.toFixed(3)}  p99 ${result.p99Ms.toFixed(3)} ms`,
+        );
+      }
+    }
+    const summary = summariseCase(
+      c.id,
+      c.title,
+      c.variants.map((v) => ({ id: v.id, label: v.label, server: v.server, command: displayCommand(c.shape, v.command) })),
+      this.runs,
+    );
+    this.cases.push(summary);
+  }
+}
+
+// ── helpers ─────────────────────────────────────────────────────────────────────────────────────────────────
+
+function sha1(text: string): string {
+  return createHash('sha1').update(text).digest('hex');
+}
+
+async function connect(port: number): Promise<Redis> {
+  const client = new Redis({ host: '127.0.0.1', port, lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+  await client.connect();
+  return client;
+}
+
+async function scriptLoad(client: Redis, text: string): Promise<string> {
+  const sha = String(await client.call('SCRIPT', 'LOAD', text));
+  if (sha !== sha1(text)) throw new Error(`SCRIPT LOAD returned ${sha}, expected ${sha1(text)}`);
+  return sha;
+}
+
+function expect(condition: boolean, message: string): void {
+  if (!condition) throw new Error(`sanity check failed: ${message}`);
+}
+
+function describeLoad(what: string, load: LoadReport): string {
+  return `${what}: ${load.commands.toLocaleString('en-US')} commands via redis-cli --pipe in ${(load.ms / 1000).toFixed(2)} s`;
+}
+
+async function withServers<T>(ours: ServerProcess, redis: ServerProcess, body: (s: Servers) => Promise<T>): Promise<T> {
+  try {
+    return await body({ ours, redis });
+  } finally {
+    await Promise.all([ours.stop(), redis.stop()]);
+  }
+}
+
+// ── 1 and 2: HBEAT against HSET and against a Lua heartbeat ────────────────────────────────────────────────
+
+const HBEAT_HIVE = 'hive-0';
+const LUA_TTL_MS = '30000';
+
+function hbeatCases(plan: Plan, heartbeatSha: string): Case[] {
+  const variants: Variant[] = [
+    { id: 'ours', label: 'ours: HBEAT', server: 'ours', command: hbeat('worker-__rand_int__', HBEAT_HIVE, FIXED_BEAT) },
+    { id: 'redis-hset', label: 'Redis: HSET', server: 'redis', command: ['HSET', 'worker:__rand_int__', ...hashPairs(HBEAT_HIVE, FIXED_BEAT)] },
+    {
+      id: 'redis-lua',
+      label: 'Redis: EVALSHA HSET+ZADD+PEXPIRE',
+      server: 'redis',
+      command: ['EVALSHA', heartbeatSha, '2', 'lua:worker:__rand_int__', `lua:hive:${HBEAT_HIVE}`, LUA_TTL_MS, ...hashPairs(HBEAT_HIVE, FIXED_BEAT)],
+    },
+  ];
+  return [
+    { id: 'hbeat-p1', title: 'heartbeat, 12 fields, -c 50', shape: { clients: 50, requests: plan.hbeatRequests, pipeline: 1, keyspace: 100_000 }, variants },
+    {
+      id: 'hbeat-p16',
+      title: 'heartbeat, 12 fields, -c 50 -P 16',
+      shape: { clients: 50, requests: plan.hbeatPipelinedRequests, pipeline: 16, keyspace: 100_000 },
+      variants,
+    },
+  ];
+}
+
+async function hbeatSection(bench: Bench): Promise<void> {
+  bench.log('heartbeat: starting redis-server and ours');
+  await withServers(await startOurs(), await startRedis(), async (servers) => {
+    const ours = await connect(servers.ours.port);
+    const redis = await connect(servers.redis.port);
+    const sha = await scriptLoad(redis, HEARTBEAT_LUA);
+    bench.scripts['heartbeat (HSET + ZADD + PEXPIRE)'] = HEARTBEAT_LUA;
+    const cases = hbeatCases(bench.plan, sha);
+    // One of each by hand first: redis-benchmark stops at the first error reply, but a wrong reply type would pass.
+    const sample = (command: string[]) => command.map((a) => a.replace('__rand_int__', 'sanity'));
+    const [hb, hs, ev] = cases[0]!.variants.map((v) => sample(v.command));
+    expect((await ours.call(hb![0]!, ...hb!.slice(1))) === 1, 'first HBEAT of a worker replies 1');
+    expect((await redis.call(hs![0]!, ...hs!.slice(1))) === 12, 'HSET of 12 new fields replies 12');
+    expect((await redis.call(ev![0]!, ...ev!.slice(1))) === 1, 'the heartbeat script adds the worker to its hive set');
+    for (const c of cases) await bench.runCase(c, servers);
+    const workers = Number(await ours.call('WORKER.COUNT'));
+    const keys = Number(await redis.call('DBSIZE'));
+    bench.populations.push(
+      `heartbeat: nothing preloaded; -r 100000 spreads the beats over up to 100,000 worker ids in one hive (redis-benchmark ` +
+        `replaces each __rand_int__ independently, so the hive id cannot vary). Afterwards ours held ${workers.toLocaleString('en-US')} ` +
+        `workers and Redis ${keys.toLocaleString('en-US')} keys. The Lua variant writes its own keys (lua:…) with a ${LUA_TTL_MS} ms TTL.`,
+    );
+    ours.disconnect();
+    redis.disconnect();
+  });
+}
+
+// ── 3: HIVE.ACTIVE against ZRANGEBYSCORE ─────────────────────────────────────────────────────────────────────
+
+const ACTIVE_HIVES = 10_000;
+const isOnlineHive = (h: number) => h % 10 === 0; // 1,000 of 10,000, spread across the id order
+
+async function activeSection(bench: Bench): Promise<void> {
+  const plan = bench.plan;
+  bench.log('active hives: starting redis-server and ours');
+  await withServers(await startOurs(), await startRedis(), async (servers) => {
+    const ours = await connect(servers.ours.port);
+    const redis = await connect(servers.redis.port);
+    const hives = [...range(ACTIVE_HIVES)];
+    const stale = hives.filter((h) => !isOnlineHive(h));
+    const online = hives.filter(isOnlineHive);
+
+    const oursLoad = await bulkLoad(servers.ours.port, stale.map((h) => ['HBEAT', workerId(h), hiveId(h), 'STATE', 'Idle']));
+    const staleLoadedAt = Date.now(); // every stale heartbeat was received at or before this
+    const nowMs = Date.now();
+    const redisCutoff = nowMs - 30_000;
+    const redisLoad = await bulkLoad(
+      servers.redis.port,
+      hives.map((h) => ['ZADD', 'hives', String(isOnlineHive(h) ? nowMs : nowMs - 600_000), hiveId(h)]),
+    );
+    expect(((await redis.call('ZRANGEBYSCORE', 'hives', String(redisCutoff), '+inf')) as string[]).length === online.length, 'Redis: 1,000 recent hives');
+
+    // Ours has no way to backdate a heartbeat: the stale hives age in real time, and each run asks for a
+    // max_age_ms shorter than their age; the online hives beat again just before each run.
+    const wait = staleLoadedAt + plan.activeStaleWaitMs - Date.now();
+    if (wait > 0) {
+      bench.log(`active hives: letting the 9,000 stale hives age ${(plan.activeStaleWaitMs / 1000).toFixed(0)} s`);
+      await sleep(wait);
+    }
+    let maxAgeMs = 0;
+    const refreshOnline = async () => {
+      const pipeline = ours.pipeline();
+      for (const h of online) pipeline.call('HBEAT', workerId(h), hiveId(h), 'STATE', 'Idle');
+      const replies = (await pipeline.exec()) ?? [];
+      expect(replies.every(([err]) => err === null), 'online hives beat without error');
+    };
+    const activeNow = async () => ((await ours.call('HIVE.ACTIVE', String(maxAgeMs))) as string[]).length;
+    const c: Case = {
+      id: 'active',
+      title: 'active hives: 1k of 10k, -c 50',
+      shape: { clients: 50, requests: plan.activeRequests, pipeline: 1 },
+      variants: [
+        {
+          id: 'ours',
+          label: 'ours: HIVE.ACTIVE max_age_ms',
+          server: 'ours',
+          command: ['HIVE.ACTIVE', '<max_age_ms>'],
+          prepare: async () => {
+            await refreshOnline();
+            maxAgeMs = Date.now() - staleLoadedAt - 500;
+            expect((await activeNow()) === online.length, `ours: HIVE.ACTIVE ${maxAgeMs} lists the 1,000 online hives`);
+            return ['HIVE.ACTIVE', String(maxAgeMs)];
+          },
+          verify: async () =>
+            expect(
+              (await activeNow()) === online.length,
+              `ours: the run outlasted its ${maxAgeMs} ms window (online hives went stale mid-run); raise activeStaleWaitMs`,
+            ),
+        },
+        { id: 'redis', label: 'Redis: ZRANGEBYSCORE', server: 'redis', command: ['ZRANGEBYSCORE', 'hives', String(redisCutoff), '+inf'] },
+      ],
+    };
+    await bench.runCase(c, servers);
+    bench.populations.push(
+      `active hives: ${describeLoad('ours, 9,000 stale hives of one worker each (HBEAT worker hive STATE Idle)', oursLoad)}; they then age ` +
+        `${plan.activeStaleWaitMs / 1000} s or more, and before each run the 1,000 online hives beat again (pipelined) and max_age_ms is set ` +
+        `just under the stale hives' age, so every reply lists exactly 1,000 hives (checked before and after each run). ` +
+        `${describeLoad('Redis, ZADD hives <ms> <hive> for all 10,000 (the stale ones 10 minutes older)', redisLoad)}; ZRANGEBYSCORE from 30 s ago. ` +
+        'The max_age_ms of each run is in the JSON (runs[].command).',
+    );
+    ours.disconnect();
+    redis.disconnect();
+  });
+}
+
+// ── 4: WORKER.BEST ──────────────────────────────────────────────────────────────────────────────────────────
+
+const BEST_HIVES = 1_000;
+const BEST_MODELS = 50;
+
+async function bestSection(bench: Bench): Promise<void> {
+  const plan = bench.plan;
+  const n = plan.bestWorkers;
+  bench.log('best worker: starting redis-server and ours');
+  // A long liveness window: the workers are loaded once and must stay online through every round.
+  await withServers(await startOurs(['--offline-after', '3600000']), await startRedis(), async (servers) => {
+    const ours = await connect(servers.ours.port);
+    const redis = await connect(servers.redis.port);
+    const oursLoad = await bulkLoad(
+      servers.ours.port,
+      (function* () {
+        for (const i of range(n)) yield hbeat(workerId(i), hiveId(i % BEST_HIVES), generatedBeat(i, BEST_MODELS));
+      })(),
+    );
+    const redisLoad = await bulkLoad(
+      servers.redis.port,
+      (function* () {
+        for (const i of range(n)) {
+          const fields = generatedBeat(i, BEST_MODELS);
+          const key = `worker:${workerId(i)}`;
+          yield ['HSET', key, ...hashPairs(hiveId(i % BEST_HIVES), fields)];
+          if (fields[0]![2] === 'Idle') yield ['ZADD', `idle:${modelId(i % BEST_MODELS)}`, String(bestScore(fields)), key];
+        }
+      })(),
+    );
+    expect(Number(await ours.call('WORKER.COUNT')) === n, `ours holds ${n} workers`);
+    const sha = await scriptLoad(redis, BEST_LUA);
+    bench.scripts['best worker (ZRANGE + HGETALL)'] = BEST_LUA;
+    // Both pick the same worker: the orders agree (healthy, then GPU load, then id).
+    for (const m of [0, BEST_MODELS - 1]) {
+      const best = (await ours.call('WORKER.BEST', modelId(m))) as string[] | null;
+      const bestId = best === null ? null : best[best.indexOf('worker_id') + 1];
+      const redisBest = ((await redis.call('ZRANGE', `idle:${modelId(m)}`, '0', '0')) as string[])[0];
+      expect(bestId !== null && `worker:${bestId}` === redisBest, `WORKER.BEST ${modelId(m)}: ours ${bestId}, Redis ${redisBest}`);
+      expect(((await redis.call('EVALSHA', sha, '1', `idle:${modelId(m)}`)) as string[]).length === 24, 'the best-worker script returns a record');
+    }
+    const c: Case = {
+      id: 'best',
+      title: `best worker: ${(n / 1000).toFixed(0)}k workers, ${BEST_MODELS} models, -c 50`,
+      shape: { clients: 50, requests: plan.bestRequests, pipeline: 1, keyspace: BEST_MODELS },
+      variants: [
+        { id: 'ours', label: 'ours: WORKER.BEST', server: 'ours', command: ['WORKER.BEST', 'model-__rand_int__'] },
+        { id: 'redis', label: 'Redis: EVALSHA ZRANGE+HGETALL', server: 'redis', command: ['EVALSHA', sha, '1', 'idle:model-__rand_int__'] },
+      ],
+    };
+    await bench.runCase(c, servers);
+    bench.notes.push(
+      `best worker: each model has ${(n / BEST_MODELS).toLocaleString('en-US')} workers, 3 in 4 idle. The Redis script only reads the head of a ` +
+        'sorted set that its writers would have to keep up to date, and ignores liveness: it does less work than WORKER.BEST.',
+    );
+    bench.populations.push(
+      `best worker: ${n.toLocaleString('en-US')} workers in ${BEST_HIVES.toLocaleString('en-US')} hives, ${BEST_MODELS} models, 3 in 4 Idle, 1 in 10 ` +
+        `degraded, GPU load varying. ${describeLoad('Ours (HBEAT with all 11 options; server started with --offline-after 3600000 so all stay online)', oursLoad)}. ` +
+        `${describeLoad('Redis (HSET of the same 12 fields, plus ZADD of each idle worker into its model\'s set)', redisLoad)}. ` +
+        'Before the runs, both were checked to pick the same worker. The Redis script does no liveness check; WORKER.BEST does.',
+    );
+    ours.disconnect();
+    redis.disconnect();
+  });
+}
+
+// ── 5: memory per worker ────────────────────────────────────────────────────────────────────────────────────
+
+const MEMORY_HIVES = 10_000;
+const MEMORY_MODELS = 50;
+
+function* oursMemoryLoad(n: number): Generator<string[]> {
+  for (const i of range(n)) yield hbeat(workerId(i), hiveId(i % MEMORY_HIVES), generatedBeat(i, MEMORY_MODELS));
+}
+
+function* redisHashLoad(n: number): Generator<string[]> {
+  for (const i of range(n)) yield ['HSET', `worker:${workerId(i)}`, ...hashPairs(hiveId(i % MEMORY_HIVES), generatedBeat(i, MEMORY_MODELS))];
+}
+
+/** What the heartbeat script leaves behind, written directly: hash with last_seen_ms, hive set entry, TTL. */
+function* redisLuaLayoutLoad(n: number): Generator<string[]> {
+  const now = String(Date.now());
+  for (const i of range(n)) {
+    const key = `worker:${workerId(i)}`;
+    const hive = hiveId(i % MEMORY_HIVES);
+    yield ['HSET', key, 'last_seen_ms', now, ...hashPairs(hive, generatedBeat(i, MEMORY_MODELS))];
+    yield ['ZADD', `hive:${hive}:workers`, now, key];
+    yield ['PEXPIRE', key, '3600000'];
+  }
+}
+
+async function usedMemory(client: Redis): Promise<number> {
+  const info = String(await client.call('INFO', 'memory'));
+  return Number(/^used_memory:(\d+)/m.exec(info)![1]);
+}
+
+async function memorySection(bench: Bench): Promise<void> {
+  const n = bench.plan.memoryWorkers;
+  const targets: MemoryTarget[] = [];
+
+  bench.log(`memory: ours, loading ${n.toLocaleString('en-US')} workers`);
+  const ours = await startMemoryServer();
+  try {
+    const before = await ours.heapAfterGc();
+    const rssBefore = rssBytes(ours.pid);
+    const load = await bulkLoad(ours.port, oursMemoryLoad(n));
+    ours.assertAlive();
+    const client = await connect(ours.port);
+    expect(Number(await client.call('WORKER.COUNT')) === n, `ours holds ${n} workers`);
+    client.disconnect();
+    await sleep(200);
+    const after = await ours.heapAfterGc();
+    targets.push({
+      id: 'ours',
+      label: 'ours',
+      measure: 'heapUsed after GC',
+      before: before.heapUsed,
+      after: after.heapUsed,
+      rssBefore,
+      rssAfter: rssBytes(ours.pid),
+      loadMs: load.ms,
+    });
+    bench.log(`memory: ours ${((after.heapUsed - before.heapUsed) / n).toFixed(0)} heap bytes/worker, load ${(load.ms / 1000).toFixed(1)} s`);
+  } finally {
+    await ours.stop();
+  }
+
+  const redisTargets: Array<[id: string, label: string, load: (n: number) => Generator<string[]>, keys: number]> = [
+    ['redis-hash', 'Redis: hash per worker', redisHashLoad, n],
+    ['redis-lua', 'Redis: hash + hive zset + TTL', redisLuaLayoutLoad, n + MEMORY_HIVES],
+  ];
+  for (const [id, label, generate, keys] of redisTargets) {
+    bench.log(`memory: ${label}, loading ${n.toLocaleString('en-US')} workers`);
+    const redis = await startRedis();
+    try {
+      const client = await connect(redis.port);
+      const before = await usedMemory(client);
+      const rssBefore = rssBytes(redis.pid);
+      const load = await bulkLoad(redis.port, generate(n));
+      expect(Number(await client.call('DBSIZE')) === keys, `Redis holds ${keys} keys`);
+      const after = await usedMemory(client);
+      targets.push({ id, label, measure: 'used_memory', before, after, rssBefore, rssAfter: rssBytes(redis.pid), loadMs: load.ms });
+      bench.log(`memory: ${label} ${((after - before) / n).toFixed(0)} bytes/worker, load ${(load.ms / 1000).toFixed(1)} s`);
+      client.disconnect();
+    } finally {
+      await redis.stop();
+    }
+  }
+  bench.memory = { workers: n, hives: MEMORY_HIVES, models: MEMORY_MODELS, targets };
+  bench.populations.push(
+    `memory: each server fresh, one record per worker with all 12 fields (values vary per worker: URL, model, device, ` +
+      `VRAM, RAM, CPU, GPU, TS). Ours: HBEAT. Redis: HSET worker:<id> with the same 12 fields; and, separately, the layout ` +
+      `the heartbeat script leaves (the hash plus last_seen_ms, the worker in its hive's sorted set, a TTL).`,
+  );
+}
+
+// ── main ────────────────────────────────────────────────────────────────────────────────────────────────────
+
+function revision(): string {
+  const head = spawnSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT, encoding: 'utf8' });
+  if (head.status !== 0) return 'unknown';
+  const dirty = spawnSync('git', ['status', '--porcelain', '--', 'src', 'package.json', 'package-lock.json'], { cwd: ROOT, encoding: 'utf8' });
+  return `${head.stdout.trim()}${dirty.stdout.trim() !== '' ? ' with uncommitted changes to src/' : ''}`;
+}
+
+function environment(): Environment {
+  const cpuinfo = readFileSync('/proc/cpuinfo', 'utf8');
+  const osRelease = (() => {
+    try {
+      return /^PRETTY_NAME="?([^"\n]*)"?$/m.exec(readFileSync('/etc/os-release', 'utf8'))?.[1] ?? os.type();
+    } catch {
+      return os.type();
+    }
+  })();
+  const redisServer = toolVersion('redis-server');
+  const v = /v=([\d.]+).*?malloc=(\S+)/.exec(redisServer);
+  return {
+    date: new Date().toISOString().slice(0, 10),
+    cpuModel: /^model name\s*:\s*(.*)$/m.exec(cpuinfo)?.[1]?.trim() ?? 'unknown',
+    cpus: os.availableParallelism(),
+    memory: `${Math.round(os.totalmem() / 2 ** 30)} GiB`,
+    os: osRelease,
+    node: process.version,
+    redisServer: v ? `${v[1]} (${v[2]})` : redisServer,
+    redisBenchmark: toolVersion('redis-benchmark'),
+    redisCli: toolVersion('redis-cli'),
+    revision: revision(),
+    loadAvgStart: os.loadavg()[0]!,
+    loadAvgEnd: NaN,
+  };
+}
+
+function countRuns(plan: Plan): number {
+  const perVariant = plan.rounds + 1;
+  let runs = 0;
+  if (plan.sections.has('hbeat')) runs += 2 * 3 * perVariant;
+  if (plan.sections.has('active')) runs += 2 * perVariant;
+  if (plan.sections.has('best')) runs += 2 * perVariant;
+  return runs;
+}
+
+async function main(): Promise<void> {
+  installCleanup();
+  const plan = makePlan();
+  const env = environment();
+  const bench = new Bench(plan, countRuns(plan));
+  bench.log(
+    `bench${plan.quick ? ' (quick)' : ''}: ${plan.rounds} rounds, sections ${[...plan.sections].join(', ')}; ` +
+      `${env.cpus} × ${env.cpuModel}, Node ${env.node}, Redis ${env.redisServer}`,
+  );
+  if (env.loadAvgStart > 1) {
+    bench.log(`note: the machine is already busy (load average ${env.loadAvgStart.toFixed(2)}): expect noisy figures`);
+  }
+
+  const outDir = plan.quick ? join(ROOT, 'bench/results/tmp') : join(ROOT, 'bench/results');
+  const save = (name: string, extra: object = {}) => {
+    mkdirSync(outDir, { recursive: true });
+    const raw = { env, plan: { ...plan, sections: [...plan.sections] }, durationS: bench.elapsedS(), cases: bench.cases, memory: bench.memory, runs: bench.runs, ...extra };
+    writeFileSync(join(outDir, name), `${JSON.stringify(raw, null, 2)}\n`);
+  };
+
+  try {
+    if (plan.sections.has('hbeat')) await hbeatSection(bench);
+    if (plan.sections.has('active')) await activeSection(bench);
+    if (plan.sections.has('best')) await bestSection(bench);
+    if (plan.sections.has('memory')) await memorySection(bench);
+  } catch (e) {
+    save('failed.json', { error: String((e as Error).stack ?? e) });
+    throw e;
+  }
+
+  const durationS = bench.elapsedS();
+  env.loadAvgEnd = os.loadavg()[0]!;
+  bench.notes.push(
+    'HIVE.ACTIVE replies are sorted by hive id; ZRANGEBYSCORE replies are in score order. Both carry the same 1,000 ids.',
+  );
+  save(plan.quick ? 'quick.json' : 'latest.json');
+  const markdown = markdownReport({
+    env,
+    quick: plan.quick,
+    rounds: plan.rounds,
+    durationS,
+    cases: bench.cases,
+    memory: bench.memory,
+    populations: bench.populations,
+    scripts: bench.scripts,
+    notes: bench.notes,
+  });
+  writeFileSync(plan.quick ? join(outDir, 'BENCHMARKS.quick.md') : join(ROOT, 'BENCHMARKS.md'), markdown);
+
+  console.log(`\n${consoleReport(bench.cases, bench.memory)}\n`);
+  console.log(`medians of ${plan.rounds} rounds; whole run ${Math.round(durationS)} s; wrote ${plan.quick ? 'bench/results/tmp/' : 'BENCHMARKS.md and bench/results/latest.json'}`);
+}
+
+main().then(
+  () => process.exit(0),
+  (e: unknown) => {
+    console.error(`\nbench failed: ${e instanceof Error ? e.message : String(e)}`);
+    killAllChildren();
+    process.exit(1);
+  },
+);

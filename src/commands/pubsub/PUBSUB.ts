@@ -1,0 +1,69 @@
+// PUBSUB CHANNELS / NUMSUB / NUMPAT: introspection of the pub/sub state.
+
+import { MapReply, type Reply } from '../../resp/reply.js';
+import { defineCommand, type CommandSpec } from '../spec.js';
+import { syntaxError } from '../errors.js';
+import { helpReply } from '../server/help.js';
+
+const base = { since: '2.8.0', group: 'pubsub', flags: ['pubsub', 'loading', 'stale'], aclCategories: ['pubsub', 'slow'] };
+
+const subcommands: CommandSpec[] = [
+  {
+    ...base,
+    name: 'CHANNELS',
+    summary: 'Returns the active channels.',
+    complexity: 'O(N) where N is the number of active channels',
+    arity: -2,
+    arguments: [{ name: 'pattern', type: 'pattern', optional: true }],
+    reply: 'Array of channels with at least one subscriber (pattern subscriptions not counted), sorted.',
+    handler(client, argv) {
+      if (argv.length > 3) throw syntaxError();
+      return client.server.pubsub.channels(argv[2] ?? null);
+    },
+  },
+  {
+    ...base,
+    name: 'NUMSUB',
+    summary: 'Returns a count of subscribers to channels.',
+    complexity: 'O(N) for the NUMSUB subcommand, where N is the number of requested channels',
+    arity: -2,
+    arguments: [{ name: 'channel', type: 'string', optional: true, multiple: true }],
+    reply: 'Map (RESP2: flat array) of channel to its number of subscribers.',
+    handler(client, argv) {
+      const entries: Array<[Reply, Reply]> = argv.slice(2).map((ch) => [ch, client.server.pubsub.numsub(ch)]);
+      return new MapReply(entries);
+    },
+  },
+  {
+    ...base,
+    name: 'NUMPAT',
+    summary: 'Returns a count of unique pattern subscriptions.',
+    complexity: 'O(1)',
+    arity: 2,
+    reply: 'Integer.',
+    handler: (client) => client.server.pubsub.numpat(),
+  },
+];
+subcommands.push({
+  ...base,
+  name: 'HELP',
+  summary: 'Returns helpful text about the different subcommands.',
+  since: '6.2.0',
+  complexity: 'O(1)',
+  arity: 2,
+  reply: 'Array of status lines.',
+  handler: () => helpReply('PUBSUB', subcommands),
+});
+
+export default defineCommand({
+  name: 'PUBSUB',
+  summary: 'A container for pub/sub introspection commands.',
+  since: '2.8.0',
+  group: 'pubsub',
+  complexity: 'Depends on subcommand.',
+  arity: -2,
+  flags: [],
+  aclCategories: ['slow'],
+  reply: 'Depends on subcommand.',
+  subcommands,
+});

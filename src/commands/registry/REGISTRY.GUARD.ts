@@ -1,0 +1,58 @@
+// REGISTRY.GUARD: the operator's override of the mass-expiry guard.
+
+import { MapReply, OK } from '../../resp/reply.js';
+import type { GuardMode } from '../../registry/registry.js';
+import { defineCommand } from '../spec.js';
+import { CommandError, syntaxError } from '../errors.js';
+
+export default defineCommand({
+  name: 'REGISTRY.GUARD',
+  summary: 'Shows the mass-expiry guard, or forces it on, off, or back to automatic.',
+  since: '0.2.0',
+  group: 'registry',
+  complexity: 'O(1)',
+  arity: -1,
+  flags: ['admin', 'write'],
+  aclCategories: ['registry', 'admin', 'dangerous'],
+  arguments: [
+    {
+      name: 'mode',
+      type: 'oneof',
+      optional: true,
+      arguments: [
+        { name: 'on', type: 'pure-token', token: 'ON' },
+        { name: 'off', type: 'pure-token', token: 'OFF' },
+        { name: 'auto', type: 'pure-token', token: 'AUTO' },
+      ],
+    },
+  ],
+  reply:
+    'With a mode: `OK`. Without: a map (RESP2: flat array) of `mode` (auto/on/off), `active` (0/1: evictions held), ' +
+    '`percent`, `window_start_ms`, `online_at_window_start`, `offlines_in_window`, `baseline`.',
+  errors: ["`ERR invalid guard mode 'x': expected ON, OFF or AUTO`"],
+  notes:
+    'When more than `--expiry-guard` percent (default 50) of the workers online at the start of a window (one ' +
+    '`--offline-after` long) go offline within it, the registry still marks them offline but stops evicting, and ' +
+    'publishes `guard.on`. In AUTO it lifts (publishing `guard.off`) when more than (100 - percent)% of the workers ' +
+    'online when it tripped are back. ON holds evictions until OFF or AUTO; OFF never holds them.',
+  handler(client, argv) {
+    const registry = client.server.registry;
+    if (argv.length > 2) throw syntaxError();
+    if (argv.length === 2) {
+      const mode = argv[1]!.toLowerCase();
+      if (mode !== 'on' && mode !== 'off' && mode !== 'auto') throw new CommandError(`ERR invalid guard mode '${argv[1]}': expected ON, OFF or AUTO`);
+      registry.setGuardMode(mode as GuardMode);
+      return OK;
+    }
+    const g = registry.guardStatus();
+    return new MapReply([
+      ['mode', g.mode],
+      ['active', g.active ? 1 : 0],
+      ['percent', g.percent],
+      ['window_start_ms', g.windowStartMs],
+      ['online_at_window_start', g.onlineAtWindowStart],
+      ['offlines_in_window', g.offlinesInWindow],
+      ['baseline', g.baseline],
+    ]);
+  },
+});

@@ -1,0 +1,113 @@
+// Registry events and the in-memory log behind EVENTS.READ: every change gets a monotonic revision, and the
+// last N events are kept in a ring so a client can resume from the revision it last saw (etcd-style watch).
+
+export const EVENT_TYPES = [
+  'worker.online',
+  'worker.offline',
+  'worker.evicted',
+  'worker.state',
+  'worker.removed',
+  'hive.online',
+  'hive.offline',
+  'hive.removed',
+  'guard.on',
+  'guard.off',
+] as const;
+export type EventType = (typeof EVENT_TYPES)[number];
+
+export interface RegistryEvent {
+  type: EventType;
+  rev: number;
+  /** Registry time of the change, epoch ms. For timed transitions: the deadline itself. */
+  at_ms: number;
+  worker_id?: string;
+  hive_id?: string;
+  [detail: string]: string | number | null | undefined;
+}
+
+/** An event with its JSON text, made once and shared by the log, pub/sub and EVENTS.READ. */
+export class LoggedEvent {
+  private text: string | null = null;
+  constructor(readonly event: RegistryEvent) {}
+  get rev(): number {
+    return this.event.rev;
+  }
+  get json(): string {
+    return (this.text ??= JSON.stringify(this.event));
+  }
+}
+
+/** Thrown by EventLog.since when the wanted revisions were dropped from the ring. */
+export class CompactedError extends Error {
+  constructor(readonly oldestRev: number) {
+    super(`COMPACTED revisions up to ${oldestRev - 1} are gone; the oldest revision kept is ${oldestRev}: resync with a full read`);
+  }
+}
+
+export class EventLog {
+  private readonly ring: Array<LoggedEvent | undefined>;
+  private start = 0;
+  private size = 0;
+  /** Revision of the newest event (0 before any). */
+  lastRev: number;
+  private readonly waiters = new Set<() => void>();
+
+  constructor(
+    readonly capacity: number,
+    startRev = 0,
+  ) {
+    if (!(capacity >= 1)) throw new RangeError('event log capacity must be at least 1');
+    this.ring = new Array(capacity);
+    this.lastRev = startRev;
+  }
+
+  /** Oldest revision still held, or lastRev + 1 when the log is empty. */
+  get oldestRev(): number {
+    return this.size === 0 ? this.lastRev + 1 : this.ring[this.start]!.rev;
+  }
+
+  get length(): number {
+    return this.size;
+  }
+
+  /** Appends an event, giving it the next revision. */
+  append(event: Omit<RegistryEvent, 'rev'>): LoggedEvent {
+    const { type, at_ms, ...details } = event;
+    const logged = new LoggedEvent({ type, rev: ++this.lastRev, at_ms, ...details } as RegistryEvent);
+    const end = (this.start + this.size) % this.capacity;
+    this.ring[end] = logged;
+    if (this.size < this.capacity) this.size++;
+    else this.start = (this.start + 1) % this.capacity;
+    if (this.waiters.size > 0) {
+      const ws = [...this.waiters];
+      this.waiters.clear();
+      for (const w of ws) w();
+    }
+    return logged;
+  }
+
+  /**
+   * Events with a revision above `rev`, oldest first, at most `count`. Throws CompactedError when events
+   * after `rev` have already left the ring.
+   */
+  since(rev: number, count = Infinity): LoggedEvent[] {
+    if (rev >= this.lastRev) return [];
+    const oldest = this.oldestRev;
+    if (rev + 1 < oldest) throw new CompactedError(oldest);
+    const skip = rev + 1 - oldest;
+    const n = Math.min(this.size - skip, count);
+    const out = new Array<LoggedEvent>(n);
+    for (let i = 0; i < n; i++) out[i] = this.ring[(this.start + skip + i) % this.capacity]!;
+    return out;
+  }
+
+  /** Calls `fn` once, at the next append. Returns a function that cancels the wait. */
+  onNextAppend(fn: () => void): () => void {
+    this.waiters.add(fn);
+    return () => this.waiters.delete(fn);
+  }
+
+  get waiting(): number {
+    return this.waiters.size;
+  }
+}
