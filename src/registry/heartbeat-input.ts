@@ -7,12 +7,14 @@ const STATE_BY_LOWER = new Map<string, WorkerState>(WORKER_STATES.map((s) => [s.
 const HEALTH_BY_LOWER = new Map<string, Health>(HEALTH_VALUES.map((h) => [h, h]));
 
 export function parseState(value: string, field = 'STATE'): WorkerState {
+  if (value === 'Idle' || value === 'Busy' || value === 'Loading') return value;
   const s = STATE_BY_LOWER.get(value.toLowerCase());
   if (s === undefined) throw new RegistryError(`invalid ${field} '${value}': expected Idle, Busy or Loading`);
   return s;
 }
 
 export function parseHealth(value: string, field = 'HEALTH'): Health {
+  if (value === 'healthy' || value === 'degraded') return value;
   const h = HEALTH_BY_LOWER.get(value.toLowerCase());
   if (h === undefined) throw new RegistryError(`invalid ${field} '${value}': expected healthy or degraded`);
   return h;
@@ -53,10 +55,32 @@ export function parseTimestamp(value: string, field = 'TS'): number {
   const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
   const daysInMonth = [31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][month - 1] ?? 0;
   if (month < 1 || month > 12 || day < 1 || day > daysInMonth || hour > 23 || minute > 59 || second > 60) throw bad();
-  if (m[9] !== undefined && (Number(m[9]) > 23 || Number(m[10]) > 59)) throw bad();
-  const ms = Date.parse(value.replace(' ', 'T').replace(',', '.'));
-  if (!Number.isFinite(ms)) throw bad();
-  return ms;
+  let offsetMinutes = 0;
+  if (m[9] !== undefined) {
+    const oh = Number(m[9]);
+    const om = Number(m[10]);
+    if (oh > 23 || om > 59) throw bad();
+    offsetMinutes = (m[8]![0] === '-' ? -1 : 1) * (oh * 60 + om);
+  }
+  // Arithmetic rather than Date.parse: this runs on every heartbeat that carries TS.
+  const fractionMs = m[7] === undefined ? 0 : Number((m[7] + '00').slice(0, 3));
+  return (
+    daysFromCivil(year, month, day) * 86_400_000 +
+    hour * 3_600_000 +
+    (minute - offsetMinutes) * 60_000 +
+    second * 1000 +
+    fractionMs
+  );
+}
+
+/** Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's days_from_civil). */
+function daysFromCivil(y: number, m: number, d: number): number {
+  y -= m <= 2 ? 1 : 0;
+  const era = Math.floor(y / 400);
+  const yoe = y - era * 400;
+  const doy = Math.floor((153 * (m + (m > 2 ? -3 : 9)) + 2) / 5) + d - 1;
+  const doe = yoe * 365 + Math.floor(yoe / 4) - Math.floor(yoe / 100) + doy;
+  return era * 146_097 + doe - 719_468;
 }
 
 function nonEmpty(value: string, field: string): string {
@@ -64,8 +88,14 @@ function nonEmpty(value: string, field: string): string {
   return value;
 }
 
+// URLs already seen valid: a worker sends the same URL on every heartbeat, and URL parsing is not cheap.
+const validUrls = new Set<string>();
+
 export function parseUrl(value: string, field = 'URL'): string {
-  if (!URL.canParse(value)) throw new RegistryError(`invalid ${field} '${value}': expected an absolute URL like http://10.0.0.5:8080`);
+  if (validUrls.has(value)) return value;
+  if (validUrls.size >= 100_000) validUrls.clear();
+  if (URL.canParse(value)) validUrls.add(value);
+  else throw new RegistryError(`invalid ${field} '${value}': expected an absolute URL like http://10.0.0.5:8080`);
   return value;
 }
 
@@ -106,12 +136,12 @@ export const HEARTBEAT_OPTIONS: ReadonlyArray<{
 
 const OPTION_BY_NAME = new Map(HEARTBEAT_OPTIONS.map((o) => [o.option, o]));
 
-/** Parses `NAME value` pairs (names case-insensitive). Throws RegistryError naming the bad pair. */
-export function parseHeartbeatOptions(args: readonly string[]): HeartbeatFields {
+/** Parses `NAME value` pairs from args[start…] (names case-insensitive). Throws RegistryError naming the bad pair. */
+export function parseHeartbeatOptions(args: readonly string[], start = 0): HeartbeatFields {
   const fields: HeartbeatFields = {};
-  for (let i = 0; i < args.length; i += 2) {
+  for (let i = start; i < args.length; i += 2) {
     const name = args[i]!;
-    const opt = OPTION_BY_NAME.get(name.toUpperCase());
+    const opt = OPTION_BY_NAME.get(name) ?? OPTION_BY_NAME.get(name.toUpperCase());
     if (opt === undefined) throw new RegistryError(`unknown HBEAT option '${name}'`);
     if (i + 1 >= args.length) throw new RegistryError(`HBEAT option ${opt.option} needs a value`);
     opt.apply(fields, args[i + 1]!, opt.option);

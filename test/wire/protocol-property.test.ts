@@ -122,7 +122,7 @@ describe('wire protocol properties', () => {
           const chunked = await repliesFrom(requests, pieces);
           expect(chunked.toString('latin1')).to.equal(whole.toString('latin1'));
         }),
-        { numRuns: 40 },
+        { numRuns: 50 },
       );
     });
   });
@@ -198,7 +198,7 @@ describe('wire protocol properties', () => {
           expect((await fresh.readUntil((b) => b.length >= 7)).toString('latin1')).to.equal('+PONG\r\n');
           fresh.close();
         }),
-        { numRuns: 60 },
+        { numRuns: 100 },
       );
     });
   });

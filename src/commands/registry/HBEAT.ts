@@ -61,7 +61,7 @@ export default defineCommand({
       const hb = parseHeartbeatJson(argv[2]!);
       return registry.heartbeat(hb.workerId, hb.hiveId, hb.fields) ? ONE : ZERO;
     }
-    const fields = parseHeartbeatOptions(argv.slice(3));
+    const fields = parseHeartbeatOptions(argv, 3);
     return registry.heartbeat(argv[1]!, argv[2]!, fields) ? ONE : ZERO;
   },
 });
