@@ -6,6 +6,7 @@ import { RegistryError } from '../registry/types.js';
 import type { ClientState } from './context.js';
 import { CommandError, unknownCommand, unknownSubcommand, wrongArity } from './errors.js';
 import type { ResolvedCommand } from './table.js';
+import type { RequestFrame } from '../resp/decoder.js';
 
 const NOAUTH = new ErrorReply('NOAUTH Authentication required.');
 
@@ -30,10 +31,13 @@ export function resolve(client: ClientState, argv: string[]): ResolvedCommand | 
   return command;
 }
 
-/** Runs a command for a client: the whole path from argv to reply value. */
-export function dispatch(client: ClientState, raw: Buffer[]): Reply | Promise<Reply> {
-  const argv = new Array<string>(raw.length);
-  for (let i = 0; i < raw.length; i++) argv[i] = raw[i]!.toString('utf8');
+const NO_RAW: Buffer[] = [];
+
+/** Runs a command for a client: the whole path from the decoded request to a reply value. */
+export function dispatch(client: ClientState, frame: RequestFrame): Reply | Promise<Reply> {
+  const n = frame.frameLength;
+  const argv = new Array<string>(n);
+  for (let i = 0; i < n; i++) argv[i] = frame.argString(i);
   const command = resolve(client, argv);
   const server = client.server;
   if (command instanceof ErrorReply) {
@@ -41,6 +45,11 @@ export function dispatch(client: ClientState, raw: Buffer[]): Reply | Promise<Re
     return command;
   }
   const spec = command.spec;
+  let raw = NO_RAW;
+  if (spec.rawArgs) {
+    raw = new Array<Buffer>(n);
+    for (let i = 0; i < n; i++) raw[i] = frame.argBuffer(i);
+  }
   if (server.requirePass !== null && !client.authenticated && !spec.flags.includes('no-auth')) return NOAUTH;
   if (client.proto === 2 && !spec.allowedInSubscribe && client.subscriptions.size + client.patterns.size > 0) {
     return new ErrorReply(

@@ -23,7 +23,7 @@ export interface ArgSpec {
 
 /**
  * What a handler gets: the argument vector as UTF-8 strings (argv[0] is the command name as sent) and the
- * same as raw bytes for the few commands that must be binary-safe (ECHO, PUBLISH).
+ * same as raw bytes for the few commands that must be binary-safe and say so with `rawArgs` (ECHO, PUBLISH).
  * It returns a reply value, or a promise of one for a command that blocks.
  */
 export type Handler = (client: ClientState, argv: string[], raw: Buffer[]) => Reply | Promise<Reply>;
@@ -53,6 +53,8 @@ export interface CommandSpec {
   subcommands?: CommandSpec[];
   /** Runs at once inside MULTI instead of being queued (MULTI, EXEC, DISCARD, QUIT, RESET). */
   runsInMulti?: boolean;
+  /** The handler reads `raw` (binary-safe arguments); other handlers get an empty `raw`. */
+  rawArgs?: boolean;
   /** Allowed for a RESP2 client in subscribe mode ((P)SUBSCRIBE, (P)UNSUBSCRIBE, PING, QUIT, RESET). */
   allowedInSubscribe?: boolean;
   /** Absent on container commands, which dispatch to a subcommand. */

@@ -26,22 +26,39 @@ export const DEFAULT_LIMITS: DecoderLimits = {
 /** A malformed request. The connection replies `-ERR <message>` and closes, as Redis does. */
 export class ProtocolError extends Error {}
 
+/** Node's Buffer has these fast paths (used by toString); they skip its argument checks. */
+interface FastSlices {
+  utf8Slice(start: number, end: number): string;
+}
+
 /** Bulk arguments at least this long are assembled in their own buffer instead of by re-concatenation. */
 const LARGE_BULK = 32 * 1024;
 
 const CR = 13;
 const LF = 10;
 
-export class RequestDecoder {
+/** One decoded request: its arguments, read on demand as strings or bytes. */
+export interface RequestFrame {
+  readonly frameLength: number;
+  argString(i: number): string;
+  argBuffer(i: number): Buffer;
+}
+
+export class RequestDecoder implements RequestFrame {
   private buf: Buffer = Buffer.alloc(0);
   private pos = 0;
-  // Multibulk in progress: the arguments so far and how many are still to come.
-  private argv: Buffer[] | null = null;
+  // The request being read, and then the last complete one: each argument is bytes [start, end) of a
+  // buffer (usually the socket chunk itself, so nothing is copied). The arrays are reused across requests.
+  private inMultibulk = false;
+  private argBufs: Buffer[] = [];
+  private argStarts: number[] = [];
+  private argEnds: number[] = [];
+  private argc = 0;
   private remaining = 0;
   // A large bulk argument being filled across chunks.
   private big: Buffer | null = null;
   private bigFilled = 0;
-  // Bytes of the arguments already taken into `argv`: they still count against the query buffer limit.
+  // Bytes of the arguments already read: they still count against the query buffer limit.
   private argvBytes = 0;
   private failed = false;
 
@@ -86,37 +103,68 @@ export class RequestDecoder {
     }
   }
 
-  /**
-   * The next complete request, or null when more bytes are needed. An empty request (blank inline line,
-   * `*0`, `*-1`) is skipped as Redis does. Throws ProtocolError on malformed input; after that the decoder
-   * yields nothing more.
-   */
+  /** The next complete request as buffers, or null when more bytes are needed (see nextFrame). */
   next(): Buffer[] | null {
-    if (this.failed) return null;
+    if (!this.nextFrame()) return null;
+    const out = new Array<Buffer>(this.argc);
+    for (let i = 0; i < this.argc; i++) out[i] = this.argBuffer(i);
+    return out;
+  }
+
+  /**
+   * Reads the next complete request; false when more bytes are needed. Its arguments are then read with
+   * frameLength / argString / argBuffer, until the next call. An empty request (blank inline line, `*0`,
+   * `*-1`) is skipped as Redis does. Throws ProtocolError on malformed input; after that the decoder yields
+   * nothing more.
+   */
+  nextFrame(): boolean {
+    if (this.failed) return false;
     try {
       for (;;) {
-        if (this.argv === null) {
-          if (this.pos >= this.buf.length) return null;
+        if (!this.inMultibulk) {
+          if (this.pos >= this.buf.length) return false;
           if (this.buf[this.pos] === 42 /* '*' */) {
-            if (!this.startMultibulk()) return null;
-            if (this.argv === null) continue; // empty multibulk: skip
+            if (!this.startMultibulk()) return false;
+            if (!this.inMultibulk) continue; // empty multibulk: skip
           } else {
             const inline = this.inline();
-            if (inline === null) return null;
+            if (inline === null) return false;
             if (inline.length === 0) continue;
-            return inline;
+            for (let i = 0; i < inline.length; i++) this.setArg(i, inline[i]!, 0, inline[i]!.length);
+            this.argc = inline.length;
+            return true;
           }
         }
-        if (!this.fillMultibulk()) return null;
-        const done = this.argv!;
-        this.argv = null;
+        if (!this.fillMultibulk()) return false;
+        this.inMultibulk = false;
         this.argvBytes = 0;
-        return done;
+        return true;
       }
     } catch (e) {
       this.failed = true;
       throw e;
     }
+  }
+
+  /** Number of arguments of the current request. */
+  get frameLength(): number {
+    return this.argc;
+  }
+
+  /** Argument i of the current request as a UTF-8 string, decoded straight from the socket bytes. */
+  argString(i: number): string {
+    return (this.argBufs[i] as unknown as FastSlices).utf8Slice(this.argStarts[i]!, this.argEnds[i]!);
+  }
+
+  /** Argument i of the current request as bytes (a view, not a copy). */
+  argBuffer(i: number): Buffer {
+    return this.argBufs[i]!.subarray(this.argStarts[i]!, this.argEnds[i]!);
+  }
+
+  private setArg(i: number, buf: Buffer, start: number, end: number): void {
+    this.argBufs[i] = buf;
+    this.argStarts[i] = start;
+    this.argEnds[i] = end;
   }
 
   private lineEnd(from: number, what: string): number {
@@ -146,21 +194,21 @@ export class RequestDecoder {
     if (n > 10 && this.authRequired()) throw new ProtocolError('Protocol error: unauthenticated multibulk length');
     this.pos = cr + 2;
     if (n <= 0) {
-      this.argv = null;
+      this.inMultibulk = false;
       return true;
     }
-    this.argv = [];
+    this.inMultibulk = true;
+    this.argc = 0;
     this.remaining = n;
     return true;
   }
 
   /** Reads `$len\r\n<bytes>\r\n` until the multibulk is complete. Returns false when more bytes are needed. */
   private fillMultibulk(): boolean {
-    const argv = this.argv!;
     while (this.remaining > 0) {
       if (this.big) {
         if (this.bigFilled < this.big.length) return false;
-        argv.push(this.big.subarray(0, this.big.length - 2));
+        this.setArg(this.argc++, this.big, 0, this.big.length - 2);
         this.argvBytes += this.big.length;
         this.big = null;
         this.bigFilled = 0;
@@ -182,7 +230,7 @@ export class RequestDecoder {
       const end = start + len;
       if (end + 2 <= this.buf.length) {
         // Redis skips the two bytes after the payload without looking at them; so do we.
-        argv.push(this.buf.subarray(start, end));
+        this.setArg(this.argc++, this.buf, start, end);
         this.argvBytes += len;
         this.pos = end + 2;
         this.remaining--;

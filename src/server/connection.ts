@@ -145,17 +145,17 @@ export class Connection implements ClientState {
     const writer = this.writer;
     this.running = true;
     while (!this.waiting && !this.closing && !this.congested) {
-      let argv: Buffer[] | null;
+      let ready: boolean;
       try {
-        argv = this.decoder.next();
+        ready = this.decoder.nextFrame();
       } catch (e) {
         this.running = false;
         this.protocolError(e);
         return;
       }
-      if (argv === null) break;
+      if (!ready) break;
       this.lastInteractionMs = Date.now();
-      const reply = dispatch(this, argv);
+      const reply = dispatch(this, this.decoder);
       if (reply instanceof Promise) {
         this.waiting = true;
         reply.then(

@@ -10,6 +10,7 @@ export default defineCommand({
   since: '1.0.0',
   group: 'connection',
   complexity: 'O(1)',
+  rawArgs: true,
   arity: -1,
   allowedInSubscribe: true,
   flags: ['fast', 'stale', 'loading'],
