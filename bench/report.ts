@@ -86,11 +86,20 @@ function ratioCells(c: CaseSummary, variantId: string): [string, string, string]
   return r === undefined ? ['', '', ''] : [ratio(r.rps), ratio(r.p50), ratio(r.p99)];
 }
 
+/** Rounds further apart than this (max/min req/s) are flagged: something else was using the machine. */
+const NOISY_SPREAD = 1.3;
+const isNoisy = (v: { rpsMin: number; rpsMax: number }) => v.rpsMax / v.rpsMin > NOISY_SPREAD;
+const NOISY_LEGEND = `! the rounds' req/s differ by more than ${Math.round((NOISY_SPREAD - 1) * 100)}%: other work on the machine disturbed them`;
+
+function anyNoisy(cases: CaseSummary[]): boolean {
+  return cases.some((c) => c.variants.some(isNoisy));
+}
+
 function throughputRows(cases: CaseSummary[]): string[][] {
   const rows: string[][] = [];
   for (const c of cases) {
     c.variants.forEach((v, i) => {
-      const range = `${int(v.rpsMin)}–${int(v.rpsMax)}`;
+      const range = `${int(v.rpsMin)}–${int(v.rpsMax)}${isNoisy(v) ? ' !' : ''}`;
       rows.push([i === 0 ? c.title : '', v.label, int(v.rps), range, ms(v.p50Ms), ms(v.p99Ms), ...ratioCells(c, v.id)]);
     });
   }
@@ -124,7 +133,9 @@ function markdownTable(head: string[], rows: string[][], rightFrom: number): str
 
 export function consoleReport(cases: CaseSummary[], memory: MemoryResult | null): string {
   const parts: string[] = [];
-  if (cases.length > 0) parts.push(textTable(THROUGHPUT_HEAD, throughputRows(cases), 2));
+  if (cases.length > 0) {
+    parts.push(textTable(THROUGHPUT_HEAD, throughputRows(cases), 2) + (anyNoisy(cases) ? `\n${NOISY_LEGEND}` : ''));
+  }
   if (memory !== null) {
     parts.push(`memory at ${int(memory.workers)} workers (${int(memory.hives)} hives, ${memory.models} models, 12 fields each)`);
     parts.push(textTable(MEMORY_HEAD, memoryRows(memory), 2));
@@ -193,6 +204,7 @@ export function markdownReport(input: MarkdownInput): string {
     out.push('## Throughput and latency', '');
     out.push('ours/Redis: req/s above 1× and latencies below 1× favour this server.', '');
     out.push(markdownTable(THROUGHPUT_HEAD, throughputRows(input.cases), 2), '');
+    if (anyNoisy(input.cases)) out.push(NOISY_LEGEND, '');
   }
   if (input.memory !== null) {
     const m = input.memory;

@@ -421,6 +421,16 @@ async function bestSection(bench: Bench): Promise<void> {
       ],
     };
     await bench.runCase(c, servers);
+    // Latency without queueing: one client, so p50/p99 are the service time plus a loopback round trip.
+    await bench.runCase(
+      {
+        ...c,
+        id: 'best-c1',
+        title: `best worker latency: ${(n / 1000).toFixed(0)}k workers, ${BEST_MODELS} models, -c 1`,
+        shape: { ...c.shape, clients: 1, requests: Math.max(1000, Math.round(plan.bestRequests / 5)) },
+      },
+      servers,
+    );
     bench.notes.push(
       `best worker: each model has ${(n / BEST_MODELS).toLocaleString('en-US')} workers, 3 in 4 idle. The Redis script only reads the head of a ` +
         'sorted set that its writers would have to keep up to date, and ignores liveness: it does less work than WORKER.BEST.',
@@ -480,7 +490,7 @@ async function memorySection(bench: Bench): Promise<void> {
     const client = await connect(ours.port);
     expect(Number(await client.call('WORKER.COUNT')) === n, `ours holds ${n} workers`);
     client.disconnect();
-    await sleep(200);
+    await sleep(200); // let the server drop both connections, so their buffers are not counted
     const after = await ours.heapAfterGc();
     targets.push({
       id: 'ours',

@@ -31,11 +31,67 @@ const APPENDIX = `## Server settings
 | \`--bind ADDR\` | \`REGISTRY_BIND\` | \`bind\` | 127.0.0.1 | listen address |
 | \`--requirepass P\` | \`REGISTRY_PASSWORD\` | — | none | password of the \`default\` user (AUTH, HELLO AUTH) |
 | \`--maxclients N\` | | \`maxclients\` (settable) | 10000 | most connections; more get \`ERR max number of clients reached\` |
-| \`--offline-after MS\` | | \`offline-after\` | 30000 | default liveness window |
+| \`--offline-after MS\` | | \`offline-after\` | 30000 | a worker goes offline this long after its last heartbeat; the default \`max_age_ms\` |
+| \`--evict-after MS\` | | \`evict-after\` | 300000 | an offline worker is removed this long after its last heartbeat; 0 = never |
+| \`--expiry-guard PCT\` | | \`expiry-guard\` | 50 | mass-expiry guard: stop evicting when more than PCT% of the workers online at a window start go offline within that window (100 = never) |
+| \`--expiry-guard-min N\` | | | 2 | the guard only judges windows that start with at least N online workers |
+| \`--event-log N\` | | \`event-log\` | 100000 | events kept for EVENTS.READ |
+| \`--snapshot FILE\` | | \`snapshot\` | off | restore at start; write on SAVE, at shutdown and every \`--save-interval\` |
+| \`--save-interval MS\` | | \`save-interval\` | 60000 | periodic snapshot; 0 = only SAVE and shutdown |
+| \`--ignore-bad-snapshot\` | | | off | start empty instead of refusing to start on a corrupt snapshot |
+| | | \`client-output-buffer-limit\` (settable) | \`pubsub 33554432 8388608 60\` | a subscriber over the hard limit, or over the soft limit for that many seconds, is disconnected |
 | | | \`proto-max-bulk-len\` (settable) | 16777216 | longest bulk argument (Redis: 512 MB) |
 | | | \`proto-max-multibulk-len\` (settable) | 1048576 | most arguments in one request |
 | | | \`proto-inline-max-size\` (settable) | 65536 | longest inline request |
 | | | \`client-query-buffer-limit\` (settable) | 67108864 | most unparsed bytes held for one client |
+
+## Lifecycle
+
+A worker is **online** from a heartbeat until \`last_seen_ms + --offline-after\`, then **offline** (still readable,
+never chosen by WORKER.BEST, not counted in online figures), then **evicted** (removed) at
+\`last_seen_ms + --evict-after\`. Each transition happens at its deadline, timed by the server's monotonic clock:
+one timer armed for the earliest deadline, and every query first applies what is due, so answers are exact to the
+millisecond. A heartbeat from an offline worker brings it back (HBEAT replies 0); from an evicted one, it registers
+it anew (HBEAT replies 1). A hive is online while any of its workers is.
+
+**Mass-expiry guard.** When more than \`--expiry-guard\` percent of the workers online at the start of a window (one
+\`--offline-after\` long) go offline within that window, the registry still marks them offline but stops evicting and
+publishes \`guard.on\`; it lifts (\`guard.off\`) when more than (100 − percent)% of the workers online when it tripped
+are back, and evictions due meanwhile then happen. \`REGISTRY.GUARD ON|OFF|AUTO\` overrides it; INFO shows it.
+
+**Snapshots.** With \`--snapshot FILE\`, the registry is written atomically (temp file, fsync, rename) on SAVE, at
+shutdown and every \`--save-interval\` ms, as JSON lines (a header, one line per worker, an end line with the count).
+At start it is restored: workers that were online get one \`--offline-after\` of grace from the restart, so
+scheduling goes on and dead workers still age out; offline ones keep their age; the event revision continues.
+
+## Events
+
+Every change gets the next revision and an event, a JSON object:
+
+| field | in | meaning |
+| --- | --- | --- |
+| \`type\` | all | see below |
+| \`rev\` | all | revision, 1, 2, 3… (continues across a snapshot restore) |
+| \`at_ms\` | all | when it happened, epoch ms; for a timed transition, its deadline |
+| \`worker_id\`, \`hive_id\` | where they apply | |
+| \`state\`, \`health\`, \`model_id\`, \`url\`, \`backend\` | worker.online, worker.state | the worker's state after the change |
+| \`moved_from\` | worker.state | the hive a worker left when it named another |
+| \`mode\`, \`online\`, \`baseline\` | guard.on, guard.off | guard mode, online workers now, online workers when it tripped |
+
+| type | when |
+| --- | --- |
+| \`worker.online\` | a new, returning (offline) or evicted worker heartbeats |
+| \`worker.offline\` | at \`last_seen_ms + --offline-after\` |
+| \`worker.evicted\` | at \`last_seen_ms + --evict-after\` (unless the guard holds evictions) |
+| \`worker.state\` | a heartbeat changes state, health or model, or moves the worker to another hive |
+| \`worker.removed\` | WORKER.DEL, or HIVE.DEL of its hive |
+| \`hive.online\` / \`hive.offline\` | its first worker comes online / its last online worker goes offline |
+| \`hive.removed\` | HIVE.DEL, or its last worker is removed, evicted or moves away |
+| \`guard.on\` / \`guard.off\` | the mass-expiry guard trips / lifts |
+
+Each event is published on the pub/sub channel \`registry:<type>\` (\`PSUBSCRIBE registry:*\` receives them all) and
+kept in a log of the last \`--event-log\` events for \`EVENTS.READ\`. Pub/sub is fire-and-forget; the log lets a
+client resume from the last revision it saw, and tells it with \`COMPACTED\` when it must resync instead.
 
 \`CONFIG GET\` also answers \`save\` (empty), \`appendonly\` (no), \`databases\` (1) and \`timeout\` (0), which
 tools such as redis-benchmark ask for.`;

@@ -88,8 +88,11 @@ export interface ClientState {
   readonly patterns: Set<string>;
   /** Writes a reply outside the request/response flow (pub/sub messages). */
   push(reply: Reply): void;
-  /** Runs `fn` when the connection closes (to cancel a blocked wait). */
-  onClose(fn: () => void): void;
+  /**
+   * Runs `fn` when the connection closes (to cancel a blocked wait). Returns a function that forgets `fn`, so a
+   * long-lived connection does not keep one hook per finished wait.
+   */
+  onClose(fn: () => void): () => void;
   /** Close the connection once the replies written so far are flushed (QUIT). */
   closeAfterReply(): void;
   /** Unparsed bytes held for this client, for CLIENT LIST `qbuf`. */

@@ -39,8 +39,11 @@ export class LoggedEvent {
 
 /** Thrown by EventLog.since when the wanted revisions were dropped from the ring. */
 export class CompactedError extends Error {
-  constructor(readonly oldestRev: number) {
-    super(`COMPACTED revisions up to ${oldestRev - 1} are gone; the oldest revision kept is ${oldestRev}: resync with a full read`);
+  constructor(
+    readonly oldestRev: number,
+    message = `COMPACTED revisions up to ${oldestRev - 1} are gone; the oldest revision kept is ${oldestRev}: resync with a full read`,
+  ) {
+    super(message);
   }
 }
 
@@ -91,7 +94,15 @@ export class EventLog {
    * after `rev` have already left the ring.
    */
   since(rev: number, count = Infinity): LoggedEvent[] {
-    if (rev >= this.lastRev) return [];
+    if (rev > this.lastRev) {
+      // A revision this log never gave out: the client saw a registry that restarted without its snapshot.
+      // Waiting would silently skip everything up to `rev`, so it resyncs, like a compacted read.
+      throw new CompactedError(
+        this.oldestRev,
+        `COMPACTED revision ${rev} is ahead of the newest revision ${this.lastRev} (the registry restarted without its snapshot); the oldest revision kept is ${this.oldestRev}: resync with a full read`,
+      );
+    }
+    if (rev === this.lastRev) return [];
     const oldest = this.oldestRev;
     if (rev + 1 < oldest) throw new CompactedError(oldest);
     const skip = rev + 1 - oldest;

@@ -7,14 +7,18 @@ const STATE_BY_LOWER = new Map<string, WorkerState>(WORKER_STATES.map((s) => [s.
 const HEALTH_BY_LOWER = new Map<string, Health>(HEALTH_VALUES.map((h) => [h, h]));
 
 export function parseState(value: string, field = 'STATE'): WorkerState {
-  if (value === 'Idle' || value === 'Busy' || value === 'Loading') return value;
+  // Return the literals, not `value`: records then share one string instead of each keeping its own copy.
+  if (value === 'Idle') return 'Idle';
+  if (value === 'Busy') return 'Busy';
+  if (value === 'Loading') return 'Loading';
   const s = STATE_BY_LOWER.get(value.toLowerCase());
   if (s === undefined) throw new RegistryError(`invalid ${field} '${value}': expected Idle, Busy or Loading`);
   return s;
 }
 
 export function parseHealth(value: string, field = 'HEALTH'): Health {
-  if (value === 'healthy' || value === 'degraded') return value;
+  if (value === 'healthy') return 'healthy';
+  if (value === 'degraded') return 'degraded';
   const h = HEALTH_BY_LOWER.get(value.toLowerCase());
   if (h === undefined) throw new RegistryError(`invalid ${field} '${value}': expected healthy or degraded`);
   return h;

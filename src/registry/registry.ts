@@ -154,9 +154,11 @@ export class WorkerRegistry {
   private readonly workers = new Map<string, WorkerRecord>();
   private readonly hives = new Map<string, HiveRecord>();
   private readonly byModel = new Map<string, Set<WorkerRecord>>();
-  /** Online Idle workers, and the same per model: WORKER.BEST looks only here. */
-  private readonly available = new Set<WorkerRecord>();
+  /** Online Idle workers by model (and those with no model): WORKER.BEST looks only here. */
   private readonly availableByModel = new Map<string, Set<WorkerRecord>>();
+  private readonly availableNoModel = new Set<WorkerRecord>();
+  /** One copy of each model and backend name, shared by all records (they repeat across workers). */
+  private readonly interned = new Map<string, string>();
   private readonly online = new WorkerList();
   private readonly offline = new WorkerList();
   private onlineCount = 0;
@@ -254,7 +256,11 @@ export class WorkerRegistry {
       this.comeOnline(w, now);
     } else {
       const wasOnline = w.online;
-      const { state, health, modelId } = w;
+      // Compared as reported everywhere (a worker that never sent STATE is Idle): naming the value it already
+      // had is no change.
+      const state = w.effectiveState;
+      const health = w.effectiveHealth;
+      const modelId = w.modelId;
       (wasOnline ? this.online : this.offline).remove(w);
       const from = w.hive;
       const moved = from !== hive;
@@ -268,7 +274,7 @@ export class WorkerRegistry {
         if (moved) {
           this.emit('worker.state', now, w, hive, { ...this.stateDetails(w), moved_from: from.hiveId });
           if (hive.onlineWorkers === 1) this.emit('hive.online', now, null, hive);
-        } else if (w.state !== state || w.health !== health || w.modelId !== modelId) {
+        } else if (w.effectiveState !== state || w.effectiveHealth !== health || w.modelId !== modelId) {
           this.emit('worker.state', now, w, hive, this.stateDetails(w));
         }
       }
@@ -292,12 +298,12 @@ export class WorkerRegistry {
     if (f.modelId !== undefined && f.modelId !== w.modelId) {
       if (w.available) this.setAvailable(w, false);
       if (w.modelId !== null) this.unindexModel(w);
-      w.modelId = f.modelId;
+      w.modelId = this.intern(f.modelId);
       let set = this.byModel.get(f.modelId);
       if (set === undefined) this.byModel.set(f.modelId, (set = new Set()));
       set.add(w);
     }
-    if (f.backend !== undefined) w.backend = f.backend;
+    if (f.backend !== undefined) w.backend = this.intern(f.backend);
     if (f.deviceId !== undefined) w.deviceId = f.deviceId;
     if (f.vramBytes !== undefined) {
       const delta = f.vramBytes - (w.vramBytes ?? 0);
@@ -359,7 +365,10 @@ export class WorkerRegistry {
       !this.guardActive &&
       this.onlineAtWindowStart >= this.expiryGuardMinWorkers &&
       this.onlineAtWindowStart > 0 &&
-      this.offlinesInWindow * 100 > this.expiryGuardPercent * this.onlineAtWindowStart
+      this.offlinesInWindow * 100 > this.expiryGuardPercent * this.onlineAtWindowStart &&
+      // Not while AUTO would lift it at once: workers came back (or joined) within the window, as after a lift,
+      // when the offlines that tripped it still count and one more would trip it again with most workers online.
+      this.onlineCount * 100 <= (100 - this.expiryGuardPercent) * this.onlineAtWindowStart
     ) {
       this.guardBaseline = this.onlineAtWindowStart;
       this.setGuard(true, atMs);
@@ -417,15 +426,14 @@ export class WorkerRegistry {
   private setAvailable(w: WorkerRecord, on: boolean): void {
     w.available = on;
     if (on) {
-      this.available.add(w);
       if (w.modelId !== null) {
         let set = this.availableByModel.get(w.modelId);
         if (set === undefined) this.availableByModel.set(w.modelId, (set = new Set()));
         set.add(w);
-      }
+      } else this.availableNoModel.add(w);
     } else {
-      this.available.delete(w);
-      if (w.modelId !== null) {
+      if (w.modelId === null) this.availableNoModel.delete(w);
+      else {
         const set = this.availableByModel.get(w.modelId);
         if (set !== undefined) {
           set.delete(w);
@@ -433,6 +441,18 @@ export class WorkerRegistry {
         }
       }
     }
+  }
+
+  private *allAvailable(): Generator<WorkerRecord> {
+    for (const set of this.availableByModel.values()) yield* set;
+    yield* this.availableNoModel;
+  }
+
+  private intern(value: string): string {
+    const known = this.interned.get(value);
+    if (known !== undefined) return known;
+    if (this.interned.size < 100_000) this.interned.set(value, value);
+    return value;
   }
 
   // ── removal ───────────────────────────────────────────────────────────────────────────────────────────
@@ -647,6 +667,7 @@ export class WorkerRegistry {
 
   /** Workers whose last TS was more than 5 s away from the server's clock. */
   skewedWorkerCount(): number {
+    this.sync();
     return this.skewed;
   }
 
@@ -734,7 +755,7 @@ export class WorkerRegistry {
       }
       return best;
     };
-    return pick(this.availableByModel.get(modelId) ?? []) ?? pick(this.available);
+    return pick(this.availableByModel.get(modelId) ?? []) ?? pick(this.allAvailable());
   }
 
   // ── snapshots ─────────────────────────────────────────────────────────────────────────────────────────

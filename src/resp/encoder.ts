@@ -11,6 +11,7 @@ import {
   RawReply,
   type Reply,
   ReplySequence,
+  BulkArray,
   SetReply,
   SimpleString,
   VerbatimReply,
@@ -167,6 +168,10 @@ export class ReplyWriter {
       } else {
         this.write(r.text);
       }
+      return;
+    }
+    if (r instanceof BulkArray) {
+      this.text += '*' + r.encodedItems.length + CRLF + r.encodedItems.join('');
       return;
     }
     if (r instanceof ReplySequence) {

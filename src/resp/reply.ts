@@ -23,7 +23,8 @@ export type Reply =
   | PushReply
   | NullArray
   | RawReply
-  | ReplySequence;
+  | ReplySequence
+  | BulkArray;
 
 /** `+text` in both protocols. */
 export class SimpleString {
@@ -66,6 +67,19 @@ export class VerbatimReply {
 /** RESP3 push `>`; an array in RESP2 (pub/sub messages). */
 export class PushReply {
   constructor(readonly items: Reply[]) {}
+}
+
+/**
+ * An array of bulk strings given as their pre-encoded `$len\r\n…\r\n` forms (identical in both protocols):
+ * for long lists of ids whose encoding is cached (HIVE.ACTIVE).
+ */
+export class BulkArray {
+  constructor(readonly encodedItems: string[]) {}
+}
+
+/** `$len\r\nvalue\r\n` for one string. */
+export function encodeBulk(value: string): string {
+  return '$' + Buffer.byteLength(value, 'utf8') + '\r\n' + value + '\r\n';
 }
 
 /** Several replies for one command, written back to back (SUBSCRIBE a b → two confirmations). */

@@ -44,7 +44,7 @@ export class Connection implements ClientState {
   private flushScheduled = false;
   /** Since when the output buffer has been over the soft limit (0: it is not). */
   private overSoftLimitSince = 0;
-  private readonly closeHooks: Array<() => void> = [];
+  private readonly closeHooks = new Set<() => void>();
 
   constructor(
     readonly id: number,
@@ -67,7 +67,9 @@ export class Connection implements ClientState {
       this.closing = true;
       for (const ch of [...this.subscriptions]) server.pubsub.unsubscribe(this, ch);
       for (const p of [...this.patterns]) server.pubsub.punsubscribe(this, p);
-      for (const fn of this.closeHooks.splice(0)) fn();
+      const hooks = [...this.closeHooks];
+      this.closeHooks.clear();
+      for (const fn of hooks) fn();
       this.closed(this);
     });
   }
@@ -78,8 +80,9 @@ export class Connection implements ClientState {
     if (!this.running) this.flush();
   }
 
-  onClose(fn: () => void): void {
-    this.closeHooks.push(fn);
+  onClose(fn: () => void): () => void {
+    this.closeHooks.add(fn);
+    return () => void this.closeHooks.delete(fn);
   }
 
   /**

@@ -1,6 +1,6 @@
 // PUBSUB CHANNELS / NUMSUB / NUMPAT: introspection of the pub/sub state.
 
-import { MapReply, type Reply } from '../../resp/reply.js';
+import type { Reply } from '../../resp/reply.js';
 import { defineCommand, type CommandSpec } from '../spec.js';
 import { syntaxError } from '../errors.js';
 import { helpReply } from '../server/help.js';
@@ -28,10 +28,10 @@ const subcommands: CommandSpec[] = [
     complexity: 'O(N) for the NUMSUB subcommand, where N is the number of requested channels',
     arity: -2,
     arguments: [{ name: 'channel', type: 'string', optional: true, multiple: true }],
-    reply: 'Map (RESP2: flat array) of channel to its number of subscribers.',
+    // A flat array in RESP3 too, as Redis sends it: clients (node-redis) pair the elements up themselves.
+    reply: 'Flat array, in RESP3 too (as in Redis): each channel followed by its number of subscribers.',
     handler(client, argv) {
-      const entries: Array<[Reply, Reply]> = argv.slice(2).map((ch) => [ch, client.server.pubsub.numsub(ch)]);
-      return new MapReply(entries);
+      return argv.slice(2).flatMap((ch): Reply[] => [ch, client.server.pubsub.numsub(ch)]);
     },
   },
   {

@@ -11,7 +11,7 @@ import { parseTokens } from '../options.js';
 const DEFAULT_COUNT = 1000;
 
 const OPTIONS: ArgSpec[] = [
-  { name: 'rev', type: 'integer', token: 'SINCE', summary: 'return events with a revision above this (0: from the oldest kept)' },
+  { name: 'rev', type: 'integer', token: 'SINCE', summary: 'return events with a revision above this (0: from the first event; COMPACTED if the log no longer holds it)' },
   { name: 'count', type: 'integer', token: 'COUNT', optional: true, summary: `at most this many events (default ${DEFAULT_COUNT})` },
   { name: 'ms', type: 'integer', token: 'BLOCK', optional: true, summary: 'when there is none yet, wait up to this long for the first new event (0: forever)' },
 ];
@@ -31,6 +31,7 @@ export default defineCommand({
     'and `hive_id` (see "Events" below). Empty when BLOCK times out. Inside MULTI, BLOCK does not wait.',
   errors: [
     '`COMPACTED revisions up to R are gone; the oldest revision kept is N: resync with a full read` when `rev` is older than the log holds',
+    '`COMPACTED revision R is ahead of the newest revision N (the registry restarted without its snapshot); …` when `rev` was never given out',
     "`ERR invalid SINCE 'x': expected a non-negative integer`, likewise COUNT (at least 1) and BLOCK",
     '`ERR syntax error, SINCE is required`',
   ],
@@ -59,18 +60,22 @@ export default defineCommand({
     if (block === null || client.inTransaction || !(Array.isArray(first) && first.length === 0)) return first;
     return new Promise<Reply>((resolve) => {
       let timer: ReturnType<typeof setTimeout> | null = null;
+      const done = (reply: Reply) => {
+        forget();
+        resolve(reply);
+      };
       const cancel = log.onNextAppend(() => {
         if (timer !== null) clearTimeout(timer);
         // Let the rest of the transition batch land first, so one read returns the batch.
-        queueMicrotask(() => resolve(read()));
+        queueMicrotask(() => done(read()));
       });
       if (block > 0) {
         timer = setTimeout(() => {
           cancel();
-          resolve([]);
+          done([]);
         }, block);
       }
-      client.onClose(() => {
+      const forget = client.onClose(() => {
         cancel();
         if (timer !== null) clearTimeout(timer);
       });

@@ -1,6 +1,7 @@
 // HIVE.ACTIVE: the hives with a recent heartbeat (list_active_hives).
 
 import { defineCommand } from '../spec.js';
+import { hiveIdsReply } from './hive-ids.js';
 import { syntaxError } from '../errors.js';
 import { MAX_AGE_ARG, parseMaxAge } from './max-age.js';
 
@@ -19,6 +20,6 @@ export default defineCommand({
   seed: ['list_active_hives'],
   handler(client, argv) {
     if (argv.length > 2) throw syntaxError();
-    return client.server.registry.activeHives(parseMaxAge(argv[1])).map((h) => h.hiveId);
+    return hiveIdsReply(client.server.registry.activeHives(parseMaxAge(argv[1])));
   },
 });

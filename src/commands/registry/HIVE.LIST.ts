@@ -1,6 +1,7 @@
 // HIVE.LIST: every known hive (list_all_hives).
 
 import { defineCommand } from '../spec.js';
+import { hiveIdsReply } from './hive-ids.js';
 
 export default defineCommand({
   name: 'HIVE.LIST',
@@ -14,6 +15,6 @@ export default defineCommand({
   reply: 'Array of hive ids, sorted.',
   seed: ['list_all_hives'],
   handler(client) {
-    return client.server.registry.listHives().map((h) => h.hiveId);
+    return hiveIdsReply(client.server.registry.listHives());
   },
 });

@@ -14,10 +14,12 @@ export function validClientName(name: string): boolean {
 /** One line of CLIENT LIST / CLIENT INFO, in Redis' field order (fields we have no notion of are 0 or empty). */
 export function clientInfoLine(c: ClientState, nowMs: number): string {
   const inMulti = c.multi !== null;
+  // Redis' flags: P subscribed (pub/sub), x in MULTI, N none.
+  const flags = (c.subscriptions.size + c.patterns.size > 0 ? 'P' : '') + (inMulti ? 'x' : '') || 'N';
   return (
     `id=${c.id} addr=${c.addr} laddr=${c.laddr} fd=-1 name=${c.name ?? ''} ` +
     `age=${Math.floor((nowMs - c.createdAtMs) / 1000)} idle=${Math.floor((nowMs - c.lastInteractionMs) / 1000)} ` +
-    `flags=${inMulti ? 'x' : 'N'} db=0 sub=0 psub=0 ssub=0 multi=${inMulti ? c.multi!.length : -1} ` +
+    `flags=${flags} db=0 sub=${c.subscriptions.size} psub=${c.patterns.size} ssub=0 multi=${inMulti ? c.multi!.length : -1} ` +
     `qbuf=${c.queryBufferBytes()} qbuf-free=0 argv-mem=0 multi-mem=0 rbs=0 rbp=0 obl=0 oll=0 omem=${c.outputBufferBytes()} ` +
     `tot-mem=0 events=r cmd=${c.lastCommand} user=default redir=-1 resp=${c.proto} ` +
     `lib-name=${c.libName ?? ''} lib-ver=${c.libVersion ?? ''}`
