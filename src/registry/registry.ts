@@ -7,6 +7,7 @@
 // no scans, and one timer armed for the earliest deadline. Every query first applies the transitions that are
 // due, so answers are exact to the millisecond even if a timer fires late.
 
+import { BestWorkerIndex } from './best-index.js';
 import { CompactedError, EventLog, type EventType, type LoggedEvent, type RegistryEvent } from './events.js';
 import { type Clock, type HeartbeatFields, HiveRecord, RegistryError, systemClock, type WorkerState, WorkerRecord } from './types.js';
 
@@ -97,17 +98,6 @@ export interface GuardStatus {
 /** Workers whose reported clock is further than this from the server's are counted in INFO (Celery warns at 16 s). */
 export const SKEW_WARN_MS = 5000;
 
-/** Ordering for WORKER.BEST: healthy first, then least GPU load (missing counts as 100), then worker id. */
-function betterCandidate(a: WorkerRecord, b: WorkerRecord): boolean {
-  const ha = a.effectiveHealth === 'healthy' ? 0 : 1;
-  const hb = b.effectiveHealth === 'healthy' ? 0 : 1;
-  if (ha !== hb) return ha < hb;
-  const ga = a.gpuPercent ?? 100;
-  const gb = b.gpuPercent ?? 100;
-  if (ga !== gb) return ga < gb;
-  return a.workerId < b.workerId;
-}
-
 function byWorkerId(a: WorkerRecord, b: WorkerRecord): number {
   return a.workerId < b.workerId ? -1 : a.workerId > b.workerId ? 1 : 0;
 }
@@ -153,10 +143,11 @@ export class WorkerRegistry {
 
   private readonly workers = new Map<string, WorkerRecord>();
   private readonly hives = new Map<string, HiveRecord>();
+  private hivesById: HiveRecord[] | null = null;
+  private rankMarks = new Uint8Array(0);
   private readonly byModel = new Map<string, Set<WorkerRecord>>();
   /** Online Idle workers by model (and those with no model): WORKER.BEST looks only here. */
-  private readonly availableByModel = new Map<string, Set<WorkerRecord>>();
-  private readonly availableNoModel = new Set<WorkerRecord>();
+  private readonly best = new BestWorkerIndex();
   /** One copy of each model and backend name, shared by all records (they repeat across workers). */
   private readonly interned = new Map<string, string>();
   private readonly online = new WorkerList();
@@ -240,6 +231,7 @@ export class WorkerRegistry {
     if (hive === undefined) {
       hive = new HiveRecord(hiveId);
       this.hives.set(hiveId, hive);
+      this.hivesById = null;
       // Linked at the newest end, so it must already be the newest: a worker moving in may make its old hive
       // step back in the list, and that walk relies on the list being in heartbeat order.
       hive.lastHeartbeatMs = now;
@@ -292,6 +284,11 @@ export class WorkerRegistry {
 
   private apply(w: WorkerRecord, f: HeartbeatFields, now: number): void {
     const hive = w.hive;
+    // The best-worker index files a worker by model, health and GPU load: take it out before they change
+    // (callers put it back with refreshAvailability).
+    if (w.available && (f.state !== undefined || f.health !== undefined || f.gpuPercent !== undefined || f.modelId !== undefined)) {
+      this.setAvailable(w, false);
+    }
     if (f.state !== undefined) w.state = f.state;
     if (f.health !== undefined) w.health = f.health;
     if (f.url !== undefined) w.url = f.url;
@@ -425,27 +422,8 @@ export class WorkerRegistry {
 
   private setAvailable(w: WorkerRecord, on: boolean): void {
     w.available = on;
-    if (on) {
-      if (w.modelId !== null) {
-        let set = this.availableByModel.get(w.modelId);
-        if (set === undefined) this.availableByModel.set(w.modelId, (set = new Set()));
-        set.add(w);
-      } else this.availableNoModel.add(w);
-    } else {
-      if (w.modelId === null) this.availableNoModel.delete(w);
-      else {
-        const set = this.availableByModel.get(w.modelId);
-        if (set !== undefined) {
-          set.delete(w);
-          if (set.size === 0) this.availableByModel.delete(w.modelId);
-        }
-      }
-    }
-  }
-
-  private *allAvailable(): Generator<WorkerRecord> {
-    for (const set of this.availableByModel.values()) yield* set;
-    yield* this.availableNoModel;
+    if (on) this.best.add(w);
+    else this.best.remove(w);
   }
 
   private intern(value: string): string {
@@ -510,6 +488,7 @@ export class WorkerRegistry {
 
   private dropHive(hive: HiveRecord, atMs: number): void {
     this.hives.delete(hive.hiveId);
+    this.hivesById = null;
     this.unlinkHive(hive);
     this.emit('hive.removed', atMs, null, hive);
   }
@@ -681,10 +660,22 @@ export class WorkerRegistry {
     return this.hives.size;
   }
 
+  /**
+   * All hives sorted by id, each with its `rank` in that order. Rebuilt only after a hive is added or
+   * removed (hives are hosts: they come and go rarely), so sorted lists cost no string sort per query.
+   */
+  private sortedHives(): HiveRecord[] {
+    if (this.hivesById === null) {
+      this.hivesById = [...this.hives.values()].sort(byHiveId);
+      for (let i = 0; i < this.hivesById.length; i++) this.hivesById[i]!.rank = i;
+    }
+    return this.hivesById;
+  }
+
   /** All hives, by id. */
   listHives(): HiveRecord[] {
     this.sync();
-    return [...this.hives.values()].sort(byHiveId);
+    return this.sortedHives().slice();
   }
 
   /** Hives with a heartbeat younger than maxAgeMs, by id. Walks only those hives. */
@@ -693,7 +684,22 @@ export class WorkerRegistry {
     const cutoff = this.now() - maxAgeMs;
     const out: HiveRecord[] = [];
     for (let h = this.newestHive; h !== null && h.lastHeartbeatMs > cutoff; h = h.older) out.push(h);
-    return out.sort(byHiveId);
+    if (out.length < 2) return out;
+    const all = this.sortedHives();
+    // Few active: sort them by rank (integers). Many: mark their ranks and read the marks in order, which is
+    // a pass over a byte array instead of a comparison sort.
+    if (out.length * 16 < all.length) return out.sort((a, b) => a.rank - b.rank);
+    if (this.rankMarks.length < all.length) this.rankMarks = new Uint8Array(all.length * 2);
+    const marks = this.rankMarks;
+    for (const h of out) marks[h.rank] = 1;
+    let k = 0;
+    for (let i = 0; i < all.length; i++) {
+      if (marks[i] === 1) {
+        marks[i] = 0;
+        out[k++] = all[i]!;
+      }
+    }
+    return out;
   }
 
   /** The hive's workers, by id (empty when the hive is unknown). */
@@ -746,16 +752,8 @@ export class WorkerRegistry {
   bestWorker(modelId: string, query: BestWorkerQuery | string = {}): WorkerRecord | undefined {
     this.sync();
     const { backend, minFreeVramBytes } = typeof query === 'string' ? { backend: query, minFreeVramBytes: undefined } : query;
-    const pick = (source: Iterable<WorkerRecord>): WorkerRecord | undefined => {
-      let best: WorkerRecord | undefined;
-      for (const w of source) {
-        if (backend !== undefined && w.backend !== backend) continue;
-        if (minFreeVramBytes !== undefined && (w.vramTotalBytes === null || w.vramTotalBytes - (w.vramBytes ?? 0) < minFreeVramBytes)) continue;
-        if (best === undefined || betterCandidate(w, best)) best = w;
-      }
-      return best;
-    };
-    return pick(this.availableByModel.get(modelId) ?? []) ?? pick(this.allAvailable());
+    const filter = { backend, minFreeVramBytes };
+    return this.best.best(modelId, filter) ?? this.best.bestOfAll(filter);
   }
 
   // ── snapshots ─────────────────────────────────────────────────────────────────────────────────────────
@@ -807,6 +805,7 @@ export class WorkerRegistry {
       if (hive === undefined) {
         hive = new HiveRecord(s.hive_id);
         this.hives.set(s.hive_id, hive);
+        this.hivesById = null;
       }
       const w = new WorkerRecord(s.worker_id, hive, s.online ? now : Math.min(s.last_seen_ms, now));
       w.online = false;

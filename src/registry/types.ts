@@ -101,6 +101,8 @@ export class HiveRecord {
   onlineRamUsedBytes = 0;
   /** Newest lastSeenMs of its workers. */
   lastHeartbeatMs = 0;
+  /** Position in the registry's by-id order of all hives (kept by the registry). */
+  rank = 0;
   // Intrusive list of all hives, oldest heartbeat first.
   older: HiveRecord | null = null;
   newer: HiveRecord | null = null;

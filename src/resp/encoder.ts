@@ -102,7 +102,8 @@ export class ReplyWriter {
     }
     if (r instanceof RawReply) {
       // `text` is latin1: only ASCII survives the UTF-8 encoding of the text run.
-      if (r.ascii) this.text += r.text;
+      // Long ones go as bytes, so they are not encoded again at the socket write.
+      if (r.ascii && r.bytes.length < 1024) this.text += r.text;
       else this.pushBuffer(r.bytes);
       return;
     }

@@ -1,7 +1,9 @@
 // HIVE.LIST: every known hive (list_all_hives).
 
 import { defineCommand } from '../spec.js';
-import { hiveIdsReply } from './hive-ids.js';
+import { HiveIdsReplies } from './hive-ids.js';
+
+const replies = new HiveIdsReplies();
 
 export default defineCommand({
   name: 'HIVE.LIST',
@@ -15,6 +17,6 @@ export default defineCommand({
   reply: 'Array of hive ids, sorted.',
   seed: ['list_all_hives'],
   handler(client) {
-    return hiveIdsReply(client.server.registry.listHives());
+    return replies.reply(client.server.registry.listHives());
   },
 });

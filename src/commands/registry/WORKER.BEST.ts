@@ -15,7 +15,10 @@ export default defineCommand({
   summary: 'Picks the best online idle worker for a model.',
   since: '0.1.0',
   group: 'registry',
-  complexity: 'O(M), M the online idle workers with the model loaded (O(I), I all online idle workers, when none has it)',
+  complexity:
+    'O(B + K): online idle workers are indexed per model in buckets by health and whole GPU percent (B ≤ 202); ' +
+    'the query stops at the first bucket with a candidate and looks at its K workers only. With BACKEND/MINFREE, ' +
+    'buckets whose workers all fail the filter are also read. The any-model fallback reads the same buckets of every model.',
   arity: -2,
   flags: ['readonly', 'fast'],
   aclCategories: ['registry', 'read', 'fast'],

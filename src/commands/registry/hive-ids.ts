@@ -1,19 +1,40 @@
-// Hive id lists (HIVE.ACTIVE, HIVE.LIST) as pre-encoded bulk strings: hive ids repeat in every reply, so each
-// is encoded once and reused.
+// Hive id lists (HIVE.ACTIVE, HIVE.LIST) as pre-encoded bulk strings. Hive ids repeat in every reply, so each
+// is encoded once; and the set of live hives changes far less often than an orchestrator asks, so the last
+// reply's bytes are kept and reused while the list is the same.
 
-import { BulkArray, encodeBulk } from '../../resp/reply.js';
+import { encodeBulk, RawReply, type Reply } from '../../resp/reply.js';
 import type { HiveRecord } from '../../registry/types.js';
 
 const encoded = new Map<string, string>();
 
-export function hiveIdsReply(hives: readonly HiveRecord[]): BulkArray {
-  if (encoded.size > 100_000) encoded.clear();
-  const items = new Array<string>(hives.length);
-  for (let i = 0; i < hives.length; i++) {
-    const id = hives[i]!.hiveId;
-    let e = encoded.get(id);
-    if (e === undefined) encoded.set(id, (e = encodeBulk(id)));
-    items[i] = e;
+interface LastReply {
+  hives: readonly HiveRecord[];
+  bytes: RawReply;
+}
+
+/** A cache slot per command, so HIVE.LIST and HIVE.ACTIVE do not evict each other. */
+export class HiveIdsReplies {
+  private last: LastReply | null = null;
+
+  reply(hives: readonly HiveRecord[]): Reply {
+    const last = this.last;
+    if (last !== null && sameHives(last.hives, hives)) return last.bytes;
+    if (encoded.size > 100_000) encoded.clear();
+    const items = new Array<string>(hives.length);
+    for (let i = 0; i < hives.length; i++) {
+      const id = hives[i]!.hiveId;
+      let e = encoded.get(id);
+      if (e === undefined) encoded.set(id, (e = encodeBulk(id)));
+      items[i] = e;
+    }
+    const bytes = new RawReply(Buffer.from(`*${items.length}\r\n${items.join('')}`, 'utf8'));
+    this.last = { hives, bytes };
+    return bytes;
   }
-  return new BulkArray(items);
+}
+
+function sameHives(a: readonly HiveRecord[], b: readonly HiveRecord[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
