@@ -34,8 +34,35 @@ function qualifies(w: WorkerRecord, f: CandidateFilter): boolean {
   return true;
 }
 
+/** One bucket: its workers, and the best of them when known (kept as workers come, forgotten when it leaves). */
+class Bucket {
+  readonly workers = new Set<WorkerRecord>();
+  best: WorkerRecord | null = null;
+
+  add(w: WorkerRecord): void {
+    if (this.workers.size === 0) this.best = w;
+    else if (this.best !== null && better(w, this.best)) this.best = w;
+    this.workers.add(w);
+  }
+
+  delete(w: WorkerRecord): boolean {
+    if (!this.workers.delete(w)) return false;
+    if (this.best === w) this.best = null;
+    return true;
+  }
+
+  /** The best worker passing the filter; with no filter, from the cache (recomputed once after it left). */
+  pick(filter: CandidateFilter, unfiltered: boolean): WorkerRecord | undefined {
+    if (unfiltered && this.best !== null) return this.best;
+    let best: WorkerRecord | undefined;
+    for (const w of this.workers) if ((unfiltered || qualifies(w, filter)) && (best === undefined || better(w, best))) best = w;
+    if (unfiltered && best !== undefined) this.best = best;
+    return best;
+  }
+}
+
 export class BestWorkerIndex {
-  private readonly byModel = new Map<string, Array<Set<WorkerRecord> | undefined>>();
+  private readonly byModel = new Map<string, Array<Bucket | undefined>>();
   private count = 0;
 
   get size(): number {
@@ -51,9 +78,9 @@ export class BestWorkerIndex {
     let buckets = this.byModel.get(key);
     if (buckets === undefined) this.byModel.set(key, (buckets = new Array(BUCKETS)));
     const b = bucketOf(w);
-    let set = buckets[b];
-    if (set === undefined) buckets[b] = set = new Set();
-    set.add(w);
+    let bucket = buckets[b];
+    if (bucket === undefined) buckets[b] = bucket = new Bucket();
+    bucket.add(w);
     this.count++;
   }
 
@@ -62,10 +89,10 @@ export class BestWorkerIndex {
     const buckets = this.byModel.get(key);
     if (buckets === undefined) return;
     const b = bucketOf(w);
-    const set = buckets[b];
-    if (set === undefined || !set.delete(w)) return;
+    const bucket = buckets[b];
+    if (bucket === undefined || !bucket.delete(w)) return;
     this.count--;
-    if (set.size === 0) {
+    if (bucket.workers.size === 0) {
       buckets[b] = undefined;
       if (buckets.every((s) => s === undefined)) this.byModel.delete(key);
     }
@@ -75,11 +102,9 @@ export class BestWorkerIndex {
   best(modelId: string, filter: CandidateFilter = {}): WorkerRecord | undefined {
     const buckets = this.byModel.get(modelId);
     if (buckets === undefined) return undefined;
+    const unfiltered = filter.backend === undefined && filter.minFreeVramBytes === undefined;
     for (let b = 0; b < BUCKETS; b++) {
-      const set = buckets[b];
-      if (set === undefined) continue;
-      let best: WorkerRecord | undefined;
-      for (const w of set) if (qualifies(w, filter) && (best === undefined || better(w, best))) best = w;
+      const best = buckets[b]?.pick(filter, unfiltered);
       if (best !== undefined) return best;
     }
     return undefined;
@@ -87,12 +112,12 @@ export class BestWorkerIndex {
 
   /** The best worker of any model (or none) that passes the filter. */
   bestOfAll(filter: CandidateFilter = {}): WorkerRecord | undefined {
+    const unfiltered = filter.backend === undefined && filter.minFreeVramBytes === undefined;
     for (let b = 0; b < BUCKETS; b++) {
       let best: WorkerRecord | undefined;
       for (const buckets of this.byModel.values()) {
-        const set = buckets[b];
-        if (set === undefined) continue;
-        for (const w of set) if (qualifies(w, filter) && (best === undefined || better(w, best))) best = w;
+        const candidate = buckets[b]?.pick(filter, unfiltered);
+        if (candidate !== undefined && (best === undefined || better(candidate, best))) best = candidate;
       }
       if (best !== undefined) return best;
     }
