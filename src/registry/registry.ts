@@ -286,7 +286,13 @@ export class WorkerRegistry {
     const hive = w.hive;
     // The best-worker index files a worker by model, health and GPU load: take it out before they change
     // (callers put it back with refreshAvailability).
-    if (w.available && (f.state !== undefined || f.health !== undefined || f.gpuPercent !== undefined || f.modelId !== undefined)) {
+    if (
+      w.available &&
+      ((f.state !== undefined && f.state !== w.state) ||
+        (f.health !== undefined && f.health !== w.health) ||
+        (f.gpuPercent !== undefined && f.gpuPercent !== w.gpuPercent) ||
+        (f.modelId !== undefined && f.modelId !== w.modelId))
+    ) {
       this.setAvailable(w, false);
     }
     if (f.state !== undefined) w.state = f.state;
