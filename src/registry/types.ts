@@ -40,9 +40,18 @@ export interface HeartbeatFields {
  * One worker's runtime state. Every field is set in the constructor so all records share one shape;
  * `null` means "never reported".
  */
+// WorkerRecord packs its small enumerations into one integer: with a million workers, every field counts.
+const STATE_CODES: ReadonlyArray<WorkerState | null> = [null, 'Idle', 'Busy', 'Loading'];
+const HEALTH_CODES: ReadonlyArray<Health | null> = [null, 'healthy', 'degraded'];
+const STATE_MASK = 0b11;
+const HEALTH_SHIFT = 2;
+const HEALTH_MASK = 0b11 << HEALTH_SHIFT;
+const ONLINE = 1 << 4;
+const AVAILABLE = 1 << 5;
+
 export class WorkerRecord {
-  state: WorkerState | null = null;
-  health: Health | null = null;
+  /** state (2 bits), health (2 bits), online, available: see the accessors. */
+  private flags = ONLINE;
   url: string | null = null;
   modelId: string | null = null;
   backend: string | null = null;
@@ -55,10 +64,6 @@ export class WorkerRecord {
   reportedAt: string | null = null;
   /** reportedAt minus the server's receive time of that heartbeat (ms); null without TS. */
   skewMs: number | null = null;
-  /** Maintained by the liveness engine: false from the offline deadline until the next heartbeat. */
-  online = true;
-  /** Member of the available indexes (online and Idle): maintained by the registry. */
-  available = false;
   /** Server receive time of the newest heartbeat. */
   lastSeenMs: number;
   hive: HiveRecord;
@@ -77,6 +82,38 @@ export class WorkerRecord {
 
   get hiveId(): string {
     return this.hive.hiveId;
+  }
+
+  /** As last reported; null if never sent. */
+  get state(): WorkerState | null {
+    return STATE_CODES[this.flags & STATE_MASK]!;
+  }
+  set state(value: WorkerState | null) {
+    this.flags = (this.flags & ~STATE_MASK) | STATE_CODES.indexOf(value);
+  }
+
+  /** As last reported; null if never sent. */
+  get health(): Health | null {
+    return HEALTH_CODES[(this.flags & HEALTH_MASK) >> HEALTH_SHIFT]!;
+  }
+  set health(value: Health | null) {
+    this.flags = (this.flags & ~HEALTH_MASK) | (HEALTH_CODES.indexOf(value) << HEALTH_SHIFT);
+  }
+
+  /** Maintained by the liveness engine: false from the offline deadline until the next heartbeat. */
+  get online(): boolean {
+    return (this.flags & ONLINE) !== 0;
+  }
+  set online(value: boolean) {
+    this.flags = value ? this.flags | ONLINE : this.flags & ~ONLINE;
+  }
+
+  /** Member of the best-worker index (online and Idle): maintained by the registry. */
+  get available(): boolean {
+    return (this.flags & AVAILABLE) !== 0;
+  }
+  set available(value: boolean) {
+    this.flags = value ? this.flags | AVAILABLE : this.flags & ~AVAILABLE;
   }
 
   /** A worker that never sent STATE counts as Idle (the seed's minimal payload has none). */
