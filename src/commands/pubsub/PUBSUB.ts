@@ -3,7 +3,7 @@
 import type { Reply } from '../../resp/reply.js';
 import { defineCommand, type CommandSpec } from '../spec.js';
 import { syntaxError } from '../errors.js';
-import { helpReply } from '../server/help.js';
+import { helpSubcommand } from '../server/help.js';
 
 const base = { since: '2.8.0', group: 'pubsub', flags: ['pubsub', 'loading', 'stale'], aclCategories: ['pubsub', 'slow'] };
 
@@ -44,16 +44,7 @@ const subcommands: CommandSpec[] = [
     handler: (client) => client.server.pubsub.numpat(),
   },
 ];
-subcommands.push({
-  ...base,
-  name: 'HELP',
-  summary: 'Returns helpful text about the different subcommands.',
-  since: '6.2.0',
-  complexity: 'O(1)',
-  arity: 2,
-  reply: 'Array of status lines.',
-  handler: () => helpReply('PUBSUB', subcommands),
-});
+subcommands.push(helpSubcommand('PUBSUB', 'pubsub', subcommands));
 
 export default defineCommand({
   name: 'PUBSUB',

@@ -4,7 +4,7 @@ import { OK, VerbatimReply } from '../../resp/reply.js';
 import type { ClientState } from '../context.js';
 import { defineCommand, type CommandSpec } from '../spec.js';
 import { CommandError, parseInteger } from '../errors.js';
-import { helpReply } from './help.js';
+import { helpSubcommand } from './help.js';
 
 /** Redis refuses names with spaces, newlines or characters outside '!'..'~'. */
 export function validClientName(name: string): boolean {
@@ -190,19 +190,7 @@ const subcommands: CommandSpec[] = [
   }),
 ];
 
-subcommands.push(
-  sub({
-    name: 'HELP',
-    summary: 'Returns helpful text about the different subcommands.',
-    since: '5.0.0',
-    complexity: 'O(1)',
-    arity: 2,
-    flags: ['loading', 'stale'],
-    aclCategories: ['slow', 'connection'],
-    reply: 'Array of status lines.',
-    handler: () => helpReply('CLIENT', subcommands),
-  }),
-);
+subcommands.push(helpSubcommand('CLIENT', 'connection', subcommands));
 
 export default defineCommand({
   name: 'CLIENT',

@@ -8,7 +8,7 @@ import { commandDocs, commandInfo } from '../docs.js';
 import { globMatch } from '../glob.js';
 import type { ClientState } from '../context.js';
 import type { ResolvedCommand } from '../table.js';
-import { helpReply } from './help.js';
+import { helpSubcommand } from './help.js';
 
 /** Finds `name` or `container|sub`, case-insensitively. */
 function find(client: ClientState, name: string): ResolvedCommand | undefined {
@@ -129,18 +129,7 @@ const subcommands: CommandSpec[] = [
   },
 ];
 
-subcommands.push({
-  name: 'HELP',
-  summary: 'Returns helpful text about the different subcommands.',
-  since: '5.0.0',
-  group: 'server',
-  complexity: 'O(1)',
-  arity: 2,
-  flags: ['loading', 'stale'],
-  aclCategories: ['slow', 'connection'],
-  reply: 'Array of status lines.',
-  handler: () => helpReply('COMMAND', subcommands),
-});
+subcommands.push(helpSubcommand('COMMAND', 'server', subcommands));
 
 export default defineCommand({
   name: 'COMMAND',

@@ -4,7 +4,7 @@ import { MapReply, OK, type Reply } from '../../resp/reply.js';
 import { defineCommand, type CommandSpec } from '../spec.js';
 import { CommandError } from '../errors.js';
 import { globMatch } from '../glob.js';
-import { helpReply } from './help.js';
+import { helpSubcommand } from './help.js';
 
 const subcommands: CommandSpec[] = [
   {
@@ -108,18 +108,7 @@ const subcommands: CommandSpec[] = [
   },
 ];
 
-subcommands.push({
-  name: 'HELP',
-  summary: 'Returns helpful text about the different subcommands.',
-  since: '5.0.0',
-  group: 'server',
-  complexity: 'O(1)',
-  arity: 2,
-  flags: ['loading', 'stale'],
-  aclCategories: ['slow'],
-  reply: 'Array of status lines.',
-  handler: () => helpReply('CONFIG', subcommands),
-});
+subcommands.push(helpSubcommand('CONFIG', 'server', subcommands));
 
 export default defineCommand({
   name: 'CONFIG',

@@ -31,3 +31,19 @@ export function helpReply(container: string, subcommands: readonly CommandSpec[]
   }
   return lines.map((l) => new SimpleString(l));
 }
+
+/** The `HELP` subcommand of a container, listing `subcommands` (which it joins). */
+export function helpSubcommand(container: string, group: string, subcommands: readonly CommandSpec[]): CommandSpec {
+  return {
+    name: 'HELP',
+    summary: 'Returns helpful text about the different subcommands.',
+    since: '5.0.0',
+    group,
+    complexity: 'O(1)',
+    arity: 2,
+    flags: ['loading', 'stale'],
+    aclCategories: ['slow'],
+    reply: 'Array of status lines.',
+    handler: () => helpReply(container, subcommands),
+  };
+}
