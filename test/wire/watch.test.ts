@@ -38,3 +38,32 @@ describe('WATCH / UNWATCH', () => {
     expect((await rejection(r.call('WATCH'))).message).to.equal("ERR wrong number of arguments for 'watch' command");
   });
 });
+
+describe('FLUSHALL / FLUSHDB', () => {
+  let fx: WireFixture;
+  let r: Client;
+
+  beforeEach(async () => {
+    fx = await WireFixture.start();
+    r = await fx.ioredis({ protocol: 2 });
+  });
+
+  afterEach(async () => {
+    await fx.close();
+  });
+
+  for (const command of ['FLUSHALL', 'FLUSHDB']) {
+    it(`${command} empties the registry and publishes the removals`, async () => {
+      await r.call('HBEAT', 'w1', 'hive-a');
+      await r.call('HBEAT', 'w2', 'hive-b');
+      const before = Number(((await r.call('EVENTS.REV')) as unknown[])[1]);
+      expect(await r.call(command, 'ASYNC')).to.equal('OK');
+      expect(await r.call('WORKER.COUNT')).to.equal(0);
+      expect(await r.call('HIVE.COUNT')).to.equal(0);
+      expect(await r.call('DBSIZE')).to.equal(0);
+      const events = ((await r.call('EVENTS.READ', 'SINCE', String(before))) as string[]).map((e) => JSON.parse(e).type);
+      expect(events.sort()).to.deep.equal(['hive.removed', 'hive.removed', 'worker.removed', 'worker.removed']);
+      expect((await rejection(r.call(command, 'LATER'))).message).to.equal('ERR syntax error');
+    });
+  }
+});
