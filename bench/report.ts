@@ -211,7 +211,7 @@ export function markdownReport(input: MarkdownInput): string {
     out.push('## Memory', '');
     out.push(
       `${int(m.workers)} workers in ${int(m.hives)} hives with ${m.models} models, each with the 12 fields, loaded with`,
-      '`redis-cli --pipe`. Ours: V8 `heapUsed` after a forced GC (a bench-only entry started with `--expose-gc`);',
+      '`redis-cli --pipe`. Ours: V8 `heapUsed` plus `arrayBuffers` (the worker number pages) after a forced GC (a bench-only entry started with `--expose-gc`);',
       'Redis: `used_memory` from `INFO memory`. RSS is `VmRSS` of the server process. Growth is after load minus',
       'before load.',
       '',

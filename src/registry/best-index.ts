@@ -5,6 +5,7 @@
 // sets in O(1); no query ever looks at the whole fleet.
 
 import type { WorkerRecord } from './types.js';
+import { BUCKET_LINKS, WorkerSet } from './worker-set.js';
 
 /** healthy 0..100, degraded 101..201: one bucket per whole GPU percent (missing counts as 100). */
 const BUCKETS = 202;
@@ -36,7 +37,7 @@ function qualifies(w: WorkerRecord, f: CandidateFilter): boolean {
 
 /** One bucket: its workers, and the best of them when known (kept as workers come, forgotten when it leaves). */
 class Bucket {
-  readonly workers = new Set<WorkerRecord>();
+  readonly workers = new WorkerSet(BUCKET_LINKS);
   best: WorkerRecord | null = null;
 
   add(w: WorkerRecord): void {
@@ -45,10 +46,10 @@ class Bucket {
     this.workers.add(w);
   }
 
-  delete(w: WorkerRecord): boolean {
-    if (!this.workers.delete(w)) return false;
+  /** `w` must be in this bucket. */
+  delete(w: WorkerRecord): void {
+    this.workers.delete(w);
     if (this.best === w) this.best = null;
-    return true;
   }
 
   /** The best worker passing the filter; with no filter, from the cache (recomputed once after it left). */
@@ -84,13 +85,15 @@ export class BestWorkerIndex {
     this.count++;
   }
 
+  /** Removes a worker added (and not yet removed), while its model, health and GPU load are as they were then. */
   remove(w: WorkerRecord): void {
     const key = w.modelId ?? NO_MODEL;
     const buckets = this.byModel.get(key);
     if (buckets === undefined) return;
     const b = bucketOf(w);
     const bucket = buckets[b];
-    if (bucket === undefined || !bucket.delete(w)) return;
+    if (bucket === undefined) return;
+    bucket.delete(w);
     this.count--;
     if (bucket.workers.size === 0) {
       buckets[b] = undefined;

@@ -9,6 +9,8 @@
 
 import { BestWorkerIndex } from './best-index.js';
 import { CompactedError, EventLog, type EventType, type LoggedEvent, type RegistryEvent } from './events.js';
+import { RowPages } from './number-rows.js';
+import { MODEL_LINKS, WorkerSet } from './worker-set.js';
 import { type Clock, type HeartbeatFields, HiveRecord, RegistryError, systemClock, type WorkerState, WorkerRecord } from './types.js';
 
 /** Timer functions, injected so tests drive time by hand. */
@@ -145,11 +147,13 @@ export class WorkerRegistry {
   private readonly hives = new Map<string, HiveRecord>();
   private hivesById: HiveRecord[] | null = null;
   private rankMarks = new Uint8Array(0);
-  private readonly byModel = new Map<string, Set<WorkerRecord>>();
+  private readonly byModel = new Map<string, WorkerSet>();
   /** Online Idle workers by model (and those with no model): WORKER.BEST looks only here. */
   private readonly best = new BestWorkerIndex();
   /** One copy of each model and backend name, shared by all records (they repeat across workers). */
   private readonly interned = new Map<string, string>();
+  /** The workers' numbers (see number-rows.ts). */
+  private readonly rows = new RowPages();
   private readonly online = new WorkerList();
   private readonly offline = new WorkerList();
   private onlineCount = 0;
@@ -240,7 +244,7 @@ export class WorkerRegistry {
     let w = this.workers.get(workerId);
     const registered = w === undefined;
     if (w === undefined) {
-      w = new WorkerRecord(workerId, hive, now);
+      w = new WorkerRecord(workerId, hive, now, this.rows);
       w.online = false;
       this.workers.set(workerId, w);
       hive.workers.add(w);
@@ -303,7 +307,7 @@ export class WorkerRegistry {
       if (w.modelId !== null) this.unindexModel(w);
       w.modelId = this.intern(f.modelId);
       let set = this.byModel.get(f.modelId);
-      if (set === undefined) this.byModel.set(f.modelId, (set = new Set()));
+      if (set === undefined) this.byModel.set(f.modelId, (set = new WorkerSet(MODEL_LINKS)));
       set.add(w);
     }
     if (f.backend !== undefined) w.backend = this.intern(f.backend);
@@ -483,6 +487,7 @@ export class WorkerRegistry {
     if (w.modelId !== null) this.unindexModel(w);
     if (w.online) this.onlineCount--;
     if (w.skewMs !== null && Math.abs(w.skewMs) > SKEW_WARN_MS) this.skewed--;
+    this.rows.release(w);
   }
 
   private unindexModel(w: WorkerRecord): void {
@@ -813,7 +818,7 @@ export class WorkerRegistry {
         this.hives.set(s.hive_id, hive);
         this.hivesById = null;
       }
-      const w = new WorkerRecord(s.worker_id, hive, s.online ? now : Math.min(s.last_seen_ms, now));
+      const w = new WorkerRecord(s.worker_id, hive, s.online ? now : Math.min(s.last_seen_ms, now), this.rows);
       w.online = false;
       this.workers.set(w.workerId, w);
       hive.workers.add(w);

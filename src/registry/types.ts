@@ -1,5 +1,7 @@
 // The registry's domain types: worker records, hive records, heartbeat fields and the clock.
 
+import { CPU, DEVICE_ID, GPU, LAST_SEEN, ownRow, RAM, type RowPages, SKEW, VRAM, VRAM_TOTAL } from './number-rows.js';
+
 export const WORKER_STATES = ['Idle', 'Busy', 'Loading'] as const;
 export type WorkerState = (typeof WORKER_STATES)[number];
 
@@ -49,35 +51,110 @@ const HEALTH_MASK = 0b11 << HEALTH_SHIFT;
 const ONLINE = 1 << 4;
 const AVAILABLE = 1 << 5;
 
+/** Placeholder until a registry's pages give the record its row. */
+const EMPTY_ROW = new Float64Array(0);
+
 export class WorkerRecord {
   /** state (2 bits), health (2 bits), online, available: see the accessors. */
   private flags = ONLINE;
+  /** The page holding this worker's numbers, and where its row starts there (see number-rows.ts). */
+  rows: Float64Array;
+  rowBase = 0;
   url: string | null = null;
   modelId: string | null = null;
   backend: string | null = null;
-  deviceId: number | null = null;
-  vramBytes: number | null = null;
-  vramTotalBytes: number | null = null;
-  ramBytes: number | null = null;
-  cpuPercent: number | null = null;
-  gpuPercent: number | null = null;
   reportedAt: string | null = null;
-  /** reportedAt minus the server's receive time of that heartbeat (ms); null without TS. */
-  skewMs: number | null = null;
-  /** Server receive time of the newest heartbeat. */
-  lastSeenMs: number;
   hive: HiveRecord;
   // Intrusive list of the online (or, once offline, the offline) workers, oldest heartbeat first.
   older: WorkerRecord | null = null;
   newer: WorkerRecord | null = null;
+  // Links of the WorkerSets the worker is in (its model's, its best-index bucket's): see worker-set.ts.
+  modelPrev: WorkerRecord | null = null;
+  modelNext: WorkerRecord | null = null;
+  bucketPrev: WorkerRecord | null = null;
+  bucketNext: WorkerRecord | null = null;
 
+  /** Without `pages` the record gets a row of its own (a registry passes its pages). */
   constructor(
     readonly workerId: string,
     hive: HiveRecord,
     lastSeenMs: number,
+    pages?: RowPages,
   ) {
     this.hive = hive;
+    if (pages === undefined) this.rows = ownRow();
+    else {
+      this.rows = EMPTY_ROW;
+      pages.attach(this);
+    }
     this.lastSeenMs = lastSeenMs;
+  }
+
+  // The numbers, in the row: null is NaN there.
+  private num(column: number): number | null {
+    const v = this.rows[this.rowBase + column]!;
+    return v === v ? v : null;
+  }
+  private setNum(column: number, value: number | null): void {
+    this.rows[this.rowBase + column] = value === null ? NaN : value;
+  }
+
+  get deviceId(): number | null {
+    return this.num(DEVICE_ID);
+  }
+  set deviceId(value: number | null) {
+    this.setNum(DEVICE_ID, value);
+  }
+
+  get vramBytes(): number | null {
+    return this.num(VRAM);
+  }
+  set vramBytes(value: number | null) {
+    this.setNum(VRAM, value);
+  }
+
+  get vramTotalBytes(): number | null {
+    return this.num(VRAM_TOTAL);
+  }
+  set vramTotalBytes(value: number | null) {
+    this.setNum(VRAM_TOTAL, value);
+  }
+
+  get ramBytes(): number | null {
+    return this.num(RAM);
+  }
+  set ramBytes(value: number | null) {
+    this.setNum(RAM, value);
+  }
+
+  get cpuPercent(): number | null {
+    return this.num(CPU);
+  }
+  set cpuPercent(value: number | null) {
+    this.setNum(CPU, value);
+  }
+
+  get gpuPercent(): number | null {
+    return this.num(GPU);
+  }
+  set gpuPercent(value: number | null) {
+    this.setNum(GPU, value);
+  }
+
+  /** reportedAt minus the server's receive time of that heartbeat (ms); null without TS. */
+  get skewMs(): number | null {
+    return this.num(SKEW);
+  }
+  set skewMs(value: number | null) {
+    this.setNum(SKEW, value);
+  }
+
+  /** Server receive time of the newest heartbeat. */
+  get lastSeenMs(): number {
+    return this.rows[this.rowBase + LAST_SEEN]!;
+  }
+  set lastSeenMs(value: number) {
+    this.rows[this.rowBase + LAST_SEEN] = value;
   }
 
   get hiveId(): string {
