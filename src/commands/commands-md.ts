@@ -62,7 +62,10 @@ are back, and evictions due meanwhile then happen. \`REGISTRY.GUARD ON|OFF|AUTO\
 **Snapshots.** With \`--snapshot FILE\`, the registry is written atomically (temp file, fsync, rename) on SAVE, at
 shutdown and every \`--save-interval\` ms, as JSON lines (a header, one line per worker, an end line with the count).
 At start it is restored: workers that were online get one \`--offline-after\` of grace from the restart, so
-scheduling goes on and dead workers still age out; offline ones keep their age; the event revision continues.
+scheduling goes on and dead workers still age out (their \`last_seen_ms\` reads as the restart time, where that
+grace starts); offline ones keep their \`last_seen_ms\` and age; the event revision continues. With
+\`--ignore-bad-snapshot\`, an unusable file is renamed to \`FILE.corrupt-<ms>\` before the server starts empty; a
+snapshot directory the server cannot write to stops the start.
 
 ## Events
 

@@ -81,6 +81,8 @@ export interface ClientState {
   multi: QueuedCommand[] | null;
   /** A command failed to queue: EXEC must abort. */
   multiDirty: boolean;
+  /** Waiting in a blocking command (EVENTS.READ BLOCK): CLIENT LIST flag `b`, INFO blocked_clients. */
+  readonly blocked: boolean;
   /** EXEC is running this client's queued commands: blocking commands must not block. */
   inTransaction: boolean;
   /** Channels and patterns this client is subscribed to. */

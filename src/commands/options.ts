@@ -13,7 +13,7 @@ export function parseTokens(argv: readonly string[], from: number, specs: readon
   for (let i = from; i < argv.length; i++) {
     const word = argv[i]!.toUpperCase();
     const spec = specs.find((a) => a.token === word);
-    if (spec === undefined) throw new CommandError(`ERR syntax error, unknown option '${argv[i]}'`);
+    if (spec === undefined) throw new CommandError(`ERR syntax error, unknown option '${argv[i]!.slice(0, 128)}'`);
     if (spec.type === 'pure-token') {
       out.set(word, '');
       continue;

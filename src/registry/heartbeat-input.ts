@@ -3,6 +3,11 @@
 
 import { HEALTH_VALUES, type HeartbeatFields, type Health, RegistryError, WORKER_STATES, type WorkerState } from './types.js';
 
+/** A value as quoted in an error: Redis echoes at most 128 characters of what a client sent. */
+function shown(value: string): string {
+  return value.length > 128 ? value.slice(0, 128) + '…' : value;
+}
+
 const STATE_BY_LOWER = new Map<string, WorkerState>(WORKER_STATES.map((s) => [s.toLowerCase(), s]));
 const HEALTH_BY_LOWER = new Map<string, Health>(HEALTH_VALUES.map((h) => [h, h]));
 
@@ -12,7 +17,7 @@ export function parseState(value: string, field = 'STATE'): WorkerState {
   if (value === 'Busy') return 'Busy';
   if (value === 'Loading') return 'Loading';
   const s = STATE_BY_LOWER.get(value.toLowerCase());
-  if (s === undefined) throw new RegistryError(`invalid ${field} '${value}': expected Idle, Busy or Loading`);
+  if (s === undefined) throw new RegistryError(`invalid ${field} '${shown(value)}': expected Idle, Busy or Loading`);
   return s;
 }
 
@@ -20,7 +25,7 @@ export function parseHealth(value: string, field = 'HEALTH'): Health {
   if (value === 'healthy') return 'healthy';
   if (value === 'degraded') return 'degraded';
   const h = HEALTH_BY_LOWER.get(value.toLowerCase());
-  if (h === undefined) throw new RegistryError(`invalid ${field} '${value}': expected healthy or degraded`);
+  if (h === undefined) throw new RegistryError(`invalid ${field} '${shown(value)}': expected healthy or degraded`);
   return h;
 }
 
@@ -29,7 +34,7 @@ const UINT = /^(0|[1-9][0-9]*)$/;
 /** A non-negative integer that a double holds exactly (bytes, device ordinals, milliseconds). */
 export function parseUint(value: string, field: string, what = 'a non-negative integer'): number {
   const n = UINT.test(value) ? Number(value) : NaN;
-  if (!Number.isSafeInteger(n)) throw new RegistryError(`invalid ${field} '${value}': expected ${what}`);
+  if (!Number.isSafeInteger(n)) throw new RegistryError(`invalid ${field} '${shown(value)}': expected ${what}`);
   return n;
 }
 
@@ -38,7 +43,7 @@ const DECIMAL = /^([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?$/;
 
 export function parsePercent(value: string, field: string): number {
   const n = DECIMAL.test(value) ? Number(value) : NaN;
-  if (!(n >= 0 && n <= 100)) throw new RegistryError(`invalid ${field} '${value}': expected a number from 0 to 100`);
+  if (!(n >= 0 && n <= 100)) throw new RegistryError(`invalid ${field} '${shown(value)}': expected a number from 0 to 100`);
   return n;
 }
 
@@ -51,7 +56,7 @@ const ISO_8601 =
  */
 export function parseTimestamp(value: string, field = 'TS'): number {
   const m = ISO_8601.exec(value);
-  const bad = () => new RegistryError(`invalid ${field} '${value}': expected an ISO 8601 date-time with offset, like 2025-01-31T12:00:00Z`);
+  const bad = () => new RegistryError(`invalid ${field} '${shown(value)}': expected an ISO 8601 date-time with offset, like 2025-01-31T12:00:00Z`);
   if (!m) throw bad();
   const [year, month, day, hour, minute] = [m[1], m[2], m[3], m[4], m[5]].map(Number) as [number, number, number, number, number];
   const second = m[6] === undefined ? 0 : Number(m[6]);
@@ -99,7 +104,7 @@ export function parseUrl(value: string, field = 'URL'): string {
   if (validUrls.has(value)) return value;
   if (validUrls.size >= 100_000) validUrls.clear();
   if (URL.canParse(value)) validUrls.add(value);
-  else throw new RegistryError(`invalid ${field} '${value}': expected an absolute URL like http://10.0.0.5:8080`);
+  else throw new RegistryError(`invalid ${field} '${shown(value)}': expected an absolute URL like http://10.0.0.5:8080`);
   return value;
 }
 
@@ -146,7 +151,7 @@ export function parseHeartbeatOptions(args: readonly string[], start = 0): Heart
   for (let i = start; i < args.length; i += 2) {
     const name = args[i]!;
     const opt = OPTION_BY_NAME.get(name) ?? OPTION_BY_NAME.get(name.toUpperCase());
-    if (opt === undefined) throw new RegistryError(`unknown HBEAT option '${name}'`);
+    if (opt === undefined) throw new RegistryError(`unknown HBEAT option '${shown(name)}'`);
     if (i + 1 >= args.length) throw new RegistryError(`HBEAT option ${opt.option} needs a value`);
     opt.apply(fields, args[i + 1]!, opt.option);
   }

@@ -73,6 +73,10 @@ export class Connection implements ClientState {
     });
   }
 
+  get blocked(): boolean {
+    return this.waiting;
+  }
+
   closeAfterReply(): void {
     this.closing = true;
     // CLIENT KILL from another connection: this one may be idle, and no run() of its own would end it.

@@ -2,7 +2,9 @@
 // only through the table.
 
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { constants, readFileSync } from 'node:fs';
+import { access, rename } from 'node:fs/promises';
+import path from 'node:path';
 import net from 'node:net';
 import type { ConfigParam, ServerContext, ServerStats } from '../commands/context.js';
 import { createCommandTable } from '../commands/index.js';
@@ -174,12 +176,22 @@ export class RegistryServer implements ServerContext {
    */
   async listen(): Promise<number> {
     if (this.snapshotPath !== null) {
+      const file = this.snapshotPath;
+      // A snapshot that could never be written would lose the registry at shutdown: say so now.
       try {
-        const snap = await readSnapshot(this.snapshotPath);
+        await access(path.dirname(path.resolve(file)), constants.W_OK);
+      } catch (e) {
+        throw new SnapshotError(`cannot write snapshots next to ${file}: ${(e as Error).message}`);
+      }
+      try {
+        const snap = await readSnapshot(file);
         if (snap !== null) this.registry.restore(snap);
       } catch (e) {
         if (!(e instanceof SnapshotError) || !this.ignoreBadSnapshot) throw e;
-        this.log(`rbee-registry: ${e.message}; starting empty (--ignore-bad-snapshot)`);
+        // Keep the bad file for inspection: the next save would overwrite it.
+        const aside = `${file}.corrupt-${Date.now()}`;
+        await rename(file, aside).catch(() => {});
+        this.log(`rbee-registry: ${e.message}; moved it to ${aside} and starting empty (--ignore-bad-snapshot)`);
       }
     }
     const port = await this.listenSocket();

@@ -96,12 +96,13 @@ export async function readSnapshot(file: string): Promise<SnapshotData | null> {
       return fail(i + 1, (e as Error).message);
     }
   };
-  if (lines.length < 2) fail(lines.length, 'the file is truncated (no end line)');
+  if (lines.length === 0) throw new SnapshotError(`snapshot ${file} is empty`);
   const header = parse(0);
   if (header.format !== SNAPSHOT_FORMAT) fail(1, `not a registry snapshot (format ${JSON.stringify(header.format)})`);
   if (header.version !== SNAPSHOT_VERSION) fail(1, `unsupported version ${JSON.stringify(header.version)}`);
   if (!Number.isSafeInteger(header.rev) || (header.rev as number) < 0) fail(1, 'bad rev');
   if (!Number.isSafeInteger(header.workers)) fail(1, 'bad worker count');
+  if (lines.length < 2) fail(1, 'the file is truncated (a header and no end line)');
   const end = parse(lines.length - 1);
   if (end.end !== true) fail(lines.length, 'the file is truncated (no end line)');
   const expected = header.workers as number;

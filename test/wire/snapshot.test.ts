@@ -4,7 +4,7 @@
 
 import { expect } from 'chai';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -167,10 +167,21 @@ describe('the server process and its snapshot file', function () {
     expect(await readFile(file, 'utf8')).to.equal(truncated);
   });
 
-  it('SAVE to a place it cannot write is an error naming why; the server keeps serving, and says so at shutdown', async () => {
+  it('a snapshot path it could never write stops the start', async () => {
     const unwritable = path.join(dir, 'missing-dir', 'registry.snapshot');
     const p = start(['--snapshot', unwritable]);
+    expect((await p.exited).code).to.equal(1);
+    expect(p.stdout).to.not.include('ready');
+    expect(p.stderr).to.match(/cannot write snapshots next to .*missing-dir.*ENOENT/);
+  });
+
+  it('SAVE to a place it can no longer write is an error naming why; the server keeps serving, and says so at shutdown', async () => {
+    const goneDir = path.join(dir, 'goes-away');
+    await mkdir(goneDir);
+    const unwritable = path.join(goneDir, 'registry.snapshot');
+    const p = start(['--snapshot', unwritable]);
     const r = await connect(await p.ready());
+    await rm(goneDir, { recursive: true });
     await r.call('HBEAT', 'w', 'h');
     expect((await rejection(r.call('SAVE'))).message).to.match(/^ERR snapshot failed: .*ENOENT/);
     expect(await r.call('WORKER.COUNT')).to.equal(1);
@@ -185,6 +196,10 @@ describe('the server process and its snapshot file', function () {
     const r = await connect(await p.ready());
     expect(p.stderr).to.include('unsupported version 99');
     expect(p.stderr).to.include('starting empty');
+    // The bad file is kept aside for inspection, not overwritten by the next save.
+    const aside = (await readdir(dir)).filter((f) => f.startsWith(path.basename(file) + '.corrupt-'));
+    expect(aside).to.have.length(1);
+    expect(await readFile(path.join(dir, aside[0]!), 'utf8')).to.include('"version":99');
     expect(await r.call('WORKER.COUNT')).to.equal(0);
     expect(record(await r.call('EVENTS.REV'))).to.include({ rev: 0 });
     expect(await r.call('HBEAT', 'w', 'h')).to.equal(1);

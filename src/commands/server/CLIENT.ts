@@ -11,11 +11,16 @@ export function validClientName(name: string): boolean {
   return /^[!-~]*$/.test(name);
 }
 
+/** Redis' client type `pubsub`: subscribed to any channel or pattern. */
+function isPubSub(c: ClientState): boolean {
+  return c.subscriptions.size + c.patterns.size > 0;
+}
+
 /** One line of CLIENT LIST / CLIENT INFO, in Redis' field order (fields we have no notion of are 0 or empty). */
 export function clientInfoLine(c: ClientState, nowMs: number): string {
   const inMulti = c.multi !== null;
-  // Redis' flags: P subscribed (pub/sub), x in MULTI, N none.
-  const flags = (c.subscriptions.size + c.patterns.size > 0 ? 'P' : '') + (inMulti ? 'x' : '') || 'N';
+  // Redis' flags: P subscribed (pub/sub), x in MULTI, b blocked (EVENTS.READ BLOCK), N none.
+  const flags = (isPubSub(c) ? 'P' : '') + (inMulti ? 'x' : '') + (c.blocked ? 'b' : '') || 'N';
   return (
     `id=${c.id} addr=${c.addr} laddr=${c.laddr} fd=-1 name=${c.name ?? ''} ` +
     `age=${Math.floor((nowMs - c.createdAtMs) / 1000)} idle=${Math.floor((nowMs - c.lastInteractionMs) / 1000)} ` +
@@ -123,19 +128,30 @@ const subcommands: CommandSpec[] = [
     flags: ['admin', 'noscript', 'loading', 'stale'],
     aclCategories: ['admin', 'slow', 'dangerous', 'connection'],
     arguments: [
-      { name: 'normal', type: 'pure-token', token: 'TYPE', optional: true, displayText: 'TYPE normal' },
+      {
+        name: 'client-type',
+        type: 'oneof',
+        token: 'TYPE',
+        optional: true,
+        arguments: [
+          { name: 'normal', type: 'pure-token', token: 'NORMAL' },
+          { name: 'master', type: 'pure-token', token: 'MASTER' },
+          { name: 'replica', type: 'pure-token', token: 'REPLICA' },
+          { name: 'pubsub', type: 'pure-token', token: 'PUBSUB' },
+        ],
+      },
       { name: 'client-id', type: 'integer', token: 'ID', optional: true, multiple: true },
     ],
     reply: 'Bulk string (RESP3: verbatim string): one line per connection.',
     errors: ["`ERR Unknown client type 'x'`", '`ERR Invalid client ID`', '`ERR syntax error`'],
     handler(client, argv) {
       let ids: Set<number> | null = null;
+      let type: string | null = null;
       if (argv.length > 2) {
         const opt = argv[2]!.toUpperCase();
         if (opt === 'TYPE' && argv.length === 4) {
-          const type = argv[3]!.toLowerCase();
+          type = argv[3]!.toLowerCase();
           if (!['normal', 'master', 'replica', 'slave', 'pubsub'].includes(type)) throw new CommandError(`ERR Unknown client type '${argv[3]}'`);
-          if (type !== 'normal') ids = new Set();
         } else if (opt === 'ID' && argv.length > 3) {
           ids = new Set();
           for (const s of argv.slice(3)) {
@@ -146,7 +162,12 @@ const subcommands: CommandSpec[] = [
       }
       const now = Date.now();
       let out = '';
-      for (const c of client.server.clients()) if (ids === null || ids.has(c.id)) out += clientInfoLine(c, now) + '\n';
+      for (const c of client.server.clients()) {
+        if (ids !== null && !ids.has(c.id)) continue;
+        // No replicas here: every client is `normal` or, while subscribed, `pubsub`.
+        if (type !== null && type !== (isPubSub(c) ? 'pubsub' : 'normal')) continue;
+        out += clientInfoLine(c, now) + '\n';
+      }
       return new VerbatimReply(out);
     },
   }),
@@ -163,13 +184,32 @@ const subcommands: CommandSpec[] = [
         type: 'oneof',
         arguments: [
           { name: 'ip:port', type: 'string' },
-          { name: 'client-id', type: 'integer', token: 'ID', optional: true },
-          { name: 'ip:port', type: 'string', token: 'ADDR', optional: true },
+          {
+            name: 'new-format',
+            type: 'block',
+            multiple: true,
+            arguments: [
+              { name: 'client-id', type: 'integer', token: 'ID', optional: true },
+              { name: 'ip:port', type: 'string', token: 'ADDR', optional: true },
+              {
+                name: 'skipme',
+                type: 'oneof',
+                token: 'SKIPME',
+                optional: true,
+                arguments: [
+                  { name: 'yes', type: 'pure-token', token: 'YES' },
+                  { name: 'no', type: 'pure-token', token: 'NO' },
+                ],
+              },
+            ],
+          },
         ],
       },
     ],
-    reply: 'Simple string `OK` for the old `CLIENT KILL ip:port` form; otherwise the number of connections closed.',
-    errors: ['`ERR No such client`', '`ERR syntax error`'],
+    reply:
+      'Simple string `OK` for the old `CLIENT KILL ip:port` form; otherwise the number of connections closed. ' +
+      'The filter forms skip the calling connection unless `SKIPME no`.',
+    errors: ['`ERR No such client`', '`ERR syntax error`', '`ERR client-id should be greater than 0`'],
     handler(client, argv) {
       const all = [...client.server.clients()];
       if (argv.length === 3) {
@@ -178,12 +218,24 @@ const subcommands: CommandSpec[] = [
         target.closeAfterReply();
         return OK;
       }
-      if (argv.length !== 4) throw new CommandError('ERR syntax error');
-      const filter = argv[2]!.toUpperCase();
-      let victims: ClientState[];
-      if (filter === 'ID') victims = all.filter((c) => c.id === parseInteger(argv[3]!));
-      else if (filter === 'ADDR') victims = all.filter((c) => c.addr === argv[3]);
-      else throw new CommandError('ERR syntax error');
+      if (argv.length % 2 !== 0) throw new CommandError('ERR syntax error');
+      let id: number | null = null;
+      let addr: string | null = null;
+      let skipMe = true;
+      for (let i = 2; i < argv.length; i += 2) {
+        const filter = argv[i]!.toUpperCase();
+        const value = argv[i + 1]!;
+        if (filter === 'ID') {
+          if (!/^-?[0-9]+$/.test(value) || Number(value) <= 0) throw new CommandError('ERR client-id should be greater than 0');
+          id = parseInteger(value);
+        } else if (filter === 'ADDR') addr = value;
+        else if (filter === 'SKIPME') {
+          const v = value.toLowerCase();
+          if (v !== 'yes' && v !== 'no') throw new CommandError('ERR syntax error');
+          skipMe = v === 'yes';
+        } else throw new CommandError('ERR syntax error');
+      }
+      const victims = all.filter((c) => (id === null || c.id === id) && (addr === null || c.addr === addr) && !(skipMe && c === client));
       for (const v of victims) v.closeAfterReply();
       return victims.length;
     },

@@ -56,6 +56,7 @@ const subcommands: CommandSpec[] = [
     errors: [
       "`ERR Unknown option or number of arguments for CONFIG SET - 'x'`",
       "`ERR CONFIG SET failed (possibly related to argument 'x') - can't set immutable config`",
+      "`ERR CONFIG SET failed (possibly related to argument 'x') - duplicate parameter`",
       "`ERR CONFIG SET failed (possibly related to argument 'x') - <why>`",
     ],
     handler(client, argv) {
@@ -66,6 +67,9 @@ const subcommands: CommandSpec[] = [
         const name = argv[i]!.toLowerCase();
         const param = config.get(name);
         if (param === undefined) throw new CommandError(`ERR Unknown option or number of arguments for CONFIG SET - '${argv[i]}'`);
+        if (changes.some(([n]) => n === name)) {
+          throw new CommandError(`ERR CONFIG SET failed (possibly related to argument '${argv[i]}') - duplicate parameter`);
+        }
         if (param.set === undefined) {
           throw new CommandError(`ERR CONFIG SET failed (possibly related to argument '${argv[i]}') - can't set immutable config`);
         }

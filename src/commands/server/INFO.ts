@@ -44,10 +44,17 @@ const SECTIONS: Section[] = [
     'clients',
     (s) => {
       let connected = 0;
-      for (const _ of s.clients()) connected++;
+      let blocked = 0;
+      let pubsub = 0;
+      for (const c of s.clients()) {
+        connected++;
+        if (c.blocked) blocked++;
+        if (c.subscriptions.size + c.patterns.size > 0) pubsub++;
+      }
       return [
         ['connected_clients', connected],
-        ['blocked_clients', 0],
+        ['blocked_clients', blocked],
+        ['pubsub_clients', pubsub],
         ['maxclients', s.config.get('maxclients')?.get() ?? 0],
       ];
     },
