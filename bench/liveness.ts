@@ -52,7 +52,7 @@ async function main(): Promise<void> {
   const serverPath = fileURLToPath(new URL('../src/main.js', import.meta.url));
   const server: ChildProcess = spawn(
     process.execPath,
-    [serverPath, '--port', String(port), '--offline-after', String(OFFLINE_AFTER_MS), '--evict-after', '0', '--event-log', String(WORKERS * 3)],
+    ['--max-semi-space-size=64', serverPath, '--port', String(port), '--offline-after', String(OFFLINE_AFTER_MS), '--evict-after', '0', '--event-log', String(WORKERS * 3)],
     { stdio: ['ignore', 'pipe', 'inherit'] },
   );
   await new Promise<void>((resolve, reject) => {

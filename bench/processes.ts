@@ -10,6 +10,8 @@ import { fileURLToPath } from 'node:url';
 /** The repository root (this file runs from dist/bench/). */
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const OUR_MAIN = fileURLToPath(new URL('../src/main.js', import.meta.url));
+/** The V8 flags `npm start` runs the server with (see package.json), so the bench measures the same thing. */
+export const NODE_FLAGS = ['--max-semi-space-size=64'];
 const MEMORY_SERVER = fileURLToPath(new URL('./memory-server.js', import.meta.url));
 
 const live = new Set<ChildProcess>();
@@ -160,7 +162,7 @@ const READY = /ready on [^ ]+:(\d+) /;
 
 /** This project's server, as `npm start` runs it, on a port it picks itself. */
 export async function startOurs(extraArgs: string[] = []): Promise<ServerProcess> {
-  const child = spawnTracked(process.execPath, [OUR_MAIN, '--port', '0', '--bind', '127.0.0.1', ...extraArgs]);
+  const child = spawnTracked(process.execPath, [...NODE_FLAGS, OUR_MAIN, '--port', '0', '--bind', '127.0.0.1', ...extraArgs]);
   const server = new ServerProcess('rbee-registry', child);
   server.port = Number((await server.waitForLine(READY, 10_000))[1]);
   return server;

@@ -97,14 +97,18 @@ function nonEmpty(value: string, field: string): string {
   return value;
 }
 
-// URLs already seen valid: a worker sends the same URL on every heartbeat, and URL parsing is not cheap.
-const validUrls = new Set<string>();
+// URLs already seen valid, each kept once: a worker sends the same URL on every heartbeat, URL parsing is not
+// cheap, and handing back the kept copy lets the record keep it instead of a fresh string per beat.
+const validUrls = new Map<string, string>();
 
 export function parseUrl(value: string, field = 'URL'): string {
-  if (validUrls.has(value)) return value;
+  const known = validUrls.get(value);
+  if (known !== undefined) return known;
+  if (!URL.canParse(value)) {
+    throw new RegistryError(`invalid ${field} '${shown(value)}': expected an absolute URL like http://10.0.0.5:8080`);
+  }
   if (validUrls.size >= 100_000) validUrls.clear();
-  if (URL.canParse(value)) validUrls.add(value);
-  else throw new RegistryError(`invalid ${field} '${shown(value)}': expected an absolute URL like http://10.0.0.5:8080`);
+  validUrls.set(value, value);
   return value;
 }
 
