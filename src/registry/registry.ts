@@ -339,6 +339,17 @@ export class WorkerRegistry {
   /** Offline (or new) → online, at a heartbeat. The worker is in its hive but in no list. */
   private comeOnline(w: WorkerRecord, now: number): void {
     const hive = w.hive;
+    this.markOnline(w);
+    this.emit('worker.online', now, w, hive, this.stateDetails(w));
+    if (hive.onlineWorkers === 1) this.emit('hive.online', now, null, hive);
+    if (this.guardMode === 'auto' && this.guardActive && this.onlineCount * 100 > (100 - this.expiryGuardPercent) * this.guardBaseline) {
+      this.setGuard(false, now);
+    }
+  }
+
+  /** Puts a worker (in its hive, in no list) on the online list, in the online counts and the best-worker index. */
+  private markOnline(w: WorkerRecord): void {
+    const hive = w.hive;
     w.online = true;
     this.online.pushNewest(w);
     this.onlineCount++;
@@ -346,11 +357,6 @@ export class WorkerRegistry {
     hive.onlineVramUsedBytes += w.vramBytes ?? 0;
     hive.onlineRamUsedBytes += w.ramBytes ?? 0;
     this.refreshAvailability(w);
-    this.emit('worker.online', now, w, hive, this.stateDetails(w));
-    if (hive.onlineWorkers === 1) this.emit('hive.online', now, null, hive);
-    if (this.guardMode === 'auto' && this.guardActive && this.onlineCount * 100 > (100 - this.expiryGuardPercent) * this.guardBaseline) {
-      this.setGuard(false, now);
-    }
   }
 
   /** Online → offline at its deadline. */
@@ -842,17 +848,8 @@ export class WorkerRegistry {
       w.reportedAt = s.reported_at;
       w.skewMs = s.skew_ms;
       if (w.skewMs !== null && Math.abs(w.skewMs) > SKEW_WARN_MS) this.skewed++;
-      if (s.online) {
-        w.online = true;
-        this.online.pushNewest(w);
-        this.onlineCount++;
-        hive.onlineWorkers++;
-        hive.onlineVramUsedBytes += w.vramBytes ?? 0;
-        hive.onlineRamUsedBytes += w.ramBytes ?? 0;
-        this.refreshAvailability(w);
-      } else {
-        this.offline.pushNewest(w);
-      }
+      if (s.online) this.markOnline(w);
+      else this.offline.pushNewest(w);
       if (w.lastSeenMs > hive.lastHeartbeatMs) hive.lastHeartbeatMs = w.lastSeenMs;
     }
     for (const hive of [...this.hives.values()].sort((a, b) => a.lastHeartbeatMs - b.lastHeartbeatMs)) this.linkNewestHive(hive);
