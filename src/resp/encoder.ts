@@ -64,7 +64,8 @@ export class ReplyWriter {
       return out;
     }
     if (this.text.length > 0) this.parts.push(Buffer.from(this.text, 'utf8'));
-    const out = Buffer.concat(this.parts);
+    // One part (a cached reply alone in the batch): hand it over as it is. Nothing writes into reply bytes.
+    const out = this.parts.length === 1 ? this.parts[0]! : Buffer.concat(this.parts);
     this.text = '';
     this.parts = [];
     this.size = 0;
