@@ -36,6 +36,22 @@ const NO_RAW: Buffer[] = [];
 /** Runs a command for a client: the whole path from the decoded request to a reply value. */
 export function dispatch(client: ClientState, frame: RequestFrame): Reply | Promise<Reply> {
   const n = frame.frameLength;
+  // The hot path (HBEAT): a plain request outside MULTI, pub/sub mode and pending auth, read from its bytes.
+  const fast = client.server.commands.lookup(frame.argString(0));
+  if (
+    fast !== undefined &&
+    fast.spec.frameHandler !== undefined &&
+    client.multi === null &&
+    client.authenticated &&
+    client.subscriptions.size + client.patterns.size === 0
+  ) {
+    const reply = fast.spec.frameHandler(client, frame);
+    if (reply !== undefined) {
+      client.lastCommand = fast.fullName;
+      client.server.stats.totalCommandsProcessed++;
+      return reply;
+    }
+  }
   const argv = new Array<string>(n);
   for (let i = 0; i < n; i++) argv[i] = frame.argString(i);
   const command = resolve(client, argv);

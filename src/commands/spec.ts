@@ -3,6 +3,7 @@
 
 import type { Reply } from '../resp/reply.js';
 import type { ClientState } from './context.js';
+import type { RequestFrame } from '../resp/decoder.js';
 
 export type ArgType = 'string' | 'integer' | 'double' | 'key' | 'pattern' | 'unix-time' | 'pure-token' | 'oneof' | 'block';
 
@@ -59,6 +60,12 @@ export interface CommandSpec {
   allowedInSubscribe?: boolean;
   /** Absent on container commands, which dispatch to a subcommand. */
   handler?: Handler;
+  /**
+   * Optional hot-path handler that reads the request's bytes directly (no argument strings). It returns
+   * undefined for anything it does not handle, and the request then goes through `handler` as usual, which
+   * gives the errors: a fast path must never answer differently from `handler`.
+   */
+  frameHandler?: (client: ClientState, frame: RequestFrame) => Reply | undefined;
 }
 
 /** A command definition: its spec with the handler. Subcommand handlers sit in their own specs. */

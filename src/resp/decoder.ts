@@ -42,6 +42,14 @@ export interface RequestFrame {
   readonly frameLength: number;
   argString(i: number): string;
   argBuffer(i: number): Buffer;
+  /** Byte length of argument i. */
+  argLength(i: number): number;
+  /** Whether argument i equals `token` (upper-case ASCII) ignoring ASCII case, without making a string. */
+  argIsToken(i: number, token: Uint8Array): boolean;
+  /** Whether argument i is exactly these bytes. */
+  argIs(i: number, bytes: Uint8Array): boolean;
+  /** Argument i as a non-negative decimal integer (no sign, no leading zeros), or -1 if it is not one. */
+  argUint(i: number): number;
 }
 
 export class RequestDecoder implements RequestFrame {
@@ -159,6 +167,45 @@ export class RequestDecoder implements RequestFrame {
   /** Argument i of the current request as bytes (a view, not a copy). */
   argBuffer(i: number): Buffer {
     return this.argBufs[i]!.subarray(this.argStarts[i]!, this.argEnds[i]!);
+  }
+
+  argLength(i: number): number {
+    return this.argEnds[i]! - this.argStarts[i]!;
+  }
+
+  argIsToken(i: number, token: Uint8Array): boolean {
+    const start = this.argStarts[i]!;
+    if (this.argEnds[i]! - start !== token.length) return false;
+    const buf = this.argBufs[i]!;
+    for (let j = 0; j < token.length; j++) {
+      let c = buf[start + j]!;
+      if (c >= 97 && c <= 122) c -= 32;
+      if (c !== token[j]) return false;
+    }
+    return true;
+  }
+
+  argIs(i: number, bytes: Uint8Array): boolean {
+    const start = this.argStarts[i]!;
+    if (this.argEnds[i]! - start !== bytes.length) return false;
+    const buf = this.argBufs[i]!;
+    for (let j = 0; j < bytes.length; j++) if (buf[start + j] !== bytes[j]) return false;
+    return true;
+  }
+
+  argUint(i: number): number {
+    const start = this.argStarts[i]!;
+    const end = this.argEnds[i]!;
+    if (end === start || end - start > 16) return -1;
+    const buf = this.argBufs[i]!;
+    if (buf[start] === 48 /* '0' */ && end - start > 1) return -1;
+    let n = 0;
+    for (let j = start; j < end; j++) {
+      const d = buf[j]! - 48;
+      if (d < 0 || d > 9) return -1;
+      n = n * 10 + d;
+    }
+    return n <= Number.MAX_SAFE_INTEGER ? n : -1;
   }
 
   private setArg(i: number, buf: Buffer, start: number, end: number): void {
