@@ -102,3 +102,8 @@ export interface ClientState {
   /** Reply bytes waiting to be sent, for CLIENT LIST `omem`. */
   outputBufferBytes(): number;
 }
+
+/** Subscribed to any channel or pattern: Redis' client type `pubsub` (and, in RESP2, subscribe mode). */
+export function isSubscribed(c: ClientState): boolean {
+  return c.subscriptions.size + c.patterns.size > 0;
+}

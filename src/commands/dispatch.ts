@@ -3,7 +3,7 @@
 
 import { ErrorReply, QUEUED, type Reply } from '../resp/reply.js';
 import { RegistryError } from '../registry/types.js';
-import type { ClientState } from './context.js';
+import { isSubscribed, type ClientState } from './context.js';
 import { CommandError, unknownCommand, unknownSubcommand, wrongArity } from './errors.js';
 import type { ResolvedCommand } from './table.js';
 import type { RequestFrame } from '../resp/decoder.js';
@@ -15,10 +15,12 @@ export interface Resolved {
   argv: string[];
 }
 
-/** Finds the command (or subcommand) and checks its arity. Returns an error reply when that fails. */
-export function resolve(client: ClientState, argv: string[]): ResolvedCommand | ErrorReply {
-  const table = client.server.commands;
-  let command = table.lookup(argv[0]!);
+/**
+ * Finds the command (or subcommand) and checks its arity. Returns an error reply when that fails. `top` is the
+ * lookup of argv[0] when the caller already made it.
+ */
+export function resolve(client: ClientState, argv: string[], top = client.server.commands.lookup(argv[0]!)): ResolvedCommand | ErrorReply {
+  let command = top;
   if (command === undefined) return unknownCommand(argv);
   if (command.subcommands !== null && (argv.length >= 2 || command.spec.handler === undefined)) {
     if (argv.length < 2) return wrongArity(command.fullName);
@@ -36,25 +38,21 @@ const NO_RAW: Buffer[] = [];
 /** Runs a command for a client: the whole path from the decoded request to a reply value. */
 export function dispatch(client: ClientState, frame: RequestFrame): Reply | Promise<Reply> {
   const n = frame.frameLength;
+  const name = frame.argString(0);
+  const top = client.server.commands.lookup(name);
   // The hot path (HBEAT): a plain request outside MULTI, pub/sub mode and pending auth, read from its bytes.
-  const fast = client.server.commands.lookup(frame.argString(0));
-  if (
-    fast !== undefined &&
-    fast.spec.frameHandler !== undefined &&
-    client.multi === null &&
-    client.authenticated &&
-    client.subscriptions.size + client.patterns.size === 0
-  ) {
-    const reply = fast.spec.frameHandler(client, frame);
+  if (top?.spec.frameHandler !== undefined && client.multi === null && client.authenticated && !isSubscribed(client)) {
+    const reply = top.spec.frameHandler(client, frame);
     if (reply !== undefined) {
-      client.lastCommand = fast.fullName;
+      client.lastCommand = top.fullName;
       client.server.stats.totalCommandsProcessed++;
       return reply;
     }
   }
   const argv = new Array<string>(n);
-  for (let i = 0; i < n; i++) argv[i] = frame.argString(i);
-  const command = resolve(client, argv);
+  argv[0] = name;
+  for (let i = 1; i < n; i++) argv[i] = frame.argString(i);
+  const command = resolve(client, argv, top);
   const server = client.server;
   if (command instanceof ErrorReply) {
     if (client.multi !== null) client.multiDirty = true;
@@ -67,7 +65,7 @@ export function dispatch(client: ClientState, frame: RequestFrame): Reply | Prom
     for (let i = 0; i < n; i++) raw[i] = frame.argBuffer(i);
   }
   if (server.requirePass !== null && !client.authenticated && !spec.flags.includes('no-auth')) return NOAUTH;
-  if (client.proto === 2 && !spec.allowedInSubscribe && client.subscriptions.size + client.patterns.size > 0) {
+  if (client.proto === 2 && !spec.allowedInSubscribe && isSubscribed(client)) {
     return new ErrorReply(
       `ERR Can't execute '${command.fullName}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context`,
     );

@@ -100,6 +100,10 @@ export interface GuardStatus {
 /** Workers whose reported clock is further than this from the server's are counted in INFO (Celery warns at 16 s). */
 export const SKEW_WARN_MS = 5000;
 
+function isSkewed(w: WorkerRecord): boolean {
+  return w.skewMs !== null && Math.abs(w.skewMs) > SKEW_WARN_MS;
+}
+
 function byWorkerId(a: WorkerRecord, b: WorkerRecord): number {
   return a.workerId < b.workerId ? -1 : a.workerId > b.workerId ? 1 : 0;
 }
@@ -303,7 +307,6 @@ export class WorkerRegistry {
     if (f.health !== undefined) w.health = f.health;
     if (f.url !== undefined) w.url = f.url;
     if (f.modelId !== undefined && f.modelId !== w.modelId) {
-      if (w.available) this.setAvailable(w, false);
       if (w.modelId !== null) this.unindexModel(w);
       w.modelId = this.intern(f.modelId);
       let set = this.byModel.get(f.modelId);
@@ -328,11 +331,11 @@ export class WorkerRegistry {
     if (f.cpuPercent !== undefined) w.cpuPercent = f.cpuPercent;
     if (f.gpuPercent !== undefined) w.gpuPercent = f.gpuPercent;
     if (f.reportedAt !== undefined) {
-      const wasSkewed = w.skewMs !== null && Math.abs(w.skewMs) > SKEW_WARN_MS;
+      const wasSkewed = isSkewed(w);
       w.reportedAt = f.reportedAt;
       w.skewMs = f.reportedAtMs === undefined ? null : f.reportedAtMs - now;
-      const isSkewed = w.skewMs !== null && Math.abs(w.skewMs) > SKEW_WARN_MS;
-      if (wasSkewed !== isSkewed) this.skewed += isSkewed ? 1 : -1;
+      const nowSkewed = isSkewed(w);
+      if (wasSkewed !== nowSkewed) this.skewed += nowSkewed ? 1 : -1;
     }
   }
 
@@ -492,7 +495,7 @@ export class WorkerRegistry {
     if (w.available) this.setAvailable(w, false);
     if (w.modelId !== null) this.unindexModel(w);
     if (w.online) this.onlineCount--;
-    if (w.skewMs !== null && Math.abs(w.skewMs) > SKEW_WARN_MS) this.skewed--;
+    if (isSkewed(w)) this.skewed--;
     this.rows.release(w);
   }
 
@@ -847,7 +850,7 @@ export class WorkerRegistry {
       );
       w.reportedAt = s.reported_at;
       w.skewMs = s.skew_ms;
-      if (w.skewMs !== null && Math.abs(w.skewMs) > SKEW_WARN_MS) this.skewed++;
+      if (isSkewed(w)) this.skewed++;
       if (s.online) this.markOnline(w);
       else this.offline.pushNewest(w);
       if (w.lastSeenMs > hive.lastHeartbeatMs) hive.lastHeartbeatMs = w.lastSeenMs;

@@ -11,7 +11,6 @@ import {
   RawReply,
   type Reply,
   ReplySequence,
-  BulkArray,
   SetReply,
   SimpleString,
   VerbatimReply,
@@ -170,10 +169,6 @@ export class ReplyWriter {
       } else {
         this.write(r.text);
       }
-      return;
-    }
-    if (r instanceof BulkArray) {
-      this.text += '*' + r.encodedItems.length + CRLF + r.encodedItems.join('');
       return;
     }
     if (r instanceof ReplySequence) {

@@ -23,8 +23,7 @@ export type Reply =
   | PushReply
   | NullArray
   | RawReply
-  | ReplySequence
-  | BulkArray;
+  | ReplySequence;
 
 /** `+text` in both protocols. */
 export class SimpleString {
@@ -67,14 +66,6 @@ export class VerbatimReply {
 /** RESP3 push `>`; an array in RESP2 (pub/sub messages). */
 export class PushReply {
   constructor(readonly items: Reply[]) {}
-}
-
-/**
- * An array of bulk strings given as their pre-encoded `$len\r\n…\r\n` forms (identical in both protocols):
- * for long lists of ids whose encoding is cached (HIVE.ACTIVE).
- */
-export class BulkArray {
-  constructor(readonly encodedItems: string[]) {}
 }
 
 /** `$len\r\nvalue\r\n` for one string. */

@@ -204,10 +204,13 @@ export class RegistryServer implements ServerContext {
     return port;
   }
 
-  /** Writes the snapshot; concurrent calls share one write. */
+  /**
+   * Writes the snapshot. A call made while a write is under way waits for it and then writes again, so what
+   * it saves includes every change made before the call.
+   */
   saveSnapshot(): Promise<void> {
     if (this.snapshotPath === null) return Promise.reject(new Error('no snapshot file is configured'));
-    if (this.saving !== null) return this.saving;
+    if (this.saving !== null) return this.saving.catch(() => {}).then(() => this.saveSnapshot());
     const file = this.snapshotPath;
     this.saving = writeSnapshot(file, this.registry.snapshot())
       .then(() => {
@@ -238,10 +241,7 @@ export class RegistryServer implements ServerContext {
     const closed = new Promise<void>((resolve) => this.net.close(() => resolve()));
     for (const c of this.connections) c.destroy();
     await closed;
-    if (this.snapshotPath !== null) {
-      if (this.saving !== null) await this.saving.catch(() => {});
-      await this.saveSnapshot();
-    }
+    if (this.snapshotPath !== null) await this.saveSnapshot();
     this.registry.stop();
   }
 

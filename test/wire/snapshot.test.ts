@@ -11,6 +11,8 @@ import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 import { record, rejection } from './fixture.js';
 import { infoField, until } from './inbox.js';
+import { readSnapshot } from '../../src/server/snapshot.js';
+import { startTestServer } from '../helpers/server.js';
 
 const MAIN = fileURLToPath(new URL('../../src/main.js', import.meta.url));
 
@@ -235,5 +237,25 @@ describe('the server process and its snapshot file', function () {
     expect(lines.slice(1)).to.deep.equal(['rbee-registry: SIGINT received, shutting down']);
     expect(p.stderr).to.equal('');
     expect(await readdir(dir)).to.deep.equal([]); // no snapshot written without --snapshot
+  });
+});
+
+describe('saving while a save is under way', () => {
+  it('a second SAVE waits for the first and then writes again, so it holds every change made before it', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'registry-snapshot-'));
+    const file = path.join(dir, 'registry.snapshot');
+    const server = await startTestServer({ snapshotPath: file, saveIntervalMs: 0 });
+    try {
+      server.server.registry.heartbeat('w1', 'hive-a', {});
+      const first = server.server.saveSnapshot();
+      server.server.registry.heartbeat('w2', 'hive-a', {});
+      const second = server.server.saveSnapshot();
+      await Promise.all([first, second]);
+      const saved = await readSnapshot(file);
+      expect(saved!.workers.map((w) => w.worker_id).sort()).to.deep.equal(['w1', 'w2']);
+    } finally {
+      await server.close();
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });

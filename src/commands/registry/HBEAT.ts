@@ -9,14 +9,13 @@ import {
   parseTimestamp,
   parseUrl,
 } from '../../registry/heartbeat-input.js';
-import type { HeartbeatFields } from '../../registry/types.js';
+import { type HeartbeatFields, RegistryError } from '../../registry/types.js';
 import type { RequestFrame } from '../../resp/decoder.js';
 import type { ClientState } from '../context.js';
-import { RegistryError } from '../../registry/types.js';
 import { defineCommand } from '../spec.js';
 import { CommandError } from '../errors.js';
 
-const bytes = (s: string) => Uint8Array.from(Buffer.from(s, 'latin1'));
+const bytes = (s: string) => new Uint8Array(Buffer.from(s, 'latin1'));
 const T = {
   STATE: bytes('STATE'), HEALTH: bytes('HEALTH'), URL: bytes('URL'), MODEL: bytes('MODEL'), BACKEND: bytes('BACKEND'),
   DEVICE: bytes('DEVICE'), VRAM: bytes('VRAM'), VRAM_TOTAL: bytes('VRAM_TOTAL'), RAM: bytes('RAM'), CPU: bytes('CPU'),

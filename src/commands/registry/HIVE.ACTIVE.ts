@@ -14,7 +14,7 @@ export default defineCommand({
   group: 'registry',
   complexity:
     'O(A log A), A the active hives: hives are kept in heartbeat order, so stale ones are never visited, and sorted ' +
-    'by integer rank (O(H) when A > H/8, H all hives; the id order is rebuilt only after hives are added or removed)',
+    'by integer rank (O(H) when A ≥ H/16, H all hives; the id order is rebuilt only after hives are added or removed)',
   arity: -1,
   flags: ['readonly'],
   aclCategories: ['registry', 'read'],

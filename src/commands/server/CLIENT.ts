@@ -1,7 +1,7 @@
 // CLIENT: connection introspection and naming (ID, SETNAME, GETNAME, SETINFO, INFO, LIST, KILL, HELP).
 
 import { OK, VerbatimReply } from '../../resp/reply.js';
-import type { ClientState } from '../context.js';
+import { isSubscribed, type ClientState } from '../context.js';
 import { defineCommand, type CommandSpec } from '../spec.js';
 import { CommandError, parseInteger } from '../errors.js';
 import { helpSubcommand } from './help.js';
@@ -11,16 +11,11 @@ export function validClientName(name: string): boolean {
   return /^[!-~]*$/.test(name);
 }
 
-/** Redis' client type `pubsub`: subscribed to any channel or pattern. */
-function isPubSub(c: ClientState): boolean {
-  return c.subscriptions.size + c.patterns.size > 0;
-}
-
 /** One line of CLIENT LIST / CLIENT INFO, in Redis' field order (fields we have no notion of are 0 or empty). */
 export function clientInfoLine(c: ClientState, nowMs: number): string {
   const inMulti = c.multi !== null;
   // Redis' flags: P subscribed (pub/sub), x in MULTI, b blocked (EVENTS.READ BLOCK), N none.
-  const flags = (isPubSub(c) ? 'P' : '') + (inMulti ? 'x' : '') + (c.blocked ? 'b' : '') || 'N';
+  const flags = (isSubscribed(c) ? 'P' : '') + (inMulti ? 'x' : '') + (c.blocked ? 'b' : '') || 'N';
   return (
     `id=${c.id} addr=${c.addr} laddr=${c.laddr} fd=-1 name=${c.name ?? ''} ` +
     `age=${Math.floor((nowMs - c.createdAtMs) / 1000)} idle=${Math.floor((nowMs - c.lastInteractionMs) / 1000)} ` +
@@ -165,7 +160,7 @@ const subcommands: CommandSpec[] = [
       for (const c of client.server.clients()) {
         if (ids !== null && !ids.has(c.id)) continue;
         // No replicas here: every client is `normal` or, while subscribed, `pubsub`.
-        if (type !== null && type !== (isPubSub(c) ? 'pubsub' : 'normal')) continue;
+        if (type !== null && type !== (isSubscribed(c) ? 'pubsub' : 'normal')) continue;
         out += clientInfoLine(c, now) + '\n';
       }
       return new VerbatimReply(out);

@@ -2,7 +2,7 @@
 // `loading:0`; dashboards read `redis_version`, `connected_clients`, `used_memory`.
 
 import { VerbatimReply } from '../../resp/reply.js';
-import type { ServerContext } from '../context.js';
+import { isSubscribed, type ServerContext } from '../context.js';
 import { defineCommand } from '../spec.js';
 import { REDIS_COMPAT_VERSION } from './AUTH.js';
 
@@ -49,7 +49,7 @@ const SECTIONS: Section[] = [
       for (const c of s.clients()) {
         connected++;
         if (c.blocked) blocked++;
-        if (c.subscriptions.size + c.patterns.size > 0) pubsub++;
+        if (isSubscribed(c)) pubsub++;
       }
       return [
         ['connected_clients', connected],

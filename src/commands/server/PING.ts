@@ -2,6 +2,7 @@
 
 import { PONG } from '../../resp/reply.js';
 import { defineCommand } from '../spec.js';
+import { isSubscribed } from '../context.js';
 import { wrongArity } from '../errors.js';
 
 export default defineCommand({
@@ -20,7 +21,7 @@ export default defineCommand({
   handler(client, argv, raw) {
     if (argv.length > 2) return wrongArity('ping');
     // A RESP2 client in subscribe mode gets PING's answer in the shape of a message, as in Redis.
-    if (client.proto === 2 && client.subscriptions.size + client.patterns.size > 0) return ['pong', argv.length === 1 ? '' : raw[1]!];
+    if (client.proto === 2 && isSubscribed(client)) return ['pong', argv.length === 1 ? '' : raw[1]!];
     return argv.length === 1 ? PONG : raw[1]!;
   },
 });
