@@ -145,7 +145,7 @@ describe('redis-cli over the keyspace', () => {
   let fx: WireFixture;
 
   before(async function () {
-    await needProgram(this, 'redis-cli');
+    needProgram(this, 'redis-cli');
   });
 
   beforeEach(async () => {
