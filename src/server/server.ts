@@ -55,13 +55,12 @@ const VERSION: string = (() => {
   }
 })();
 
-function positiveInt(name: string) {
-  return (value: string): number => {
-    if (!/^[1-9][0-9]*$/.test(value) || !Number.isSafeInteger(Number(value))) {
-      throw new Error(`argument must be a positive integer`);
-    }
-    return Number(value);
-  };
+/** CONFIG SET's parser for counts; CONFIG names the parameter in its error. */
+function positiveInt(value: string): number {
+  if (!/^[1-9][0-9]*$/.test(value) || !Number.isSafeInteger(Number(value))) {
+    throw new Error(`argument must be a positive integer`);
+  }
+  return Number(value);
 }
 
 export class RegistryServer implements ServerContext {
@@ -129,8 +128,7 @@ export class RegistryServer implements ServerContext {
 
   private defineConfig(): void {
     const limit = (name: string, key: keyof DecoderLimits) => {
-      const parse = positiveInt(name);
-      this.config.set(name, { name, get: () => String(this.limits[key]), set: (v) => void (this.limits[key] = parse(v)) });
+      this.config.set(name, { name, get: () => String(this.limits[key]), set: (v) => void (this.limits[key] = positiveInt(v)) });
     };
     const fixed = (name: string, value: () => string) => this.config.set(name, { name, get: value });
     fixed('bind', () => this.bind);
@@ -161,8 +159,7 @@ export class RegistryServer implements ServerContext {
         }
       },
     });
-    const maxClients = positiveInt('maxclients');
-    this.config.set('maxclients', { name: 'maxclients', get: () => String(this.maxClients), set: (v) => void (this.maxClients = maxClients(v)) });
+    this.config.set('maxclients', { name: 'maxclients', get: () => String(this.maxClients), set: (v) => void (this.maxClients = positiveInt(v)) });
     limit('proto-max-bulk-len', 'maxBulkLength');
     limit('proto-max-multibulk-len', 'maxMultibulkLength');
     limit('proto-inline-max-size', 'maxInlineLength');
