@@ -1,7 +1,8 @@
 // The dispatcher: argv → command lookup, arity check, auth, MULTI queueing → handler → reply value.
 // Every error a command can cause is turned into a reply here; nothing a client sends can throw past it.
 
-import { ErrorReply, QUEUED, type Reply } from '../resp/reply.js';
+import { ErrorReply, QUEUED, SimpleString, type Reply } from '../resp/reply.js';
+import { monitorLine, redactedArgs } from './ops/monitor-line.js';
 import { RegistryError } from '../registry/types.js';
 import { isSubscribed, type ClientState } from './context.js';
 import { CommandError, unknownCommand, unknownSubcommand, wrongArity } from './errors.js';
@@ -45,7 +46,12 @@ export function dispatch(client: ClientState, frame: RequestFrame): Reply | Prom
     const reply = top.spec.frameHandler(client, frame);
     if (reply !== undefined) {
       client.lastCommand = top.fullName;
+      client.current = top;
       client.server.stats.totalCommandsProcessed++;
+      const stats = top.stats;
+      stats.calls++;
+      if (reply instanceof ErrorReply) stats.failedCalls++;
+      if (client.server.ops.monitors.size > 0) feedMonitors(client, frame.frameLength, (i) => frame.argBuffer(i));
       return reply;
     }
   }
@@ -56,6 +62,8 @@ export function dispatch(client: ClientState, frame: RequestFrame): Reply | Prom
   const server = client.server;
   if (command instanceof ErrorReply) {
     if (client.multi !== null) client.multiDirty = true;
+    // Redis counts a known command refused for its arity as a rejected call of it.
+    if (top !== undefined) (top.subcommands?.get(argv[1]?.toLowerCase() ?? '') ?? top).stats.rejectedCalls++;
     return command;
   }
   const spec = command.spec;
@@ -64,8 +72,12 @@ export function dispatch(client: ClientState, frame: RequestFrame): Reply | Prom
     raw = new Array<Buffer>(n);
     for (let i = 0; i < n; i++) raw[i] = frame.argBuffer(i);
   }
-  if (server.requirePass !== null && !client.authenticated && !spec.flags.includes('no-auth')) return NOAUTH;
+  if (server.requirePass !== null && !client.authenticated && !spec.flags.includes('no-auth')) {
+    command.stats.rejectedCalls++;
+    return NOAUTH;
+  }
   if (client.proto === 2 && !spec.allowedInSubscribe && isSubscribed(client)) {
+    command.stats.rejectedCalls++;
     return new ErrorReply(
       `ERR Can't execute '${command.fullName}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context`,
     );
@@ -73,6 +85,7 @@ export function dispatch(client: ClientState, frame: RequestFrame): Reply | Prom
   if (client.multi !== null && !spec.runsInMulti) {
     if (spec.flags.includes('no-multi')) {
       client.multiDirty = true;
+      command.stats.rejectedCalls++;
       return new ErrorReply('ERR Command not allowed inside a transaction');
     }
     client.multi.push({ argv, raw });
@@ -81,17 +94,47 @@ export function dispatch(client: ClientState, frame: RequestFrame): Reply | Prom
   return call(client, command, argv, raw);
 }
 
-/** Calls a resolved command's handler, turning thrown errors into error replies. */
+/**
+ * Calls a resolved command's handler, turning thrown errors into error replies. Counts the call (and a failure)
+ * in the command's stats; the request's time goes to the outermost command (EXEC for the ones it runs).
+ */
 export function call(client: ClientState, command: ResolvedCommand, argv: string[], raw: Buffer[]): Reply | Promise<Reply> {
   client.lastCommand = command.fullName;
-  client.server.stats.totalCommandsProcessed++;
+  if (client.current === null) client.current = command;
+  const server = client.server;
+  server.stats.totalCommandsProcessed++;
+  const stats = command.stats;
+  stats.calls++;
+  if (server.ops.monitors.size > 0 && !command.spec.flags.includes('admin')) {
+    feedMonitors(client, argv.length, (i) => raw[i] ?? Buffer.from(argv[i]!));
+  }
   try {
     const reply = command.spec.handler!(client, argv, raw);
-    if (reply instanceof Promise) return reply.catch(toErrorReply);
+    if (reply instanceof Promise) {
+      return reply.then(
+        (r) => {
+          if (r instanceof ErrorReply) stats.failedCalls++;
+          return r;
+        },
+        (e) => {
+          stats.failedCalls++;
+          return toErrorReply(e);
+        },
+      );
+    }
+    if (reply instanceof ErrorReply) stats.failedCalls++;
     return reply;
   } catch (e) {
+    stats.failedCalls++;
     return toErrorReply(e);
   }
+}
+
+/** Shows a command to every MONITOR client (the sender too, as Redis does), in Redis' line format. */
+function feedMonitors(client: ClientState, argc: number, arg: (i: number) => Buffer): void {
+  const monitors = client.server.ops.monitors;
+  const line = new SimpleString(monitorLine(Number(client.server.wallClockMicros()), client.addr, redactedArgs(argc, arg)));
+  for (const m of monitors) m.push(line);
 }
 
 export function toErrorReply(e: unknown): ErrorReply {

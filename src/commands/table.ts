@@ -2,12 +2,15 @@
 // knows a command by name.
 
 import type { CommandSpec } from './spec.js';
+import { CommandStats } from './ops/stats.js';
 
 export interface ResolvedCommand {
   spec: CommandSpec;
   /** `hbeat`, or `client|id` for a subcommand: the name Redis uses in errors and COMMAND INFO. */
   fullName: string;
   subcommands: Map<string, ResolvedCommand> | null;
+  /** This server's counters for the command (INFO commandstats, /metrics). */
+  readonly stats: CommandStats;
 }
 
 export class CommandTable {
@@ -25,16 +28,31 @@ export class CommandTable {
         subcommands = new Map();
         for (const sub of spec.subcommands) {
           const subKey = sub.name.toLowerCase();
-          subcommands.set(subKey, { spec: sub, fullName: `${key}|${subKey}`, subcommands: null });
+          subcommands.set(subKey, { spec: sub, fullName: `${key}|${subKey}`, subcommands: null, stats: new CommandStats() });
         }
       }
       if (!spec.handler && !subcommands) throw new Error(`command ${spec.name} has neither handler nor subcommands`);
-      this.byName.set(key, { spec, fullName: key, subcommands });
+      this.byName.set(key, { spec, fullName: key, subcommands, stats: new CommandStats() });
     }
   }
 
   lookup(name: string): ResolvedCommand | undefined {
     return this.byName.get(name) ?? this.byName.get(name.toLowerCase());
+  }
+
+  /** A command or subcommand by its full name (`hbeat`, `client|id`). */
+  resolveName(fullName: string): ResolvedCommand | undefined {
+    const bar = fullName.indexOf('|');
+    if (bar < 0) return this.byName.get(fullName);
+    return this.byName.get(fullName.slice(0, bar))?.subcommands?.get(fullName.slice(bar + 1));
+  }
+
+  /** Every command and subcommand with its stats, for INFO commandstats and /metrics. */
+  *allResolved(): Generator<ResolvedCommand> {
+    for (const cmd of this.byName.values()) {
+      yield cmd;
+      if (cmd.subcommands) yield* cmd.subcommands.values();
+    }
   }
 
   get size(): number {

@@ -4,6 +4,8 @@
 import type { Socket } from 'node:net';
 import type { ClientState, QueuedCommand, ServerContext } from '../commands/context.js';
 import { dispatch } from '../commands/dispatch.js';
+import type { ResolvedCommand } from '../commands/table.js';
+import { afterCommand } from './command-timing.js';
 import { ProtocolError, RequestDecoder, type DecoderLimits } from '../resp/decoder.js';
 import { ReplyWriter, type Protocol } from '../resp/encoder.js';
 import { ErrorReply, type Reply } from '../resp/reply.js';
@@ -22,6 +24,7 @@ export class Connection implements ClientState {
   libVersion: string | null = null;
   authenticated: boolean;
   lastCommand = 'NULL';
+  current: ResolvedCommand | null = null;
   lastInteractionMs: number;
   multi: QueuedCommand[] | null = null;
   multiDirty = false;
@@ -143,7 +146,10 @@ export class Connection implements ClientState {
   /** Runs every complete request the decoder holds, unless a command is waiting or output is congested. */
   private run(): void {
     const writer = this.writer;
+    const ops = this.server.ops;
     this.running = true;
+    // One clock read per request: each one's time runs from the end of the one before (its decoding included).
+    let startedAt = performance.now();
     while (!this.waiting && !this.closing && !this.congested) {
       let ready: boolean;
       try {
@@ -155,7 +161,18 @@ export class Connection implements ClientState {
       }
       if (!ready) break;
       this.lastInteractionMs = Date.now();
+      this.current = null;
       const reply = dispatch(this, this.decoder);
+      const endedAt = performance.now();
+      const command = this.current as ResolvedCommand | null;
+      if (command !== null) {
+        const ns = (endedAt - startedAt) * 1e6;
+        command.stats.usec += ns / 1000;
+        command.stats.latency.record(ns);
+        if (ns >= ops.slowlogThresholdNs || ns >= ops.latencyThresholdNs) afterCommand(this, this.decoder, command, ns);
+      }
+      startedAt = endedAt;
+      if (reply instanceof ErrorReply) ops.errors.record(reply.message);
       if (reply instanceof Promise) {
         this.waiting = true;
         reply.then(
@@ -175,6 +192,7 @@ export class Connection implements ClientState {
 
   private resume(reply: Reply): void {
     this.waiting = false;
+    if (reply instanceof ErrorReply) this.server.ops.errors.record(reply.message);
     if (this.socket.destroyed) return;
     this.writer.proto = this.proto;
     this.writer.write(reply);
@@ -203,7 +221,9 @@ export class Connection implements ClientState {
   private protocolError(e: unknown): void {
     if (!(e instanceof ProtocolError)) throw e;
     this.server.stats.protocolErrors++;
-    this.writer.write(new ErrorReply(`ERR ${e.message}`));
+    const reply = new ErrorReply(`ERR ${e.message}`);
+    this.server.ops.errors.record(reply.message);
+    this.writer.write(reply);
     this.closing = true;
     this.flush();
   }

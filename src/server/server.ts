@@ -8,6 +8,7 @@ import path from 'node:path';
 import net from 'node:net';
 import type { ServerContext, ServerStats } from '../commands/context.js';
 import { createCommandTable } from '../commands/index.js';
+import { OpsState } from '../commands/ops/state.js';
 import type { CommandTable } from '../commands/table.js';
 import type { DecoderLimits } from '../resp/decoder.js';
 import { Settings, SettingError, type SettingValues } from '../settings/settings.js';
@@ -106,6 +107,7 @@ export class RegistryServer implements ServerContext {
   readonly startedAtMs = Date.now();
   readonly requirePass: string | null;
   readonly settings: Settings;
+  readonly ops: OpsState;
   readonly limits: DecoderLimits;
   tcpPort = 0;
 
@@ -153,6 +155,14 @@ export class RegistryServer implements ServerContext {
     settings.onChange('proto-inline-max-size', (v) => void (this.limits.maxInlineLength = v));
     settings.onChange('client-query-buffer-limit', (v) => void (this.limits.maxQueryBuffer = v));
     this.commands = createCommandTable();
+    this.ops = new OpsState({
+      slowlogSlowerThanUsec: settings.get('slowlog-log-slower-than'),
+      slowlogMaxLen: settings.get('slowlog-max-len'),
+      latencyThresholdMs: settings.get('latency-monitor-threshold'),
+    });
+    settings.onChange('slowlog-log-slower-than', (v) => this.ops.setSlowlogThreshold(v));
+    settings.onChange('slowlog-max-len', (v) => this.ops.slowlog.trim(v));
+    settings.onChange('latency-monitor-threshold', (v) => this.ops.setLatencyThreshold(v));
     this.requirePass = settings.get('requirepass') || null;
     this.bind = settings.get('bind');
     this.requestedPort = settings.get('port');
