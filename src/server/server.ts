@@ -1,6 +1,7 @@
 // The TCP server: accepts connections, owns the registry, the command table and the settings. Knows commands
 // only through the table.
 
+import { constants as bufferConstants } from 'node:buffer';
 import { randomBytes } from 'node:crypto';
 import { constants, readFileSync } from 'node:fs';
 import { access, rename } from 'node:fs/promises';
@@ -10,11 +11,12 @@ import type { ConfigParam, ServerContext, ServerStats } from '../commands/contex
 import { createCommandTable } from '../commands/index.js';
 import type { CommandTable } from '../commands/table.js';
 import { DEFAULT_LIMITS, type DecoderLimits } from '../resp/decoder.js';
+import { asciiLower } from '../resp/ascii.js';
 import { encodeReply } from '../resp/encoder.js';
 import { ErrorReply } from '../resp/reply.js';
 import { systemTimers, WorkerRegistry, type Timers } from '../registry/registry.js';
-import type { Clock } from '../registry/types.js';
-import { Connection, type OutputBufferLimits } from './connection.js';
+import { systemClock, type Clock } from '../registry/types.js';
+import { Connection, type ConnectionHost, type OutputBufferLimits } from './connection.js';
 import { PubSub } from './pubsub.js';
 import { readSnapshot, SnapshotError, writeSnapshot } from './snapshot.js';
 
@@ -36,6 +38,7 @@ export interface ServerOptions {
   ignoreBadSnapshot?: boolean;
   limits?: Partial<DecoderLimits>;
   pubsubOutputLimits?: Partial<OutputBufferLimits>;
+  normalOutputLimits?: Partial<OutputBufferLimits>;
   clock?: Clock;
   timers?: Timers;
   /** Where warnings go (default console.warn). */
@@ -45,6 +48,11 @@ export interface ServerOptions {
 export { SnapshotError };
 
 export const DEFAULT_PORT = 6390;
+
+/** How often clients over a soft output limit are re-checked (Redis' clientsCron runs at hz 10). */
+const CRON_INTERVAL_MS = 100;
+
+const MAX_CLIENTS_REACHED = encodeReply(new ErrorReply('ERR max number of clients reached'), 2);
 export const DEFAULT_BIND = '127.0.0.1';
 
 const VERSION: string = (() => {
@@ -55,6 +63,28 @@ const VERSION: string = (() => {
   }
 })();
 
+/** Redis' wording for a number outside a setting's range. */
+function intInRange(min: number, max: number) {
+  return (value: string): number => {
+    const n = /^-?[0-9]+$/.test(value) ? Number(value) : NaN;
+    if (Number.isNaN(n)) throw new Error('argument couldn\'t be parsed into an integer');
+    if (n < min || n > max) throw new Error(`argument must be between ${min} and ${max} inclusive`);
+    return n;
+  };
+}
+
+/**
+ * [min, max] of each protocol limit. proto-max-bulk-len: Redis' 1 MB floor, and V8's longest string (an
+ * argument is read as one); proto-inline-max-size: an inline line is scanned again as each piece arrives, so
+ * it stays short (Redis fixes it at 64 KB); client-query-buffer-limit: Node's largest Buffer.
+ */
+export const LIMIT_RANGES: Record<keyof DecoderLimits, [number, number]> = {
+  maxBulkLength: [1024 * 1024, bufferConstants.MAX_STRING_LENGTH],
+  maxMultibulkLength: [1, 2 ** 31 - 1],
+  maxInlineLength: [1024, 1024 * 1024],
+  maxQueryBuffer: [1024 * 1024, bufferConstants.MAX_LENGTH],
+};
+
 function positiveInt(name: string) {
   return (value: string): number => {
     if (!/^[1-9][0-9]*$/.test(value) || !Number.isSafeInteger(Number(value))) {
@@ -64,7 +94,7 @@ function positiveInt(name: string) {
   };
 }
 
-export class RegistryServer implements ServerContext {
+export class RegistryServer implements ServerContext, ConnectionHost {
   readonly registry: WorkerRegistry;
   readonly commands: CommandTable;
   readonly stats: ServerStats = {
@@ -77,7 +107,8 @@ export class RegistryServer implements ServerContext {
   readonly pubsub = new PubSub();
   readonly snapshotPath: string | null;
   lastSaveMs = 0;
-  readonly pubsubLimits: OutputBufferLimits;
+  readonly outputLimits: { normal: OutputBufferLimits; pubsub: OutputBufferLimits };
+  readonly clock: Clock;
   readonly version = VERSION;
   readonly runId = randomBytes(20).toString('hex');
   readonly startedAtMs = Date.now();
@@ -96,7 +127,10 @@ export class RegistryServer implements ServerContext {
   private saveTimer: ReturnType<typeof setInterval> | null = null;
   private saving: Promise<void> | null = null;
   private readonly ignoreBadSnapshot: boolean;
-  private readonly log: (message: string) => void;
+  readonly log: (message: string) => void;
+  /** Clients over a soft output limit, checked by the cron until they drain or are dropped. */
+  private readonly overSoftLimit = new Set<Connection>();
+  private cronTimer: ReturnType<typeof setInterval> | null = null;
 
   constructor(options: ServerOptions = {}) {
     this.registry = new WorkerRegistry({
@@ -116,7 +150,12 @@ export class RegistryServer implements ServerContext {
     this.saveIntervalMs = options.saveIntervalMs ?? 60_000;
     this.ignoreBadSnapshot = options.ignoreBadSnapshot ?? false;
     this.log = options.log ?? ((m) => console.warn(m));
-    this.pubsubLimits = { hardBytes: 32 * 1024 * 1024, softBytes: 8 * 1024 * 1024, softSeconds: 60, ...options.pubsubOutputLimits };
+    this.clock = options.clock ?? systemClock;
+    // Redis' defaults: `normal 0 0 0` (no limit) and `pubsub 32mb 8mb 60`.
+    this.outputLimits = {
+      normal: { hardBytes: 0, softBytes: 0, softSeconds: 0, ...options.normalOutputLimits },
+      pubsub: { hardBytes: 32 * 1024 * 1024, softBytes: 8 * 1024 * 1024, softSeconds: 60, ...options.pubsubOutputLimits },
+    };
     this.commands = createCommandTable();
     this.requirePass = options.requirePass ?? null;
     this.maxClients = options.maxClients ?? 10_000;
@@ -128,8 +167,10 @@ export class RegistryServer implements ServerContext {
   }
 
   private defineConfig(): void {
-    const limit = (name: string, key: keyof DecoderLimits) => {
-      const parse = positiveInt(name);
+    // Each protocol limit is bounded by what the code can honour: a bulk argument becomes a JS string (V8's
+    // string length limit), the query buffer a Buffer (Node's buffer limit). Lower bounds are Redis'.
+    const limit = (name: string, key: keyof DecoderLimits, min: number, max: number) => {
+      const parse = intInRange(min, max);
       this.config.set(name, { name, get: () => String(this.limits[key]), set: (v) => void (this.limits[key] = parse(v)) });
     };
     const fixed = (name: string, value: () => string) => this.config.set(name, { name, get: value });
@@ -145,28 +186,34 @@ export class RegistryServer implements ServerContext {
     fixed('event-log', () => String(this.registry.events.capacity));
     fixed('snapshot', () => this.snapshotPath ?? '');
     fixed('save-interval', () => String(this.saveIntervalMs));
-    const limits = this.pubsubLimits;
+    const { normal, pubsub } = this.outputLimits;
+    const replica: OutputBufferLimits = { hardBytes: 268435456, softBytes: 67108864, softSeconds: 60 };
+    const show = (l: OutputBufferLimits) => `${l.hardBytes} ${l.softBytes} ${l.softSeconds}`;
     this.config.set('client-output-buffer-limit', {
       name: 'client-output-buffer-limit',
-      get: () => `normal 0 0 0 slave 268435456 67108864 60 pubsub ${limits.hardBytes} ${limits.softBytes} ${limits.softSeconds}`,
+      get: () => `normal ${show(normal)} slave ${show(replica)} pubsub ${show(pubsub)}`,
       set: (v) => {
         const words = v.trim().split(/\s+/);
         if (words.length % 4 !== 0) throw new Error('expected groups of: class hard soft seconds');
+        const updates: Array<[OutputBufferLimits, number[]]> = [];
         for (let i = 0; i < words.length; i += 4) {
           const [cls, hard, soft, secs] = words.slice(i, i + 4) as [string, string, string, string];
           const nums = [hard, soft, secs].map((n) => (/^[0-9]+$/.test(n) ? Number(n) : NaN));
           if (nums.some((n) => !Number.isSafeInteger(n))) throw new Error(`invalid limits for class ${cls}`);
-          if (cls.toLowerCase() === 'pubsub') [limits.hardBytes, limits.softBytes, limits.softSeconds] = nums as [number, number, number];
-          else if (!['normal', 'slave', 'replica'].includes(cls.toLowerCase())) throw new Error(`unknown class ${cls}`);
+          const target = new Map([['normal', normal], ['pubsub', pubsub], ['slave', replica], ['replica', replica]]).get(asciiLower(cls));
+          if (target === undefined) throw new Error(`unknown class ${cls}`);
+          updates.push([target, nums]);
         }
+        // All groups are checked before any is applied.
+        for (const [target, [hard, soft, secs]] of updates) Object.assign(target, { hardBytes: hard, softBytes: soft, softSeconds: secs });
       },
     });
     const maxClients = positiveInt('maxclients');
     this.config.set('maxclients', { name: 'maxclients', get: () => String(this.maxClients), set: (v) => void (this.maxClients = maxClients(v)) });
-    limit('proto-max-bulk-len', 'maxBulkLength');
-    limit('proto-max-multibulk-len', 'maxMultibulkLength');
-    limit('proto-inline-max-size', 'maxInlineLength');
-    limit('client-query-buffer-limit', 'maxQueryBuffer');
+    limit('proto-max-bulk-len', 'maxBulkLength', ...LIMIT_RANGES.maxBulkLength);
+    limit('proto-max-multibulk-len', 'maxMultibulkLength', ...LIMIT_RANGES.maxMultibulkLength);
+    limit('proto-inline-max-size', 'maxInlineLength', ...LIMIT_RANGES.maxInlineLength);
+    limit('client-query-buffer-limit', 'maxQueryBuffer', ...LIMIT_RANGES.maxQueryBuffer);
   }
 
   /**
@@ -234,12 +281,36 @@ export class RegistryServer implements ServerContext {
     });
   }
 
+  /**
+   * Redis' clientsCron, for output limits only: a client over its soft limit that stops reading gets no new
+   * output to trigger the check, so the timer does it.
+   */
+  watchSoftLimit(c: Connection, over: boolean): void {
+    if (over) this.overSoftLimit.add(c);
+    else this.overSoftLimit.delete(c);
+    if (this.overSoftLimit.size > 0 && this.cronTimer === null) {
+      this.cronTimer = setInterval(() => {
+        for (const conn of [...this.overSoftLimit]) conn.checkOutputLimits();
+      }, CRON_INTERVAL_MS);
+      this.cronTimer.unref();
+    } else if (this.overSoftLimit.size === 0 && this.cronTimer !== null) {
+      clearInterval(this.cronTimer);
+      this.cronTimer = null;
+    }
+  }
+
+  forget(c: Connection): void {
+    this.connections.delete(c);
+  }
+
   /** Stops accepting, closes every connection, writes the snapshot (if configured), stops the timers. */
   async close(): Promise<void> {
     if (this.saveTimer !== null) clearInterval(this.saveTimer);
     this.saveTimer = null;
+    if (this.cronTimer !== null) clearInterval(this.cronTimer);
+    this.cronTimer = null;
     const closed = new Promise<void>((resolve) => this.net.close(() => resolve()));
-    for (const c of this.connections) c.destroy();
+    for (const c of [...this.connections]) c.destroy();
     await closed;
     if (this.snapshotPath !== null) await this.saveSnapshot();
     this.registry.stop();
@@ -258,12 +329,12 @@ export class RegistryServer implements ServerContext {
     if (this.connections.size >= this.maxClients) {
       this.stats.rejectedConnections++;
       socket.on('error', () => socket.destroy());
-      // Read and drop what it sends: unread data would hide the client's FIN, and the socket would never close.
-      socket.resume();
-      socket.end(encodeReply(new ErrorReply('ERR max number of clients reached'), 2));
+      // As Redis: the error, then the descriptor is closed (not left half-open waiting for the client's FIN).
+      socket.once('finish', () => socket.destroy());
+      socket.end(MAX_CLIENTS_REACHED);
       return;
     }
-    const conn = new Connection(this.nextClientId++, this, socket, this.limits, this.pubsubLimits, (c: Connection) => this.connections.delete(c));
+    const conn = new Connection(this.nextClientId++, this, socket);
     this.connections.add(conn);
   }
 }
