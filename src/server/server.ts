@@ -1,17 +1,16 @@
 // The TCP server: accepts connections, owns the registry, the command table and the settings. Knows commands
 // only through the table.
 
-import { constants as bufferConstants } from 'node:buffer';
 import { randomBytes } from 'node:crypto';
 import { constants, readFileSync } from 'node:fs';
 import { access, rename } from 'node:fs/promises';
 import path from 'node:path';
 import net from 'node:net';
-import type { ConfigParam, ServerContext, ServerStats } from '../commands/context.js';
+import type { ServerContext, ServerStats } from '../commands/context.js';
 import { createCommandTable } from '../commands/index.js';
 import type { CommandTable } from '../commands/table.js';
-import { DEFAULT_LIMITS, type DecoderLimits } from '../resp/decoder.js';
-import { asciiLower } from '../resp/ascii.js';
+import type { DecoderLimits } from '../resp/decoder.js';
+import { Settings, SettingError, type SettingValues } from '../settings/settings.js';
 import { encodeReply } from '../resp/encoder.js';
 import { ErrorReply } from '../resp/reply.js';
 import { systemTimers, WorkerRegistry, type Timers } from '../registry/registry.js';
@@ -20,7 +19,12 @@ import { Connection, type ConnectionHost, type OutputBufferLimits } from './conn
 import { PubSub } from './pubsub.js';
 import { readSnapshot, SnapshotError, writeSnapshot } from './snapshot.js';
 
+/**
+ * A server's settings (rows of src/settings: flags, CONFIG, COMMANDS.md) and the parts only code can give.
+ * The camel-case fields name a few settings the way the code has always passed them; `settings` takes any row.
+ */
 export interface ServerOptions {
+  settings?: Partial<SettingValues>;
   port?: number;
   bind?: string;
   requirePass?: string | null;
@@ -45,15 +49,45 @@ export interface ServerOptions {
   log?: (message: string) => void;
 }
 
-export { SnapshotError };
+/** The settings rows the camel-case options stand for. */
+function settingValues(o: ServerOptions): Partial<SettingValues> {
+  const v: Record<string, unknown> = {
+    port: o.port,
+    bind: o.bind,
+    requirepass: o.requirePass === null ? '' : o.requirePass,
+    maxclients: o.maxClients,
+    'offline-after': o.offlineAfterMs,
+    'evict-after': o.evictAfterMs,
+    'expiry-guard': o.expiryGuardPercent,
+    'expiry-guard-min': o.expiryGuardMinWorkers,
+    'event-log': o.eventLogSize,
+    snapshot: o.snapshotPath === null ? '' : o.snapshotPath,
+    'save-interval': o.saveIntervalMs,
+    'ignore-bad-snapshot': o.ignoreBadSnapshot,
+    'proto-max-bulk-len': o.limits?.maxBulkLength,
+    'proto-max-multibulk-len': o.limits?.maxMultibulkLength,
+    'proto-inline-max-size': o.limits?.maxInlineLength,
+    'client-query-buffer-limit': o.limits?.maxQueryBuffer,
+  };
+  if (o.pubsubOutputLimits !== undefined || o.normalOutputLimits !== undefined) {
+    const defaults = new Settings().get('client-output-buffer-limit');
+    v['client-output-buffer-limit'] = {
+      ...defaults,
+      normal: { ...defaults.normal, ...o.normalOutputLimits },
+      pubsub: { ...defaults.pubsub, ...o.pubsubOutputLimits },
+    };
+  }
+  for (const key of Object.keys(v)) if (v[key] === undefined) delete v[key];
+  return { ...(v as Partial<SettingValues>), ...o.settings };
+}
 
-export const DEFAULT_PORT = 6390;
+export { SnapshotError, SettingError };
 
 /** How often clients over a soft output limit are re-checked (Redis' clientsCron runs at hz 10). */
 const CRON_INTERVAL_MS = 100;
 
 const MAX_CLIENTS_REACHED = encodeReply(new ErrorReply('ERR max number of clients reached'), 2);
-export const DEFAULT_BIND = '127.0.0.1';
+
 
 const VERSION: string = (() => {
   try {
@@ -62,37 +96,6 @@ const VERSION: string = (() => {
     return '0.0.0';
   }
 })();
-
-/** Redis' wording for a number outside a setting's range. */
-function intInRange(min: number, max: number) {
-  return (value: string): number => {
-    const n = /^-?[0-9]+$/.test(value) ? Number(value) : NaN;
-    if (Number.isNaN(n)) throw new Error('argument couldn\'t be parsed into an integer');
-    if (n < min || n > max) throw new Error(`argument must be between ${min} and ${max} inclusive`);
-    return n;
-  };
-}
-
-/**
- * [min, max] of each protocol limit. proto-max-bulk-len: Redis' 1 MB floor, and V8's longest string (an
- * argument is read as one); proto-inline-max-size: an inline line is scanned again as each piece arrives, so
- * it stays short (Redis fixes it at 64 KB); client-query-buffer-limit: Node's largest Buffer.
- */
-export const LIMIT_RANGES: Record<keyof DecoderLimits, [number, number]> = {
-  maxBulkLength: [1024 * 1024, bufferConstants.MAX_STRING_LENGTH],
-  maxMultibulkLength: [1, 2 ** 31 - 1],
-  maxInlineLength: [1024, 1024 * 1024],
-  maxQueryBuffer: [1024 * 1024, bufferConstants.MAX_LENGTH],
-};
-
-function positiveInt(name: string) {
-  return (value: string): number => {
-    if (!/^[1-9][0-9]*$/.test(value) || !Number.isSafeInteger(Number(value))) {
-      throw new Error(`argument must be a positive integer`);
-    }
-    return Number(value);
-  };
-}
 
 export class RegistryServer implements ServerContext, ConnectionHost {
   readonly registry: WorkerRegistry;
@@ -113,10 +116,9 @@ export class RegistryServer implements ServerContext, ConnectionHost {
   readonly runId = randomBytes(20).toString('hex');
   readonly startedAtMs = Date.now();
   readonly requirePass: string | null;
-  readonly config = new Map<string, ConfigParam>();
+  readonly settings: Settings;
   readonly limits: DecoderLimits;
   tcpPort = 0;
-  maxClients: number;
 
   private readonly bind: string;
   private readonly requestedPort: number;
@@ -133,87 +135,51 @@ export class RegistryServer implements ServerContext, ConnectionHost {
   private cronTimer: ReturnType<typeof setInterval> | null = null;
 
   constructor(options: ServerOptions = {}) {
+    const settings = (this.settings = new Settings(settingValues(options)));
     this.registry = new WorkerRegistry({
       clock: options.clock,
       timers: options.timers ?? systemTimers,
-      offlineAfterMs: options.offlineAfterMs,
-      evictAfterMs: options.evictAfterMs,
-      expiryGuardPercent: options.expiryGuardPercent,
-      expiryGuardMinWorkers: options.expiryGuardMinWorkers,
-      eventLogSize: options.eventLogSize,
+      offlineAfterMs: settings.get('offline-after'),
+      evictAfterMs: settings.get('evict-after'),
+      expiryGuardPercent: settings.get('expiry-guard'),
+      expiryGuardMinWorkers: settings.get('expiry-guard-min'),
+      eventLogSize: settings.get('event-log'),
     });
     this.registry.onEvent((e) => {
       const channel = 'registry:' + e.event.type;
       if (this.pubsub.hasSubscribers(channel)) this.pubsub.publish(channel, e.json);
     });
-    this.snapshotPath = options.snapshotPath ?? null;
-    this.saveIntervalMs = options.saveIntervalMs ?? 60_000;
-    this.ignoreBadSnapshot = options.ignoreBadSnapshot ?? false;
+    this.snapshotPath = settings.get('snapshot') || null;
+    this.saveIntervalMs = settings.get('save-interval');
+    this.ignoreBadSnapshot = settings.get('ignore-bad-snapshot');
     this.log = options.log ?? ((m) => console.warn(m));
+    // Connections hold these objects and read them on every check: a CONFIG SET reaches open connections at once.
     this.clock = options.clock ?? systemClock;
-    // Redis' defaults: `normal 0 0 0` (no limit) and `pubsub 32mb 8mb 60`.
-    this.outputLimits = {
-      normal: { hardBytes: 0, softBytes: 0, softSeconds: 0, ...options.normalOutputLimits },
-      pubsub: { hardBytes: 32 * 1024 * 1024, softBytes: 8 * 1024 * 1024, softSeconds: 60, ...options.pubsubOutputLimits },
+    const outputLimits = settings.get('client-output-buffer-limit');
+    this.outputLimits = { normal: { ...outputLimits.normal }, pubsub: { ...outputLimits.pubsub } };
+    settings.onChange('client-output-buffer-limit', (v) => {
+      Object.assign(this.outputLimits.normal, v.normal);
+      Object.assign(this.outputLimits.pubsub, v.pubsub);
+    });
+    this.limits = {
+      maxBulkLength: settings.get('proto-max-bulk-len'),
+      maxMultibulkLength: settings.get('proto-max-multibulk-len'),
+      maxInlineLength: settings.get('proto-inline-max-size'),
+      maxQueryBuffer: settings.get('client-query-buffer-limit'),
     };
+    settings.onChange('proto-max-bulk-len', (v) => void (this.limits.maxBulkLength = v));
+    settings.onChange('proto-max-multibulk-len', (v) => void (this.limits.maxMultibulkLength = v));
+    settings.onChange('proto-inline-max-size', (v) => void (this.limits.maxInlineLength = v));
+    settings.onChange('client-query-buffer-limit', (v) => void (this.limits.maxQueryBuffer = v));
     this.commands = createCommandTable();
-    this.requirePass = options.requirePass ?? null;
-    this.maxClients = options.maxClients ?? 10_000;
-    this.limits = { ...DEFAULT_LIMITS, ...options.limits };
-    this.bind = options.bind ?? DEFAULT_BIND;
-    this.requestedPort = options.port ?? DEFAULT_PORT;
+    this.requirePass = settings.get('requirepass') || null;
+    this.bind = settings.get('bind');
+    this.requestedPort = settings.get('port');
     this.net = net.createServer((socket) => this.accept(socket));
-    this.defineConfig();
   }
 
-  private defineConfig(): void {
-    // Each protocol limit is bounded by what the code can honour: a bulk argument becomes a JS string (V8's
-    // string length limit), the query buffer a Buffer (Node's buffer limit). Lower bounds are Redis'.
-    const limit = (name: string, key: keyof DecoderLimits, min: number, max: number) => {
-      const parse = intInRange(min, max);
-      this.config.set(name, { name, get: () => String(this.limits[key]), set: (v) => void (this.limits[key] = parse(v)) });
-    };
-    const fixed = (name: string, value: () => string) => this.config.set(name, { name, get: value });
-    fixed('bind', () => this.bind);
-    fixed('port', () => String(this.tcpPort));
-    fixed('databases', () => '1');
-    fixed('save', () => '');
-    fixed('appendonly', () => 'no');
-    fixed('timeout', () => '0');
-    fixed('offline-after', () => String(this.registry.offlineAfterMs));
-    fixed('evict-after', () => String(this.registry.evictAfterMs));
-    fixed('expiry-guard', () => String(this.registry.expiryGuardPercent));
-    fixed('event-log', () => String(this.registry.events.capacity));
-    fixed('snapshot', () => this.snapshotPath ?? '');
-    fixed('save-interval', () => String(this.saveIntervalMs));
-    const { normal, pubsub } = this.outputLimits;
-    const replica: OutputBufferLimits = { hardBytes: 268435456, softBytes: 67108864, softSeconds: 60 };
-    const show = (l: OutputBufferLimits) => `${l.hardBytes} ${l.softBytes} ${l.softSeconds}`;
-    this.config.set('client-output-buffer-limit', {
-      name: 'client-output-buffer-limit',
-      get: () => `normal ${show(normal)} slave ${show(replica)} pubsub ${show(pubsub)}`,
-      set: (v) => {
-        const words = v.trim().split(/\s+/);
-        if (words.length % 4 !== 0) throw new Error('expected groups of: class hard soft seconds');
-        const updates: Array<[OutputBufferLimits, number[]]> = [];
-        for (let i = 0; i < words.length; i += 4) {
-          const [cls, hard, soft, secs] = words.slice(i, i + 4) as [string, string, string, string];
-          const nums = [hard, soft, secs].map((n) => (/^[0-9]+$/.test(n) ? Number(n) : NaN));
-          if (nums.some((n) => !Number.isSafeInteger(n))) throw new Error(`invalid limits for class ${cls}`);
-          const target = new Map([['normal', normal], ['pubsub', pubsub], ['slave', replica], ['replica', replica]]).get(asciiLower(cls));
-          if (target === undefined) throw new Error(`unknown class ${cls}`);
-          updates.push([target, nums]);
-        }
-        // All groups are checked before any is applied.
-        for (const [target, [hard, soft, secs]] of updates) Object.assign(target, { hardBytes: hard, softBytes: soft, softSeconds: secs });
-      },
-    });
-    const maxClients = positiveInt('maxclients');
-    this.config.set('maxclients', { name: 'maxclients', get: () => String(this.maxClients), set: (v) => void (this.maxClients = maxClients(v)) });
-    limit('proto-max-bulk-len', 'maxBulkLength', ...LIMIT_RANGES.maxBulkLength);
-    limit('proto-max-multibulk-len', 'maxMultibulkLength', ...LIMIT_RANGES.maxMultibulkLength);
-    limit('proto-inline-max-size', 'maxInlineLength', ...LIMIT_RANGES.maxInlineLength);
-    limit('client-query-buffer-limit', 'maxQueryBuffer', ...LIMIT_RANGES.maxQueryBuffer);
+  get maxClients(): number {
+    return this.settings.get('maxclients');
   }
 
   /**
@@ -276,6 +242,7 @@ export class RegistryServer implements ServerContext, ConnectionHost {
         this.net.off('error', reject);
         const address = this.net.address();
         this.tcpPort = typeof address === 'object' && address !== null ? address.port : this.requestedPort;
+        this.settings.setValue('port', this.tcpPort);
         resolve(this.tcpPort);
       });
     });
