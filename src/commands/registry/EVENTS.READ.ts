@@ -4,6 +4,7 @@
 import { ErrorReply, type Reply } from '../../resp/reply.js';
 import { CompactedError } from '../../registry/events.js';
 import { parseUint } from '../../registry/heartbeat-input.js';
+import { after, systemTimers } from '../../registry/timers.js';
 import { defineCommand, type ArgSpec } from '../spec.js';
 import { CommandError } from '../errors.js';
 import { parseTokens } from '../options.js';
@@ -59,25 +60,26 @@ export default defineCommand({
     const first = read();
     if (block === null || client.inTransaction || !(Array.isArray(first) && first.length === 0)) return first;
     return new Promise<Reply>((resolve) => {
-      let timer: ReturnType<typeof setTimeout> | null = null;
+      let cancelTimer: (() => void) | null = null;
       const done = (reply: Reply) => {
         forget();
         resolve(reply);
       };
       const cancel = log.onNextAppend(() => {
-        if (timer !== null) clearTimeout(timer);
+        cancelTimer?.();
         // Let the rest of the transition batch land first, so one read returns the batch.
         queueMicrotask(() => done(read()));
       });
       if (block > 0) {
-        timer = setTimeout(() => {
+        // In steps when longer than a timer can wait (BLOCK takes any millisecond count, as Redis does).
+        cancelTimer = after(systemTimers, () => performance.now(), block, () => {
           cancel();
           done([]);
-        }, block);
+        });
       }
       const forget = client.onClose(() => {
         cancel();
-        if (timer !== null) clearTimeout(timer);
+        cancelTimer?.();
       });
     });
   },
