@@ -11,7 +11,7 @@
 
 import { ExpiryGuard, type GuardMode, type GuardStatus } from './guard.js';
 import { MAX_TIMER_DELAY_MS, type Timers } from './timers.js';
-import type { Clock, WorkerRecord } from './types.js';
+import { type Clock, type RegistryOptions, systemClock, type WorkerRecord } from './types.js';
 import { WorkerList } from './worker-list.js';
 
 export type LivenessState = 'online' | 'offline' | 'evicted';
@@ -27,24 +27,11 @@ export interface LivenessHooks {
   guardChanged(active: boolean, atMs: number, guard: GuardStatus): void;
 }
 
-export interface LivenessOptions {
-  clock: Clock;
-  /** Without timers, transitions still happen exactly, but only when the next operation looks. */
-  timers: Timers | null;
-  offlineAfterMs: number;
-  evictAfterMs: number;
-  expiryGuardPercent: number;
-  expiryGuardMinWorkers: number;
-  /** Most transitions one timer run applies before yielding to the event loop. */
-  timerBatch: number;
-  /** Longest a timer run may take before yielding to the event loop (ms, by the clock). */
-  timerBudgetMs: number;
-}
-
 export class Liveness {
   readonly offlineAfterMs: number;
   /** 0 = never. */
   readonly evictAfterMs: number;
+  readonly expiryGuardPercent: number;
   hooks: LivenessHooks | null = null;
   private readonly clock: Clock;
   private readonly timers: Timers | null;
@@ -59,18 +46,19 @@ export class Liveness {
   private timer: unknown = null;
   private armedForMs = Infinity;
 
-  constructor(o: LivenessOptions) {
-    this.clock = o.clock;
-    this.timers = o.timers;
-    this.offlineAfterMs = o.offlineAfterMs;
-    this.evictAfterMs = o.evictAfterMs;
-    this.timerBatch = o.timerBatch;
-    this.timerBudgetMs = o.timerBudgetMs;
+  constructor(o: RegistryOptions) {
+    this.clock = o.clock ?? systemClock;
+    this.timers = o.timers ?? null;
+    this.offlineAfterMs = o.offlineAfterMs ?? 30_000;
+    this.evictAfterMs = o.evictAfterMs ?? 300_000;
+    this.expiryGuardPercent = o.expiryGuardPercent ?? 50;
+    this.timerBatch = o.timerBatch ?? 5000;
+    this.timerBudgetMs = o.timerBudgetMs ?? 4;
     if (!(this.offlineAfterMs > 0)) throw new RangeError('offlineAfterMs must be positive');
     if (!(this.evictAfterMs === 0 || this.evictAfterMs >= this.offlineAfterMs)) {
       throw new RangeError('evictAfterMs must be 0 (never) or at least offlineAfterMs');
     }
-    this.guard = new ExpiryGuard(o.expiryGuardPercent, o.expiryGuardMinWorkers, this.offlineAfterMs, this.now());
+    this.guard = new ExpiryGuard(this.expiryGuardPercent, o.expiryGuardMinWorkers ?? 2, this.offlineAfterMs, this.now());
   }
 
   // ── the rule ──────────────────────────────────────────────────────────────────────────────────────────

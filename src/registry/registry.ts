@@ -3,47 +3,13 @@
 // (the one rule, its lists, timer and guard), hives, workers and their indexes, the event log, snapshots.
 // Queries hand out read-only views of the records: no links, rows or sets leave the registry.
 
-import type { CandidateFilter } from './best-index.js';
-import { CompactedError, EventLog, type EventType, type LoggedEvent, type RegistryEvent } from './events.js';
+import { CompactedError, EventBus, type EventLog, type EventType, type LoggedEvent } from './events.js';
 import type { GuardMode, GuardStatus } from './guard.js';
 import { Hives } from './hives.js';
 import { Liveness } from './liveness.js';
 import { Restorer, SnapshotReader } from './snapshot.js';
-import type { Timers } from './timers.js';
-import { type Clock, type HeartbeatFields, type HiveRecord, type HiveView, RegistryError, systemClock, type WorkerRecord, type WorkerState, type WorkerView } from './types.js';
+import { type BestWorkerQuery, type HeartbeatFields, type HiveRecord, type HiveView, type RegistryOptions, RegistryError, type WorkerFilter, type WorkerRecord, type WorkerView } from './types.js';
 import { Workers } from './workers.js';
-
-export interface RegistryOptions {
-  clock?: Clock;
-  /** Without timers, transitions still happen exactly, but only when the next operation looks. */
-  timers?: Timers;
-  /** A worker goes offline this long after its newest heartbeat (ms). Default 30000. */
-  offlineAfterMs?: number;
-  /** An offline worker is evicted this long after its newest heartbeat (ms); 0 = never. Default 300000. */
-  evictAfterMs?: number;
-  /** The mass-expiry guard trips when more than this percent of the workers online at the start of a window go offline within it. Default 50. */
-  expiryGuardPercent?: number;
-  /** The guard only judges windows that start with at least this many online workers. Default 2, so a lone worker dying is evicted as usual. */
-  expiryGuardMinWorkers?: number;
-  /** Events kept for EVENTS.READ. Default 100000. */
-  eventLogSize?: number;
-  /** Most transitions one timer run applies before yielding to the event loop. Default 5000. */
-  timerBatch?: number;
-  /** Longest a timer run may take before yielding to the event loop (ms, by the clock). Default 4. */
-  timerBudgetMs?: number;
-}
-
-export interface WorkerFilter {
-  hiveId?: string;
-  state?: WorkerState;
-  modelId?: string;
-  backend?: string;
-  /** Only workers whose newest heartbeat is younger than this (ms). */
-  maxAgeMs?: number;
-}
-
-/** WORKER.BEST's filters: BACKEND, and MINFREE (free VRAM = vram_total - vram_used; workers without VRAM_TOTAL are skipped). */
-export type BestWorkerQuery = CandidateFilter;
 
 const byWorkerId = (a: WorkerView, b: WorkerView): number => (a.workerId < b.workerId ? -1 : a.workerId > b.workerId ? 1 : 0);
 
@@ -51,28 +17,18 @@ export class WorkerRegistry {
   readonly offlineAfterMs: number;
   readonly evictAfterMs: number;
   readonly expiryGuardPercent: number;
-  events: EventLog;
-  private readonly listeners: Array<(e: LoggedEvent) => void> = [];
+  private readonly bus: EventBus;
   private readonly liveness: Liveness;
   private readonly hives = new Hives();
   private readonly workers = new Workers(this.hives);
   private reader: SnapshotReader | null = null;
 
   constructor(o: RegistryOptions = {}) {
-    this.liveness = new Liveness({
-      clock: o.clock ?? systemClock,
-      timers: o.timers ?? null,
-      offlineAfterMs: o.offlineAfterMs ?? 30_000,
-      evictAfterMs: o.evictAfterMs ?? 300_000,
-      expiryGuardPercent: o.expiryGuardPercent ?? 50,
-      expiryGuardMinWorkers: o.expiryGuardMinWorkers ?? 2,
-      timerBatch: o.timerBatch ?? 5000,
-      timerBudgetMs: o.timerBudgetMs ?? 4,
-    });
+    this.liveness = new Liveness(o);
     this.offlineAfterMs = this.liveness.offlineAfterMs;
     this.evictAfterMs = this.liveness.evictAfterMs;
-    this.expiryGuardPercent = o.expiryGuardPercent ?? 50;
-    this.events = new EventLog(o.eventLogSize ?? 100_000);
+    this.expiryGuardPercent = this.liveness.expiryGuardPercent;
+    this.bus = new EventBus(o.eventLogSize ?? 100_000);
     this.liveness.hooks = {
       cameOnline: (w, at) => {
         this.hives.count(w, 1, false, true);
@@ -96,18 +52,18 @@ export class WorkerRegistry {
     return this.liveness.now();
   }
 
+  /** The log behind EVENTS.READ (a new one after a restore). */
+  get events(): EventLog {
+    return this.bus.log;
+  }
+
   /** Calls `fn` for every event, after it is logged. */
   onEvent(fn: (e: LoggedEvent) => void): void {
-    this.listeners.push(fn);
+    this.bus.onEvent(fn);
   }
 
   private emit(type: EventType, atMs: number, worker: WorkerRecord | null, hive: HiveRecord | null, details?: Record<string, string | number | null>): void {
-    const event: Omit<RegistryEvent, 'rev'> = { type, at_ms: atMs };
-    if (worker !== null) event.worker_id = worker.workerId;
-    if (hive !== null) event.hive_id = hive.hiveId;
-    if (details) Object.assign(event, details);
-    const logged = this.events.append(event);
-    for (const fn of this.listeners) fn(logged);
+    this.bus.emit(type, atMs, worker === null ? null : worker.workerId, hive === null ? null : hive.hiveId, details);
   }
 
   private stateDetails(w: WorkerRecord): Record<string, string | number | null> {
@@ -217,11 +173,6 @@ export class WorkerRegistry {
     return this.liveness.sync();
   }
 
-  /** The earliest pending transition (offline or eviction), or Infinity. */
-  nextDeadlineMs(): number {
-    return this.liveness.nextDeadlineMs();
-  }
-
   /** Stops the timer (server shutdown). */
   stop(): void {
     this.liveness.stop();
@@ -312,21 +263,14 @@ export class WorkerRegistry {
   listWorkers(filter: WorkerFilter = {}): readonly WorkerView[] {
     const t = this.liveness.now();
     this.liveness.sync(t);
-    const { hiveId, state, modelId, backend, maxAgeMs } = filter;
+    const { hiveId, modelId, maxAgeMs } = filter;
     let source: Iterable<WorkerRecord>;
     if (modelId !== undefined) source = this.workers.withModel(modelId);
     else if (hiveId !== undefined) source = this.hives.get(hiveId)?.workers ?? [];
     else if (maxAgeMs !== undefined) source = this.liveness.seenWithinNewestFirst(maxAgeMs);
     else source = this.workers.all();
-    const out: WorkerView[] = [];
-    for (const w of source) {
-      if (hiveId !== undefined && w.hive.hiveId !== hiveId) continue;
-      if (state !== undefined && w.effectiveState !== state) continue;
-      if (modelId !== undefined && w.modelId !== modelId) continue;
-      if (backend !== undefined && w.backend !== backend) continue;
-      if (maxAgeMs !== undefined && !this.liveness.seenWithin(w.lastSeenMs, maxAgeMs, t)) continue;
-      out.push(w);
-    }
+    const recent = maxAgeMs === undefined ? null : (lastSeenMs: number) => this.liveness.seenWithin(lastSeenMs, maxAgeMs, t);
+    const out: WorkerView[] = this.workers.select(source, filter, recent);
     return out.sort(byWorkerId);
   }
 
@@ -350,7 +294,7 @@ export class WorkerRegistry {
     if (this.reader !== null) throw new Error('a snapshot is already being read');
     const t = this.liveness.now();
     this.liveness.sync(t);
-    const reader = new SnapshotReader(this.workers, this.events.lastRev, t, () => {
+    const reader = new SnapshotReader(this.workers, this.bus.log.lastRev, t, () => {
       if (this.reader === reader) this.reader = null;
     });
     return (this.reader = reader);
@@ -363,12 +307,11 @@ export class WorkerRegistry {
    */
   beginRestore(header: { rev: number; savedAtMs: number }): Restorer {
     if (this.workers.size > 0) throw new Error('restore needs an empty registry');
-    this.events = new EventLog(this.events.capacity, header.rev);
+    this.bus.continueFrom(header.rev);
     return new Restorer({ liveness: this.liveness, hives: this.hives, workers: this.workers }, header.savedAtMs);
   }
 }
 
 export { CompactedError };
+export type { BestWorkerQuery, RegistryOptions, WorkerFilter } from './types.js';
 export type { GuardMode, GuardStatus } from './guard.js';
-export type { Timers } from './timers.js';
-export { systemTimers } from './timers.js';

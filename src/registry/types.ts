@@ -1,5 +1,6 @@
 // The registry's domain types: worker records, hive records, heartbeat fields and the clock.
 
+import type { Timers } from './timers.js';
 import { CPU, DEVICE_ID, GPU, LAST_SEEN, ownRow, RAM, type RowPages, SKEW, VRAM, VRAM_TOTAL } from './number-rows.js';
 
 export const WORKER_STATES = ['Idle', 'Busy', 'Loading'] as const;
@@ -17,6 +18,42 @@ export interface Clock {
 export const systemClock: Clock = {
   now: () => Math.floor(performance.timeOrigin + performance.now()),
 };
+
+export interface RegistryOptions {
+  clock?: Clock;
+  /** Without timers, transitions still happen exactly, but only when the next operation looks. */
+  timers?: Timers;
+  /** A worker goes offline this long after its newest heartbeat (ms). Default 30000. */
+  offlineAfterMs?: number;
+  /** An offline worker is evicted this long after its newest heartbeat (ms); 0 = never. Default 300000. */
+  evictAfterMs?: number;
+  /** The mass-expiry guard trips when more than this percent of the workers online at the start of a window go offline within it. Default 50. */
+  expiryGuardPercent?: number;
+  /** The guard only judges windows that start with at least this many online workers. Default 2, so a lone worker dying is evicted as usual. */
+  expiryGuardMinWorkers?: number;
+  /** Events kept for EVENTS.READ. Default 100000. */
+  eventLogSize?: number;
+  /** Most transitions one timer run applies before yielding to the event loop. Default 5000. */
+  timerBatch?: number;
+  /** Longest a timer run may take before yielding to the event loop (ms, by the clock). Default 4. */
+  timerBudgetMs?: number;
+}
+
+export interface WorkerFilter {
+  hiveId?: string;
+  state?: WorkerState;
+  modelId?: string;
+  backend?: string;
+  /** Only workers whose newest heartbeat is younger than this (ms). */
+  maxAgeMs?: number;
+}
+
+/** WORKER.BEST's filters. */
+export interface BestWorkerQuery {
+  backend?: string;
+  /** Skip workers whose free VRAM (vram_total - vram_used) is below this; workers without VRAM_TOTAL are skipped. */
+  minFreeVramBytes?: number;
+}
 
 /** What one heartbeat may carry besides the two ids. Omitted fields keep their last value. */
 export interface HeartbeatFields {

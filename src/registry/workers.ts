@@ -5,7 +5,7 @@
 import { BestWorkerIndex, type CandidateFilter } from './best-index.js';
 import type { Hives } from './hives.js';
 import { RowPages } from './number-rows.js';
-import { type HeartbeatFields, type HiveRecord, WorkerRecord } from './types.js';
+import { type HeartbeatFields, type HiveRecord, type WorkerFilter, WorkerRecord } from './types.js';
 import { MODEL_LINKS, WorkerSet } from './worker-set.js';
 
 /** Workers whose reported clock is further than this from the server's are counted in INFO (Celery warns at 16 s). */
@@ -117,6 +117,20 @@ export class Workers {
     if (w.modelId !== null) this.unindexModel(w);
     if (isSkewed(w)) this.skewed--;
     this.rows.release(w);
+  }
+
+  /** Those of `source` matching every filter given (MAXAGE through `recent`). */
+  select(source: Iterable<WorkerRecord>, f: WorkerFilter, recent: ((lastSeenMs: number) => boolean) | null): WorkerRecord[] {
+    const out: WorkerRecord[] = [];
+    for (const w of source) {
+      if (f.hiveId !== undefined && w.hive.hiveId !== f.hiveId) continue;
+      if (f.state !== undefined && w.effectiveState !== f.state) continue;
+      if (f.modelId !== undefined && w.modelId !== f.modelId) continue;
+      if (f.backend !== undefined && w.backend !== f.backend) continue;
+      if (recent !== null && !recent(w.lastSeenMs)) continue;
+      out.push(w);
+    }
+    return out;
   }
 
   /** The best available worker with this model passing the filter, else the best of any model. */

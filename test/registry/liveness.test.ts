@@ -3,8 +3,8 @@
 
 import { expect } from 'chai';
 import type { RegistryEvent } from '../../src/registry/events.js';
-import { type GuardMode, type RegistryOptions, type Timers, WorkerRegistry } from '../../src/registry/registry.js';
-import { systemTimers } from '../../src/registry/timers.js';
+import { type GuardMode, type RegistryOptions, WorkerRegistry } from '../../src/registry/registry.js';
+import { systemTimers, type Timers } from '../../src/registry/timers.js';
 import { ManualClock } from '../helpers/clock.js';
 import { ManualTimers } from '../helpers/timers.js';
 
