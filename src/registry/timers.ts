@@ -17,26 +17,3 @@ export const systemTimers: Timers = {
   },
   clear: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
 };
-
-/**
- * Calls `fn` once `delayMs` has passed by `now` (epoch ms), re-arming in steps when the delay is longer than a
- * timer allows. Returns a function that cancels it.
- */
-export function after(timers: Timers, now: () => number, delayMs: number, fn: () => void): () => void {
-  const dueAtMs = now() + delayMs;
-  let handle: unknown = null;
-  const arm = (): void => {
-    const left = dueAtMs - now();
-    if (left <= 0) {
-      handle = null;
-      fn();
-      return;
-    }
-    handle = timers.set(arm, Math.min(left, MAX_TIMER_DELAY_MS));
-  };
-  arm();
-  return () => {
-    if (handle !== null) timers.clear(handle);
-    handle = null;
-  };
-}

@@ -82,18 +82,6 @@ for (const mode of MODES) {
       expect(waiting()).to.equal(0);
     });
 
-    it('BLOCK longer than a timer can wait (2^31 ms) waits, instead of answering at once', async () => {
-      const reader = await fx.ioredis(mode.options);
-      let settled = false;
-      const read = reader.call('EVENTS.READ', 'SINCE', '0', 'BLOCK', '2147483648').finally(() => (settled = true));
-      // A timer clamped to 1 ms would have answered [] by the time the reader shows as blocked.
-      await until(async () => settled || waiting() === 1, 'the reader to block');
-      expect(await r.call('PING')).to.equal('PONG');
-      expect(settled).to.equal(false);
-      await r.call('HBEAT', 'w1', 'hive-a');
-      expect(parse(await read).map((e) => e.type)).to.deep.equal(['worker.online', 'hive.online']);
-    });
-
     it('BLOCK with a timeout answers an empty array when nothing happens', async () => {
       const started = performance.now();
       expect(await r.call('EVENTS.READ', 'SINCE', '0', 'BLOCK', '60')).to.deep.equal([]);
