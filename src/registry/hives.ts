@@ -2,6 +2,7 @@
 // heartbeat order (so HIVE.ACTIVE visits only live ones), and the by-id order, rebuilt only when hives come
 // or go (they are hosts: rare).
 
+import { SlotIndex } from './slot-index.js';
 import { HiveRecord, type WorkerRecord } from './types.js';
 
 function byHiveId(a: HiveRecord, b: HiveRecord): number {
@@ -10,6 +11,8 @@ function byHiveId(a: HiveRecord, b: HiveRecord): number {
 
 export class Hives {
   private readonly byId = new Map<string, HiveRecord>();
+  /** Stable slots for cursors (SCAN). */
+  readonly slots = new SlotIndex<HiveRecord>();
   private sortedById: HiveRecord[] | null = null;
   private rankMarks = new Uint8Array(0);
   // Hives in heartbeat order, oldest first, through their `older`/`newer` links.
@@ -30,6 +33,7 @@ export class Hives {
     if (hive === undefined) {
       hive = new HiveRecord(hiveId);
       this.byId.set(hiveId, hive);
+      this.slots.add(hive);
       this.sortedById = null;
       // Linked at the newest end, so it must already be the newest: a worker moving in may make its old hive
       // step back in the list, and that walk relies on the list being in heartbeat order.
@@ -86,6 +90,7 @@ export class Hives {
 
   drop(hive: HiveRecord): void {
     this.byId.delete(hive.hiveId);
+    this.slots.remove(hive);
     this.sortedById = null;
     this.unlink(hive);
   }

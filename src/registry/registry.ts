@@ -199,6 +199,26 @@ export class WorkerRegistry {
     return this.hives.get(hiveId);
   }
 
+  /**
+   * Walks workers and hives by slot from `cursor` (0 starts), as Redis' SCAN walks buckets: stops after `count`
+   * records or `count * 10` slots. Returns the next cursor, 0 when the walk is complete.
+   */
+  scanSlots(cursor: number, count: number, onWorker: (w: WorkerView) => void, onHive: (h: HiveView) => void): number {
+    this.liveness.sync();
+    const [workers, hives] = [this.workers.slots, this.hives.slots];
+    const end = Math.max(workers.capacity, hives.capacity);
+    let slot = cursor;
+    let found = 0;
+    for (let steps = count * 10; slot < end && found < count && steps > 0; slot++, steps--) {
+      const w = workers.at(slot);
+      const h = hives.at(slot);
+      if (w !== undefined) onWorker(w);
+      if (h !== undefined) onHive(h);
+      found += (w === undefined ? 0 : 1) + (h === undefined ? 0 : 1);
+    }
+    return slot >= end ? 0 : slot;
+  }
+
   /** How long ago the heartbeat at `lastSeenMs` was received. */
   ageMs(lastSeenMs: number): number {
     return this.liveness.ageMs(lastSeenMs);

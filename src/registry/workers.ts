@@ -5,6 +5,7 @@
 import { BestWorkerIndex, type CandidateFilter } from './best-index.js';
 import type { Hives } from './hives.js';
 import { RowPages } from './number-rows.js';
+import { SlotIndex } from './slot-index.js';
 import { type HeartbeatFields, type HiveRecord, type WorkerFilter, WorkerRecord } from './types.js';
 import { MODEL_LINKS, WorkerSet } from './worker-set.js';
 
@@ -27,6 +28,8 @@ export class Workers {
   /** The workers' numbers (see number-rows.ts). */
   private readonly rows = new RowPages();
   private skewed = 0;
+  /** Stable slots for cursors (SCAN): a walk of N slots costs O(N) whatever the registry's size. */
+  readonly slots = new SlotIndex<WorkerRecord>();
 
   constructor(private readonly hives: Hives) {}
 
@@ -55,6 +58,7 @@ export class Workers {
     const w = new WorkerRecord(workerId, hive, lastSeenMs, this.rows);
     w.online = false;
     this.byId.set(workerId, w);
+    this.slots.add(w);
     this.hives.join(w);
     return w;
   }
@@ -113,6 +117,7 @@ export class Workers {
   /** Drops a worker from the map and indexes (not from its liveness list or hive). */
   forget(w: WorkerRecord): void {
     this.byId.delete(w.workerId);
+    this.slots.remove(w);
     if (w.available) this.setAvailable(w, false);
     if (w.modelId !== null) this.unindexModel(w);
     if (isSkewed(w)) this.skewed--;
