@@ -16,6 +16,7 @@ import { ErrorReply } from '../resp/reply.js';
 import { systemTimers, WorkerRegistry, type Timers } from '../registry/registry.js';
 import type { Clock } from '../registry/types.js';
 import { Connection, type OutputBufferLimits } from './connection.js';
+import { ProcessMemoryGauge } from './memory.js';
 import { PubSub } from './pubsub.js';
 import { readSnapshot, SnapshotError, writeSnapshot } from './snapshot.js';
 
@@ -106,6 +107,7 @@ export class RegistryServer implements ServerContext {
   readonly startedAtMs = Date.now();
   readonly requirePass: string | null;
   readonly settings: Settings;
+  readonly memory: ProcessMemoryGauge;
   readonly limits: DecoderLimits;
   tcpPort = 0;
 
@@ -122,6 +124,7 @@ export class RegistryServer implements ServerContext {
 
   constructor(options: ServerOptions = {}) {
     const settings = (this.settings = new Settings(settingValues(options)));
+    this.memory = new ProcessMemoryGauge(settings);
     this.registry = new WorkerRegistry({
       clock: options.clock,
       timers: options.timers ?? systemTimers,

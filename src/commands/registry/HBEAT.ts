@@ -88,8 +88,23 @@ function fastHeartbeat(client: ClientState, f: RequestFrame): Reply | undefined 
     if (e instanceof RegistryError) return undefined;
     throw e;
   }
-  return client.server.registry.heartbeat(f.argString(1), f.argString(2), fields) ? ONE : ZERO;
+  const workerId = f.argString(1);
+  // Over maxmemory the handler decides (and refuses a new worker): the fast path never answers with an error.
+  if (client.server.memory.overLimit() && client.server.registry.getWorker(workerId) === undefined) return undefined;
+  return client.server.registry.heartbeat(workerId, f.argString(2), fields) ? ONE : ZERO;
 }
+
+/**
+ * Redis' noeviction policy: above maxmemory, commands that would grow the data set are refused. Here that is a
+ * heartbeat registering a new worker; known workers still refresh, and reads go on.
+ */
+function admitNewWorker(client: ClientState, workerId: string): void {
+  if (client.server.memory.overLimit() && client.server.registry.getWorker(workerId) === undefined) {
+    throw new CommandError(OOM);
+  }
+}
+
+const OOM = "OOM command not allowed when used memory > 'maxmemory'.";
 
 export default defineCommand({
   name: 'HBEAT',
@@ -131,6 +146,7 @@ export default defineCommand({
     "`ERR invalid STATE 'x': expected Idle, Busy or Loading` (likewise HEALTH, URL, DEVICE, VRAM, RAM, CPU, GPU, TS: the message names the field and value)",
     "`ERR unknown HBEAT option 'x'`, `ERR HBEAT option X needs a value`",
     "`ERR invalid HBEAT JSON payload: …`, `ERR invalid HBEAT JSON field 'vram_bytes': expected a number`",
+    `\`${OOM}\` when the server is above \`maxmemory\` and the worker is not known (known workers still refresh)`,
   ],
   notes:
     'Options are case-insensitive and may come in any order; omitted fields keep their last value. Liveness comes ' +
@@ -146,9 +162,11 @@ export default defineCommand({
     if (argv[1]!.toUpperCase() === 'JSON') {
       if (argv.length !== 3) throw new CommandError('ERR syntax error, HBEAT JSON takes exactly one payload');
       const hb = parseHeartbeatJson(argv[2]!);
+      admitNewWorker(client, hb.workerId);
       return registry.heartbeat(hb.workerId, hb.hiveId, hb.fields) ? ONE : ZERO;
     }
     const fields = parseHeartbeatOptions(argv, 3);
+    admitNewWorker(client, argv[1]!);
     return registry.heartbeat(argv[1]!, argv[2]!, fields) ? ONE : ZERO;
   },
 });
