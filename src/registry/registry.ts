@@ -8,8 +8,10 @@
 // due, so answers are exact to the millisecond even if a timer fires late.
 
 import { BestWorkerIndex } from './best-index.js';
+import { checkFieldSize, FIELD_MAX_BYTES } from './field-limits.js';
 import { CompactedError, EventLog, type EventType, type LoggedEvent, type RegistryEvent } from './events.js';
 import { RowPages } from './number-rows.js';
+import { StringPool } from './string-pool.js';
 import { MODEL_LINKS, WorkerSet } from './worker-set.js';
 import { type Clock, type HeartbeatFields, HiveRecord, RegistryError, systemClock, type WorkerState, WorkerRecord } from './types.js';
 
@@ -155,7 +157,7 @@ export class WorkerRegistry {
   /** Online Idle workers by model (and those with no model): WORKER.BEST looks only here. */
   private readonly best = new BestWorkerIndex();
   /** One copy of each model and backend name, shared by all records (they repeat across workers). */
-  private readonly interned = new Map<string, string>();
+  private readonly interned = new StringPool(1024 * 1024);
   /** The workers' numbers (see number-rows.ts). */
   private readonly rows = new RowPages();
   private readonly online = new WorkerList();
@@ -233,6 +235,8 @@ export class WorkerRegistry {
   heartbeat(workerId: string, hiveId: string, fields: HeartbeatFields): boolean {
     if (workerId.length === 0) throw new RegistryError("invalid worker_id '': expected a non-empty string");
     if (hiveId.length === 0) throw new RegistryError("invalid hive_id '': expected a non-empty string");
+    checkFieldSize(workerId, 'worker_id', FIELD_MAX_BYTES.worker_id);
+    checkFieldSize(hiveId, 'hive_id', FIELD_MAX_BYTES.hive_id);
     const now = this.now();
     this.sync(now);
     let hive = this.hives.get(hiveId);
@@ -446,10 +450,7 @@ export class WorkerRegistry {
   }
 
   private intern(value: string): string {
-    const known = this.interned.get(value);
-    if (known !== undefined) return known;
-    if (this.interned.size < 100_000) this.interned.set(value, value);
-    return value;
+    return this.interned.keep(value);
   }
 
   // ── removal ───────────────────────────────────────────────────────────────────────────────────────────
