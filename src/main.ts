@@ -4,6 +4,7 @@
 
 import { parseArgs } from 'node:util';
 import { DEFAULT_BIND, DEFAULT_PORT, RegistryServer, SnapshotError } from './server/server.js';
+import { LOG_LEVELS, Logger, type LogLevel } from './server/log.js';
 
 const USAGE = `Usage: rbee-registry [options]
   --port N             TCP port (env REGISTRY_PORT; default ${DEFAULT_PORT}; 0 picks a free one)
@@ -18,6 +19,9 @@ const USAGE = `Usage: rbee-registry [options]
   --snapshot FILE      restore from FILE at start; write it on SAVE, at shutdown and periodically (default: off)
   --save-interval MS   periodic snapshot interval with --snapshot (default 60000; 0 = only SAVE and shutdown)
   --ignore-bad-snapshot  start empty when the snapshot is corrupt or unreadable instead of refusing to start
+  --loglevel LEVEL     debug, verbose, notice or warning, as Redis (default notice)
+  --logfile FILE       append the log to FILE (default: empty, standard output)
+  --log-slower-than MS log commands that take at least MS milliseconds (default 100; 0 = none)
   --help               this text`;
 
 function fail(message: string): never {
@@ -49,6 +53,9 @@ try {
       snapshot: { type: 'string' },
       'save-interval': { type: 'string' },
       'ignore-bad-snapshot': { type: 'boolean' },
+      loglevel: { type: 'string' },
+      logfile: { type: 'string' },
+      'log-slower-than': { type: 'string' },
       help: { type: 'boolean' },
     },
     strict: true,
@@ -68,7 +75,18 @@ const evictAfterMs = intOption('evict-after', values['evict-after'], Math.max(30
 if (evictAfterMs !== 0 && evictAfterMs < offlineAfterMs) fail(`--evict-after must be 0 or at least --offline-after (${offlineAfterMs})`);
 const expiryGuardPercent = intOption('expiry-guard', values['expiry-guard'], 50, 0);
 if (expiryGuardPercent > 100) fail(`--expiry-guard is a percentage, at most 100, got ${expiryGuardPercent}`);
+const logLevel = (values.loglevel ?? 'notice').toLowerCase() as LogLevel;
+if (!LOG_LEVELS.includes(logLevel)) fail(`--loglevel must be one of ${LOG_LEVELS.join(', ')}, got '${values.loglevel}'`);
+const logger = new Logger({ level: logLevel, file: values.logfile ?? '' });
+try {
+  logger.check();
+} catch (e) {
+  fail(`--logfile: cannot open '${values.logfile}' for appending: ${(e as Error).message}`);
+}
+const logSlowerThanMs = intOption('log-slower-than', values['log-slower-than'], 100, 0);
 const server = new RegistryServer({
+  logger,
+  logSlowerThanMs,
   port,
   bind: values.bind ?? process.env.REGISTRY_BIND ?? DEFAULT_BIND,
   requirePass: values.requirepass ?? process.env.REGISTRY_PASSWORD ?? null,
@@ -83,28 +101,49 @@ const server = new RegistryServer({
   ignoreBadSnapshot: values['ignore-bad-snapshot'] ?? false,
 });
 
-try {
-  const bound = await server.listen();
-  const bind = values.bind ?? process.env.REGISTRY_BIND ?? DEFAULT_BIND;
-  console.log(`rbee-registry ${server.version} ready on ${bind}:${bound} (RESP2/RESP3, pid ${process.pid})`);
-} catch (e) {
-  if (e instanceof SnapshotError) console.error(`rbee-registry: ${e.message} (start with --ignore-bad-snapshot to start empty instead)`);
-  else console.error(`rbee-registry: cannot start: ${(e as Error).message}`);
-  process.exit(1);
-}
-
+// Handlers first: a signal sent as soon as the ready line is read must find them in place.
 let stopping = false;
+let ready = false;
 const stop = (signal: string) => {
   if (stopping) return;
   stopping = true;
-  console.log(`rbee-registry: ${signal} received, shutting down`);
+  logger.warning(`Received ${signal} scheduling shutdown...`);
+  if (!ready) {
+    // Still restoring: nothing has changed since the snapshot, so there is nothing to save.
+    logger.warning('Not ready yet: exiting without saving (nothing changed since the snapshot)');
+    process.exit(0);
+  }
   server.close().then(
-    () => process.exit(0),
+    () => {
+      logger.notice('rbee-registry is now ready to exit, bye bye...');
+      process.exit(0);
+    },
     (e) => {
-      console.error(`rbee-registry: shutdown snapshot failed: ${(e as Error).message}`);
+      logger.warning(`Shutdown snapshot failed: ${(e as Error).message}`);
       process.exit(1);
     },
   );
 };
 process.on('SIGINT', () => stop('SIGINT'));
 process.on('SIGTERM', () => stop('SIGTERM'));
+// A closed terminal or a dropped ssh session must not take the registry down (Redis ignores SIGHUP too). The
+// log file is reopened at every line, so a rotated log needs nothing more.
+process.on('SIGHUP', () => logger.notice('Received SIGHUP: ignored (the log file is reopened at each line)'));
+
+logger.notice(`rbee-registry version=${server.version}, node=${process.version}, pid=${process.pid}, just started`);
+try {
+  const bound = await server.listen();
+  const bind = values.bind ?? process.env.REGISTRY_BIND ?? DEFAULT_BIND;
+  const changed = Object.entries(values)
+    .filter(([name]) => name !== 'requirepass' && name !== 'help')
+    .map(([name, value]) => (value === true ? `--${name}` : `--${name} ${value}`));
+  logger.notice(`Ready to accept connections tcp on ${bind}:${bound}, version ${server.version}; settings not at their defaults: ${changed.join(' ') || 'none'}`);
+  ready = true;
+  console.log(`rbee-registry ${server.version} ready on ${bind}:${bound} (RESP2/RESP3, pid ${process.pid})`);
+} catch (e) {
+  const why = e instanceof SnapshotError ? `${e.message} (start with --ignore-bad-snapshot to start empty instead)` : `cannot start: ${(e as Error).message}`;
+  logger.warning(why);
+  // Also on standard error, where whoever started it looks first.
+  console.error(`rbee-registry: ${why}`);
+  process.exit(1);
+}

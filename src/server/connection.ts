@@ -111,7 +111,7 @@ export class Connection implements ClientState {
 
   private dropSlowSubscriber(pending: number, which: string): void {
     this.server.stats.outputLimitDisconnections++;
-    console.warn(`rbee-registry: closing client id=${this.id} addr=${this.addr}: pubsub output buffer ${pending} bytes over the ${which} limit`);
+    this.server.log.warning(`Closing client id=${this.id} addr=${this.addr}: pubsub output buffer ${pending} bytes over the ${which} limit`);
     this.destroy();
   }
 

@@ -17,6 +17,7 @@ import type { Clock } from '../registry/types.js';
 import { Connection, type OutputBufferLimits } from './connection.js';
 import { PubSub } from './pubsub.js';
 import { readSnapshot, SnapshotError, writeSnapshot } from './snapshot.js';
+import { warningsToStderr, type Log } from './log.js';
 
 export interface ServerOptions {
   port?: number;
@@ -38,8 +39,10 @@ export interface ServerOptions {
   pubsubOutputLimits?: Partial<OutputBufferLimits>;
   clock?: Clock;
   timers?: Timers;
-  /** Where warnings go (default console.warn). */
-  log?: (message: string) => void;
+  /** The server log (default: warnings only, on standard error). */
+  logger?: Log;
+  /** Commands that take at least this long (ms) are logged; 0 = none. Default 100. */
+  logSlowerThanMs?: number;
 }
 
 export { SnapshotError };
@@ -96,7 +99,11 @@ export class RegistryServer implements ServerContext {
   private saveTimer: ReturnType<typeof setInterval> | null = null;
   private saving: Promise<void> | null = null;
   private readonly ignoreBadSnapshot: boolean;
-  private readonly log: (message: string) => void;
+  readonly log: Log;
+  logSlowerThanMs: number;
+  /** Evictions since the last log line about them (logged once per event-loop turn, as a batch). */
+  private evictedUnlogged = 0;
+  private hivesRemovedUnlogged = 0;
 
   constructor(options: ServerOptions = {}) {
     this.registry = new WorkerRegistry({
@@ -108,14 +115,16 @@ export class RegistryServer implements ServerContext {
       expiryGuardMinWorkers: options.expiryGuardMinWorkers,
       eventLogSize: options.eventLogSize,
     });
+    this.log = options.logger ?? warningsToStderr();
+    this.logSlowerThanMs = options.logSlowerThanMs ?? 100;
     this.registry.onEvent((e) => {
       const channel = 'registry:' + e.event.type;
       if (this.pubsub.hasSubscribers(channel)) this.pubsub.publish(channel, e.json);
+      this.logEvent(e.event);
     });
     this.snapshotPath = options.snapshotPath ?? null;
     this.saveIntervalMs = options.saveIntervalMs ?? 60_000;
     this.ignoreBadSnapshot = options.ignoreBadSnapshot ?? false;
-    this.log = options.log ?? ((m) => console.warn(m));
     this.pubsubLimits = { hardBytes: 32 * 1024 * 1024, softBytes: 8 * 1024 * 1024, softSeconds: 60, ...options.pubsubOutputLimits };
     this.commands = createCommandTable();
     this.requirePass = options.requirePass ?? null;
@@ -184,20 +193,25 @@ export class RegistryServer implements ServerContext {
         throw new SnapshotError(`cannot write snapshots next to ${file}: ${(e as Error).message}`);
       }
       try {
+        const started = performance.now();
         const snap = await readSnapshot(file);
-        if (snap !== null) this.registry.restore(snap);
+        if (snap !== null) {
+          this.registry.restore(snap);
+          const ms = Math.round(performance.now() - started);
+          this.log.notice(`Snapshot restored from ${file}: ${this.registry.workerCount()} workers, ${this.registry.hiveCount()} hives, revision ${snap.rev}, ${ms} ms`);
+        } else this.log.notice(`No snapshot at ${file} yet: starting empty`);
       } catch (e) {
         if (!(e instanceof SnapshotError) || !this.ignoreBadSnapshot) throw e;
         // Keep the bad file for inspection: the next save would overwrite it.
         const aside = `${file}.corrupt-${Date.now()}`;
         await rename(file, aside).catch(() => {});
-        this.log(`rbee-registry: ${e.message}; moved it to ${aside} and starting empty (--ignore-bad-snapshot)`);
+        this.log.warning(`${e.message}; moved it to ${aside} and starting empty (--ignore-bad-snapshot)`);
       }
     }
     const port = await this.listenSocket();
     if (this.snapshotPath !== null && this.saveIntervalMs > 0) {
       this.saveTimer = setInterval(() => {
-        this.saveSnapshot().catch((e) => this.log(`rbee-registry: periodic snapshot failed: ${(e as Error).message}`));
+        this.saveSnapshot().catch(() => {});
       }, this.saveIntervalMs);
       this.saveTimer.unref();
     }
@@ -212,10 +226,19 @@ export class RegistryServer implements ServerContext {
     if (this.snapshotPath === null) return Promise.reject(new Error('no snapshot file is configured'));
     if (this.saving !== null) return this.saving.catch(() => {}).then(() => this.saveSnapshot());
     const file = this.snapshotPath;
-    this.saving = writeSnapshot(file, this.registry.snapshot())
-      .then(() => {
-        this.lastSaveMs = Date.now();
-      })
+    const started = performance.now();
+    const snap = this.registry.snapshot();
+    this.saving = writeSnapshot(file, snap)
+      .then(
+        () => {
+          this.lastSaveMs = Date.now();
+          this.log.notice(`Snapshot saved: ${snap.workers.length} workers, revision ${snap.rev}, ${Math.round(performance.now() - started)} ms`);
+        },
+        (e) => {
+          this.log.warning(`Snapshot save failed after ${Math.round(performance.now() - started)} ms: ${(e as Error).message}`);
+          throw e;
+        },
+      )
       .finally(() => {
         this.saving = null;
       });
@@ -243,6 +266,31 @@ export class RegistryServer implements ServerContext {
     await closed;
     if (this.snapshotPath !== null) await this.saveSnapshot();
     this.registry.stop();
+  }
+
+  /** One log line per notable event; evictions are counted and logged once per event-loop turn. */
+  private logEvent(event: { type: string; [k: string]: unknown }): void {
+    switch (event.type) {
+      case 'worker.evicted':
+        if (this.evictedUnlogged++ === 0 && this.hivesRemovedUnlogged === 0) setImmediate(() => this.logEvictions());
+        break;
+      case 'hive.removed':
+        if (this.evictedUnlogged > 0) this.hivesRemovedUnlogged++;
+        break;
+      case 'guard.on':
+        this.log.warning(`Expiry guard tripped (${event.mode}): ${event.online} of ${event.baseline} workers online; evictions held`);
+        break;
+      case 'guard.off':
+        this.log.notice(`Expiry guard lifted (${event.mode}): ${event.online} of ${event.baseline} workers online; evictions resume`);
+        break;
+    }
+  }
+
+  private logEvictions(): void {
+    const hives = this.hivesRemovedUnlogged > 0 ? ` (${this.hivesRemovedUnlogged} hives left empty and removed)` : '';
+    this.log.notice(`Evicted ${this.evictedUnlogged} offline workers${hives}`);
+    this.evictedUnlogged = 0;
+    this.hivesRemovedUnlogged = 0;
   }
 
   clients(): Iterable<Connection> {
