@@ -2,6 +2,7 @@
 
 import { commandsMarkdown } from './docs.js';
 import { createCommandTable } from './index.js';
+import { settingsMarkdown } from '../settings/cli.js';
 
 const INTRO = `Every command the registry serves, generated from the spec beside each handler (the same specs
 answer \`COMMAND INFO\` and \`COMMAND DOCS\` and drive the arity check). Registry commands are case-insensitive,
@@ -25,25 +26,11 @@ received, is younger than \`max_age_ms\` (default: the server's \`--offline-afte
 
 const APPENDIX = `## Server settings
 
-| flag | env | CONFIG name | default | meaning |
-| --- | --- | --- | --- | --- |
-| \`--port N\` | \`REGISTRY_PORT\` | \`port\` | 6390 | TCP port; 0 picks a free one |
-| \`--bind ADDR\` | \`REGISTRY_BIND\` | \`bind\` | 127.0.0.1 | listen address |
-| \`--requirepass P\` | \`REGISTRY_PASSWORD\` | — | none | password of the \`default\` user (AUTH, HELLO AUTH) |
-| \`--maxclients N\` | | \`maxclients\` (settable) | 10000 | most connections; more get \`ERR max number of clients reached\` |
-| \`--offline-after MS\` | | \`offline-after\` | 30000 | a worker goes offline this long after its last heartbeat; the default \`max_age_ms\` |
-| \`--evict-after MS\` | | \`evict-after\` | 300000 | an offline worker is removed this long after its last heartbeat; 0 = never |
-| \`--expiry-guard PCT\` | | \`expiry-guard\` | 50 | mass-expiry guard: stop evicting when more than PCT% of the workers online at a window start go offline within that window (100 = never) |
-| \`--expiry-guard-min N\` | | | 2 | the guard only judges windows that start with at least N online workers |
-| \`--event-log N\` | | \`event-log\` | 100000 | events kept for EVENTS.READ |
-| \`--snapshot FILE\` | | \`snapshot\` | off | restore at start; write on SAVE, at shutdown and every \`--save-interval\` |
-| \`--save-interval MS\` | | \`save-interval\` | 60000 | periodic snapshot; 0 = only SAVE and shutdown |
-| \`--ignore-bad-snapshot\` | | | off | start empty instead of refusing to start on a corrupt snapshot |
-| | | \`client-output-buffer-limit\` (settable) | \`pubsub 33554432 8388608 60\` | a subscriber over the hard limit, or over the soft limit for that many seconds, is disconnected |
-| | | \`proto-max-bulk-len\` (settable) | 16777216 | longest bulk argument (Redis: 512 MB) |
-| | | \`proto-max-multibulk-len\` (settable) | 1048576 | most arguments in one request |
-| | | \`proto-inline-max-size\` (settable) | 65536 | longest inline request |
-| | | \`client-query-buffer-limit\` (settable) | 67108864 | most unparsed bytes held for one client |
+${settingsMarkdown()}
+
+Memory settings take a byte count or Redis' units: \`1k\` = 1000, \`1kb\` = 1024, \`1m\`, \`1mb\`, \`1g\`, \`1gb\`
+(case-insensitive); CONFIG GET answers bytes. A flag or CONFIG SET value outside its range is refused with
+\`argument must be between MIN and MAX inclusive\` (the server does not start; CONFIG SET changes nothing).
 
 ## Lifecycle
 

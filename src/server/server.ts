@@ -6,10 +6,11 @@ import { constants, readFileSync } from 'node:fs';
 import { access, rename } from 'node:fs/promises';
 import path from 'node:path';
 import net from 'node:net';
-import type { ConfigParam, ServerContext, ServerStats } from '../commands/context.js';
+import type { ServerContext, ServerStats } from '../commands/context.js';
 import { createCommandTable } from '../commands/index.js';
 import type { CommandTable } from '../commands/table.js';
-import { DEFAULT_LIMITS, type DecoderLimits } from '../resp/decoder.js';
+import type { DecoderLimits } from '../resp/decoder.js';
+import { Settings, SettingError, type SettingValues } from '../settings/settings.js';
 import { encodeReply } from '../resp/encoder.js';
 import { ErrorReply } from '../resp/reply.js';
 import { systemTimers, WorkerRegistry, type Timers } from '../registry/registry.js';
@@ -17,9 +18,14 @@ import type { Clock } from '../registry/types.js';
 import { Connection, type OutputBufferLimits } from './connection.js';
 import { PubSub } from './pubsub.js';
 import { readSnapshot, SnapshotError, writeSnapshot } from './snapshot.js';
-import { warningsToStderr, type Log } from './log.js';
+import { Logger, warningsToStderr, type Log, type LogLevel } from './log.js';
 
+/**
+ * A server's settings (rows of src/settings: flags, CONFIG, COMMANDS.md) and the parts only code can give.
+ * The camel-case fields name a few settings the way the code has always passed them; `settings` takes any row.
+ */
 export interface ServerOptions {
+  settings?: Partial<SettingValues>;
   port?: number;
   bind?: string;
   requirePass?: string | null;
@@ -45,10 +51,37 @@ export interface ServerOptions {
   logSlowerThanMs?: number;
 }
 
-export { SnapshotError };
+/** The settings rows the camel-case options stand for. */
+function settingValues(o: ServerOptions): Partial<SettingValues> {
+  const v: Record<string, unknown> = {
+    port: o.port,
+    bind: o.bind,
+    requirepass: o.requirePass === null ? '' : o.requirePass,
+    maxclients: o.maxClients,
+    'offline-after': o.offlineAfterMs,
+    'evict-after': o.evictAfterMs,
+    'expiry-guard': o.expiryGuardPercent,
+    'expiry-guard-min': o.expiryGuardMinWorkers,
+    'event-log': o.eventLogSize,
+    snapshot: o.snapshotPath === null ? '' : o.snapshotPath,
+    'save-interval': o.saveIntervalMs,
+    'ignore-bad-snapshot': o.ignoreBadSnapshot,
+    'log-slower-than': o.logSlowerThanMs,
+    'proto-max-bulk-len': o.limits?.maxBulkLength,
+    'proto-max-multibulk-len': o.limits?.maxMultibulkLength,
+    'proto-inline-max-size': o.limits?.maxInlineLength,
+    'client-query-buffer-limit': o.limits?.maxQueryBuffer,
+  };
+  if (o.pubsubOutputLimits !== undefined) {
+    const defaults = new Settings().get('client-output-buffer-limit');
+    v['client-output-buffer-limit'] = { ...defaults, pubsub: { ...defaults.pubsub, ...o.pubsubOutputLimits } };
+  }
+  for (const key of Object.keys(v)) if (v[key] === undefined) delete v[key];
+  return { ...(v as Partial<SettingValues>), ...o.settings };
+}
 
-export const DEFAULT_PORT = 6390;
-export const DEFAULT_BIND = '127.0.0.1';
+export { SnapshotError, SettingError };
+
 
 const VERSION: string = (() => {
   try {
@@ -57,15 +90,6 @@ const VERSION: string = (() => {
     return '0.0.0';
   }
 })();
-
-function positiveInt(name: string) {
-  return (value: string): number => {
-    if (!/^[1-9][0-9]*$/.test(value) || !Number.isSafeInteger(Number(value))) {
-      throw new Error(`argument must be a positive integer`);
-    }
-    return Number(value);
-  };
-}
 
 export class RegistryServer implements ServerContext {
   readonly registry: WorkerRegistry;
@@ -85,10 +109,9 @@ export class RegistryServer implements ServerContext {
   readonly runId = randomBytes(20).toString('hex');
   readonly startedAtMs = Date.now();
   readonly requirePass: string | null;
-  readonly config = new Map<string, ConfigParam>();
+  readonly settings: Settings;
   readonly limits: DecoderLimits;
   tcpPort = 0;
-  maxClients: number;
 
   private readonly bind: string;
   private readonly requestedPort: number;
@@ -106,76 +129,51 @@ export class RegistryServer implements ServerContext {
   private hivesRemovedUnlogged = 0;
 
   constructor(options: ServerOptions = {}) {
+    const settings = (this.settings = new Settings(settingValues(options)));
     this.registry = new WorkerRegistry({
       clock: options.clock,
       timers: options.timers ?? systemTimers,
-      offlineAfterMs: options.offlineAfterMs,
-      evictAfterMs: options.evictAfterMs,
-      expiryGuardPercent: options.expiryGuardPercent,
-      expiryGuardMinWorkers: options.expiryGuardMinWorkers,
-      eventLogSize: options.eventLogSize,
+      offlineAfterMs: settings.get('offline-after'),
+      evictAfterMs: settings.get('evict-after'),
+      expiryGuardPercent: settings.get('expiry-guard'),
+      expiryGuardMinWorkers: settings.get('expiry-guard-min'),
+      eventLogSize: settings.get('event-log'),
     });
     this.log = options.logger ?? warningsToStderr();
-    this.logSlowerThanMs = options.logSlowerThanMs ?? 100;
+    this.logSlowerThanMs = settings.get('log-slower-than');
+    settings.onChange('log-slower-than', (v) => void (this.logSlowerThanMs = v));
+    const logger = this.log;
+    if (logger instanceof Logger) settings.onChange('loglevel', (v) => void (logger.level = v as LogLevel));
     this.registry.onEvent((e) => {
       const channel = 'registry:' + e.event.type;
       if (this.pubsub.hasSubscribers(channel)) this.pubsub.publish(channel, e.json);
       this.logEvent(e.event);
     });
-    this.snapshotPath = options.snapshotPath ?? null;
-    this.saveIntervalMs = options.saveIntervalMs ?? 60_000;
-    this.ignoreBadSnapshot = options.ignoreBadSnapshot ?? false;
-    this.pubsubLimits = { hardBytes: 32 * 1024 * 1024, softBytes: 8 * 1024 * 1024, softSeconds: 60, ...options.pubsubOutputLimits };
+    this.snapshotPath = settings.get('snapshot') || null;
+    this.saveIntervalMs = settings.get('save-interval');
+    this.ignoreBadSnapshot = settings.get('ignore-bad-snapshot');
+    // Connections hold these objects and read them on every check: a CONFIG SET reaches open connections at once.
+    this.pubsubLimits = { ...settings.get('client-output-buffer-limit').pubsub };
+    settings.onChange('client-output-buffer-limit', (v) => Object.assign(this.pubsubLimits, v.pubsub));
+    this.limits = {
+      maxBulkLength: settings.get('proto-max-bulk-len'),
+      maxMultibulkLength: settings.get('proto-max-multibulk-len'),
+      maxInlineLength: settings.get('proto-inline-max-size'),
+      maxQueryBuffer: settings.get('client-query-buffer-limit'),
+    };
+    settings.onChange('proto-max-bulk-len', (v) => void (this.limits.maxBulkLength = v));
+    settings.onChange('proto-max-multibulk-len', (v) => void (this.limits.maxMultibulkLength = v));
+    settings.onChange('proto-inline-max-size', (v) => void (this.limits.maxInlineLength = v));
+    settings.onChange('client-query-buffer-limit', (v) => void (this.limits.maxQueryBuffer = v));
     this.commands = createCommandTable();
-    this.requirePass = options.requirePass ?? null;
-    this.maxClients = options.maxClients ?? 10_000;
-    this.limits = { ...DEFAULT_LIMITS, ...options.limits };
-    this.bind = options.bind ?? DEFAULT_BIND;
-    this.requestedPort = options.port ?? DEFAULT_PORT;
+    this.requirePass = settings.get('requirepass') || null;
+    this.bind = settings.get('bind');
+    this.requestedPort = settings.get('port');
     this.net = net.createServer((socket) => this.accept(socket));
-    this.defineConfig();
   }
 
-  private defineConfig(): void {
-    const limit = (name: string, key: keyof DecoderLimits) => {
-      const parse = positiveInt(name);
-      this.config.set(name, { name, get: () => String(this.limits[key]), set: (v) => void (this.limits[key] = parse(v)) });
-    };
-    const fixed = (name: string, value: () => string) => this.config.set(name, { name, get: value });
-    fixed('bind', () => this.bind);
-    fixed('port', () => String(this.tcpPort));
-    fixed('databases', () => '1');
-    fixed('save', () => '');
-    fixed('appendonly', () => 'no');
-    fixed('timeout', () => '0');
-    fixed('offline-after', () => String(this.registry.offlineAfterMs));
-    fixed('evict-after', () => String(this.registry.evictAfterMs));
-    fixed('expiry-guard', () => String(this.registry.expiryGuardPercent));
-    fixed('event-log', () => String(this.registry.events.capacity));
-    fixed('snapshot', () => this.snapshotPath ?? '');
-    fixed('save-interval', () => String(this.saveIntervalMs));
-    const limits = this.pubsubLimits;
-    this.config.set('client-output-buffer-limit', {
-      name: 'client-output-buffer-limit',
-      get: () => `normal 0 0 0 slave 268435456 67108864 60 pubsub ${limits.hardBytes} ${limits.softBytes} ${limits.softSeconds}`,
-      set: (v) => {
-        const words = v.trim().split(/\s+/);
-        if (words.length % 4 !== 0) throw new Error('expected groups of: class hard soft seconds');
-        for (let i = 0; i < words.length; i += 4) {
-          const [cls, hard, soft, secs] = words.slice(i, i + 4) as [string, string, string, string];
-          const nums = [hard, soft, secs].map((n) => (/^[0-9]+$/.test(n) ? Number(n) : NaN));
-          if (nums.some((n) => !Number.isSafeInteger(n))) throw new Error(`invalid limits for class ${cls}`);
-          if (cls.toLowerCase() === 'pubsub') [limits.hardBytes, limits.softBytes, limits.softSeconds] = nums as [number, number, number];
-          else if (!['normal', 'slave', 'replica'].includes(cls.toLowerCase())) throw new Error(`unknown class ${cls}`);
-        }
-      },
-    });
-    const maxClients = positiveInt('maxclients');
-    this.config.set('maxclients', { name: 'maxclients', get: () => String(this.maxClients), set: (v) => void (this.maxClients = maxClients(v)) });
-    limit('proto-max-bulk-len', 'maxBulkLength');
-    limit('proto-max-multibulk-len', 'maxMultibulkLength');
-    limit('proto-inline-max-size', 'maxInlineLength');
-    limit('client-query-buffer-limit', 'maxQueryBuffer');
+  get maxClients(): number {
+    return this.settings.get('maxclients');
   }
 
   /**
@@ -252,6 +250,7 @@ export class RegistryServer implements ServerContext {
         this.net.off('error', reject);
         const address = this.net.address();
         this.tcpPort = typeof address === 'object' && address !== null ? address.port : this.requestedPort;
+        this.settings.setValue('port', this.tcpPort);
         resolve(this.tcpPort);
       });
     });
