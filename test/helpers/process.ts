@@ -1,5 +1,6 @@
-// The real server process (`node main.js --port 0 …`) with its output captured, for tests of what only a
-// process has: signals, exit codes, the log, files left on disk.
+// The real server as a child process (`node dist/src/main.js --port 0 …`), its output captured: for what only a
+// process has (signals, exit codes, the log, files left on disk) and for inputs that could take the whole
+// process down, where a test then sees an exit instead of losing its own runner.
 
 import { expect } from 'chai';
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -32,11 +33,22 @@ export class ServerProcess {
     this.exited = new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
   }
 
-  static spawn(args: string[], cwd: string, nodeArgs: string[] = []): ServerProcess {
-    return new ServerProcess(spawn(process.execPath, [...nodeArgs, MAIN, '--port', '0', ...args], { cwd, stdio: ['ignore', 'pipe', 'pipe'] }));
+  /** `node main.js --port 0 <args>`, in `cwd` when given. */
+  static start(args: string[] = [], cwd?: string): ServerProcess {
+    return new ServerProcess(spawn(process.execPath, [MAIN, '--port', '0', ...args], { cwd, stdio: ['ignore', 'pipe', 'pipe'] }));
   }
 
-  get running(): boolean {
+  static spawn(args: string[], cwd: string): ServerProcess {
+    return ServerProcess.start(args, cwd);
+  }
+
+  /** The server under a shell that first runs `setup` (e.g. `ulimit -n 64`), then execs node. */
+  static startWithShell(setup: string, args: string[] = []): ServerProcess {
+    const quoted = [process.execPath, MAIN, '--port', '0', ...args].map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(' ');
+    return new ServerProcess(spawn('bash', ['-c', `${setup}; exec ${quoted}`], { stdio: ['ignore', 'pipe', 'pipe'] }));
+  }
+
+  get alive(): boolean {
     return this.child.exitCode === null && this.child.signalCode === null;
   }
 
@@ -69,22 +81,22 @@ export class ServerProcess {
   }
 
   /** Resolves with the port once the ready line is printed; rejects if the process exits first. */
-  async ready(timeoutMs = 10_000): Promise<number> {
+  async ready(timeoutMs = 15_000): Promise<number> {
     const match = await this.output(/^rbee-registry \S+ ready on \S+:(\d+) .*$/m, timeoutMs);
     expect(match[0]).to.match(/^rbee-registry \S+ ready on 127\.0\.0\.1:\d+ /);
     this.port = Number(match[1]);
     return this.port;
   }
 
-  /** Sends a signal and waits for the exit. */
-  async stop(signal: NodeJS.Signals = 'SIGTERM'): Promise<Exit> {
-    if (this.running) this.child.kill(signal);
+  /** Sends a signal (SIGKILL unless told) and waits for the exit. */
+  async stop(signal: NodeJS.Signals = 'SIGKILL'): Promise<Exit> {
+    if (this.alive) this.child.kill(signal);
     return this.exited;
   }
 
   /** Sends a signal without waiting. */
   signal(signal: NodeJS.Signals): void {
-    if (this.running) this.child.kill(signal);
+    if (this.alive) this.child.kill(signal);
   }
 }
 
