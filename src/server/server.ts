@@ -13,7 +13,8 @@ import type { DecoderLimits } from '../resp/decoder.js';
 import { Settings, SettingError, type SettingValues } from '../settings/settings.js';
 import { encodeReply } from '../resp/encoder.js';
 import { ErrorReply } from '../resp/reply.js';
-import { systemTimers, WorkerRegistry, type Timers } from '../registry/registry.js';
+import { WorkerRegistry } from '../registry/registry.js';
+import { systemTimers, type Timers } from '../registry/timers.js';
 import { systemClock, type Clock } from '../registry/types.js';
 import { Connection, type ConnectionHost, type OutputBufferLimits } from './connection.js';
 import { PubSub } from './pubsub.js';
@@ -213,9 +214,14 @@ export class RegistryServer implements ServerContext, ConnectionHost {
         const started = performance.now();
         const snap = await readSnapshot(file);
         if (snap !== null) {
-          this.registry.restore(snap);
+          const restorer = this.registry.beginRestore(snap);
+          for (const w of snap.workers) restorer.add(w);
+          const report = restorer.finish();
+          if (report.clockAheadMs > 0) {
+            this.log.warning(`The snapshot was saved ${report.clockAheadMs} ms ahead of this clock; its times were moved back by that much`);
+          }
           const ms = Math.round(performance.now() - started);
-          this.log.notice(`Snapshot restored from ${file}: ${this.registry.workerCount()} workers, ${this.registry.hiveCount()} hives, revision ${snap.rev}, ${ms} ms`);
+          this.log.notice(`Snapshot restored from ${file}: ${report.workers} workers, ${report.hives} hives, revision ${snap.rev}, ${ms} ms`);
         } else this.log.notice(`No snapshot at ${file} yet: starting empty`);
       } catch (e) {
         if (!(e instanceof SnapshotError) || !this.ignoreBadSnapshot) throw e;
@@ -244,12 +250,13 @@ export class RegistryServer implements ServerContext, ConnectionHost {
     if (this.saving !== null) return this.saving.catch(() => {}).then(() => this.saveSnapshot());
     const file = this.snapshotPath;
     const started = performance.now();
-    const snap = this.registry.snapshot();
-    this.saving = writeSnapshot(file, snap)
+    const reader = this.registry.openSnapshot();
+    const { workers, rev } = reader.header;
+    this.saving = writeSnapshot(file, reader)
       .then(
         () => {
           this.lastSaveMs = Date.now();
-          this.log.notice(`Snapshot saved: ${snap.workers.length} workers, revision ${snap.rev}, ${Math.round(performance.now() - started)} ms`);
+          this.log.notice(`Snapshot saved: ${workers} workers, revision ${rev}, ${Math.round(performance.now() - started)} ms`);
         },
         (e) => {
           this.log.warning(`Snapshot save failed after ${Math.round(performance.now() - started)} ms: ${(e as Error).message}`);
