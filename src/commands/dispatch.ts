@@ -4,7 +4,7 @@
 import { ErrorReply, QUEUED, SimpleString, type Reply } from '../resp/reply.js';
 import { monitorLine, redactedArgs } from './ops/monitor-line.js';
 import { RegistryError } from '../registry/types.js';
-import { isSubscribed, type ClientState } from './context.js';
+import { isSubscribed, type ClientState, type Log } from './context.js';
 import { CommandError, unknownCommand, unknownSubcommand, wrongArity } from './errors.js';
 import type { ResolvedCommand } from './table.js';
 import type { RequestFrame } from '../resp/decoder.js';
@@ -108,8 +108,10 @@ export function call(client: ClientState, command: ResolvedCommand, argv: string
   if (server.ops.monitors.size > 0 && !command.spec.flags.includes('admin')) {
     feedMonitors(client, argv.length, (i) => raw[i] ?? Buffer.from(argv[i]!));
   }
+  const started = performance.now();
   try {
     const reply = command.spec.handler!(client, argv, raw);
+    // A blocking command's wait is not work done on the event loop: only its synchronous part is timed.
     if (reply instanceof Promise) {
       return reply.then(
         (r) => {
@@ -118,7 +120,7 @@ export function call(client: ClientState, command: ResolvedCommand, argv: string
         },
         (e) => {
           stats.failedCalls++;
-          return toErrorReply(e);
+          return toErrorReply(e, server.log);
         },
       );
     }
@@ -126,7 +128,12 @@ export function call(client: ClientState, command: ResolvedCommand, argv: string
     return reply;
   } catch (e) {
     stats.failedCalls++;
-    return toErrorReply(e);
+    return toErrorReply(e, server.log);
+  } finally {
+    const tookMs = performance.now() - started;
+    if (server.logSlowerThanMs > 0 && tookMs >= server.logSlowerThanMs) {
+      server.log.notice(`Slow command: ${command.fullName} (${argv.length} arguments) took ${tookMs.toFixed(1)} ms, client id=${client.id} addr=${client.addr}`);
+    }
   }
 }
 
@@ -137,10 +144,12 @@ function feedMonitors(client: ClientState, argc: number, arg: (i: number) => Buf
   for (const m of monitors) m.push(line);
 }
 
-export function toErrorReply(e: unknown): ErrorReply {
+export function toErrorReply(e: unknown, log?: Log): ErrorReply {
   if (e instanceof CommandError) return new ErrorReply(e.message);
   if (e instanceof RegistryError) return new ErrorReply(`ERR ${e.message}`);
   // A bug, not bad input: report it to this client only and keep serving everyone.
-  console.error('internal error in command handler:', e);
+  const detail = e instanceof Error ? (e.stack ?? e.message) : String(e);
+  if (log !== undefined) log.warning(`Internal error in command handler: ${detail}`);
+  else console.error('internal error in command handler:', e);
   return new ErrorReply(`ERR internal error: ${e instanceof Error ? e.message : String(e)}`);
 }
