@@ -4,12 +4,13 @@
 import { DoubleReply, MapReply, type Reply } from '../resp/reply.js';
 import type { WorkerRegistry } from '../registry/registry.js';
 import type { HiveRecord, WorkerRecord } from '../registry/types.js';
+import { hiveCapacity } from '../registry/capacity.js';
 
 const GB = 1e9;
 
 export const WORKER_FIELDS = [
   'worker_id', 'hive_id', 'state', 'health', 'url', 'model_id', 'backend', 'device_id', 'vram_bytes', 'vram_total_bytes',
-  'ram_bytes', 'cpu_percent', 'gpu_percent', 'reported_at', 'skew_ms', 'last_seen_ms', 'age_ms', 'online',
+  'ram_bytes', 'cpu_percent', 'gpu_percent', 'reported_at', 'skew_ms', 'last_seen_ms', 'age_ms', 'online', 'claim_expires_ms',
 ] as const;
 
 const double = (n: number | null): Reply => (n === null ? null : new DoubleReply(n));
@@ -35,25 +36,32 @@ export function workerReply(registry: WorkerRegistry, w: WorkerRecord): MapReply
     ['last_seen_ms', w.lastSeenMs],
     ['age_ms', age],
     ['online', age < registry.offlineAfterMs ? 1 : 0],
+    ['claim_expires_ms', registry.claimOf(w)?.expiresMs ?? null],
   ]);
 }
 
 export const HIVE_FIELDS = [
   'hive_id', 'last_heartbeat_ms', 'online', 'worker_count', 'vram_used_bytes', 'ram_used_bytes', 'vram_used_gb',
-  'ram_used_gb', 'online_worker_count', 'online_vram_used_bytes', 'online_ram_used_bytes', 'workers',
+  'ram_used_gb', 'vram_total_bytes', 'vram_free_bytes', 'online_worker_count', 'online_vram_used_bytes',
+  'online_ram_used_bytes', 'online_vram_total_bytes', 'online_vram_free_bytes', 'workers',
 ] as const;
 
 /** HIVE.RES fields: the resource part of a hive. */
 export function hiveResourcesEntries(h: HiveRecord): Array<[Reply, Reply]> {
+  const gpus = hiveCapacity(h.workers);
   return [
     ['worker_count', h.workers.size],
     ['vram_used_bytes', h.vramUsedBytes],
     ['ram_used_bytes', h.ramUsedBytes],
     ['vram_used_gb', new DoubleReply(h.vramUsedBytes / GB)],
     ['ram_used_gb', new DoubleReply(h.ramUsedBytes / GB)],
+    ['vram_total_bytes', gpus.vramTotalBytes],
+    ['vram_free_bytes', gpus.vramFreeBytes],
     ['online_worker_count', h.onlineWorkers],
     ['online_vram_used_bytes', h.onlineVramUsedBytes],
     ['online_ram_used_bytes', h.onlineRamUsedBytes],
+    ['online_vram_total_bytes', gpus.onlineVramTotalBytes],
+    ['online_vram_free_bytes', gpus.onlineVramFreeBytes],
   ];
 }
 

@@ -13,7 +13,12 @@ const NO_MODEL = '\0';
 
 export interface CandidateFilter {
   backend?: string;
+  /** Skip workers whose GPU has less free VRAM than this (by `freeVramOf`; unknown free VRAM is skipped too). */
   minFreeVramBytes?: number;
+  /** Free VRAM of a worker's GPU (see capacity.ts); default: the worker's own total minus its own use. */
+  freeVramOf?: (w: WorkerRecord) => number | null;
+  /** Skip workers without a URL (a fallback must be reachable). */
+  requireUrl?: boolean;
 }
 
 function bucketOf(w: WorkerRecord): number {
@@ -29,10 +34,20 @@ function better(a: WorkerRecord, b: WorkerRecord): boolean {
   return a.workerId < b.workerId;
 }
 
+const ownFreeVram = (w: WorkerRecord): number | null => (w.vramTotalBytes === null ? null : w.vramTotalBytes - (w.vramBytes ?? 0));
+
 function qualifies(w: WorkerRecord, f: CandidateFilter): boolean {
   if (f.backend !== undefined && w.backend !== f.backend) return false;
-  if (f.minFreeVramBytes !== undefined && (w.vramTotalBytes === null || w.vramTotalBytes - (w.vramBytes ?? 0) < f.minFreeVramBytes)) return false;
+  if (f.requireUrl && w.url === null) return false;
+  if (f.minFreeVramBytes !== undefined) {
+    const free = (f.freeVramOf ?? ownFreeVram)(w);
+    if (free === null || free < f.minFreeVramBytes) return false;
+  }
   return true;
+}
+
+function isUnfiltered(f: CandidateFilter): boolean {
+  return f.backend === undefined && f.minFreeVramBytes === undefined && !f.requireUrl;
 }
 
 /** One bucket: its workers, and the best of them when known (kept as workers come, forgotten when it leaves). */
@@ -105,7 +120,7 @@ export class BestWorkerIndex {
   best(modelId: string, filter: CandidateFilter = {}): WorkerRecord | undefined {
     const buckets = this.byModel.get(modelId);
     if (buckets === undefined) return undefined;
-    const unfiltered = filter.backend === undefined && filter.minFreeVramBytes === undefined;
+    const unfiltered = isUnfiltered(filter);
     for (let b = 0; b < BUCKETS; b++) {
       const best = buckets[b]?.pick(filter, unfiltered);
       if (best !== undefined) return best;
@@ -115,7 +130,7 @@ export class BestWorkerIndex {
 
   /** The best worker of any model (or none) that passes the filter. */
   bestOfAll(filter: CandidateFilter = {}): WorkerRecord | undefined {
-    const unfiltered = filter.backend === undefined && filter.minFreeVramBytes === undefined;
+    const unfiltered = isUnfiltered(filter);
     for (let b = 0; b < BUCKETS; b++) {
       let best: WorkerRecord | undefined;
       for (const buckets of this.byModel.values()) {

@@ -8,6 +8,8 @@
 // due, so answers are exact to the millisecond even if a timer fires late.
 
 import { BestWorkerIndex } from './best-index.js';
+import { freeVramLookup } from './capacity.js';
+import { type Claim, Claims } from './claims.js';
 import { CompactedError, EventLog, type EventType, type LoggedEvent, type RegistryEvent } from './events.js';
 import { RowPages } from './number-rows.js';
 import { SlotIndex } from './slot-index.js';
@@ -62,8 +64,21 @@ export interface WorkerFilter {
 
 export interface BestWorkerQuery {
   backend?: string;
-  /** Skip workers whose free VRAM (vram_total - vram_used) is below this; workers without VRAM_TOTAL are skipped. */
+  /** Skip workers whose GPU has less free VRAM than this (see capacity.ts); GPUs without VRAM_TOTAL are skipped. */
   minFreeVramBytes?: number;
+  /** Only workers with the model: no fallback. */
+  strict?: boolean;
+}
+
+export interface ClaimQuery extends BestWorkerQuery {
+  /** Default: the offline window. */
+  leaseMs?: number;
+}
+
+/** WORKER.BEST's pick: the worker, and whether it has the model or is the fallback. */
+export interface BestMatch {
+  worker: WorkerRecord;
+  match: 'model' | 'fallback';
 }
 
 /** A worker as kept in a snapshot. */
@@ -158,6 +173,8 @@ export class WorkerRegistry {
   private readonly byModel = new Map<string, WorkerSet>();
   /** Online Idle workers by model (and those with no model): WORKER.BEST looks only here. */
   private readonly best = new BestWorkerIndex();
+  /** WORKER.CLAIM's reservations: a reserved worker is out of the best-worker index. */
+  private readonly claims: Claims;
   /** One copy of each model and backend name, shared by all records (they repeat across workers). */
   private readonly interned = new Map<string, string>();
   /** The workers' numbers (see number-rows.ts). */
@@ -200,6 +217,11 @@ export class WorkerRegistry {
     if (!(this.expiryGuardPercent >= 0 && this.expiryGuardPercent <= 100)) throw new RangeError('expiryGuardPercent must be 0..100');
     this.events = new EventLog(options.eventLogSize ?? 100_000);
     this.windowStartMs = this.now();
+    this.claims = new Claims(
+      { refresh: (w) => this.refreshAvailability(w), emit: (type, at, w, details) => this.emit(type, at, w, w.hive, details) },
+      this.timers,
+      () => this.now(),
+    );
   }
 
   /** The registry's time: the clock, never allowed to go backwards. */
@@ -273,6 +295,7 @@ export class WorkerRegistry {
       if (moved) this.moveWorker(w, hive);
       w.lastSeenMs = now;
       this.apply(w, fields, now);
+      if (fields.state !== undefined) this.claims.stateReported(w, fields.state, now);
       if (!wasOnline) this.comeOnline(w, now);
       else {
         this.online.pushNewest(w);
@@ -441,7 +464,7 @@ export class WorkerRegistry {
   // ── availability index ────────────────────────────────────────────────────────────────────────────────
 
   private refreshAvailability(w: WorkerRecord): void {
-    const should = w.online && w.effectiveState === 'Idle';
+    const should = w.online && w.effectiveState === 'Idle' && !this.claims.isClaimed(w);
     if (should !== w.available) this.setAvailable(w, should);
   }
 
@@ -498,6 +521,7 @@ export class WorkerRegistry {
   /** Drops a worker from the maps and indexes (not from its list or hive). */
   private forgetWorker(w: WorkerRecord): void {
     this.workers.delete(w.workerId);
+    this.claims.forget(w);
     this.workerSlots.remove(w);
     if (w.available) this.setAvailable(w, false);
     if (w.modelId !== null) this.unindexModel(w);
@@ -594,6 +618,7 @@ export class WorkerRegistry {
 
   /** Stops the timer (server shutdown). */
   stop(): void {
+    this.claims.stop();
     if (this.timer !== null && this.timers !== null) this.timers.clear(this.timer);
     this.timer = null;
     this.armedForMs = Infinity;
@@ -802,10 +827,47 @@ export class WorkerRegistry {
    * Looks only at online idle workers (an index kept by every heartbeat and transition).
    */
   bestWorker(modelId: string, query: BestWorkerQuery | string = {}): WorkerRecord | undefined {
-    this.sync();
-    const { backend, minFreeVramBytes } = typeof query === 'string' ? { backend: query, minFreeVramBytes: undefined } : query;
-    const filter = { backend, minFreeVramBytes };
-    return this.best.best(modelId, filter) ?? this.best.bestOfAll(filter);
+    return this.bestMatch(modelId, typeof query === 'string' ? { backend: query } : query)?.worker;
+  }
+
+  /**
+   * WORKER.BEST: the best online idle unreserved worker with the model (healthy before degraded, then least GPU
+   * load, then worker id); else, unless `strict`, the best such worker of any model that has a URL (a fallback
+   * must be reachable). MINFREE counts each GPU's free VRAM as HIVE.RES does.
+   */
+  bestMatch(modelId: string, query: BestWorkerQuery = {}): BestMatch | undefined {
+    const now = this.now();
+    this.sync(now);
+    this.claims.expire(now);
+    const { backend, minFreeVramBytes } = query;
+    const filter = { backend, minFreeVramBytes, freeVramOf: minFreeVramBytes === undefined ? undefined : freeVramLookup() };
+    const w = this.best.best(modelId, filter);
+    if (w !== undefined) return { worker: w, match: 'model' };
+    if (query.strict) return undefined;
+    const fallback = this.best.bestOfAll({ ...filter, requireUrl: true });
+    return fallback === undefined ? undefined : { worker: fallback, match: 'fallback' };
+  }
+
+  /** WORKER.CLAIM: picks as bestMatch does and reserves the worker for `leaseMs` (default: the offline window). */
+  claimWorker(modelId: string, query: ClaimQuery = {}): (BestMatch & { claim: Claim }) | undefined {
+    const pick = this.bestMatch(modelId, query);
+    if (pick === undefined) return undefined;
+    const claim = this.claims.claim(pick.worker, this.now(), query.leaseMs ?? this.offlineAfterMs, { model_id: modelId, match: pick.match });
+    return { ...pick, claim };
+  }
+
+  /** WORKER.RELEASE: true when `token` held the worker's live reservation, now ended. */
+  releaseWorker(workerId: string, token: string): boolean {
+    const now = this.now();
+    this.sync(now);
+    this.claims.expire(now);
+    const w = this.workers.get(workerId);
+    return w !== undefined && this.claims.release(w, token, now);
+  }
+
+  /** The worker's live reservation, if any. */
+  claimOf(w: WorkerRecord): Claim | undefined {
+    return this.claims.get(w, this.now());
   }
 
   // ── snapshots ─────────────────────────────────────────────────────────────────────────────────────────
