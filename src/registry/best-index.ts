@@ -50,30 +50,71 @@ function isUnfiltered(f: CandidateFilter): boolean {
   return f.backend === undefined && f.minFreeVramBytes === undefined && !f.requireUrl;
 }
 
-/** One bucket: its workers, and the best of them when known (kept as workers come, forgotten when it leaves). */
+/** How many of a bucket's best workers it keeps in order (see Bucket). */
+const TOP = 64;
+
+/**
+ * One bucket: its workers, and its best ones in order. `top` holds the best min(TOP, size) workers as of its last
+ * rebuild, kept up to date as workers come (a better one is inserted) and go (removed from it). Every worker not
+ * in `top` is worse than all of `top`, so `top[0]` is the best while `top` is not empty. When it empties while
+ * other workers remain, the next unfiltered pick rebuilds it: a claim takes the best out every time, and this
+ * makes that O(K/TOP) per claim instead of a scan of the whole bucket.
+ */
 class Bucket {
   readonly workers = new WorkerSet(BUCKET_LINKS);
-  best: WorkerRecord | null = null;
+  /** Null until the first unfiltered pick, and after `top` ran out with workers left. */
+  private top: WorkerRecord[] | null = null;
+  /** `top` holds every worker of the bucket. */
+  private complete = false;
 
   add(w: WorkerRecord): void {
-    if (this.workers.size === 0) this.best = w;
-    else if (this.best !== null && better(w, this.best)) this.best = w;
     this.workers.add(w);
+    const top = this.top;
+    if (top === null) return;
+    // Binary search for the first kept worker that w is better than.
+    let lo = 0;
+    let hi = top.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (better(w, top[mid]!)) hi = mid;
+      else lo = mid + 1;
+    }
+    const i = lo;
+    if (i === top.length && !this.complete) return; // worse than every kept one: one of the unkept
+    top.splice(i, 0, w);
+    if (top.length > TOP) {
+      top.pop();
+      this.complete = false;
+    }
   }
 
   /** `w` must be in this bucket. */
   delete(w: WorkerRecord): void {
     this.workers.delete(w);
-    if (this.best === w) this.best = null;
+    const top = this.top;
+    if (top === null) return;
+    const i = top.indexOf(w);
+    if (i >= 0) top.splice(i, 1);
+    if (top.length === 0 && !this.complete) this.top = null;
   }
 
-  /** The best worker passing the filter; with no filter, from the cache (recomputed once after it left). */
+  /** The best worker passing the filter; with no filter, from `top`. */
   pick(filter: CandidateFilter, unfiltered: boolean): WorkerRecord | undefined {
-    if (unfiltered && this.best !== null) return this.best;
+    if (unfiltered) {
+      if (this.top === null) this.rebuild();
+      return this.top![0];
+    }
     let best: WorkerRecord | undefined;
-    for (const w of this.workers) if ((unfiltered || qualifies(w, filter)) && (best === undefined || better(w, best))) best = w;
-    if (unfiltered && best !== undefined) this.best = best;
+    for (const w of this.workers) if (qualifies(w, filter) && (best === undefined || better(w, best))) best = w;
     return best;
+  }
+
+  private rebuild(): void {
+    const all: WorkerRecord[] = [];
+    for (const w of this.workers) all.push(w);
+    all.sort((a, b) => (better(a, b) ? -1 : better(b, a) ? 1 : 0));
+    this.complete = all.length <= TOP;
+    this.top = this.complete ? all : all.slice(0, TOP);
   }
 }
 

@@ -4,7 +4,7 @@
 // token, or when the worker's own heartbeat reports a state after the claim. Not kept in snapshots: a lease is
 // seconds long, and after a restart the workers' next beats say who is busy.
 
-import { randomBytes } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import type { WorkerRecord } from './types.js';
 import type { Timers } from './registry.js';
 
@@ -39,7 +39,7 @@ export class ClaimBook {
 
   /** Reserves `w` until expiresMs and returns the claim with a fresh unguessable token. */
   add(w: WorkerRecord, expiresMs: number): Claim {
-    const entry: Entry = { worker: w, token: randomBytes(16).toString('hex'), expiresMs };
+    const entry: Entry = { worker: w, token: randomUUID(), expiresMs };
     this.byWorker.set(w, entry);
     this.push(entry);
     return entry;

@@ -36,7 +36,7 @@ describe('WORKER.CLAIM and WORKER.RELEASE', () => {
     expect(record(await redis.call('WORKER.BEST', 'm')).worker_id).to.equal('fast');
     const claim = record(await redis.call('WORKER.CLAIM', 'm'));
     expect(claim).to.include({ worker_id: 'fast', match: 'model', claim_expires_ms: fx.clock.now() + 30_000 });
-    expect(claim.claim_token).to.match(/^[0-9a-f]{32}$/);
+    expect(claim.claim_token).to.match(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
     expect(record(await redis.call('WORKER.GET', 'fast')).claim_expires_ms).to.equal(fx.clock.now() + 30_000);
     expect(record(await redis.call('WORKER.GET', 'slow')).claim_expires_ms).to.equal(null);
     expect(record(await redis.call('WORKER.BEST', 'm')).worker_id).to.equal('slow');
