@@ -6,7 +6,7 @@
 
 import { randomUUID } from 'node:crypto';
 import type { WorkerRecord } from './types.js';
-import type { Timers } from './registry.js';
+import { MAX_TIMER_DELAY_MS, type Timers } from './timers.js';
 
 export interface Claim {
   readonly token: string;
@@ -194,7 +194,7 @@ export class Claims {
     if (next >= this.armedForMs) return;
     if (this.timer !== null) this.timers.clear(this.timer);
     this.armedForMs = next;
-    this.timer = next === Infinity ? null : this.timers.set(() => this.onTimer(), Math.max(0, next - this.now()));
+    this.timer = next === Infinity ? null : this.timers.set(() => this.onTimer(), Math.min(MAX_TIMER_DELAY_MS, Math.max(0, next - this.now())));
   }
 
   private onTimer(): void {

@@ -21,16 +21,16 @@ describe('WorkerRegistry claims', () => {
     });
     for (const id of ['a', 'b', 'c']) registry.heartbeat(id, 'h', { modelId: 'm', url: 'http://10.0.0.1:1' });
     const leases = [3000, 1000, 2000];
-    const claimed = leases.map((leaseMs) => registry.claimWorker('m', { leaseMs, strict: true })!.worker.workerId);
+    const claimed = leases.map((leaseMs) => registry.scheduling.claim('m', { leaseMs, strict: true })!.worker.workerId);
     expect(claimed).to.deep.equal(['a', 'b', 'c']);
-    expect(registry.claimWorker('m')).to.equal(undefined);
+    expect(registry.scheduling.claim('m')).to.equal(undefined);
     timers.advance(3000);
     expect(released).to.deep.equal([
       ['b', T0 + 1000],
       ['c', T0 + 2000],
       ['a', T0 + 3000],
     ]);
-    expect(registry.bestMatch('m')?.worker.workerId).to.equal('a');
+    expect(registry.scheduling.best('m')?.worker.workerId).to.equal('a');
   });
 
   it('a released or re-claimed worker leaves no stale deadline behind', () => {
@@ -38,16 +38,16 @@ describe('WorkerRegistry claims', () => {
     const timers = new ManualTimers(clock);
     const registry = new WorkerRegistry({ clock, timers });
     registry.heartbeat('a', 'h', { modelId: 'm' });
-    const first = registry.claimWorker('m', { leaseMs: 1000 })!;
-    expect(registry.releaseWorker('a', first.claim.token)).to.equal(true);
-    const second = registry.claimWorker('m', { leaseMs: 5000 })!;
+    const first = registry.scheduling.claim('m', { leaseMs: 1000 })!;
+    expect(registry.scheduling.release('a', first.claim.token)).to.equal(true);
+    const second = registry.scheduling.claim('m', { leaseMs: 5000 })!;
     timers.advance(1000);
     // The first claim's deadline passed: the second, longer one still holds.
-    expect(registry.claimOf(second.worker)?.token).to.equal(second.claim.token);
-    expect(registry.bestMatch('m')).to.equal(undefined);
+    expect(registry.scheduling.claimOf(second.worker)?.token).to.equal(second.claim.token);
+    expect(registry.scheduling.best('m')).to.equal(undefined);
     timers.advance(4000);
-    expect(registry.claimOf(second.worker)).to.equal(undefined);
-    expect(registry.bestMatch('m')?.worker.workerId).to.equal('a');
+    expect(registry.scheduling.claimOf(second.worker)).to.equal(undefined);
+    expect(registry.scheduling.best('m')?.worker.workerId).to.equal('a');
   });
 });
 

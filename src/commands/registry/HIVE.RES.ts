@@ -28,6 +28,6 @@ export default defineCommand({
   handler(client, argv) {
     const hive = client.server.registry.getHive(argv[1]!);
     if (hive === undefined) return null;
-    return new MapReply([['hive_id', hive.hiveId], ...hiveResourcesEntries(hive)]);
+    return new MapReply([['hive_id', hive.hiveId], ...hiveResourcesEntries(client.server.registry, hive)]);
   },
 });

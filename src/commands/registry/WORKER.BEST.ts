@@ -27,7 +27,7 @@ export default defineCommand({
   handler(client, argv) {
     const { query } = parseSelection(argv, 2);
     const registry = client.server.registry;
-    const best = registry.bestMatch(argv[1]!, query);
+    const best = registry.scheduling.best(argv[1]!, query);
     if (best === undefined) return null;
     const reply = workerReply(registry, best.worker);
     reply.entries.push(['match', best.match]);

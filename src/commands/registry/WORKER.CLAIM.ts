@@ -40,7 +40,7 @@ export const WORKER_CLAIM = defineCommand({
       if (leaseMs === 0) throw new CommandError("ERR invalid LEASE '0': expected a positive integer (ms)");
     }
     const registry = client.server.registry;
-    const claimed = registry.claimWorker(argv[1]!, { ...query, leaseMs });
+    const claimed = registry.scheduling.claim(argv[1]!, { ...query, leaseMs });
     if (claimed === undefined) return null;
     const reply = workerReply(registry, claimed.worker);
     reply.entries.push(['match', claimed.match], ['claim_token', claimed.claim.token]);
@@ -63,6 +63,6 @@ export const WORKER_RELEASE = defineCommand({
   ],
   reply: 'Integer: `1` when the token held the worker\'s reservation and it is released, `0` otherwise (unknown worker, no reservation, another token, or the lease already ended).',
   handler(client, argv) {
-    return client.server.registry.releaseWorker(argv[1]!, argv[2]!) ? ONE : ZERO;
+    return client.server.registry.scheduling.release(argv[1]!, argv[2]!) ? ONE : ZERO;
   },
 });
