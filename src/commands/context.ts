@@ -7,6 +7,17 @@ import type { WorkerRegistry } from '../registry/registry.js';
 import type { CommandTable } from './table.js';
 import type { Settings } from '../settings/settings.js';
 
+export type LogLevel = 'debug' | 'verbose' | 'notice' | 'warning';
+
+/** The server log, by Redis' levels. */
+export interface Log {
+  debug(message: string): void;
+  verbose(message: string): void;
+  notice(message: string): void;
+  warning(message: string): void;
+  enabled(level: LogLevel): boolean;
+}
+
 export interface ServerStats {
   totalConnectionsReceived: number;
   totalCommandsProcessed: number;
@@ -41,6 +52,10 @@ export interface ServerContext {
   /** The password clients must give (AUTH / HELLO AUTH), or null when none is required. */
   readonly requirePass: string | null;
   readonly pubsub: PubSubHub;
+  /** The server log (Redis' levels and line format). */
+  readonly log: Log;
+  /** Commands that take at least this long (ms) are logged; 0: none. */
+  readonly logSlowerThanMs: number;
   /** The snapshot file, or null when snapshots are off. */
   readonly snapshotPath: string | null;
   /** Writes the snapshot now (atomically). */
