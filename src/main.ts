@@ -3,12 +3,14 @@
 // exits cleanly on SIGINT/SIGTERM.
 
 import { parseArgs } from 'node:util';
-import { DEFAULT_BIND, DEFAULT_PORT, RegistryServer, SnapshotError } from './server/server.js';
+import { AclFileError, DEFAULT_BIND, DEFAULT_PORT, RegistryServer, SnapshotError } from './server/server.js';
 
 const USAGE = `Usage: rbee-registry [options]
   --port N             TCP port (env REGISTRY_PORT; default ${DEFAULT_PORT}; 0 picks a free one)
   --bind ADDR          address to listen on (env REGISTRY_BIND; default ${DEFAULT_BIND})
   --requirepass PASS   password for the default user (env REGISTRY_PASSWORD; default none)
+  --user "NAME RULES"  an ACL user in Redis' rule syntax, e.g. --user "gpu-a on >pw +@connection +hbeat ~worker:gpu-a-*" (repeatable)
+  --aclfile FILE       ACL users in Redis' ACL file format (loaded at start, ACL LOAD, ACL SAVE); not with --user
   --maxclients N       most connections at once (default 10000)
   --offline-after MS   a worker is offline after this long without a heartbeat (default 30000)
   --evict-after MS     an offline worker is removed this long after its last heartbeat (default 300000; 0 = never)
@@ -40,6 +42,8 @@ try {
       port: { type: 'string' },
       bind: { type: 'string' },
       requirepass: { type: 'string' },
+      user: { type: 'string', multiple: true },
+      aclfile: { type: 'string' },
       maxclients: { type: 'string' },
       'offline-after': { type: 'string' },
       'evict-after': { type: 'string' },
@@ -68,20 +72,29 @@ const evictAfterMs = intOption('evict-after', values['evict-after'], Math.max(30
 if (evictAfterMs !== 0 && evictAfterMs < offlineAfterMs) fail(`--evict-after must be 0 or at least --offline-after (${offlineAfterMs})`);
 const expiryGuardPercent = intOption('expiry-guard', values['expiry-guard'], 50, 0);
 if (expiryGuardPercent > 100) fail(`--expiry-guard is a percentage, at most 100, got ${expiryGuardPercent}`);
-const server = new RegistryServer({
-  port,
-  bind: values.bind ?? process.env.REGISTRY_BIND ?? DEFAULT_BIND,
-  requirePass: values.requirepass ?? process.env.REGISTRY_PASSWORD ?? null,
-  maxClients: intOption('maxclients', values.maxclients, 10_000, 1),
-  offlineAfterMs,
-  evictAfterMs,
-  expiryGuardPercent,
-  expiryGuardMinWorkers: intOption('expiry-guard-min', values['expiry-guard-min'], 2, 1),
-  eventLogSize: intOption('event-log', values['event-log'], 100_000, 1),
-  snapshotPath: values.snapshot ?? null,
-  saveIntervalMs: intOption('save-interval', values['save-interval'], 60_000, 0),
-  ignoreBadSnapshot: values['ignore-bad-snapshot'] ?? false,
-});
+let server: RegistryServer;
+try {
+  server = new RegistryServer({
+    port,
+    bind: values.bind ?? process.env.REGISTRY_BIND ?? DEFAULT_BIND,
+    requirePass: values.requirepass ?? process.env.REGISTRY_PASSWORD ?? null,
+    maxClients: intOption('maxclients', values.maxclients, 10_000, 1),
+    offlineAfterMs,
+    evictAfterMs,
+    expiryGuardPercent,
+    expiryGuardMinWorkers: intOption('expiry-guard-min', values['expiry-guard-min'], 2, 1),
+    eventLogSize: intOption('event-log', values['event-log'], 100_000, 1),
+    snapshotPath: values.snapshot ?? null,
+    saveIntervalMs: intOption('save-interval', values['save-interval'], 60_000, 0),
+    ignoreBadSnapshot: values['ignore-bad-snapshot'] ?? false,
+    users: values.user ?? [],
+    aclFile: values.aclfile ?? null,
+  });
+} catch (e) {
+  if (!(e instanceof AclFileError)) throw e;
+  console.error(`rbee-registry: ${e.message}`);
+  process.exit(1);
+}
 
 try {
   const bound = await server.listen();

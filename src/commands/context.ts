@@ -5,6 +5,8 @@ import type { Protocol } from '../resp/encoder.js';
 import type { Reply } from '../resp/reply.js';
 import type { WorkerRegistry } from '../registry/registry.js';
 import type { CommandTable } from './table.js';
+import type { AclStore } from '../acl/store.js';
+import type { AclUser } from '../acl/user.js';
 
 export interface ServerStats {
   totalConnectionsReceived: number;
@@ -43,8 +45,8 @@ export interface ServerContext {
   readonly startedAtMs: number;
   readonly tcpPort: number;
   readonly config: ReadonlyMap<string, ConfigParam>;
-  /** The password clients must give (AUTH / HELLO AUTH), or null when none is required. */
-  readonly requirePass: string | null;
+  /** Users, authentication, ACL LOG and denial counters. */
+  readonly acl: AclStore;
   readonly pubsub: PubSubHub;
   /** The snapshot file, or null when snapshots are off. */
   readonly snapshotPath: string | null;
@@ -74,6 +76,8 @@ export interface ClientState {
   libName: string | null;
   libVersion: string | null;
   authenticated: boolean;
+  /** The ACL user the connection runs as (`default` until AUTH). Shared with its other connections. */
+  user: AclUser;
   /** The command being run or last run, for CLIENT LIST. */
   lastCommand: string;
   lastInteractionMs: number;

@@ -7,6 +7,7 @@ import { dispatch } from '../commands/dispatch.js';
 import { ProtocolError, RequestDecoder, type DecoderLimits } from '../resp/decoder.js';
 import { ReplyWriter, type Protocol } from '../resp/encoder.js';
 import { ErrorReply, type Reply } from '../resp/reply.js';
+import type { AclUser } from '../acl/user.js';
 
 /** Redis' `client-output-buffer-limit pubsub <hard> <soft> <soft-seconds>`. */
 export interface OutputBufferLimits {
@@ -21,6 +22,7 @@ export class Connection implements ClientState {
   libName: string | null = null;
   libVersion: string | null = null;
   authenticated: boolean;
+  user: AclUser;
   lastCommand = 'NULL';
   lastInteractionMs: number;
   multi: QueuedCommand[] | null = null;
@@ -54,7 +56,8 @@ export class Connection implements ClientState {
     private readonly closed: (c: Connection) => void,
   ) {
     this.decoder = new RequestDecoder(limits, () => !this.authenticated);
-    this.authenticated = server.requirePass === null;
+    this.user = server.acl.defaultUser;
+    this.authenticated = server.acl.defaultLogsIn;
     this.createdAtMs = this.lastInteractionMs = Date.now();
     this.addr = formatAddress(socket.remoteAddress, socket.remotePort);
     this.laddr = formatAddress(socket.localAddress, socket.localPort);

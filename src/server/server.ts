@@ -17,11 +17,19 @@ import type { Clock } from '../registry/types.js';
 import { Connection, type OutputBufferLimits } from './connection.js';
 import { PubSub } from './pubsub.js';
 import { readSnapshot, SnapshotError, writeSnapshot } from './snapshot.js';
+import { CommandCatalog } from '../acl/catalog.js';
+import { AclFileError, AclStore } from '../acl/store.js';
+import { RuleFailure } from '../acl/user.js';
 
 export interface ServerOptions {
   port?: number;
   bind?: string;
+  /** The default user's password (Redis' requirepass). */
   requirePass?: string | null;
+  /** Users in Redis' ACL file format, loaded at start (all or nothing) and by ACL LOAD; ACL SAVE writes it. */
+  aclFile?: string | null;
+  /** Users given as `name rules…` (the --user flag), applied at start. Not with aclFile. */
+  users?: string[];
   maxClients?: number;
   offlineAfterMs?: number;
   evictAfterMs?: number;
@@ -42,7 +50,7 @@ export interface ServerOptions {
   log?: (message: string) => void;
 }
 
-export { SnapshotError };
+export { SnapshotError, AclFileError, RuleFailure };
 
 export const DEFAULT_PORT = 6390;
 export const DEFAULT_BIND = '127.0.0.1';
@@ -81,7 +89,7 @@ export class RegistryServer implements ServerContext {
   readonly version = VERSION;
   readonly runId = randomBytes(20).toString('hex');
   readonly startedAtMs = Date.now();
-  readonly requirePass: string | null;
+  readonly acl: AclStore;
   readonly config = new Map<string, ConfigParam>();
   readonly limits: DecoderLimits;
   tcpPort = 0;
@@ -118,13 +126,28 @@ export class RegistryServer implements ServerContext {
     this.log = options.log ?? ((m) => console.warn(m));
     this.pubsubLimits = { hardBytes: 32 * 1024 * 1024, softBytes: 8 * 1024 * 1024, softSeconds: 60, ...options.pubsubOutputLimits };
     this.commands = createCommandTable();
-    this.requirePass = options.requirePass ?? null;
+    this.acl = new AclStore(new CommandCatalog(this.commands), options.aclFile ?? null);
+    this.setUpUsers(options);
     this.maxClients = options.maxClients ?? 10_000;
     this.limits = { ...DEFAULT_LIMITS, ...options.limits };
     this.bind = options.bind ?? DEFAULT_BIND;
     this.requestedPort = options.port ?? DEFAULT_PORT;
     this.net = net.createServer((socket) => this.accept(socket));
     this.defineConfig();
+  }
+
+  /** Users from --requirepass, --user and --aclfile. Throws AclFileError naming the flag or file:line. */
+  private setUpUsers(options: ServerOptions): void {
+    if (options.requirePass != null) this.acl.setRequirePass(options.requirePass);
+    const users = options.users ?? [];
+    if (users.length > 0 && options.aclFile != null) {
+      throw new AclFileError('--user cannot be combined with --aclfile: define the users in the ACL file');
+    }
+    if (users.length > 0) {
+      const parsed = this.acl.parseUsers(users.map((text, i) => ({ text: 'user ' + text, where: `--user #${i + 1}` })));
+      this.acl.install([...parsed, ...(parsed.some((u) => u.name === 'default') ? [] : [this.acl.defaultUser.clone()])]);
+    }
+    if (options.aclFile != null) this.acl.loadFile();
   }
 
   private defineConfig(): void {
@@ -134,6 +157,13 @@ export class RegistryServer implements ServerContext {
     };
     const fixed = (name: string, value: () => string) => this.config.set(name, { name, get: value });
     fixed('bind', () => this.bind);
+    // Redis answers CONFIG GET requirepass with the password; we keep only its hash, so say whether one is set.
+    this.config.set('requirepass', {
+      name: 'requirepass',
+      get: () => (this.acl.defaultUser.nopass ? '' : '(set)'),
+      set: (v) => this.acl.setRequirePass(v),
+    });
+    fixed('aclfile', () => this.acl.aclFile ?? '');
     fixed('port', () => String(this.tcpPort));
     fixed('databases', () => '1');
     fixed('save', () => '');

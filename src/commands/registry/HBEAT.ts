@@ -12,7 +12,8 @@ import {
 import { type HeartbeatFields, RegistryError } from '../../registry/types.js';
 import type { RequestFrame } from '../../resp/decoder.js';
 import type { ClientState } from '../context.js';
-import { defineCommand } from '../spec.js';
+import { defineCommand, type ArgReader, type KeyFlag, type KeyRef } from '../spec.js';
+import { hiveKey, workerKey } from '../keys.js';
 import { CommandError } from '../errors.js';
 
 const bytes = (s: string) => new Uint8Array(Buffer.from(s, 'latin1'));
@@ -91,6 +92,28 @@ function fastHeartbeat(client: ClientState, f: RequestFrame): Reply | undefined 
   return client.server.registry.heartbeat(f.argString(1), f.argString(2), fields) ? ONE : ZERO;
 }
 
+const WORKER_KEY: KeyFlag[] = ['RW', 'INSERT', 'UPDATE'];
+const HIVE_KEY: KeyFlag[] = ['RW', 'INSERT'];
+
+/** worker:<id> and hive:<id>; the JSON form's ids are read the way the handler reads them (none if it is bad). */
+function heartbeatKeys(argc: number, arg: ArgReader): KeyRef[] {
+  if (argc < 3) return [];
+  let workerId = arg(1);
+  let hiveId = arg(2);
+  if (workerId.length === 4 && workerId.toUpperCase() === 'JSON') {
+    if (argc !== 3) return [];
+    try {
+      ({ workerId, hiveId } = parseHeartbeatJson(hiveId));
+    } catch {
+      return [];
+    }
+  }
+  return [
+    { key: 'worker:' + workerId, flags: WORKER_KEY },
+    { key: 'hive:' + hiveId, flags: HIVE_KEY },
+  ];
+}
+
 export default defineCommand({
   name: 'HBEAT',
   summary: 'Records a heartbeat from a worker: registers it, refreshes it, updates its state and moves it between hives.',
@@ -98,8 +121,13 @@ export default defineCommand({
   group: 'registry',
   complexity: 'O(1) (O(W) when the worker leaves a hive whose newest heartbeat it held, W the workers left there)',
   arity: -3,
-  flags: ['write', 'fast'],
-  aclCategories: ['registry', 'write', 'fast'],
+  flags: ['write', 'fast', 'movablekeys'],
+  aclCategories: ['registry', 'heartbeat', 'write', 'fast'],
+  keySpecs: [
+    { ...workerKey(1, ['RW', 'INSERT', 'UPDATE']), notes: "the key is worker:<worker_id>; in the JSON form, the payload's worker_id" },
+    { ...hiveKey(2, ['RW', 'INSERT']), notes: "the key is hive:<hive_id>; in the JSON form, the payload's hive_id" },
+  ],
+  getKeys: heartbeatKeys,
   arguments: [
     {
       name: 'heartbeat',
