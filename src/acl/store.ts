@@ -89,9 +89,9 @@ export class AclStore {
     return this.users.delete(name);
   }
 
-  /** `CONFIG SET requirepass`: the default user's password (empty: nopass), as Redis. */
-  setRequirePass(password: string): void {
-    this.setUser('default', password === '' ? ['nopass'] : ['resetpass', '>' + password]);
+  /** `requirepass` (kept as its SHA-256 digest): the default user's only password; empty: nopass, as Redis. */
+  setRequirePassDigest(digest: string): void {
+    this.setUser('default', digest === '' ? ['nopass'] : ['resetpass', '#' + digest]);
   }
 
   sortedUsers(): AclUser[] {

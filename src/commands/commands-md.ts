@@ -2,6 +2,7 @@
 
 import { commandsMarkdown } from './docs.js';
 import { createCommandTable } from './index.js';
+import { settingsMarkdown } from '../settings/cli.js';
 
 const INTRO = `Every command the registry serves, generated from the spec beside each handler (the same specs
 answer \`COMMAND INFO\` and \`COMMAND DOCS\` and drive the arity check). Registry commands are case-insensitive,
@@ -14,10 +15,7 @@ Errors that any command can return, in Redis' words:
 - \`ERR wrong number of arguments for 'x' command\`
 - \`ERR unknown subcommand 'x'. Try CLIENT HELP.\`
 - \`ERR syntax error, unknown option 'x'\` for an option the command does not take
-- \`NOAUTH Authentication required.\` when the default user has a password (or is off) and the connection has not
-  authenticated
-- \`NOPERM User <user> has no permissions to run the '<command>' command\`, \`NOPERM No permissions to access a key\`,
-  \`NOPERM No permissions to access a channel\` when the connection's ACL user may not (see "Users and access")
+- \`NOAUTH Authentication required.\` when the server has a password and the connection has not authenticated
 - \`ERR Protocol error: …\` for malformed RESP (the connection is then closed, as Redis does): \`invalid multibulk
   length\`, \`invalid bulk length\`, \`expected '$', got 'x'\`, \`too big inline request\`, \`too big mbulk count
   string\`, \`too big bulk count string\`, \`unbalanced quotes in request\`, and a query buffer over
@@ -28,51 +26,11 @@ received, is younger than \`max_age_ms\` (default: the server's \`--offline-afte
 
 const APPENDIX = `## Server settings
 
-| flag | env | CONFIG name | default | meaning |
-| --- | --- | --- | --- | --- |
-| \`--port N\` | \`REGISTRY_PORT\` | \`port\` | 6390 | TCP port; 0 picks a free one |
-| \`--bind ADDR\` | \`REGISTRY_BIND\` | \`bind\` | 127.0.0.1 | listen address |
-| \`--requirepass P\` | \`REGISTRY_PASSWORD\` | \`requirepass\` (settable) | none | password of the \`default\` user (AUTH, HELLO AUTH); CONFIG SET rotates it, \`""\` removes it; CONFIG GET says \`(set)\` or \`""\` (only a hash is kept) |
-| \`--user "NAME RULES"\` | | | none | an ACL user in Redis' rule syntax (repeatable) |
-| \`--aclfile FILE\` | | \`aclfile\` | none | ACL users in Redis' ACL file format, loaded at start (all or nothing), by ACL LOAD, written by ACL SAVE |
-| \`--maxclients N\` | | \`maxclients\` (settable) | 10000 | most connections; more get \`ERR max number of clients reached\` |
-| \`--offline-after MS\` | | \`offline-after\` | 30000 | a worker goes offline this long after its last heartbeat; the default \`max_age_ms\` |
-| \`--evict-after MS\` | | \`evict-after\` | 300000 | an offline worker is removed this long after its last heartbeat; 0 = never |
-| \`--expiry-guard PCT\` | | \`expiry-guard\` | 50 | mass-expiry guard: stop evicting when more than PCT% of the workers online at a window start go offline within that window (100 = never) |
-| \`--expiry-guard-min N\` | | | 2 | the guard only judges windows that start with at least N online workers |
-| \`--event-log N\` | | \`event-log\` | 100000 | events kept for EVENTS.READ |
-| \`--snapshot FILE\` | | \`snapshot\` | off | restore at start; write on SAVE, at shutdown and every \`--save-interval\` |
-| \`--save-interval MS\` | | \`save-interval\` | 60000 | periodic snapshot; 0 = only SAVE and shutdown |
-| \`--ignore-bad-snapshot\` | | | off | start empty instead of refusing to start on a corrupt snapshot |
-| | | \`client-output-buffer-limit\` (settable) | \`pubsub 33554432 8388608 60\` | a subscriber over the hard limit, or over the soft limit for that many seconds, is disconnected |
-| | | \`proto-max-bulk-len\` (settable) | 16777216 | longest bulk argument (Redis: 512 MB) |
-| | | \`proto-max-multibulk-len\` (settable) | 1048576 | most arguments in one request |
-| | | \`proto-inline-max-size\` (settable) | 65536 | longest inline request |
-| | | \`client-query-buffer-limit\` (settable) | 67108864 | most unparsed bytes held for one client |
+${settingsMarkdown()}
 
-## Users and access (ACL)
-
-Users, rules, categories and errors follow Redis 7.2 (see ACL SETUSER). A new connection runs as \`default\`, which
-is on, has no password and may do everything until told otherwise (\`--requirepass\`, \`ACL SETUSER default …\`).
-
-**Keys.** The registry's keyspace names a worker \`worker:<worker_id>\` and a hive \`hive:<hive_id>\`. Each command
-that takes a worker or hive id declares it as a key (COMMAND INFO key specs; COMMAND GETKEYS returns the names), with
-Redis' access flags: reads (ACCESS) need a \`~\` or \`%R~\` pattern, writes (INSERT, UPDATE, DELETE) a \`~\` or \`%W~\`
-one. HBEAT writes \`worker:<worker_id>\` and \`hive:<hive_id>\` (in the JSON form, the payload's ids). Commands
-without an id (WORKER.BEST, WORKER.LIST, HIVE.ACTIVE, HIVE.LIST, EVENTS.READ, the counts…) are governed by command
-permissions alone, and so are HIVE.DEL's effects on the workers of that hive.
-
-**Categories.** Redis' categories, plus \`@registry\` (every registry command) and \`@heartbeat\` (HBEAT). FLUSHALL,
-FLUSHDB, HIVE.DEL, WORKER.DEL, REGISTRY.GUARD, CONFIG SET, CLIENT KILL and SAVE are \`@dangerous\` (the server ones
-\`@admin\` too). Note that Redis' \`@connection\` includes CLIENT KILL and CLIENT LIST: grant \`+@connection -@dangerous\`.
-
-**Channels.** \`&pattern\` rules apply to SUBSCRIBE and PUBLISH (glob match) and PSUBSCRIBE (the pattern must
-equal a rule's pattern, as in Redis 7). Registry events are not filtered per key: a user allowed \`registry:*\` sees
-every worker's and hive's events.
-
-**Denials** reply with Redis 7.2's short NOPERM texts (ACL DRYRUN gives the verbose ones), are counted in INFO
-(\`acl_access_denied_auth\`, \`_cmd\`, \`_key\`, \`_channel\`) and logged in ACL LOG. Inside MULTI a denied command
-fails to queue (EXEC then aborts); EXEC checks each command again, so rights removed meanwhile apply.
+Memory settings take a byte count or Redis' units: \`1k\` = 1000, \`1kb\` = 1024, \`1m\`, \`1mb\`, \`1g\`, \`1gb\`
+(case-insensitive); CONFIG GET answers bytes. A flag or CONFIG SET value outside its range is refused with
+\`argument must be between MIN and MAX inclusive\` (the server does not start; CONFIG SET changes nothing).
 
 ## Lifecycle
 

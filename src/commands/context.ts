@@ -5,6 +5,7 @@ import type { Protocol } from '../resp/encoder.js';
 import type { Reply } from '../resp/reply.js';
 import type { WorkerRegistry } from '../registry/registry.js';
 import type { CommandTable } from './table.js';
+import type { Settings } from '../settings/settings.js';
 import type { AclStore } from '../acl/store.js';
 import type { AclUser } from '../acl/user.js';
 
@@ -14,13 +15,6 @@ export interface ServerStats {
   rejectedConnections: number;
   protocolErrors: number;
   outputLimitDisconnections: number;
-}
-
-/** A server setting readable with CONFIG GET (and, when `set` exists, changeable with CONFIG SET). */
-export interface ConfigParam {
-  name: string;
-  get(): string;
-  set?(value: string): void;
 }
 
 /** Pub/sub channels and patterns (SUBSCRIBE, PUBLISH, PUBSUB). */
@@ -44,7 +38,8 @@ export interface ServerContext {
   readonly runId: string;
   readonly startedAtMs: number;
   readonly tcpPort: number;
-  readonly config: ReadonlyMap<string, ConfigParam>;
+  /** Every setting's value; CONFIG GET/SET read and change them. */
+  readonly settings: Settings;
   /** Users, authentication, ACL LOG and denial counters. */
   readonly acl: AclStore;
   readonly pubsub: PubSubHub;

@@ -3,6 +3,7 @@
 
 import type { ArgSpec } from './spec.js';
 import { CommandError } from './errors.js';
+import { quote } from '../settings/values.js';
 
 /**
  * Reads optional token arguments from argv[from…]. Returns values by token (upper case); pure tokens map to
@@ -13,7 +14,7 @@ export function parseTokens(argv: readonly string[], from: number, specs: readon
   for (let i = from; i < argv.length; i++) {
     const word = argv[i]!.toUpperCase();
     const spec = specs.find((a) => a.token === word);
-    if (spec === undefined) throw new CommandError(`ERR syntax error, unknown option '${argv[i]!.slice(0, 128)}'`);
+    if (spec === undefined) throw new CommandError(`ERR syntax error, unknown option '${quote(argv[i]!)}'`);
     if (spec.type === 'pure-token') {
       out.set(word, '');
       continue;

@@ -48,7 +48,9 @@ export class CompactedError extends Error {
 }
 
 export class EventLog {
-  private readonly ring: Array<LoggedEvent | undefined>;
+  // Grows up to `capacity` as events arrive, then wraps: a registry that logs little (most of those a test suite
+  // makes) never pays for a full-size ring up front.
+  private readonly ring: LoggedEvent[] = [];
   private start = 0;
   private size = 0;
   /** Revision of the newest event (0 before any). */
@@ -60,7 +62,6 @@ export class EventLog {
     startRev = 0,
   ) {
     if (!(capacity >= 1)) throw new RangeError('event log capacity must be at least 1');
-    this.ring = new Array(capacity);
     this.lastRev = startRev;
   }
 
@@ -77,10 +78,14 @@ export class EventLog {
   append(event: Omit<RegistryEvent, 'rev'>): LoggedEvent {
     const { type, at_ms, ...details } = event;
     const logged = new LoggedEvent({ type, rev: ++this.lastRev, at_ms, ...details } as RegistryEvent);
-    const end = (this.start + this.size) % this.capacity;
-    this.ring[end] = logged;
-    if (this.size < this.capacity) this.size++;
-    else this.start = (this.start + 1) % this.capacity;
+    if (this.size < this.capacity) {
+      // Not yet full: start is still 0, so the next slot is the end of the array.
+      this.ring.push(logged);
+      this.size++;
+    } else {
+      this.ring[this.start] = logged;
+      this.start = (this.start + 1) % this.capacity;
+    }
     if (this.waiters.size > 0) {
       const ws = [...this.waiters];
       this.waiters.clear();

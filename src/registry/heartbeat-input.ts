@@ -1,12 +1,10 @@
 // Validation of heartbeat values, from HBEAT options or from the seed's JSON payload. Every error names the
 // field and the value, and nothing is applied unless the whole heartbeat is valid.
 
+import { integerOrNull, quote } from '../settings/values.js';
 import { HEALTH_VALUES, type HeartbeatFields, type Health, RegistryError, WORKER_STATES, type WorkerState } from './types.js';
 
-/** A value as quoted in an error: Redis echoes at most 128 characters of what a client sent. */
-function shown(value: string): string {
-  return value.length > 128 ? value.slice(0, 128) + '…' : value;
-}
+const shown = quote;
 
 const STATE_BY_LOWER = new Map<string, WorkerState>(WORKER_STATES.map((s) => [s.toLowerCase(), s]));
 const HEALTH_BY_LOWER = new Map<string, Health>(HEALTH_VALUES.map((h) => [h, h]));
@@ -29,12 +27,10 @@ export function parseHealth(value: string, field = 'HEALTH'): Health {
   return h;
 }
 
-const UINT = /^(0|[1-9][0-9]*)$/;
-
 /** A non-negative integer that a double holds exactly (bytes, device ordinals, milliseconds). */
 export function parseUint(value: string, field: string, what = 'a non-negative integer'): number {
-  const n = UINT.test(value) ? Number(value) : NaN;
-  if (!Number.isSafeInteger(n)) throw new RegistryError(`invalid ${field} '${shown(value)}': expected ${what}`);
+  const n = integerOrNull(value);
+  if (n === null || n < 0) throw new RegistryError(`invalid ${field} '${shown(value)}': expected ${what}`);
   return n;
 }
 

@@ -6,10 +6,11 @@ import { constants, readFileSync } from 'node:fs';
 import { access, rename } from 'node:fs/promises';
 import path from 'node:path';
 import net from 'node:net';
-import type { ConfigParam, ServerContext, ServerStats } from '../commands/context.js';
+import type { ServerContext, ServerStats } from '../commands/context.js';
 import { createCommandTable } from '../commands/index.js';
 import type { CommandTable } from '../commands/table.js';
-import { DEFAULT_LIMITS, type DecoderLimits } from '../resp/decoder.js';
+import type { DecoderLimits } from '../resp/decoder.js';
+import { Settings, SettingError, type SettingValues } from '../settings/settings.js';
 import { encodeReply } from '../resp/encoder.js';
 import { ErrorReply } from '../resp/reply.js';
 import { systemTimers, WorkerRegistry, type Timers } from '../registry/registry.js';
@@ -18,17 +19,22 @@ import { Connection, type OutputBufferLimits } from './connection.js';
 import { PubSub } from './pubsub.js';
 import { readSnapshot, SnapshotError, writeSnapshot } from './snapshot.js';
 import { CommandCatalog } from '../acl/catalog.js';
+import { sha256Hex } from '../acl/user.js';
 import { AclFileError, AclStore } from '../acl/store.js';
-import { RuleFailure } from '../acl/user.js';
 
+/**
+ * A server's settings (rows of src/settings: flags, CONFIG, COMMANDS.md) and the parts only code can give.
+ * The camel-case fields name a few settings the way the code has always passed them; `settings` takes any row.
+ */
 export interface ServerOptions {
+  settings?: Partial<SettingValues>;
   port?: number;
   bind?: string;
-  /** The default user's password (Redis' requirepass). */
+  /** The default user's password (in clear: it is hashed on the way in). */
   requirePass?: string | null;
   /** Users in Redis' ACL file format, loaded at start (all or nothing) and by ACL LOAD; ACL SAVE writes it. */
   aclFile?: string | null;
-  /** Users given as `name rules…` (the --user flag), applied at start. Not with aclFile. */
+  /** Users given as `name rules…` (the --user flag), applied at start. */
   users?: string[];
   maxClients?: number;
   offlineAfterMs?: number;
@@ -50,10 +56,38 @@ export interface ServerOptions {
   log?: (message: string) => void;
 }
 
-export { SnapshotError, AclFileError, RuleFailure };
+/** The settings rows the camel-case options stand for. */
+function settingValues(o: ServerOptions): Partial<SettingValues> {
+  const v: Record<string, unknown> = {
+    port: o.port,
+    bind: o.bind,
+    requirepass: o.requirePass == null ? undefined : sha256Hex(o.requirePass),
+    aclfile: o.aclFile === null ? '' : o.aclFile,
+    user: o.users,
+    maxclients: o.maxClients,
+    'offline-after': o.offlineAfterMs,
+    'evict-after': o.evictAfterMs,
+    'expiry-guard': o.expiryGuardPercent,
+    'expiry-guard-min': o.expiryGuardMinWorkers,
+    'event-log': o.eventLogSize,
+    snapshot: o.snapshotPath === null ? '' : o.snapshotPath,
+    'save-interval': o.saveIntervalMs,
+    'ignore-bad-snapshot': o.ignoreBadSnapshot,
+    'proto-max-bulk-len': o.limits?.maxBulkLength,
+    'proto-max-multibulk-len': o.limits?.maxMultibulkLength,
+    'proto-inline-max-size': o.limits?.maxInlineLength,
+    'client-query-buffer-limit': o.limits?.maxQueryBuffer,
+  };
+  if (o.pubsubOutputLimits !== undefined) {
+    const defaults = new Settings().get('client-output-buffer-limit');
+    v['client-output-buffer-limit'] = { ...defaults, pubsub: { ...defaults.pubsub, ...o.pubsubOutputLimits } };
+  }
+  for (const key of Object.keys(v)) if (v[key] === undefined) delete v[key];
+  return { ...(v as Partial<SettingValues>), ...o.settings };
+}
 
-export const DEFAULT_PORT = 6390;
-export const DEFAULT_BIND = '127.0.0.1';
+export { SnapshotError, SettingError, AclFileError };
+
 
 const VERSION: string = (() => {
   try {
@@ -62,15 +96,6 @@ const VERSION: string = (() => {
     return '0.0.0';
   }
 })();
-
-function positiveInt(name: string) {
-  return (value: string): number => {
-    if (!/^[1-9][0-9]*$/.test(value) || !Number.isSafeInteger(Number(value))) {
-      throw new Error(`argument must be a positive integer`);
-    }
-    return Number(value);
-  };
-}
 
 export class RegistryServer implements ServerContext {
   readonly registry: WorkerRegistry;
@@ -90,10 +115,9 @@ export class RegistryServer implements ServerContext {
   readonly runId = randomBytes(20).toString('hex');
   readonly startedAtMs = Date.now();
   readonly acl: AclStore;
-  readonly config = new Map<string, ConfigParam>();
+  readonly settings: Settings;
   readonly limits: DecoderLimits;
   tcpPort = 0;
-  maxClients: number;
 
   private readonly bind: string;
   private readonly requestedPort: number;
@@ -107,96 +131,63 @@ export class RegistryServer implements ServerContext {
   private readonly log: (message: string) => void;
 
   constructor(options: ServerOptions = {}) {
+    const settings = (this.settings = new Settings(settingValues(options)));
     this.registry = new WorkerRegistry({
       clock: options.clock,
       timers: options.timers ?? systemTimers,
-      offlineAfterMs: options.offlineAfterMs,
-      evictAfterMs: options.evictAfterMs,
-      expiryGuardPercent: options.expiryGuardPercent,
-      expiryGuardMinWorkers: options.expiryGuardMinWorkers,
-      eventLogSize: options.eventLogSize,
+      offlineAfterMs: settings.get('offline-after'),
+      evictAfterMs: settings.get('evict-after'),
+      expiryGuardPercent: settings.get('expiry-guard'),
+      expiryGuardMinWorkers: settings.get('expiry-guard-min'),
+      eventLogSize: settings.get('event-log'),
     });
     this.registry.onEvent((e) => {
       const channel = 'registry:' + e.event.type;
       if (this.pubsub.hasSubscribers(channel)) this.pubsub.publish(channel, e.json);
     });
-    this.snapshotPath = options.snapshotPath ?? null;
-    this.saveIntervalMs = options.saveIntervalMs ?? 60_000;
-    this.ignoreBadSnapshot = options.ignoreBadSnapshot ?? false;
+    this.snapshotPath = settings.get('snapshot') || null;
+    this.saveIntervalMs = settings.get('save-interval');
+    this.ignoreBadSnapshot = settings.get('ignore-bad-snapshot');
     this.log = options.log ?? ((m) => console.warn(m));
-    this.pubsubLimits = { hardBytes: 32 * 1024 * 1024, softBytes: 8 * 1024 * 1024, softSeconds: 60, ...options.pubsubOutputLimits };
+    // Connections hold these objects and read them on every check: a CONFIG SET reaches open connections at once.
+    this.pubsubLimits = { ...settings.get('client-output-buffer-limit').pubsub };
+    settings.onChange('client-output-buffer-limit', (v) => Object.assign(this.pubsubLimits, v.pubsub));
+    this.limits = {
+      maxBulkLength: settings.get('proto-max-bulk-len'),
+      maxMultibulkLength: settings.get('proto-max-multibulk-len'),
+      maxInlineLength: settings.get('proto-inline-max-size'),
+      maxQueryBuffer: settings.get('client-query-buffer-limit'),
+    };
+    settings.onChange('proto-max-bulk-len', (v) => void (this.limits.maxBulkLength = v));
+    settings.onChange('proto-max-multibulk-len', (v) => void (this.limits.maxMultibulkLength = v));
+    settings.onChange('proto-inline-max-size', (v) => void (this.limits.maxInlineLength = v));
+    settings.onChange('client-query-buffer-limit', (v) => void (this.limits.maxQueryBuffer = v));
     this.commands = createCommandTable();
-    this.acl = new AclStore(new CommandCatalog(this.commands), options.aclFile ?? null);
-    this.setUpUsers(options);
-    this.maxClients = options.maxClients ?? 10_000;
-    this.limits = { ...DEFAULT_LIMITS, ...options.limits };
-    this.bind = options.bind ?? DEFAULT_BIND;
-    this.requestedPort = options.port ?? DEFAULT_PORT;
+    this.acl = new AclStore(new CommandCatalog(this.commands), settings.get('aclfile') || null);
+    this.setUpUsers();
+    settings.onChange('requirepass', (digest) => this.acl.setRequirePassDigest(digest));
+    this.bind = settings.get('bind');
+    this.requestedPort = settings.get('port');
     this.net = net.createServer((socket) => this.accept(socket));
-    this.defineConfig();
   }
 
   /** Users from --requirepass, --user and --aclfile. Throws AclFileError naming the flag or file:line. */
-  private setUpUsers(options: ServerOptions): void {
-    if (options.requirePass != null) this.acl.setRequirePass(options.requirePass);
-    const users = options.users ?? [];
-    if (users.length > 0 && options.aclFile != null) {
+  private setUpUsers(): void {
+    const settings = this.settings;
+    this.acl.setRequirePassDigest(settings.get('requirepass'));
+    const users = settings.get('user');
+    if (users.length > 0 && settings.get('aclfile') !== '') {
       throw new AclFileError('--user cannot be combined with --aclfile: define the users in the ACL file');
     }
     if (users.length > 0) {
       const parsed = this.acl.parseUsers(users.map((text, i) => ({ text: 'user ' + text, where: `--user #${i + 1}` })));
       this.acl.install([...parsed, ...(parsed.some((u) => u.name === 'default') ? [] : [this.acl.defaultUser.clone()])]);
     }
-    if (options.aclFile != null) this.acl.loadFile();
+    if (settings.get('aclfile') !== '') this.acl.loadFile();
   }
 
-  private defineConfig(): void {
-    const limit = (name: string, key: keyof DecoderLimits) => {
-      const parse = positiveInt(name);
-      this.config.set(name, { name, get: () => String(this.limits[key]), set: (v) => void (this.limits[key] = parse(v)) });
-    };
-    const fixed = (name: string, value: () => string) => this.config.set(name, { name, get: value });
-    fixed('bind', () => this.bind);
-    // Redis answers CONFIG GET requirepass with the password; we keep only its hash, so say whether one is set.
-    this.config.set('requirepass', {
-      name: 'requirepass',
-      get: () => (this.acl.defaultUser.nopass ? '' : '(set)'),
-      set: (v) => this.acl.setRequirePass(v),
-    });
-    fixed('aclfile', () => this.acl.aclFile ?? '');
-    fixed('port', () => String(this.tcpPort));
-    fixed('databases', () => '1');
-    fixed('save', () => '');
-    fixed('appendonly', () => 'no');
-    fixed('timeout', () => '0');
-    fixed('offline-after', () => String(this.registry.offlineAfterMs));
-    fixed('evict-after', () => String(this.registry.evictAfterMs));
-    fixed('expiry-guard', () => String(this.registry.expiryGuardPercent));
-    fixed('event-log', () => String(this.registry.events.capacity));
-    fixed('snapshot', () => this.snapshotPath ?? '');
-    fixed('save-interval', () => String(this.saveIntervalMs));
-    const limits = this.pubsubLimits;
-    this.config.set('client-output-buffer-limit', {
-      name: 'client-output-buffer-limit',
-      get: () => `normal 0 0 0 slave 268435456 67108864 60 pubsub ${limits.hardBytes} ${limits.softBytes} ${limits.softSeconds}`,
-      set: (v) => {
-        const words = v.trim().split(/\s+/);
-        if (words.length % 4 !== 0) throw new Error('expected groups of: class hard soft seconds');
-        for (let i = 0; i < words.length; i += 4) {
-          const [cls, hard, soft, secs] = words.slice(i, i + 4) as [string, string, string, string];
-          const nums = [hard, soft, secs].map((n) => (/^[0-9]+$/.test(n) ? Number(n) : NaN));
-          if (nums.some((n) => !Number.isSafeInteger(n))) throw new Error(`invalid limits for class ${cls}`);
-          if (cls.toLowerCase() === 'pubsub') [limits.hardBytes, limits.softBytes, limits.softSeconds] = nums as [number, number, number];
-          else if (!['normal', 'slave', 'replica'].includes(cls.toLowerCase())) throw new Error(`unknown class ${cls}`);
-        }
-      },
-    });
-    const maxClients = positiveInt('maxclients');
-    this.config.set('maxclients', { name: 'maxclients', get: () => String(this.maxClients), set: (v) => void (this.maxClients = maxClients(v)) });
-    limit('proto-max-bulk-len', 'maxBulkLength');
-    limit('proto-max-multibulk-len', 'maxMultibulkLength');
-    limit('proto-inline-max-size', 'maxInlineLength');
-    limit('client-query-buffer-limit', 'maxQueryBuffer');
+  get maxClients(): number {
+    return this.settings.get('maxclients');
   }
 
   /**
@@ -259,6 +250,7 @@ export class RegistryServer implements ServerContext {
         this.net.off('error', reject);
         const address = this.net.address();
         this.tcpPort = typeof address === 'object' && address !== null ? address.port : this.requestedPort;
+        this.settings.setValue('port', this.tcpPort);
         resolve(this.tcpPort);
       });
     });

@@ -433,7 +433,10 @@ function expectCoverage(coverage: Coverage, share: number, types: string[]): voi
   }
 }
 
-describe('liveness engine against a naive reference', () => {
+describe('liveness engine against a naive reference', function () {
+  // CPU-bound property runs (numRuns histories, chai checks after every step): 5-20 s on two busy cores, so
+  // their own budget keeps them far from a timeout that is there to catch hangs.
+  this.timeout(90_000);
   const LIFECYCLE = ['worker.online', 'worker.offline', 'worker.evicted', 'worker.state', 'worker.removed', 'hive.online', 'hive.offline', 'hive.removed'];
 
   it('same answers and events with the guard OFF', () => {

@@ -329,7 +329,10 @@ function runHistory(ops: readonly Op[], options: RegistryOptions & { evictAfterM
   });
 }
 
-describe('WorkerRegistry against a reference model', () => {
+describe('WorkerRegistry against a reference model', function () {
+  // CPU-bound property runs (numRuns histories, chai checks after every step): 5-20 s on two busy cores, so
+  // their own budget keeps them far from a timeout that is there to catch hangs.
+  this.timeout(90_000);
   it('gives the same answers after every step of a random history (no eviction)', () => {
     fc.assert(fc.property(opsArb(WORKERS, HIVES, 60), (ops) => runHistory(ops, { evictAfterMs: 0 }, 1)), { numRuns: 250 });
   });

@@ -72,6 +72,6 @@ describe('client administration', () => {
     const message = (await rejection(r.call('HBEAT', 'w', 'h', 'URL', long))).message;
     expect(message).to.equal(`ERR invalid URL '${'x'.repeat(128)}…': expected an absolute URL like http://10.0.0.5:8080`);
     const option = (await rejection(r.call('WORKER.LIST', long, 'x'))).message;
-    expect(option).to.equal(`ERR syntax error, unknown option '${'x'.repeat(128)}'`);
+    expect(option).to.equal(`ERR syntax error, unknown option '${'x'.repeat(128)}…'`);
   });
 });

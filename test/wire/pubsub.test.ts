@@ -5,6 +5,7 @@
 import { expect } from 'chai';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createClient } from 'redis';
+import { describeNeeding } from '../helpers/programs.js';
 import { countResp2Replies, parseResp2 } from '../helpers/resp2.js';
 import { RawClient } from '../helpers/server.js';
 import { MODES, WireFixture, record, rejection, type Client } from './fixture.js';
@@ -363,7 +364,7 @@ describe('pub/sub through node-redis (RESP3)', () => {
   });
 });
 
-describe('pub/sub through redis-cli', () => {
+describeNeeding(['redis-cli'], 'pub/sub through redis-cli', () => {
   let fx: WireFixture;
   let cli: ChildProcess | null = null;
 

@@ -1,9 +1,13 @@
 // The registry through redis-cli: one-shot commands (raw, --no-raw, -3, --json) and the interactive prompt
-// in a terminal multiplexer, whose command hints come from our COMMAND DOCS.
+// in a terminal multiplexer, whose command hints come from our COMMAND DOCS. Pending where redis-cli or tmux is
+// missing (see test/helpers/programs.ts).
 
 import { expect } from 'chai';
 import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import os from 'node:os';
 import { promisify } from 'node:util';
+import { describeNeeding } from '../helpers/programs.js';
 import { WireFixture } from './fixture.js';
 
 const run = promisify(execFile);
@@ -12,16 +16,7 @@ function cli(port: number, ...args: string[]): Promise<string> {
   return run('redis-cli', ['-p', String(port), ...args], { timeout: 10_000 }).then((r) => r.stdout);
 }
 
-async function have(tool: string, versionFlag: string): Promise<boolean> {
-  try {
-    await run(tool, [versionFlag], { timeout: 10_000 });
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-describe('redis-cli', () => {
+describeNeeding(['redis-cli'], 'redis-cli', () => {
   let fx: WireFixture;
 
   beforeEach(async () => {
@@ -109,16 +104,19 @@ describe('redis-cli', () => {
     });
   });
 
-  describe('interactive', () => {
-    const session = `registry-cli-${process.pid}`;
+  describeNeeding(['tmux'], 'interactive', () => {
+    // A tmux server of our own (its own socket, no user config), so no run shares or leaves state with another.
+    const socket = `registry-test-${process.pid}-${randomBytes(4).toString('hex')}`;
+    const session = 'cli';
+    const tmux = (...args: string[]) => run('tmux', ['-L', socket, '-f', os.devNull, ...args], { timeout: 10_000 });
     let started = false;
 
     afterEach(async () => {
-      if (started) await run('tmux', ['kill-session', '-t', session]).catch(() => {});
+      if (started) await tmux('kill-server').catch(() => {});
       started = false;
     });
 
-    const pane = async () => (await run('tmux', ['capture-pane', '-p', '-t', session])).stdout;
+    const pane = async () => (await tmux('capture-pane', '-p', '-t', session)).stdout;
 
     /** Polls the pane until it satisfies `done`: each try is a real capture, bounded by a deadline. */
     async function waitForPane(done: (text: string) => boolean, what: string, withinMs = 10_000): Promise<string> {
@@ -131,27 +129,26 @@ describe('redis-cli', () => {
       throw new Error(`pane never showed ${what}:\n${text}`);
     }
 
-    it('shows the HBEAT hint built from COMMAND DOCS and answers HIVE.COUNT', async function () {
-      if (!(await have('tmux', '-V'))) this.skip();
+    it('shows the HBEAT hint built from COMMAND DOCS and answers HIVE.COUNT', async () => {
       await fx.ioredis({ protocol: 2 }).then((r) => r.call('HBEAT', 'w', 'h'));
       const prompt = `127.0.0.1:${fx.port}>`;
-      await run('tmux', ['new-session', '-d', '-s', session, '-x', '200', '-y', '50', `redis-cli -p ${fx.port}`]);
+      await tmux('new-session', '-d', '-s', session, '-x', '200', '-y', '50', `redis-cli -p ${fx.port}`);
       started = true;
       await waitForPane((t) => t.includes(prompt), 'the prompt');
 
-      await run('tmux', ['send-keys', '-t', session, 'HBEAT ']);
+      await tmux('send-keys', '-t', session, 'HBEAT ');
       // The hint runs on past the pane's width; its start is enough to show redis-cli parsed our docs.
       const hinted = await waitForPane((t) => t.includes('[STATE state]'), 'the HBEAT hint');
       const line = hinted.split('\n').find((l) => l.startsWith(prompt))!;
       expect(line).to.include(`${prompt} HBEAT worker_id hive_id [STATE state] [HEALTH health] [URL url] [MODEL model]`);
 
-      await run('tmux', ['send-keys', '-t', session, 'C-u']);
-      await run('tmux', ['send-keys', '-t', session, 'WORKER.LIST ']);
+      await tmux('send-keys', '-t', session, 'C-u');
+      await tmux('send-keys', '-t', session, 'WORKER.LIST ');
       const listHint = await waitForPane((t) => t.includes('[MAXAGE ms]'), 'the WORKER.LIST hint');
       expect(listHint).to.include('WORKER.LIST [HIVE hive_id] [STATE state] [MODEL model_id] [BACKEND backend] [MAXAGE ms]');
 
-      await run('tmux', ['send-keys', '-t', session, 'C-u']);
-      await run('tmux', ['send-keys', '-t', session, 'HIVE.COUNT', 'Enter']);
+      await tmux('send-keys', '-t', session, 'C-u');
+      await tmux('send-keys', '-t', session, 'HIVE.COUNT', 'Enter');
       const answered = await waitForPane((t) => t.includes('(integer) 1'), 'the HIVE.COUNT reply');
       expect(answered).to.include(`${prompt} HIVE.COUNT\n(integer) 1`);
     });

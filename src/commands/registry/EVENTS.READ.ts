@@ -3,17 +3,18 @@
 
 import { ErrorReply, type Reply } from '../../resp/reply.js';
 import { CompactedError } from '../../registry/events.js';
-import { parseUint } from '../../registry/heartbeat-input.js';
 import { defineCommand, type ArgSpec } from '../spec.js';
-import { CommandError } from '../errors.js';
+import { CommandError, integerArg } from '../errors.js';
 import { parseTokens } from '../options.js';
 
 const DEFAULT_COUNT = 1000;
+// A wait longer than Node's timer limit (2^31 − 1 ms, 24.8 days) would fire at once; no client needs one.
+const BLOCK_RANGE = { min: 0, max: 2 ** 31 - 1 };
 
 const OPTIONS: ArgSpec[] = [
   { name: 'rev', type: 'integer', token: 'SINCE', summary: 'return events with a revision above this (0: from the first event; COMPACTED if the log no longer holds it)' },
   { name: 'count', type: 'integer', token: 'COUNT', optional: true, summary: `at most this many events (default ${DEFAULT_COUNT})` },
-  { name: 'ms', type: 'integer', token: 'BLOCK', optional: true, summary: 'when there is none yet, wait up to this long for the first new event (0: forever)' },
+  { name: 'ms', type: 'integer', token: 'BLOCK', optional: true, summary: `when there is none yet, wait up to this many ms for the first new event (0: forever; at most ${BLOCK_RANGE.max})` },
 ];
 
 export default defineCommand({
@@ -32,7 +33,9 @@ export default defineCommand({
   errors: [
     '`COMPACTED revisions up to R are gone; the oldest revision kept is N: resync with a full read` when `rev` is older than the log holds',
     '`COMPACTED revision R is ahead of the newest revision N (the registry restarted without its snapshot); …` when `rev` was never given out',
-    "`ERR invalid SINCE 'x': expected a non-negative integer`, likewise COUNT (at least 1) and BLOCK",
+    "`ERR invalid SINCE 'x': expected a non-negative integer`",
+    "`ERR invalid COUNT 'x': expected a positive integer`",
+    `\`ERR invalid BLOCK 'x': expected an integer from 0 to ${BLOCK_RANGE.max}\``,
     '`ERR syntax error, SINCE is required`',
   ],
   notes:
@@ -41,10 +44,9 @@ export default defineCommand({
   handler(client, argv): Reply | Promise<Reply> {
     const opts = parseTokens(argv, 1, OPTIONS);
     if (!opts.has('SINCE')) throw new CommandError('ERR syntax error, SINCE is required');
-    const since = parseUint(opts.get('SINCE')!, 'SINCE');
-    const count = opts.has('COUNT') ? parseUint(opts.get('COUNT')!, 'COUNT') : DEFAULT_COUNT;
-    if (count < 1) throw new CommandError(`ERR invalid COUNT '${opts.get('COUNT')}': expected a positive integer`);
-    const block = opts.has('BLOCK') ? parseUint(opts.get('BLOCK')!, 'BLOCK') : null;
+    const since = integerArg(opts.get('SINCE')!, 'SINCE', { min: 0, max: Number.MAX_SAFE_INTEGER });
+    const count = opts.has('COUNT') ? integerArg(opts.get('COUNT')!, 'COUNT', { min: 1, max: Number.MAX_SAFE_INTEGER }) : DEFAULT_COUNT;
+    const block = opts.has('BLOCK') ? integerArg(opts.get('BLOCK')!, 'BLOCK', BLOCK_RANGE) : null;
     const log = client.server.registry.events;
     // Catch up on transitions that are due, so a reader never misses what has already happened.
     client.server.registry.sync();

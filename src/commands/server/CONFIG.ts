@@ -5,6 +5,8 @@ import { defineCommand, type CommandSpec } from '../spec.js';
 import { CommandError } from '../errors.js';
 import { globMatch } from '../glob.js';
 import { helpSubcommand } from './help.js';
+import { SETTINGS, SettingError, settingByName } from '../../settings/settings.js';
+import { asciiLower, quote } from '../../settings/values.js';
 
 const subcommands: CommandSpec[] = [
   {
@@ -21,11 +23,12 @@ const subcommands: CommandSpec[] = [
     handler(client, argv) {
       const entries: Array<[Reply, Reply]> = [];
       const seen = new Set<string>();
+      const settings = client.server.settings;
       for (const pattern of argv.slice(2)) {
-        for (const param of client.server.config.values()) {
-          if (!seen.has(param.name) && globMatch(pattern, param.name, true)) {
-            seen.add(param.name);
-            entries.push([param.name, param.get()]);
+        for (const s of SETTINGS) {
+          if (s.config !== false && !seen.has(s.name) && globMatch(pattern, s.name, true)) {
+            seen.add(s.name);
+            entries.push([s.name, settings.text(s.name)]);
           }
         }
       }
@@ -57,36 +60,29 @@ const subcommands: CommandSpec[] = [
       "`ERR Unknown option or number of arguments for CONFIG SET - 'x'`",
       "`ERR CONFIG SET failed (possibly related to argument 'x') - can't set immutable config`",
       "`ERR CONFIG SET failed (possibly related to argument 'x') - duplicate parameter`",
-      "`ERR CONFIG SET failed (possibly related to argument 'x') - <why>`",
+      "`ERR CONFIG SET failed (possibly related to argument 'x') - <why>`: `argument couldn't be parsed into an integer`, " +
+        '`argument must be between MIN and MAX inclusive`, `argument must be a memory value`, ' +
+        '`argument must be one of the following: …`; the ranges are in the settings table below',
     ],
     handler(client, argv) {
       if ((argv.length - 2) % 2 !== 0) throw new CommandError("ERR wrong number of arguments for 'config|set' command");
-      const config = client.server.config;
       const changes: Array<[string, string]> = [];
       for (let i = 2; i < argv.length; i += 2) {
-        const name = argv[i]!.toLowerCase();
-        const param = config.get(name);
-        if (param === undefined) throw new CommandError(`ERR Unknown option or number of arguments for CONFIG SET - '${argv[i]}'`);
-        if (changes.some(([n]) => n === name)) {
-          throw new CommandError(`ERR CONFIG SET failed (possibly related to argument '${argv[i]}') - duplicate parameter`);
+        const name = asciiLower(argv[i]!);
+        const setting = settingByName(name);
+        const related = `ERR CONFIG SET failed (possibly related to argument '${quote(argv[i]!)}')`;
+        if (setting === undefined || setting.config === false) {
+          throw new CommandError(`ERR Unknown option or number of arguments for CONFIG SET - '${quote(argv[i]!)}'`);
         }
-        if (param.set === undefined) {
-          throw new CommandError(`ERR CONFIG SET failed (possibly related to argument '${argv[i]}') - can't set immutable config`);
-        }
+        if (changes.some(([n]) => n === name)) throw new CommandError(`${related} - duplicate parameter`);
+        if (!setting.mutable) throw new CommandError(`${related} - can't set immutable config`);
         changes.push([name, argv[i + 1]!]);
       }
-      // Apply all or none: remember old values and roll back on the first failure.
-      const applied: Array<[string, string]> = [];
-      for (const [name, value] of changes) {
-        const param = config.get(name)!;
-        const old = param.get();
-        try {
-          param.set!(value);
-          applied.push([name, old]);
-        } catch (e) {
-          for (const [n, v] of applied.reverse()) config.get(n)!.set!(v);
-          throw new CommandError(`ERR CONFIG SET failed (possibly related to argument '${name}') - ${(e as Error).message}`);
-        }
+      try {
+        client.server.settings.setTexts(changes);
+      } catch (e) {
+        if (!(e instanceof SettingError)) throw e;
+        throw new CommandError(`ERR CONFIG SET failed (possibly related to argument '${e.setting}') - ${e.reason}`);
       }
       return OK;
     },

@@ -55,7 +55,7 @@ const SECTIONS: Section[] = [
         ['connected_clients', connected],
         ['blocked_clients', blocked],
         ['pubsub_clients', pubsub],
-        ['maxclients', s.config.get('maxclients')?.get() ?? 0],
+        ['maxclients', s.settings.get('maxclients')],
       ];
     },
   ],

@@ -1,0 +1,319 @@
+// Every server setting described once: its flag, env variable, CONFIG name, type, range, default, whether
+// CONFIG SET may change it, and its doc text. The command line, --help, CONFIG GET/SET and COMMANDS.md's
+// settings table are all made from this list; to add a setting, add a row here.
+
+import { getHeapStatistics } from 'node:v8';
+import {
+  formatMemory,
+  parseEnum,
+  parseInteger,
+  parseMemory,
+  parseYesNo,
+  ValueError,
+  type IntRange,
+} from './values.js';
+import { sha256Hex } from '../acl/user.js';
+
+export type SettingType = 'int' | 'memory' | 'bool' | 'enum' | 'string';
+
+/** Reads another setting's value (for defaults and checks that depend on it). */
+export type Lookup = (name: string) => unknown;
+
+export interface Setting<N extends string = string, T = unknown> {
+  /** The CONFIG name, and the flag's name unless `flag` is false. */
+  readonly name: N;
+  readonly type: SettingType;
+  /** The placeholder in --help (`N`, `MS`, `BYTES`…); absent for a switch (a bool flag without a value). */
+  readonly arg?: string;
+  /** false: no command-line flag (CONFIG only). */
+  readonly flag?: false;
+  readonly env?: string;
+  /** false: not visible to CONFIG GET/SET (a secret, or a start-up-only switch). */
+  readonly config?: false;
+  readonly mutable: boolean;
+  readonly doc: string;
+  readonly range?: IntRange;
+  readonly values?: readonly string[];
+  readonly default: T | ((get: Lookup) => T);
+  /** The default as documented, when it depends on the machine or on another setting. */
+  readonly defaultDoc?: string;
+  /** The range as documented, beyond what `range` says (`0, or at least --offline-after`). */
+  readonly rangeDoc?: string;
+  /** The flag may be given more than once; the values parsed from each are concatenated (arrays). */
+  readonly multiple?: true;
+  /** `current`: the value now, for a setting given in parts (client-output-buffer-limit names some classes). */
+  parse(text: string, current?: T): T;
+  format(value: T): string;
+  /** A check against other settings; returns why the value is refused, or undefined. */
+  check?(value: T, get: Lookup): string | undefined;
+}
+
+type Options<N extends string, T> = Omit<Setting<N, T>, 'name' | 'type' | 'parse' | 'format'> & Partial<Pick<Setting<N, T>, 'parse' | 'format'>>;
+
+function int<N extends string>(name: N, o: Options<N, number> & { range: IntRange }): Setting<N, number> {
+  return { name, type: 'int', arg: 'N', parse: (t) => parseInteger(t, o.range), format: String, ...o };
+}
+
+function memory<N extends string>(name: N, o: Options<N, number> & { range: IntRange }): Setting<N, number> {
+  return { name, type: 'memory', arg: 'BYTES', parse: (t) => parseMemory(t, o.range), format: String, ...o };
+}
+
+function bool<N extends string>(name: N, o: Options<N, boolean>): Setting<N, boolean> {
+  return { name, type: 'bool', parse: parseYesNo, format: (v) => (v ? 'yes' : 'no'), ...o };
+}
+
+function oneOf<N extends string>(name: N, o: Options<N, string> & { values: readonly string[] }): Setting<N, string> {
+  return { name, type: 'enum', arg: 'NAME', parse: (t) => parseEnum(t, o.values), format: String, ...o };
+}
+
+function text<N extends string>(name: N, o: Options<N, string>): Setting<N, string> {
+  return { name, type: 'string', arg: 'TEXT', parse: (t) => t, format: String, ...o };
+}
+
+/** A setting with its own parser and format. */
+function custom<N extends string, T>(name: N, o: Omit<Setting<N, T>, 'name'>): Setting<N, T> {
+  return { name, ...o };
+}
+
+/** Longest timer a setting may ask for: a year, in ms (long timers are re-armed in steps). */
+const MS_YEAR = 365 * 24 * 3600 * 1000;
+/** Node's setInterval/setTimeout limit (2^31 − 1 ms, about 24.8 days). */
+const TIMER_MAX = 2 ** 31 - 1;
+const GB = 1024 ** 3;
+const MB = 1024 ** 2;
+
+/** Redis' `client-output-buffer-limit` value: per class, hard bytes, soft bytes, soft seconds. */
+export interface OutputBufferLimit {
+  hardBytes: number;
+  softBytes: number;
+  softSeconds: number;
+}
+export type OutputBufferLimits = Record<'normal' | 'replica' | 'pubsub', OutputBufferLimit>;
+const OUTPUT_CLASSES = ['normal', 'replica', 'pubsub'] as const;
+const OUTPUT_BYTES: IntRange = { min: 0, max: Number.MAX_SAFE_INTEGER };
+const OUTPUT_SECONDS: IntRange = { min: 0, max: 2 ** 31 - 1 };
+
+/** `normal 0 0 0 pubsub 32mb 8mb 60`: groups of four, any classes, memory units allowed (as Redis). */
+function parseOutputLimits(value: string, current: OutputBufferLimits): OutputBufferLimits {
+  const words = value.trim().split(/\s+/).filter(Boolean);
+  if (words.length === 0 || words.length % 4 !== 0) throw new ValueError('Wrong number of arguments in buffer limit configuration.', 'groups of: class hard soft seconds');
+  const next = structuredClone(current);
+  for (let i = 0; i < words.length; i += 4) {
+    const [cls, hard, soft, secs] = words.slice(i, i + 4) as [string, string, string, string];
+    const lower = cls.toLowerCase();
+    const name = lower === 'slave' ? 'replica' : lower;
+    if (!(OUTPUT_CLASSES as readonly string[]).includes(name)) throw new ValueError('Invalid client class specified in buffer limit configuration.', 'a class: normal, replica or pubsub');
+    next[name as keyof OutputBufferLimits] = {
+      hardBytes: parseMemory(hard, OUTPUT_BYTES),
+      softBytes: parseMemory(soft, OUTPUT_BYTES),
+      softSeconds: parseInteger(secs, OUTPUT_SECONDS),
+    };
+  }
+  return next;
+}
+
+const DEFAULT_OUTPUT_LIMITS: OutputBufferLimits = {
+  normal: { hardBytes: 0, softBytes: 0, softSeconds: 0 },
+  replica: { hardBytes: 256 * MB, softBytes: 64 * MB, softSeconds: 60 },
+  pubsub: { hardBytes: 32 * MB, softBytes: 8 * MB, softSeconds: 60 },
+};
+
+/** The share of V8's heap limit that maxmemory defaults to: the rest is room for replies and the collector. */
+export const MAXMEMORY_HEAP_SHARE = 0.75;
+
+export const SETTINGS = [
+  int('port', { env: 'REGISTRY_PORT', range: { min: 0, max: 65535 }, default: 6390, mutable: false, doc: 'TCP port; 0 picks a free one (CONFIG GET then answers the port picked)' }),
+  text('bind', { arg: 'ADDR', env: 'REGISTRY_BIND', default: '127.0.0.1', mutable: false, doc: 'address to listen on' }),
+  // Kept as its SHA-256 digest from the moment it is read, like every ACL password; CONFIG GET says `(set)` or ''.
+  custom('requirepass', {
+    type: 'string',
+    arg: 'PASS',
+    env: 'REGISTRY_PASSWORD',
+    default: '',
+    defaultDoc: 'none',
+    mutable: true,
+    doc: "password of the `default` user (AUTH, HELLO AUTH); CONFIG SET rotates it at run time, '' removes it; CONFIG GET answers `(set)` or '' (only a digest is kept)",
+    parse: (t: string) => (t === '' ? '' : sha256Hex(t)),
+    format: (v: string) => (v === '' ? '' : '(set)'),
+  }),
+  custom('user', {
+    type: 'string',
+    arg: "'NAME RULES'",
+    config: false,
+    multiple: true,
+    default: [] as readonly string[],
+    defaultDoc: 'none',
+    mutable: false,
+    doc: "an ACL user in Redis' rule syntax, e.g. `--user 'gpu-a on >pw -@all +@connection +hbeat ~worker:gpu-a-*'`; repeatable; not with --aclfile",
+    parse: (t: string): readonly string[] => [t],
+    format: (v: readonly string[]) => v.join(', '),
+  }),
+  text('aclfile', { arg: 'FILE', default: '', defaultDoc: 'none', mutable: false, doc: "ACL users in Redis' ACL file format: loaded at start (all or nothing: a bad line stops the start, naming file:line), by ACL LOAD, written by ACL SAVE" }),
+  int('maxclients', { range: { min: 1, max: 1_000_000 }, default: 10_000, mutable: true, doc: 'most connections at once; more get `ERR max number of clients reached`' }),
+  memory('maxmemory', {
+    range: { min: 0, max: Number.MAX_SAFE_INTEGER },
+    default: () => Math.floor((getHeapStatistics().heap_size_limit * MAXMEMORY_HEAP_SHARE) / MB) * MB,
+    defaultDoc: `${MAXMEMORY_HEAP_SHARE * 100}% of the V8 heap limit the server starts with`,
+    mutable: true,
+    doc: 'memory limit on `used_memory` (INFO memory): above it, heartbeats from new workers are refused with an OOM error, known workers still refresh and reads still work; 0: no limit',
+  }),
+  oneOf('maxmemory-policy', { values: ['noeviction'], default: 'noeviction', mutable: true, doc: 'what happens at maxmemory: `noeviction` (refuse new workers) is the only policy' }),
+  int('offline-after', { arg: 'MS', range: { min: 1, max: MS_YEAR }, default: 30_000, mutable: false, doc: 'a worker goes offline this long after its last heartbeat; the default `max_age_ms`' }),
+  int('evict-after', {
+    arg: 'MS',
+    range: { min: 0, max: MS_YEAR },
+    rangeDoc: '0, or from --offline-after to 31536000000 (a year)',
+    default: (get) => Math.max(300_000, get('offline-after') as number),
+    defaultDoc: '300000, or --offline-after when larger',
+    mutable: false,
+    doc: 'an offline worker is removed this long after its last heartbeat; 0: never',
+    check: (v, get) => (v !== 0 && v < (get('offline-after') as number) ? `must be 0 or at least offline-after (${get('offline-after')})` : undefined),
+  }),
+  int('expiry-guard', { arg: 'PCT', range: { min: 0, max: 100 }, default: 50, mutable: false, doc: 'mass-expiry guard: stop evicting when more than PCT% of the workers online at a window start go offline within that window (100: never)' }),
+  int('expiry-guard-min', { range: { min: 1, max: 1_000_000_000 }, default: 2, mutable: false, doc: 'the guard only judges windows that start with at least N online workers' }),
+  int('event-log', { range: { min: 1, max: 10_000_000 }, default: 100_000, mutable: false, doc: 'events kept for EVENTS.READ' }),
+  text('snapshot', { arg: 'FILE', default: '', defaultDoc: 'off', mutable: false, doc: 'restore at start; write on SAVE, at shutdown and every --save-interval; empty: no snapshots' }),
+  int('save-interval', { arg: 'MS', range: { min: 0, max: TIMER_MAX }, default: 60_000, mutable: false, doc: 'periodic snapshot with --snapshot; 0: only on SAVE and at shutdown' }),
+  bool('ignore-bad-snapshot', { default: false, mutable: false, doc: 'start empty (the bad file moved aside) instead of refusing to start on a corrupt or unreadable snapshot' }),
+  custom('client-output-buffer-limit', {
+    type: 'string',
+    arg: "'CLASS HARD SOFT SECONDS …'",
+    mutable: true,
+    default: DEFAULT_OUTPUT_LIMITS,
+    defaultDoc: '`normal 0 0 0 replica 256mb 64mb 60 pubsub 32mb 8mb 60`',
+    doc: 'per client class (normal, replica, pubsub): a client whose pending output passes HARD bytes, or stays over SOFT bytes for SECONDS, is disconnected; 0: no limit; memory units allowed',
+    parse: (value: string, current?: OutputBufferLimits) => parseOutputLimits(value, current ?? DEFAULT_OUTPUT_LIMITS),
+    format: (v: OutputBufferLimits) =>
+      OUTPUT_CLASSES.map((c) => `${c === 'replica' ? 'slave' : c} ${v[c].hardBytes} ${v[c].softBytes} ${v[c].softSeconds}`).join(' '),
+  }),
+  memory('proto-max-bulk-len', { range: { min: 1, max: 512 * MB }, default: 16 * MB, mutable: true, doc: 'longest bulk argument (Redis: 512mb)' }),
+  int('proto-max-multibulk-len', { range: { min: 1, max: 16 * 1024 * 1024 }, default: 1024 * 1024, mutable: true, doc: 'most arguments in one request' }),
+  memory('proto-inline-max-size', { range: { min: 1, max: 256 * MB }, default: 64 * 1024, mutable: true, doc: 'longest inline request' }),
+  memory('client-query-buffer-limit', { range: { min: 1, max: GB }, default: 64 * MB, mutable: true, doc: 'most unparsed bytes held for one client' }),
+  int('databases', { flag: false, range: { min: 1, max: 1 }, default: 1, mutable: false, doc: 'one database (SELECT 0); for tools that ask' }),
+  text('save', { flag: false, default: '', defaultDoc: 'empty', mutable: false, doc: "Redis' RDB schedule: empty (see --snapshot); for tools that ask, such as redis-benchmark" }),
+  bool('appendonly', { flag: false, default: false, mutable: false, doc: 'no append-only file; for tools that ask' }),
+  int('timeout', { flag: false, range: { min: 0, max: 0 }, default: 0, mutable: false, doc: 'idle clients are never closed; for tools that ask' }),
+] as const;
+
+export type AnySetting = (typeof SETTINGS)[number];
+export type SettingName = AnySetting['name'];
+export type SettingValues = { [S in AnySetting as S['name']]: S extends Setting<string, infer T> ? T : never };
+
+const BY_NAME = new Map<string, AnySetting>(SETTINGS.map((s) => [s.name, s]));
+
+export function settingByName(name: string): AnySetting | undefined {
+  return BY_NAME.get(name);
+}
+
+/** The value refused, the setting named: `--event-log 99999999999: argument must be between …`. */
+export class SettingError extends Error {
+  constructor(
+    readonly setting: string,
+    readonly reason: string,
+  ) {
+    super(`${setting}: ${reason}`);
+  }
+}
+
+function checkRange(s: AnySetting, value: unknown): string | undefined {
+  if (s.range === undefined || typeof value !== 'number') return undefined;
+  if (!Number.isSafeInteger(value) || value < s.range.min || value > s.range.max) {
+    return `argument must be between ${s.range.min} and ${s.range.max} inclusive`;
+  }
+  return undefined;
+}
+
+/**
+ * The settings of one server: every row's value, checked against its range and the other settings, with
+ * listeners for CONFIG SET. Given values (from flags or from code) override the defaults.
+ */
+export class Settings {
+  private readonly values = new Map<string, unknown>();
+  private readonly listeners = new Map<string, Array<(value: never) => void>>();
+  private readonly lookup: Lookup = (name) => this.values.get(name);
+
+  constructor(given: Partial<SettingValues> = {}) {
+    // Row order: a default may read the settings above it.
+    for (const s of SETTINGS) {
+      const value = (given as Record<string, unknown>)[s.name];
+      if (value === undefined) {
+        this.values.set(s.name, typeof s.default === 'function' ? s.default(this.lookup) : s.default);
+        continue;
+      }
+      const why = checkRange(s, value) ?? s.check?.(value as never, this.lookup);
+      if (why !== undefined) throw new SettingError(s.name, why);
+      this.values.set(s.name, value);
+    }
+  }
+
+  get<N extends SettingName>(name: N): SettingValues[N] {
+    return this.values.get(name) as SettingValues[N];
+  }
+
+  /** The value as CONFIG GET shows it. */
+  text(name: SettingName): string {
+    const s = BY_NAME.get(name)!;
+    return (s.format as (v: unknown) => string)(this.values.get(name));
+  }
+
+  /** Calls `fn` with the new value after each change (CONFIG SET, or `setValue`). */
+  onChange<N extends SettingName>(name: N, fn: (value: SettingValues[N]) => void): void {
+    const list = this.listeners.get(name) ?? [];
+    list.push(fn as (value: never) => void);
+    this.listeners.set(name, list);
+  }
+
+  /**
+   * Parses and applies `name value` pairs, all or none (CONFIG SET): every value is parsed and checked before
+   * any is applied. Throws SettingError naming the first refused one.
+   */
+  setTexts(pairs: ReadonlyArray<readonly [name: string, text: string]>): void {
+    const parsed: Array<[AnySetting, unknown]> = [];
+    const proposed = new Map(this.values);
+    for (const [name, text] of pairs) {
+      const s = BY_NAME.get(name);
+      if (s === undefined) throw new SettingError(name, 'unknown setting');
+      try {
+        const value = (s.parse as (t: string, current: unknown) => unknown)(text, proposed.get(name));
+        parsed.push([s, value]);
+        proposed.set(name, value);
+      } catch (e) {
+        if (e instanceof ValueError) throw new SettingError(name, e.message);
+        throw e;
+      }
+    }
+    for (const [s, value] of parsed) {
+      const why = s.check?.(value as never, (n) => proposed.get(n));
+      if (why !== undefined) throw new SettingError(s.name, why);
+    }
+    for (const [s, value] of parsed) this.setValue(s.name, value as never);
+  }
+
+  /** Sets a value the server learnt (the port it bound), or one already parsed; runs the listeners. */
+  setValue<N extends SettingName>(name: N, value: SettingValues[N]): void {
+    this.values.set(name, value);
+    for (const fn of this.listeners.get(name) ?? []) (fn as (v: unknown) => void)(value);
+  }
+}
+
+/** How the default reads in docs and --help. */
+export function defaultText(s: AnySetting): string {
+  if (s.defaultDoc !== undefined) return s.defaultDoc;
+  const d = s.default as unknown;
+  if (typeof d === 'boolean') return d ? 'yes' : 'no';
+  if (s.type === 'memory' && typeof d === 'number') return d === 0 ? '0' : formatMemory(d);
+  return String(d);
+}
+
+/** The range as docs and --help say it. */
+export function rangeText(s: AnySetting): string {
+  if (s.rangeDoc !== undefined) return s.rangeDoc;
+  if (s.values !== undefined) return s.values.join(', ');
+  if (s.type === 'bool') return 'yes, no';
+  if (s.range === undefined) return '';
+  const units = s.type === 'memory' ? ' (units: 1k 1kb 1m 1mb 1g 1gb)' : '';
+  if (s.range.min === s.range.max) return `always ${s.range.min}`;
+  if (s.range.max >= Number.MAX_SAFE_INTEGER) return `${s.range.min} or more${units}`;
+  return `${s.range.min} to ${s.type === 'memory' ? formatMemory(s.range.max) : s.range.max}${units}`;
+}
