@@ -145,7 +145,7 @@ export const SETTINGS = [
     defaultDoc: 'none',
     mutable: false,
     doc: "an ACL user in Redis' rule syntax, e.g. `--user 'gpu-a on >pw -@all +@connection +hbeat ~worker:gpu-a-*'`; repeatable; not with --aclfile",
-    parse: (t: string): readonly string[] => [t],
+    parse: (t: string): readonly string[] => (t === '' ? [] : [t]),
     format: (v: readonly string[]) => v.join(', '),
   }),
   text('aclfile', { arg: 'FILE', default: '', defaultDoc: 'none', mutable: false, doc: "ACL users in Redis' ACL file format: loaded at start (all or nothing: a bad line stops the start, naming file:line), by ACL LOAD, written by ACL SAVE" }),
