@@ -45,6 +45,23 @@ export function keyAccess(flags: readonly KeyFlag[]): KeyAccess {
   return { read: flags.includes('ACCESS'), write: flags.includes('INSERT') || flags.includes('UPDATE') || flags.includes('DELETE') };
 }
 
+/**
+ * Key specs for a command that declares none but names `key` arguments at fixed places (HGETALL key, OBJECT
+ * ENCODING key, EXISTS key…): a write command writes them, any other reads them.
+ */
+export function keySpecsFromArguments(spec: CommandSpec, isSubcommand: boolean): KeySpec[] | undefined {
+  const out: KeySpec[] = [];
+  const flags: KeyFlag[] = spec.flags.includes('write') ? ['RW', 'UPDATE'] : ['RO', 'ACCESS'];
+  let index = isSubcommand ? 2 : 1;
+  for (const a of spec.arguments ?? []) {
+    if (a.type === 'key') out.push({ prefix: '', begin: { index }, lastKey: a.multiple ? -1 : 0, flags });
+    // Past an optional, repeated or keyword argument the places are no longer fixed.
+    if (a.optional || a.multiple || a.token !== undefined || a.type === 'block' || a.type === 'oneof') break;
+    index++;
+  }
+  return out.length > 0 ? out : undefined;
+}
+
 /** Key specs of a registry command taking one id at `index`. */
 export const workerKey = (index: number, flags: KeyFlag[]): KeySpec => ({
   prefix: 'worker:', begin: { index }, lastKey: 0, flags, notes: 'the key is worker:<worker_id>',

@@ -2,6 +2,7 @@
 // knows a command by name.
 
 import type { CommandSpec } from './spec.js';
+import { keySpecsFromArguments } from './keys.js';
 
 export interface ResolvedCommand {
   spec: CommandSpec;
@@ -26,12 +27,14 @@ export class CommandTable {
     for (const spec of this.specs) {
       const key = spec.name.toLowerCase();
       if (this.byName.has(key)) throw new Error(`duplicate command ${spec.name}`);
+      spec.keySpecs ??= keySpecsFromArguments(spec, false);
       const top: ResolvedCommand = { spec, fullName: key, subcommands: null, id: this.byId.length, parent: null };
       this.byId.push(top);
       if (spec.subcommands) {
         const subcommands = new Map<string, ResolvedCommand>();
         for (const sub of spec.subcommands) {
           const subKey = sub.name.toLowerCase();
+          sub.keySpecs ??= keySpecsFromArguments(sub, true);
           const resolved: ResolvedCommand = { spec: sub, fullName: `${key}|${subKey}`, subcommands: null, id: this.byId.length, parent: top };
           this.byId.push(resolved);
           subcommands.set(subKey, resolved);

@@ -10,6 +10,7 @@
 import { BestWorkerIndex } from './best-index.js';
 import { CompactedError, EventLog, type EventType, type LoggedEvent, type RegistryEvent } from './events.js';
 import { RowPages } from './number-rows.js';
+import { SlotIndex } from './slot-index.js';
 import { MODEL_LINKS, WorkerSet } from './worker-set.js';
 import { type Clock, type HeartbeatFields, HiveRecord, RegistryError, systemClock, type WorkerState, WorkerRecord } from './types.js';
 
@@ -149,6 +150,9 @@ export class WorkerRegistry {
 
   private readonly workers = new Map<string, WorkerRecord>();
   private readonly hives = new Map<string, HiveRecord>();
+  // Stable slots for cursors (SCAN): a walk of N slots costs O(N) whatever the registry's size.
+  private readonly workerSlots = new SlotIndex<WorkerRecord>();
+  private readonly hiveSlots = new SlotIndex<HiveRecord>();
   private hivesById: HiveRecord[] | null = null;
   private rankMarks = new Uint8Array(0);
   private readonly byModel = new Map<string, WorkerSet>();
@@ -239,6 +243,7 @@ export class WorkerRegistry {
     if (hive === undefined) {
       hive = new HiveRecord(hiveId);
       this.hives.set(hiveId, hive);
+      this.hiveSlots.add(hive);
       this.hivesById = null;
       // Linked at the newest end, so it must already be the newest: a worker moving in may make its old hive
       // step back in the list, and that walk relies on the list being in heartbeat order.
@@ -251,6 +256,7 @@ export class WorkerRegistry {
       w = new WorkerRecord(workerId, hive, now, this.rows);
       w.online = false;
       this.workers.set(workerId, w);
+      this.workerSlots.add(w);
       hive.workers.add(w);
       this.apply(w, fields, now);
       this.comeOnline(w, now);
@@ -492,6 +498,7 @@ export class WorkerRegistry {
   /** Drops a worker from the maps and indexes (not from its list or hive). */
   private forgetWorker(w: WorkerRecord): void {
     this.workers.delete(w.workerId);
+    this.workerSlots.remove(w);
     if (w.available) this.setAvailable(w, false);
     if (w.modelId !== null) this.unindexModel(w);
     if (w.online) this.onlineCount--;
@@ -508,6 +515,7 @@ export class WorkerRegistry {
 
   private dropHive(hive: HiveRecord, atMs: number): void {
     this.hives.delete(hive.hiveId);
+    this.hiveSlots.remove(hive);
     this.hivesById = null;
     this.unlinkHive(hive);
     this.emit('hive.removed', atMs, null, hive);
@@ -640,6 +648,30 @@ export class WorkerRegistry {
   getHive(hiveId: string): HiveRecord | undefined {
     this.sync();
     return this.hives.get(hiveId);
+  }
+
+  /**
+   * Walks workers and hives by slot from `cursor` (0 starts), as Redis' SCAN walks buckets: stops after `count`
+   * records or `count * 10` slots. Returns the next cursor, 0 when the walk is complete.
+   */
+  scanSlots(cursor: number, count: number, onWorker: (w: WorkerRecord) => void, onHive: (h: HiveRecord) => void): number {
+    this.sync();
+    const end = Math.max(this.workerSlots.capacity, this.hiveSlots.capacity);
+    let slot = cursor;
+    let found = 0;
+    for (let steps = count * 10; slot < end && found < count && steps > 0; slot++, steps--) {
+      const w = this.workerSlots.at(slot);
+      if (w !== undefined) {
+        onWorker(w);
+        found++;
+      }
+      const h = this.hiveSlots.at(slot);
+      if (h !== undefined) {
+        onHive(h);
+        found++;
+      }
+    }
+    return slot >= end ? 0 : slot;
   }
 
   ageMs(lastSeenMs: number): number {
@@ -825,11 +857,13 @@ export class WorkerRegistry {
       if (hive === undefined) {
         hive = new HiveRecord(s.hive_id);
         this.hives.set(s.hive_id, hive);
+        this.hiveSlots.add(hive);
         this.hivesById = null;
       }
       const w = new WorkerRecord(s.worker_id, hive, s.online ? now : Math.min(s.last_seen_ms, now), this.rows);
       w.online = false;
       this.workers.set(w.workerId, w);
+      this.workerSlots.add(w);
       hive.workers.add(w);
       this.apply(
         w,

@@ -73,6 +73,8 @@ export class WorkerRecord {
   modelNext: WorkerRecord | null = null;
   bucketPrev: WorkerRecord | null = null;
   bucketNext: WorkerRecord | null = null;
+  /** Place in the registry's slot index (cursors walk it), -1 when not in a registry. */
+  keySlot = -1;
 
   /** Without `pages` the record gets a row of its own (a registry passes its pages). */
   constructor(
@@ -220,6 +222,8 @@ export class HiveRecord {
   // Intrusive list of all hives, oldest heartbeat first.
   older: HiveRecord | null = null;
   newer: HiveRecord | null = null;
+  /** Place in the registry's slot index (cursors walk it), -1 when not in a registry. */
+  keySlot = -1;
 
   constructor(readonly hiveId: string) {}
 }
