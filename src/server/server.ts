@@ -13,7 +13,8 @@ import type { DecoderLimits } from '../resp/decoder.js';
 import { Settings, SettingError, type SettingValues } from '../settings/settings.js';
 import { encodeReply } from '../resp/encoder.js';
 import { ErrorReply } from '../resp/reply.js';
-import { systemTimers, WorkerRegistry, type Timers } from '../registry/registry.js';
+import { WorkerRegistry } from '../registry/registry.js';
+import { systemTimers, type Timers } from '../registry/timers.js';
 import { systemClock, type Clock } from '../registry/types.js';
 import { Connection, type ConnectionHost, type OutputBufferLimits } from './connection.js';
 import { PubSub } from './pubsub.js';
@@ -225,7 +226,14 @@ export class RegistryServer implements ServerContext, ConnectionHost {
       }
       try {
         const snap = await readSnapshot(file);
-        if (snap !== null) this.registry.restore(snap);
+        if (snap !== null) {
+          const restorer = this.registry.beginRestore(snap);
+          for (const w of snap.workers) restorer.add(w);
+          const report = restorer.finish();
+          if (report.clockAheadMs > 0) {
+            this.log(`rbee-registry: the snapshot was saved ${report.clockAheadMs} ms ahead of this clock; its times were moved back by that much`);
+          }
+        }
       } catch (e) {
         if (!(e instanceof SnapshotError) || !this.ignoreBadSnapshot) throw e;
         // Keep the bad file for inspection: the next save would overwrite it.
@@ -252,7 +260,7 @@ export class RegistryServer implements ServerContext, ConnectionHost {
     if (this.snapshotPath === null) return Promise.reject(new Error('no snapshot file is configured'));
     if (this.saving !== null) return this.saving.catch(() => {}).then(() => this.saveSnapshot());
     const file = this.snapshotPath;
-    this.saving = writeSnapshot(file, this.registry.snapshot())
+    this.saving = writeSnapshot(file, this.registry.openSnapshot())
       .then(() => {
         this.lastSaveMs = Date.now();
       })

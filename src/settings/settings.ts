@@ -196,7 +196,7 @@ export const SETTINGS = [
     doc: "longest bulk argument (Redis: 512mb; here at most V8's longest string)",
   }),
   int('proto-max-multibulk-len', { range: { min: 1, max: 16 * 1024 * 1024 }, default: 1024 * 1024, mutable: true, doc: 'most arguments in one request' }),
-  memory('proto-inline-max-size', { range: { min: 1, max: MB }, default: 64 * 1024, mutable: true, doc: 'longest inline request (Redis: 64kb, fixed)' }),
+  memory('proto-inline-max-size', { range: { min: 1, max: 8 * MB }, default: 64 * 1024, mutable: true, doc: 'longest inline request (Redis: 64kb, fixed)' }),
   memory('client-query-buffer-limit', { range: { min: 1, max: GB }, default: 64 * MB, mutable: true, doc: 'most unparsed bytes held for one client' }),
   int('databases', { flag: false, range: { min: 1, max: 1 }, default: 1, mutable: false, doc: 'one database (SELECT 0); for tools that ask' }),
   text('save', { flag: false, default: '', defaultDoc: 'empty', mutable: false, doc: "Redis' RDB schedule: empty (see --snapshot); for tools that ask, such as redis-benchmark" }),

@@ -61,7 +61,7 @@ describe('connection boundary: settings, large replies, exceptions', function ()
       const set = (name: string, value: string) => rejection(admin.call('CONFIG', 'SET', name, value));
       expect((await set('client-query-buffer-limit', '99999999999999')).message).to.match(/argument must be between 1 and \d+ inclusive$/);
       expect((await set('proto-max-multibulk-len', '4294967296')).message).to.match(/argument must be between 1 and \d+ inclusive$/);
-      expect((await set('proto-inline-max-size', '0')).message).to.match(/argument must be between 1 and 1048576 inclusive$/);
+      expect((await set('proto-inline-max-size', '0')).message).to.match(/argument must be between 1 and 8388608 inclusive$/);
       expect((await set('proto-max-bulk-len', 'lots')).message).to.match(/argument must be a memory value$/);
     });
   });

@@ -3,24 +3,28 @@
 
 import { DoubleReply, MapReply, type Reply } from '../../resp/reply.js';
 import type { WorkerRegistry } from '../../registry/registry.js';
-import { HiveRecord, type WorkerRecord } from '../../registry/types.js';
+import type { HiveView, WorkerView } from '../../registry/types.js';
 import { hiveResourcesEntries, workerReply } from '../records.js';
 
 export const WORKER_PREFIX = 'worker:';
 export const HIVE_PREFIX = 'hive:';
 
-export type KeyRecord = WorkerRecord | HiveRecord;
+export type KeyRecord = WorkerView | HiveView;
 
-export function workerKey(w: WorkerRecord): string {
+export function isHive(r: KeyRecord): r is HiveView {
+  return !('workerId' in r);
+}
+
+export function workerKey(w: WorkerView): string {
   return WORKER_PREFIX + w.workerId;
 }
 
-export function hiveKey(h: HiveRecord): string {
+export function hiveKey(h: HiveView): string {
   return HIVE_PREFIX + h.hiveId;
 }
 
 export function keyName(r: KeyRecord): string {
-  return r instanceof HiveRecord ? hiveKey(r) : workerKey(r);
+  return isHive(r) ? hiveKey(r) : workerKey(r);
 }
 
 /** The record behind a key, or undefined when no worker or hive has that name. */
@@ -49,11 +53,11 @@ function fieldValue(v: Reply): string | null {
  */
 export function hashFields(registry: WorkerRegistry, r: KeyRecord): Array<[string, string]> {
   const entries =
-    r instanceof HiveRecord
+    isHive(r)
       ? ([
           ['hive_id', r.hiveId],
           ['last_heartbeat_ms', r.lastHeartbeatMs],
-          ['online', registry.isOnline(r.lastHeartbeatMs) ? 1 : 0],
+          ['online', r.online ? 1 : 0],
           ...hiveResourcesEntries(r),
         ] as Array<[Reply, Reply]>)
       : workerReply(registry, r).entries;
@@ -88,7 +92,7 @@ const HIVE_BYTES_PER_WORKER = 24;
 
 /** MEMORY USAGE: an estimate of what the record costs in this process, strings at one byte a character. */
 export function memoryUsage(r: KeyRecord): number {
-  if (r instanceof HiveRecord) return HIVE_BASE_BYTES + r.hiveId.length + HIVE_BYTES_PER_WORKER * r.workers.size;
+  if (isHive(r)) return HIVE_BASE_BYTES + r.hiveId.length + HIVE_BYTES_PER_WORKER * r.workerCount;
   let bytes = WORKER_BASE_BYTES + r.workerId.length;
   for (const s of [r.url, r.modelId, r.backend, r.reportedAt]) if (s !== null) bytes += s.length;
   return bytes;

@@ -3,8 +3,7 @@
 import { CommandError, parseInteger, syntaxError } from '../errors.js';
 import { defineCommand, type CommandSpec } from '../spec.js';
 import { helpSubcommand } from '../server/help.js';
-import { hashEncoding, hashFields, lookupKey, memoryUsage } from './keys.js';
-import { HiveRecord } from '../../registry/types.js';
+import { hashEncoding, hashFields, isHive, lookupKey, memoryUsage } from './keys.js';
 
 const KEY = { name: 'key', type: 'key' } as const;
 
@@ -90,7 +89,7 @@ const objectSubcommands: CommandSpec[] = [
       const registry = client.server.registry;
       const record = lookupKey(registry, argv[2]!);
       if (record === undefined) return null;
-      const seen = record instanceof HiveRecord ? record.lastHeartbeatMs : record.lastSeenMs;
+      const seen = isHive(record) ? record.lastHeartbeatMs : record.lastSeenMs;
       return Math.max(0, Math.floor(registry.ageMs(seen) / 1000));
     },
   }),
