@@ -9,6 +9,17 @@ import type { Settings } from '../settings/settings.js';
 import type { AclStore } from '../acl/store.js';
 import type { AclUser } from '../acl/user.js';
 
+export type LogLevel = 'debug' | 'verbose' | 'notice' | 'warning';
+
+/** The server log, by Redis' levels. */
+export interface Log {
+  debug(message: string): void;
+  verbose(message: string): void;
+  notice(message: string): void;
+  warning(message: string): void;
+  enabled(level: LogLevel): boolean;
+}
+
 export interface ServerStats {
   totalConnectionsReceived: number;
   totalCommandsProcessed: number;
@@ -43,6 +54,10 @@ export interface ServerContext {
   /** Users, authentication, ACL LOG and denial counters. */
   readonly acl: AclStore;
   readonly pubsub: PubSubHub;
+  /** The server log (Redis' levels and line format). */
+  readonly log: Log;
+  /** Commands that take at least this long (ms) are logged; 0: none. */
+  readonly logSlowerThanMs: number;
   /** The snapshot file, or null when snapshots are off. */
   readonly snapshotPath: string | null;
   /** Writes the snapshot now (atomically). */
