@@ -17,6 +17,7 @@ import { WorkerRegistry } from '../registry/registry.js';
 import { systemTimers, type Timers } from '../registry/timers.js';
 import { systemClock, type Clock } from '../registry/types.js';
 import { Connection, type ConnectionHost, type OutputBufferLimits } from './connection.js';
+import { ProcessMemoryGauge } from './memory.js';
 import { PubSub } from './pubsub.js';
 import { readSnapshot, SnapshotError, writeSnapshot } from './snapshot.js';
 import { CommandCatalog } from '../acl/catalog.js';
@@ -132,6 +133,7 @@ export class RegistryServer implements ServerContext, ConnectionHost {
   readonly startedAtMs = Date.now();
   readonly acl: AclStore;
   readonly settings: Settings;
+  readonly memory: ProcessMemoryGauge;
   readonly limits: DecoderLimits;
   tcpPort = 0;
 
@@ -155,6 +157,7 @@ export class RegistryServer implements ServerContext, ConnectionHost {
 
   constructor(options: ServerOptions = {}) {
     const settings = (this.settings = new Settings(settingValues(options)));
+    this.memory = new ProcessMemoryGauge(settings);
     this.registry = new WorkerRegistry({
       clock: options.clock,
       timers: options.timers ?? systemTimers,
