@@ -6,6 +6,8 @@ import type { Reply } from '../resp/reply.js';
 import type { WorkerRegistry } from '../registry/registry.js';
 import type { CommandTable } from './table.js';
 import type { Settings } from '../settings/settings.js';
+import type { AclStore } from '../acl/store.js';
+import type { AclUser } from '../acl/user.js';
 
 export type LogLevel = 'debug' | 'verbose' | 'notice' | 'warning';
 
@@ -24,6 +26,26 @@ export interface ServerStats {
   rejectedConnections: number;
   protocolErrors: number;
   outputLimitDisconnections: number;
+}
+
+export interface MemoryFigures {
+  /** What maxmemory limits: heap in use plus external. */
+  used: number;
+  heapUsed: number;
+  heapTotal: number;
+  heapLimit: number;
+  /** Memory outside the V8 heap that V8 tracks: Buffers, typed arrays. */
+  external: number;
+}
+
+/** The server's memory use against its `maxmemory` limit. */
+export interface MemoryGauge {
+  /** INFO's used_memory and its parts, in bytes (read now). */
+  used(): MemoryFigures;
+  /** maxmemory in bytes; 0: no limit. */
+  readonly limit: number;
+  /** Above maxmemory: a heartbeat from a new worker must be refused (Redis' noeviction policy). */
+  overLimit(): boolean;
 }
 
 /** Pub/sub channels and patterns (SUBSCRIBE, PUBLISH, PUBSUB). */
@@ -47,10 +69,11 @@ export interface ServerContext {
   readonly runId: string;
   readonly startedAtMs: number;
   readonly tcpPort: number;
+  readonly memory: MemoryGauge;
   /** Every setting's value; CONFIG GET/SET read and change them. */
   readonly settings: Settings;
-  /** The password clients must give (AUTH / HELLO AUTH), or null when none is required. */
-  readonly requirePass: string | null;
+  /** Users, authentication, ACL LOG and denial counters. */
+  readonly acl: AclStore;
   readonly pubsub: PubSubHub;
   /** The server log (Redis' levels and line format). */
   readonly log: Log;
@@ -84,6 +107,8 @@ export interface ClientState {
   libName: string | null;
   libVersion: string | null;
   authenticated: boolean;
+  /** The ACL user the connection runs as (`default` until AUTH). Shared with its other connections. */
+  user: AclUser;
   /** The command being run or last run, for CLIENT LIST. */
   lastCommand: string;
   lastInteractionMs: number;

@@ -1,5 +1,6 @@
 // HIVE.GET: one hive's state (get_hive_state).
 
+import { hiveKey, workerKey } from '../keys.js';
 import { defineCommand } from '../spec.js';
 import { hiveReply } from '../records.js';
 
@@ -12,6 +13,7 @@ export default defineCommand({
   arity: 2,
   flags: ['readonly', 'fast'],
   aclCategories: ['registry', 'read', 'fast'],
+  keySpecs: [hiveKey(1, ['RO', 'ACCESS'])],
   arguments: [{ name: 'hive_id', type: 'string' }],
   reply:
     'Map (RESP2: flat field/value array): `hive_id`, `last_heartbeat_ms` (newest heartbeat of its workers, server ' +

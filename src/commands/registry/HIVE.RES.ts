@@ -1,6 +1,7 @@
 // HIVE.RES: a hive's resource use, summed from its workers' reports (get_available_resources).
 
 import { MapReply } from '../../resp/reply.js';
+import { hiveKey, workerKey } from '../keys.js';
 import { defineCommand } from '../spec.js';
 import { hiveResourcesEntries } from '../records.js';
 
@@ -13,6 +14,7 @@ export default defineCommand({
   arity: 2,
   flags: ['readonly', 'fast'],
   aclCategories: ['registry', 'read', 'fast'],
+  keySpecs: [hiveKey(1, ['RO', 'ACCESS'])],
   arguments: [{ name: 'hive_id', type: 'string' }],
   reply:
     'Map (RESP2: flat array): `hive_id`, `worker_count`, `vram_used_bytes`, `ram_used_bytes`, `vram_used_gb`, ' +

@@ -1,5 +1,6 @@
 // WORKER.GET: one worker's record (get_worker).
 
+import { hiveKey, workerKey } from '../keys.js';
 import { defineCommand } from '../spec.js';
 import { workerReply } from '../records.js';
 
@@ -12,6 +13,7 @@ export default defineCommand({
   arity: 2,
   flags: ['readonly', 'fast'],
   aclCategories: ['registry', 'read', 'fast'],
+  keySpecs: [workerKey(1, ['RO', 'ACCESS'])],
   arguments: [{ name: 'worker_id', type: 'string' }],
   reply:
     'Map (RESP2: flat field/value array, like HGETALL): `worker_id`, `hive_id`, `state` (Idle/Busy/Loading; Idle if never ' +
