@@ -7,6 +7,8 @@ import type { WorkerRegistry } from '../registry/registry.js';
 import type { CommandTable, ResolvedCommand } from './table.js';
 import type { OpsState } from './ops/state.js';
 import type { Settings } from '../settings/settings.js';
+import type { AclStore } from '../acl/store.js';
+import type { AclUser } from '../acl/user.js';
 
 export type LogLevel = 'debug' | 'verbose' | 'notice' | 'warning';
 
@@ -73,8 +75,8 @@ export interface ServerContext {
   readonly memory: MemoryGauge;
   /** Every setting's value; CONFIG GET/SET read and change them. */
   readonly settings: Settings;
-  /** The password clients must give (AUTH / HELLO AUTH), or null when none is required. */
-  readonly requirePass: string | null;
+  /** Users, authentication, ACL LOG and denial counters. */
+  readonly acl: AclStore;
   readonly pubsub: PubSubHub;
   /** The server log (Redis' levels and line format). */
   readonly log: Log;
@@ -108,6 +110,8 @@ export interface ClientState {
   libName: string | null;
   libVersion: string | null;
   authenticated: boolean;
+  /** The ACL user the connection runs as (`default` until AUTH). Shared with its other connections. */
+  user: AclUser;
   /** The command being run or last run, for CLIENT LIST. */
   lastCommand: string;
   /** The command the current request ran (set by the dispatcher; null when none ran): its time is measured. */

@@ -3,6 +3,7 @@
 
 import type { CommandSpec } from './spec.js';
 import { CommandStats } from './ops/stats.js';
+import { keySpecsFromArguments } from './keys.js';
 
 export interface ResolvedCommand {
   spec: CommandSpec;
@@ -11,10 +12,16 @@ export interface ResolvedCommand {
   subcommands: Map<string, ResolvedCommand> | null;
   /** This server's counters for the command (INFO commandstats, /metrics). */
   readonly stats: CommandStats;
+  /** Dense number of this command or subcommand: its bit in each ACL user's command bitmap. */
+  id: number;
+  /** The container of a subcommand, null for a top-level command. */
+  parent: ResolvedCommand | null;
 }
 
 export class CommandTable {
   private readonly byName = new Map<string, ResolvedCommand>();
+  /** Every command and subcommand by id. */
+  readonly byId: ResolvedCommand[] = [];
   /** Top-level specs sorted by name. */
   readonly specs: readonly CommandSpec[];
 
@@ -23,16 +30,22 @@ export class CommandTable {
     for (const spec of this.specs) {
       const key = spec.name.toLowerCase();
       if (this.byName.has(key)) throw new Error(`duplicate command ${spec.name}`);
-      let subcommands: Map<string, ResolvedCommand> | null = null;
+      spec.keySpecs ??= keySpecsFromArguments(spec, false);
+      const top: ResolvedCommand = { spec, fullName: key, subcommands: null, id: this.byId.length, parent: null, stats: new CommandStats() };
+      this.byId.push(top);
       if (spec.subcommands) {
-        subcommands = new Map();
+        const subcommands = new Map<string, ResolvedCommand>();
         for (const sub of spec.subcommands) {
           const subKey = sub.name.toLowerCase();
-          subcommands.set(subKey, { spec: sub, fullName: `${key}|${subKey}`, subcommands: null, stats: new CommandStats() });
+          sub.keySpecs ??= keySpecsFromArguments(sub, true);
+          const resolved: ResolvedCommand = { spec: sub, fullName: `${key}|${subKey}`, subcommands: null, id: this.byId.length, parent: top, stats: new CommandStats() };
+          this.byId.push(resolved);
+          subcommands.set(subKey, resolved);
         }
+        top.subcommands = subcommands;
       }
-      if (!spec.handler && !subcommands) throw new Error(`command ${spec.name} has neither handler nor subcommands`);
-      this.byName.set(key, { spec, fullName: key, subcommands, stats: new CommandStats() });
+      if (!spec.handler && !top.subcommands) throw new Error(`command ${spec.name} has neither handler nor subcommands`);
+      this.byName.set(key, top);
     }
   }
 
@@ -40,19 +53,18 @@ export class CommandTable {
     return this.byName.get(name) ?? this.byName.get(name.toLowerCase());
   }
 
-  /** A command or subcommand by its full name (`hbeat`, `client|id`). */
-  resolveName(fullName: string): ResolvedCommand | undefined {
-    const bar = fullName.indexOf('|');
-    if (bar < 0) return this.byName.get(fullName);
-    return this.byName.get(fullName.slice(0, bar))?.subcommands?.get(fullName.slice(bar + 1));
+  /** Every command and subcommand with its stats, for INFO commandstats and /metrics. */
+  allResolved(): readonly ResolvedCommand[] {
+    return this.byId;
   }
 
-  /** Every command and subcommand with its stats, for INFO commandstats and /metrics. */
-  *allResolved(): Generator<ResolvedCommand> {
-    for (const cmd of this.byName.values()) {
-      yield cmd;
-      if (cmd.subcommands) yield* cmd.subcommands.values();
-    }
+  /** `name` or `container|sub`, case-insensitively. */
+  find(name: string): ResolvedCommand | undefined {
+    const bar = name.indexOf('|');
+    if (bar === -1) return this.lookup(name);
+    const sub = name.slice(bar + 1).toLowerCase();
+    if (sub.includes('|')) return undefined;
+    return this.lookup(name.slice(0, bar))?.subcommands?.get(sub);
   }
 
   get size(): number {

@@ -106,6 +106,8 @@ const subcommands: CommandSpec[] = [
       // Redis' RESETSTAT also clears commandstats, errorstats and latencystats.
       for (const command of client.server.commands.allResolved()) command.stats.reset();
       client.server.ops.errors.reset();
+      const denied = client.server.acl.denied;
+      denied.auth = denied.command = denied.key = denied.channel = 0;
       return OK;
     },
   },
