@@ -42,7 +42,12 @@ export function dispatch(client: ClientState, frame: RequestFrame): Reply | Prom
   const top = client.server.commands.lookup(name);
   // The hot path (HBEAT): a plain request outside MULTI, pub/sub mode and pending auth, read from its bytes.
   if (top?.spec.frameHandler !== undefined && client.multi === null && client.authenticated && !isSubscribed(client)) {
-    const reply = top.spec.frameHandler(client, frame);
+    let reply: Reply | undefined;
+    try {
+      reply = top.spec.frameHandler(client, frame);
+    } catch (e) {
+      reply = toErrorReply(e);
+    }
     if (reply !== undefined) {
       client.lastCommand = top.fullName;
       client.server.stats.totalCommandsProcessed++;
