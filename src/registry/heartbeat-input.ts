@@ -2,6 +2,8 @@
 // snapshot loader): every error names the field and the value.
 
 import { integerOrNull, quote } from '../settings/values.js';
+import { StringPool } from './string-pool.js';
+import { checkFieldSize, DEVICE_ID_MAX, FIELD_MAX_BYTES } from './field-limits.js';
 import { HEALTH_VALUES, type Health, RegistryError, WORKER_STATES, type WorkerState } from './types.js';
 
 const shown = quote;
@@ -89,22 +91,34 @@ function daysFromCivil(y: number, m: number, d: number): number {
 }
 
 // URLs already seen valid, each kept once: a worker sends the same URL on every heartbeat, URL parsing is not
-// cheap, and handing back the kept copy lets the record keep it instead of a fresh string per beat.
-const validUrls = new Map<string, string>();
+// cheap, and handing back the kept copy lets the record keep it instead of a fresh string per beat. 4 MB holds
+// the URLs of tens of thousands of workers; past that, the oldest are parsed again when they next arrive.
+const validUrls = new StringPool(4 * 1024 * 1024);
 
 export function parseUrl(value: string, field = 'URL'): string {
   const known = validUrls.get(value);
   if (known !== undefined) return known;
+  checkFieldSize(value, field, FIELD_MAX_BYTES.url);
   if (!URL.canParse(value)) {
     throw new RegistryError(`invalid ${field} '${shown(value)}': expected an absolute URL like http://10.0.0.5:8080`);
   }
-  if (validUrls.size >= 100_000) validUrls.clear();
-  validUrls.set(value, value);
-  return value;
+  return validUrls.keep(value);
 }
 
 /** An id or name: any non-empty string. */
 export function parseId(value: string, field: string): string {
   if (value.length === 0) throw new RegistryError(`invalid ${field} '': expected a non-empty string`);
   return value;
+}
+
+/** A name the registry keeps (MODEL, BACKEND): non-empty and within its size bound. */
+export function parseName(value: string, field: string, maxBytes: number): string {
+  return checkFieldSize(parseId(value, field), field, maxBytes);
+}
+
+/** A device ordinal, 0 to DEVICE_ID_MAX. */
+export function parseDeviceId(value: string, field = 'DEVICE'): number {
+  const n = integerOrNull(value);
+  if (n === null || n < 0 || n > DEVICE_ID_MAX) throw new RegistryError(`invalid ${field} '${shown(value)}': expected an integer from 0 to ${DEVICE_ID_MAX}`);
+  return n;
 }

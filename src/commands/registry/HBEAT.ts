@@ -6,6 +6,7 @@ import { ArgvFrame } from '../argv-frame.js';
 import type { ClientState } from '../context.js';
 import { defineCommand } from '../spec.js';
 import { CommandError } from '../errors.js';
+import { DEVICE_ID_MAX, FIELD_MAX_BYTES } from '../../registry/field-limits.js';
 import { HEARTBEAT_OPTIONS, parseHeartbeatJson, parseHeartbeatOptions } from './heartbeat-options.js';
 
 const JSON_TOKEN = new Uint8Array(Buffer.from('JSON', 'latin1'));
@@ -16,10 +17,25 @@ function heartbeat(client: ClientState, f: RequestFrame): Reply {
   if (f.argIsToken(1, JSON_TOKEN)) {
     if (f.frameLength !== 3) throw new CommandError('ERR syntax error, HBEAT JSON takes exactly one payload');
     const hb = parseHeartbeatJson(f.argString(2));
+    admitNewWorker(client, hb.workerId);
     return registry.heartbeat(hb.workerId, hb.hiveId, hb.fields) ? ONE : ZERO;
   }
   const fields = parseHeartbeatOptions(f, 3);
-  return registry.heartbeat(f.argString(1), f.argString(2), fields) ? ONE : ZERO;
+  const workerId = f.argString(1);
+  admitNewWorker(client, workerId);
+  return registry.heartbeat(workerId, f.argString(2), fields) ? ONE : ZERO;
+}
+
+const OOM = "OOM command not allowed when used memory > 'maxmemory'.";
+
+/**
+ * Redis' noeviction policy: above maxmemory, commands that would grow the data set are refused. Here that is a
+ * heartbeat registering a new worker; known workers still refresh, and reads go on.
+ */
+function admitNewWorker(client: ClientState, workerId: string): void {
+  if (client.server.memory.overLimit() && client.server.registry.getWorker(workerId) === undefined) {
+    throw new CommandError(OOM);
+  }
 }
 
 export default defineCommand({
@@ -61,7 +77,11 @@ export default defineCommand({
   errors: [
     "`ERR invalid STATE 'x': expected Idle, Busy or Loading` (likewise HEALTH, URL, DEVICE, VRAM, RAM, CPU, GPU, TS: the message names the field and value)",
     "`ERR unknown HBEAT option 'x'`, `ERR HBEAT option X needs a value`",
+    `\`ERR invalid worker_id 'x…': longer than ${FIELD_MAX_BYTES.worker_id} bytes\` — the bounds, in UTF-8 bytes: worker_id and hive_id ` +
+      `${FIELD_MAX_BYTES.worker_id}, URL ${FIELD_MAX_BYTES.url}, MODEL ${FIELD_MAX_BYTES.model_id}, BACKEND ${FIELD_MAX_BYTES.backend}; ` +
+      `\`ERR invalid DEVICE 'x': expected an integer from 0 to ${DEVICE_ID_MAX}\``,
     "`ERR invalid HBEAT JSON payload: …`, `ERR invalid HBEAT JSON field 'vram_bytes': expected a number`",
+    `\`${OOM}\` when the server is above \`maxmemory\` and the worker is not known (known workers still refresh)`,
   ],
   notes:
     'Options are case-insensitive and may come in any order; omitted fields keep their last value. Liveness comes ' +

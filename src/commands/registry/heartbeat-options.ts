@@ -4,7 +4,8 @@
 
 import { ArgvFrame } from '../argv-frame.js';
 import type { RequestFrame } from '../../resp/decoder.js';
-import { parseHealth, parseId, parsePercent, parseState, parseTimestamp, parseUint, parseUrl } from '../../registry/heartbeat-input.js';
+import { DEVICE_ID_MAX, FIELD_MAX_BYTES } from '../../registry/field-limits.js';
+import { parseDeviceId, parseHealth, parseId, parseName, parsePercent, parseState, parseTimestamp, parseUint, parseUrl } from '../../registry/heartbeat-input.js';
 import { type HeartbeatFields, RegistryError } from '../../registry/types.js';
 import { quote } from '../../settings/values.js';
 
@@ -28,7 +29,7 @@ const HEALTH: ValueKind<HeartbeatFields['health']> = {
   read: (f, i, field) => (f.argIs(i, HEALTHY) ? 'healthy' : f.argIs(i, DEGRADED) ? 'degraded' : parseHealth(f.argString(i), field)),
 };
 const ABSOLUTE_URL: ValueKind<string> = { type: 'string', read: (f, i, field) => parseUrl(f.argString(i), field) };
-const NAME: ValueKind<string> = { type: 'string', read: (f, i, field) => parseId(f.argString(i), field) };
+const name = (maxBytes: number): ValueKind<string> => ({ type: 'string', read: (f, i, field) => parseName(f.argString(i), field, maxBytes) });
 const uint = (what?: string): ValueKind<number> => ({
   type: 'integer',
   read: (f, i, field) => {
@@ -36,6 +37,13 @@ const uint = (what?: string): ValueKind<number> => ({
     return n >= 0 ? n : parseUint(f.argString(i), field, what);
   },
 });
+const DEVICE: ValueKind<number> = {
+  type: 'integer',
+  read: (f, i, field) => {
+    const n = f.argUint(i);
+    return n >= 0 && n <= DEVICE_ID_MAX ? n : parseDeviceId(f.argString(i), field);
+  },
+};
 const PERCENT: ValueKind<number> = { type: 'double', read: (f, i, field) => parsePercent(f.argString(i), field) };
 const TIMESTAMP: ValueKind<{ text: string; ms: number }> = {
   type: 'string',
@@ -66,10 +74,10 @@ const BYTES = 'a non-negative integer (bytes)';
 export const HEARTBEAT_OPTIONS: readonly HeartbeatOption[] = [
   row('STATE', 'state', STATE, 'Idle, Busy or Loading (case-insensitive)', (f, v) => void (f.state = v)),
   row('HEALTH', 'health_status', HEALTH, 'healthy or degraded (case-insensitive)', (f, v) => void (f.health = v)),
-  row('URL', 'url', ABSOLUTE_URL, 'absolute URL the worker serves inference on', (f, v) => void (f.url = v)),
-  row('MODEL', 'model_id', NAME, 'id of the loaded model', (f, v) => void (f.modelId = v)),
-  row('BACKEND', 'backend', NAME, 'cpu, cuda, metal, …', (f, v) => void (f.backend = v)),
-  row('DEVICE', 'device_id', uint(), 'device ordinal, a non-negative integer', (f, v) => void (f.deviceId = v)),
+  row('URL', 'url', ABSOLUTE_URL, `absolute URL the worker serves inference on, at most ${FIELD_MAX_BYTES.url} bytes`, (f, v) => void (f.url = v)),
+  row('MODEL', 'model_id', name(FIELD_MAX_BYTES.model_id), `id of the loaded model, at most ${FIELD_MAX_BYTES.model_id} bytes`, (f, v) => void (f.modelId = v)),
+  row('BACKEND', 'backend', name(FIELD_MAX_BYTES.backend), `cpu, cuda, metal, …; at most ${FIELD_MAX_BYTES.backend} bytes`, (f, v) => void (f.backend = v)),
+  row('DEVICE', 'device_id', DEVICE, `device ordinal, 0 to ${DEVICE_ID_MAX}`, (f, v) => void (f.deviceId = v)),
   row('VRAM', 'vram_bytes', uint(BYTES), 'VRAM in use, bytes', (f, v) => void (f.vramBytes = v)),
   row('VRAM_TOTAL', 'vram_total_bytes', uint(BYTES), "the device's VRAM capacity, bytes (WORKER.BEST MINFREE uses it)", (f, v) => void (f.vramTotalBytes = v)),
   row('RAM', 'ram_bytes', uint(BYTES), 'RAM in use, bytes', (f, v) => void (f.ramBytes = v)),
