@@ -221,7 +221,7 @@ for (const mode of MODES) {
         ]);
         const registry = (await r.call('COMMAND', 'LIST', 'FILTERBY', 'ACLCAT', 'registry')) as string[];
         expect(registry.filter((n) => n.startsWith('worker.')).sort()).to.deep.equal([
-          'worker.best', 'worker.count', 'worker.del', 'worker.get', 'worker.list', 'worker.url',
+          'worker.best', 'worker.claim', 'worker.count', 'worker.del', 'worker.get', 'worker.list', 'worker.release', 'worker.url',
         ]);
         expect(registry).to.include.members(hive);
       });
