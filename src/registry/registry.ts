@@ -90,6 +90,9 @@ export class WorkerRegistry {
    * worker. Returns true when the beat registered the worker (it was not known: new, removed or evicted),
    * false when it refreshed a known one (online or offline).
    */
+  /** Heartbeats that registered a worker (it was unknown), since start: the metrics' `new` heartbeats. */
+  registrations = 0;
+
   heartbeat(workerId: string, hiveId: string, fields: HeartbeatFields): boolean {
     if (workerId.length === 0) throw new RegistryError("invalid worker_id '': expected a non-empty string");
     if (hiveId.length === 0) throw new RegistryError("invalid hive_id '': expected a non-empty string");
@@ -106,6 +109,7 @@ export class WorkerRegistry {
       this.liveness.beat(w, now, false);
       this.hives.touch(hive, now);
       this.liveness.arm();
+      this.registrations++;
       return true;
     }
     this.reader?.beforeChange(w);
