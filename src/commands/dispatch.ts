@@ -12,11 +12,6 @@ import { clientInfoLine } from './server/CLIENT.js';
 
 const NOAUTH = new ErrorReply('NOAUTH Authentication required.');
 
-export interface Resolved {
-  command: ResolvedCommand;
-  argv: string[];
-}
-
 /**
  * Finds the command (or subcommand) and checks its arity. Returns an error reply when that fails. `top` is the
  * lookup of argv[0] when the caller already made it.
