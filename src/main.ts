@@ -3,9 +3,12 @@
 // exits cleanly on SIGINT/SIGTERM.
 
 import { readCommandLine, usageText } from './settings/cli.js';
-import { RegistryServer, SettingError, SnapshotError } from './server/server.js';
+import { RegistryServer, SettingError, SnapshotError, VERSION } from './server/server.js';
 
-const USAGE = usageText([['--help', 'this text']]);
+const USAGE = usageText([
+  ['-h, --help', 'this text'],
+  ['-v, --version', 'print the version and exit'],
+]);
 
 function fail(message: string): never {
   console.error(`rbee-registry: ${message}\nRun with --help for the options.`);
@@ -14,9 +17,16 @@ function fail(message: string): never {
 
 let server: RegistryServer;
 try {
-  const { values, switches } = readCommandLine(process.argv.slice(2), process.env, ['help']);
+  const { values, switches } = readCommandLine(process.argv.slice(2), process.env, [
+    { name: 'help', short: 'h' },
+    { name: 'version', short: 'v' },
+  ]);
   if (switches.has('help')) {
     console.log(USAGE);
+    process.exit(0);
+  }
+  if (switches.has('version')) {
+    console.log(`rbee-registry ${VERSION}`);
     process.exit(0);
   }
   server = new RegistryServer({ settings: values });

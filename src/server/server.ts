@@ -79,7 +79,7 @@ function settingValues(o: ServerOptions): Partial<SettingValues> {
 export { SnapshotError, SettingError };
 
 
-const VERSION: string = (() => {
+export const VERSION: string = (() => {
   try {
     return JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')).version;
   } catch {
