@@ -109,7 +109,8 @@ export class ReplyWriter {
     }
     if (Array.isArray(r)) {
       this.text += '*' + r.length + CRLF;
-      for (let i = 0; i < r.length; i++) this.write(r[i]!);
+      const items = r as readonly Reply[];
+      for (let i = 0; i < items.length; i++) this.write(items[i]!);
       return;
     }
     if (r instanceof MapReply) {

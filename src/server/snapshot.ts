@@ -88,9 +88,9 @@ export async function readSnapshot(file: string): Promise<SnapshotData | null> {
   };
   const parse = (i: number): Record<string, unknown> => {
     try {
-      const v = JSON.parse(lines[i]!);
-      if (typeof v !== 'object' || v === null || Array.isArray(v)) fail(i + 1, 'not a JSON object');
-      return v;
+      const v: unknown = JSON.parse(lines[i]!);
+      if (typeof v !== 'object' || v === null || Array.isArray(v)) return fail(i + 1, 'not a JSON object');
+      return v as Record<string, unknown>;
     } catch (e) {
       if (e instanceof SnapshotError) throw e;
       return fail(i + 1, (e as Error).message);

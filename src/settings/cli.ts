@@ -60,7 +60,7 @@ export function readCommandLine(args: readonly string[], env: NodeJS.ProcessEnv,
   for (const { name, short } of switches) options[name] = short === undefined ? { type: 'boolean' } : { type: 'boolean', short };
   let parsed: Record<string, string | boolean | undefined>;
   try {
-    parsed = parseArgs({ args: [...args], options, strict: true, allowPositionals: false }).values as typeof parsed;
+    parsed = parseArgs({ args: [...args], options, strict: true, allowPositionals: false }).values;
   } catch (e) {
     throw new SettingError('command line', (e as Error).message);
   }
@@ -81,7 +81,7 @@ export function readCommandLine(args: readonly string[], env: NodeJS.ProcessEnv,
       throw e;
     }
   }
-  return { values: values as Partial<SettingValues>, switches: new Set(switches.filter((w) => parsed[w.name] === true).map((w) => w.name)) };
+  return { values: values, switches: new Set(switches.filter((w) => parsed[w.name] === true).map((w) => w.name)) };
 }
 
 const cell = (text: string) => text.replace(/\|/g, '\\|');

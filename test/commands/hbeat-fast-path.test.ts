@@ -55,7 +55,7 @@ describe('HBEAT fast path', () => {
           if (reply === undefined) return;
           let expected: Reply;
           try {
-            expected = HBEAT.handler!(clientOf(slow), argv, []) as Reply;
+            expected = HBEAT.handler!(clientOf(slow), argv, []);
           } catch (e) {
             expected = toErrorReply(e);
           }

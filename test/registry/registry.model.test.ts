@@ -296,7 +296,7 @@ function expectSameAnswers(registry: WorkerRegistry, ref: ReferenceRegistry, ste
   const hiveOrder = [...registry.hivesOldestFirst()];
   expect(ids(hiveOrder).sort(), `${step}: hive list`).to.deep.equal(ref.listHives());
   for (let i = 1; i < hiveOrder.length; i++) {
-    expect(hiveOrder[i]!.lastHeartbeatMs, `${step}: hive order ${ids(hiveOrder)}`).to.be.at.least(hiveOrder[i - 1]!.lastHeartbeatMs);
+    expect(hiveOrder[i]!.lastHeartbeatMs, `${step}: hive order ${ids(hiveOrder).join(',')}`).to.be.at.least(hiveOrder[i - 1]!.lastHeartbeatMs);
   }
 }
 
