@@ -92,6 +92,10 @@ export interface ClientState {
   onClose(fn: () => void): () => void;
   /** Close the connection once the replies written so far are flushed (QUIT). */
   closeAfterReply(): void;
+  /** Close the connection now, dropping its pending output, as Redis frees a killed client (CLIENT KILL). */
+  kill(): void;
+  /** The socket's file descriptor, or -1 where the platform does not expose it. */
+  readonly fd: number;
   /** Unparsed bytes held for this client, for CLIENT LIST `qbuf`. */
   queryBufferBytes(): number;
   /** Reply bytes waiting to be sent, for CLIENT LIST `omem`. */

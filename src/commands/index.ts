@@ -37,12 +37,19 @@ import PING from './server/PING.js';
 import QUIT from './server/QUIT.js';
 import SELECT from './server/SELECT.js';
 import TIME from './server/TIME.js';
+import { KEYS, SCAN } from './keyspace/scan.js';
+import { EXISTS, GET, PTTL, TTL, TYPE } from './keyspace/generic.js';
+import { HEXISTS, HGET, HGETALL, HKEYS, HLEN, HMGET, HSCAN, HSTRLEN, HVALS } from './keyspace/hash.js';
+import { MEMORY, OBJECT } from './keyspace/object.js';
+import { REFUSED_WRITES } from './keyspace/writes.js';
 
 export const ALL_COMMANDS = [
   HBEAT, HIVE_ACTIVE, HIVE_COUNT, HIVE_DEL, HIVE_GET, HIVE_LIST, HIVE_ONLINE, HIVE_RES, HIVE_WORKERS,
   WORKER_BEST, WORKER_COUNT, WORKER_DEL, WORKER_GET, WORKER_LIST, WORKER_URL, EVENTS_READ, EVENTS_REV, REGISTRY_GUARD,
   SUBSCRIBE, UNSUBSCRIBE, PSUBSCRIBE, PUNSUBSCRIBE, PUBLISH, PUBSUB, SAVE, WATCH, UNWATCH, FLUSHALL, FLUSHDB,
   AUTH, HELLO, RESET, CLIENT, COMMAND, CONFIG, DBSIZE, ECHO, INFO, MULTI, EXEC, DISCARD, PING, QUIT, SELECT, TIME,
+  SCAN, KEYS, EXISTS, TYPE, TTL, PTTL, GET, HGETALL, HGET, HMGET, HLEN, HKEYS, HVALS, HEXISTS, HSTRLEN, HSCAN,
+  MEMORY, OBJECT, ...REFUSED_WRITES,
 ];
 
 export function createCommandTable(): CommandTable {

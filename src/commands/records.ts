@@ -3,22 +3,17 @@
 
 import { DoubleReply, MapReply, type Reply } from '../resp/reply.js';
 import type { WorkerRegistry } from '../registry/registry.js';
-import type { HiveRecord, WorkerRecord } from '../registry/types.js';
+import type { HiveView, WorkerView } from '../registry/types.js';
 
 const GB = 1e9;
 
-export const WORKER_FIELDS = [
-  'worker_id', 'hive_id', 'state', 'health', 'url', 'model_id', 'backend', 'device_id', 'vram_bytes', 'vram_total_bytes',
-  'ram_bytes', 'cpu_percent', 'gpu_percent', 'reported_at', 'skew_ms', 'last_seen_ms', 'age_ms', 'online',
-] as const;
-
 const double = (n: number | null): Reply => (n === null ? null : new DoubleReply(n));
 
-export function workerReply(registry: WorkerRegistry, w: WorkerRecord): MapReply {
+export function workerReply(registry: WorkerRegistry, w: WorkerView): MapReply {
   const age = registry.ageMs(w.lastSeenMs);
   return new MapReply([
     ['worker_id', w.workerId],
-    ['hive_id', w.hive.hiveId],
+    ['hive_id', w.hiveId],
     ['state', w.effectiveState],
     ['health', w.effectiveHealth],
     ['url', w.url],
@@ -34,19 +29,14 @@ export function workerReply(registry: WorkerRegistry, w: WorkerRecord): MapReply
     ['skew_ms', w.skewMs],
     ['last_seen_ms', w.lastSeenMs],
     ['age_ms', age],
-    ['online', age < registry.offlineAfterMs ? 1 : 0],
+    ['online', w.online ? 1 : 0],
   ]);
 }
 
-export const HIVE_FIELDS = [
-  'hive_id', 'last_heartbeat_ms', 'online', 'worker_count', 'vram_used_bytes', 'ram_used_bytes', 'vram_used_gb',
-  'ram_used_gb', 'online_worker_count', 'online_vram_used_bytes', 'online_ram_used_bytes', 'workers',
-] as const;
-
 /** HIVE.RES fields: the resource part of a hive. */
-export function hiveResourcesEntries(h: HiveRecord): Array<[Reply, Reply]> {
+export function hiveResourcesEntries(h: HiveView): Array<[Reply, Reply]> {
   return [
-    ['worker_count', h.workers.size],
+    ['worker_count', h.workerCount],
     ['vram_used_bytes', h.vramUsedBytes],
     ['ram_used_bytes', h.ramUsedBytes],
     ['vram_used_gb', new DoubleReply(h.vramUsedBytes / GB)],
@@ -57,12 +47,12 @@ export function hiveResourcesEntries(h: HiveRecord): Array<[Reply, Reply]> {
   ];
 }
 
-export function hiveReply(registry: WorkerRegistry, h: HiveRecord): MapReply {
-  const workerIds = [...h.workers].map((w) => w.workerId).sort();
+export function hiveReply(registry: WorkerRegistry, h: HiveView): MapReply {
+  const workerIds = registry.workersOnHive(h.hiveId).map((w) => w.workerId);
   return new MapReply([
     ['hive_id', h.hiveId],
     ['last_heartbeat_ms', h.lastHeartbeatMs],
-    ['online', registry.isOnline(h.lastHeartbeatMs) ? 1 : 0],
+    ['online', h.online ? 1 : 0],
     ...hiveResourcesEntries(h),
     ['workers', workerIds],
   ]);

@@ -127,3 +127,32 @@ export class EventLog {
     return this.waiters.size;
   }
 }
+
+/** Where the registry publishes: the log, then every listener, in the order changes happen. */
+export class EventBus {
+  log: EventLog;
+  private readonly listeners: Array<(e: LoggedEvent) => void> = [];
+
+  constructor(capacity: number) {
+    this.log = new EventLog(capacity);
+  }
+
+  /** Calls `fn` for every event, after it is logged. */
+  onEvent(fn: (e: LoggedEvent) => void): void {
+    this.listeners.push(fn);
+  }
+
+  emit(type: EventType, atMs: number, workerId: string | null, hiveId: string | null, details?: Record<string, string | number | null>): void {
+    const event: Omit<RegistryEvent, 'rev'> = { type, at_ms: atMs };
+    if (workerId !== null) event.worker_id = workerId;
+    if (hiveId !== null) event.hive_id = hiveId;
+    if (details) Object.assign(event, details);
+    const logged = this.log.append(event);
+    for (const fn of this.listeners) fn(logged);
+  }
+
+  /** An empty log whose revisions continue from `rev` (a restore). */
+  continueFrom(rev: number): void {
+    this.log = new EventLog(this.log.capacity, rev);
+  }
+}

@@ -1,5 +1,6 @@
 // The registry's domain types: worker records, hive records, heartbeat fields and the clock.
 
+import type { Timers } from './timers.js';
 import { CPU, DEVICE_ID, GPU, LAST_SEEN, ownRow, RAM, type RowPages, SKEW, VRAM, VRAM_TOTAL } from './number-rows.js';
 
 export const WORKER_STATES = ['Idle', 'Busy', 'Loading'] as const;
@@ -17,6 +18,42 @@ export interface Clock {
 export const systemClock: Clock = {
   now: () => Math.floor(performance.timeOrigin + performance.now()),
 };
+
+export interface RegistryOptions {
+  clock?: Clock;
+  /** Without timers, transitions still happen exactly, but only when the next operation looks. */
+  timers?: Timers;
+  /** A worker goes offline this long after its newest heartbeat (ms). Default 30000. */
+  offlineAfterMs?: number;
+  /** An offline worker is evicted this long after its newest heartbeat (ms); 0 = never. Default 300000. */
+  evictAfterMs?: number;
+  /** The mass-expiry guard trips when more than this percent of the workers online at the start of a window go offline within it. Default 50. */
+  expiryGuardPercent?: number;
+  /** The guard only judges windows that start with at least this many online workers. Default 2, so a lone worker dying is evicted as usual. */
+  expiryGuardMinWorkers?: number;
+  /** Events kept for EVENTS.READ. Default 100000. */
+  eventLogSize?: number;
+  /** Most transitions one timer run applies before yielding to the event loop. Default 5000. */
+  timerBatch?: number;
+  /** Longest a timer run may take before yielding to the event loop (ms, by the clock). Default 4. */
+  timerBudgetMs?: number;
+}
+
+export interface WorkerFilter {
+  hiveId?: string;
+  state?: WorkerState;
+  modelId?: string;
+  backend?: string;
+  /** Only workers whose newest heartbeat is younger than this (ms). */
+  maxAgeMs?: number;
+}
+
+/** WORKER.BEST's filters. */
+export interface BestWorkerQuery {
+  backend?: string;
+  /** Skip workers whose free VRAM (vram_total - vram_used) is below this; workers without VRAM_TOTAL are skipped. */
+  minFreeVramBytes?: number;
+}
 
 /** What one heartbeat may carry besides the two ids. Omitted fields keep their last value. */
 export interface HeartbeatFields {
@@ -38,6 +75,48 @@ export interface HeartbeatFields {
   reportedAtMs?: number;
 }
 
+/** A worker as queries see it: read-only, and without the registry's links and rows. */
+export interface WorkerView {
+  readonly workerId: string;
+  readonly hiveId: string;
+  /** As last reported; null if never sent. */
+  readonly state: WorkerState | null;
+  readonly health: Health | null;
+  /** As used everywhere: a worker that never sent STATE is Idle, one that never sent HEALTH is healthy. */
+  readonly effectiveState: WorkerState;
+  readonly effectiveHealth: Health;
+  readonly url: string | null;
+  readonly modelId: string | null;
+  readonly backend: string | null;
+  readonly deviceId: number | null;
+  readonly vramBytes: number | null;
+  readonly vramTotalBytes: number | null;
+  readonly ramBytes: number | null;
+  readonly cpuPercent: number | null;
+  readonly gpuPercent: number | null;
+  readonly reportedAt: string | null;
+  readonly skewMs: number | null;
+  /** Server receive time of the newest heartbeat. */
+  readonly lastSeenMs: number;
+  /** The liveness rule's answer at the registry's time (every query first applies what is due). */
+  readonly online: boolean;
+}
+
+/** A hive as queries see it. */
+export interface HiveView {
+  readonly hiveId: string;
+  readonly workerCount: number;
+  readonly vramUsedBytes: number;
+  readonly ramUsedBytes: number;
+  readonly onlineWorkers: number;
+  readonly onlineVramUsedBytes: number;
+  readonly onlineRamUsedBytes: number;
+  /** Newest lastSeenMs of its workers. */
+  readonly lastHeartbeatMs: number;
+  /** Some worker of it is online. */
+  readonly online: boolean;
+}
+
 /**
  * One worker's runtime state. Every field is set in the constructor so all records share one shape;
  * `null` means "never reported".
@@ -50,12 +129,15 @@ const HEALTH_SHIFT = 2;
 const HEALTH_MASK = 0b11 << HEALTH_SHIFT;
 const ONLINE = 1 << 4;
 const AVAILABLE = 1 << 5;
+const EPOCH_SHIFT = 6;
+/** 24 bits: the flags stay a small integer (a Smi) on every platform. */
+export const SNAPSHOT_EPOCHS = 1 << 24;
 
 /** Placeholder until a registry's pages give the record its row. */
 const EMPTY_ROW = new Float64Array(0);
 
-export class WorkerRecord {
-  /** state (2 bits), health (2 bits), online, available: see the accessors. */
+export class WorkerRecord implements WorkerView {
+  /** state (2 bits), health (2 bits), online, available, snapshot epoch: see the accessors. */
   private flags = ONLINE;
   /** The page holding this worker's numbers, and where its row starts there (see number-rows.ts). */
   rows: Float64Array;
@@ -73,6 +155,8 @@ export class WorkerRecord {
   modelNext: WorkerRecord | null = null;
   bucketPrev: WorkerRecord | null = null;
   bucketNext: WorkerRecord | null = null;
+  /** Place in the registry's slot index (cursors walk it), -1 when not in a registry. */
+  keySlot = -1;
 
   /** Without `pages` the record gets a row of its own (a registry passes its pages). */
   constructor(
@@ -177,7 +261,7 @@ export class WorkerRecord {
     this.flags = (this.flags & ~HEALTH_MASK) | (HEALTH_CODES.indexOf(value) << HEALTH_SHIFT);
   }
 
-  /** Maintained by the liveness engine: false from the offline deadline until the next heartbeat. */
+  /** Kept by the liveness part: false from the offline deadline until the next heartbeat. */
   get online(): boolean {
     return (this.flags & ONLINE) !== 0;
   }
@@ -193,6 +277,14 @@ export class WorkerRecord {
     this.flags = value ? this.flags | AVAILABLE : this.flags & ~AVAILABLE;
   }
 
+  /** The snapshot reader that last saw this record (see snapshot.ts). */
+  get snapshotEpoch(): number {
+    return this.flags >>> EPOCH_SHIFT;
+  }
+  set snapshotEpoch(value: number) {
+    this.flags = (this.flags & ((1 << EPOCH_SHIFT) - 1)) | (value << EPOCH_SHIFT);
+  }
+
   /** A worker that never sent STATE counts as Idle (the seed's minimal payload has none). */
   get effectiveState(): WorkerState {
     return this.state ?? 'Idle';
@@ -205,7 +297,7 @@ export class WorkerRecord {
 }
 
 /** A hive: the group of workers that name it. Resource sums are kept up to date incrementally. */
-export class HiveRecord {
+export class HiveRecord implements HiveView {
   readonly workers = new Set<WorkerRecord>();
   vramUsedBytes = 0;
   ramUsedBytes = 0;
@@ -220,8 +312,18 @@ export class HiveRecord {
   // Intrusive list of all hives, oldest heartbeat first.
   older: HiveRecord | null = null;
   newer: HiveRecord | null = null;
+  /** Place in the registry's slot index (cursors walk it), -1 when not in a registry. */
+  keySlot = -1;
 
   constructor(readonly hiveId: string) {}
+
+  get workerCount(): number {
+    return this.workers.size;
+  }
+
+  get online(): boolean {
+    return this.onlineWorkers > 0;
+  }
 }
 
 /** A bad argument: the message names it. The command layer sends it as `-ERR <message>`. */

@@ -35,18 +35,31 @@ export function formatDouble(n: number): string {
   return String(n);
 }
 
+/** Past this many UTF-16 units the text run is closed and queued, so no string nears V8's length limit. */
+const TEXT_RUN_LIMIT = 64 * 1024;
+/** Strings at least this long are queued as parts of their own instead of joining the text run. */
+const LARGE_STRING = 16 * 1024;
+/** Arrays, maps and sets with more elements than this are encoded as the socket drains (see ReplyStream). */
+const STREAM_ELEMENTS = 64;
+
+type Part = string | Buffer | ReplyStream;
+
 /**
- * Accumulates encoded replies. Strings are concatenated (V8 ropes make that cheap); a Buffer reply closes
- * the current string run so binary payloads are copied once, at take().
+ * Accumulates encoded replies, in order: a queue of finished parts (strings, buffers, replies still to be
+ * encoded) followed by the current text run. Small replies join the text run (V8 ropes make that cheap);
+ * long strings, binary payloads and large containers become parts of their own, so a reply of any size is
+ * written in pieces and never built as one string (V8 caps strings near 512 MB) or one buffer.
  */
 export class ReplyWriter {
   private text = '';
-  private parts: Buffer[] = [];
+  private parts: Part[] = [];
+  /** Bytes (UTF-16 units for strings) held in `parts`, not counting replies still to be encoded. */
   private size = 0;
+  private streams = 0;
 
   constructor(public proto: Protocol = 2) {}
 
-  /** Bytes buffered so far (approximate for non-ASCII text: counts UTF-16 units). */
+  /** Encoded bytes buffered so far (approximate for non-ASCII text: counts UTF-16 units). */
   get pendingLength(): number {
     return this.size + this.text.length;
   }
@@ -55,36 +68,111 @@ export class ReplyWriter {
     return this.text.length === 0 && this.parts.length === 0;
   }
 
-  /** Returns what was written since the last take(), as a string when no binary part was added. */
-  take(): string | Buffer {
-    if (this.parts.length === 0) {
-      const out = this.text;
-      this.text = '';
-      return out;
-    }
-    if (this.text.length > 0) this.parts.push(Buffer.from(this.text, 'utf8'));
-    // One part (a cached reply alone in the batch): hand it over as it is. Nothing writes into reply bytes.
-    const out = this.parts.length === 1 ? this.parts[0]! : Buffer.concat(this.parts);
+  /**
+   * pendingLength plus an estimate of what the replies still to be encoded will take (from the size of what
+   * they encoded so far): what Redis would hold in the client's output buffer, for its limits and `omem`.
+   */
+  get estimatedLength(): number {
+    let n = this.pendingLength;
+    if (this.streams > 0) for (const p of this.parts) if (p instanceof ReplyStream) n += p.remainingEstimate();
+    return n;
+  }
+
+  /** A large reply is still being encoded: the caller should let the socket drain before adding much more. */
+  get streaming(): boolean {
+    return this.streams > 0;
+  }
+
+  /** Drops everything pending (the connection is being closed after a failure). */
+  clear(): void {
     this.text = '';
     this.parts = [];
     this.size = 0;
+    this.streams = 0;
+  }
+
+  /**
+   * The next piece to write, about `budget` bytes at most for the parts it encodes itself (a long string
+   * or buffer from a handler goes whole), or null when nothing is pending.
+   */
+  takeChunk(budget = 256 * 1024): string | Buffer | null {
+    while (this.parts.length > 0) {
+      const head = this.parts[0]!;
+      if (head instanceof ReplyStream) {
+        const chunk = head.next(budget);
+        if (head.done) {
+          this.parts.shift();
+          this.streams--;
+        }
+        if (chunk !== null) return chunk;
+        continue;
+      }
+      this.parts.shift();
+      this.size -= head.length;
+      return head;
+    }
+    if (this.text.length === 0) return null;
+    const out = this.text;
+    this.text = '';
     return out;
   }
 
-  private pushBuffer(b: Buffer): void {
-    if (this.text.length > 0) {
-      const t = Buffer.from(this.text, 'utf8');
-      this.parts.push(t);
-      this.size += t.length;
-      this.text = '';
-    }
-    this.parts.push(b);
-    this.size += b.length;
+  /** Everything written since the last take(), as one string when no binary part was added (tests, small replies). */
+  take(): string | Buffer {
+    const chunks: Array<string | Buffer> = [];
+    for (let c = this.takeChunk(); c !== null; c = this.takeChunk()) chunks.push(c);
+    if (chunks.length === 0) return '';
+    if (chunks.every((c) => typeof c === 'string')) return chunks.join('');
+    // One part (a cached reply alone in the batch): hand it over as it is. Nothing writes into reply bytes.
+    if (chunks.length === 1) return chunks[0]!;
+    return Buffer.concat(chunks.map((c) => (typeof c === 'string' ? Buffer.from(c, 'utf8') : c)));
   }
 
+  private closeText(): void {
+    if (this.text.length > 0) {
+      this.parts.push(this.text);
+      this.size += this.text.length;
+      this.text = '';
+    }
+  }
+
+  private pushPart(part: string | Buffer): void {
+    this.closeText();
+    this.parts.push(part);
+    this.size += part.length;
+  }
+
+  private pushBuffer(b: Buffer): void {
+    this.pushPart(b);
+  }
+
+  /** A bulk string: long ones are queued whole, never copied into the text run. */
+  private bulk(s: string): void {
+    if (s.length < LARGE_STRING) {
+      this.text += '$' + Buffer.byteLength(s, 'utf8') + CRLF + s + CRLF;
+      return;
+    }
+    this.text += '$' + Buffer.byteLength(s, 'utf8') + CRLF;
+    this.pushPart(s);
+    this.text += CRLF;
+  }
+
+  /** Writes one reply; a large array, map or set is queued and encoded piece by piece by takeChunk(). */
   write(r: Reply): void {
+    if (typeof r === 'object' && r !== null && containerSize(r) > STREAM_ELEMENTS) {
+      this.closeText();
+      this.parts.push(new ReplyStream(r, this.proto));
+      this.streams++;
+      return;
+    }
+    this.encode(r);
+  }
+
+  /** Encodes a reply into the text run and parts, all at once. */
+  encode(r: Reply): void {
+    if (this.text.length > TEXT_RUN_LIMIT) this.closeText();
     if (typeof r === 'string') {
-      this.text += '$' + Buffer.byteLength(r, 'utf8') + CRLF + r + CRLF;
+      this.bulk(r);
       return;
     }
     if (typeof r === 'number') {
@@ -165,8 +253,11 @@ export class ReplyWriter {
     }
     if (r instanceof VerbatimReply) {
       if (this.proto === 3) {
-        const body = r.format + ':' + r.text;
-        this.text += '=' + Buffer.byteLength(body, 'utf8') + CRLF + body + CRLF;
+        // Header and text apart: the text may be near the string length limit on its own.
+        this.text += '=' + (r.format.length + 1 + Buffer.byteLength(r.text, 'utf8')) + CRLF + r.format + ':';
+        if (r.text.length < LARGE_STRING) this.text += r.text;
+        else this.pushPart(r.text);
+        this.text += CRLF;
       } else {
         this.write(r.text);
       }
@@ -181,6 +272,70 @@ export class ReplyWriter {
       return;
     }
     throw new TypeError('unencodable reply value');
+  }
+}
+
+/** Elements of an array, map or set reply (0 for anything else). */
+function containerSize(r: object): number {
+  if (Array.isArray(r)) return r.length;
+  if (r instanceof MapReply) return r.entries.length;
+  if (r instanceof SetReply || r instanceof PushReply) return r.items.length;
+  return 0;
+}
+
+/**
+ * A large array, map or set being encoded a slice at a time, as the connection asks for more: the socket's
+ * backpressure then bounds how much encoded output exists at once. The element list is copied (shallowly)
+ * when the reply is written, so the client gets the value the command returned even if the handler's
+ * arrays change later; elements are immutable values or freshly built records.
+ */
+class ReplyStream {
+  private readonly items: Reply[];
+  private index = 0;
+  private readonly inner: ReplyWriter;
+  /** Bytes (UTF-16 units for strings) encoded so far, to estimate the rest. */
+  private encoded = 0;
+  done = false;
+
+  constructor(r: Reply, proto: Protocol) {
+    this.inner = new ReplyWriter(proto);
+    let header: string;
+    if (Array.isArray(r)) {
+      this.items = r.slice();
+      header = '*' + r.length;
+    } else if (r instanceof MapReply) {
+      this.items = r.entries.flat();
+      header = proto === 3 ? '%' + r.entries.length : '*' + r.entries.length * 2;
+    } else if (r instanceof SetReply) {
+      this.items = r.items.slice();
+      header = (proto === 3 ? '~' : '*') + r.items.length;
+    } else if (r instanceof PushReply) {
+      this.items = r.items.slice();
+      header = (proto === 3 ? '>' : '*') + r.items.length;
+    } else throw new TypeError('unencodable reply value');
+    this.inner.encode(new RawReply(Buffer.from(header + CRLF)));
+  }
+
+  /** Encodes elements until about `budget` bytes are ready, and returns the next piece (null: none yet). */
+  next(budget: number): string | Buffer | null {
+    const inner = this.inner;
+    while (this.index < this.items.length && inner.pendingLength < budget && !inner.streaming) {
+      inner.write(this.items[this.index]!);
+      // Let go of what was encoded: a long reply does not hold its records twice.
+      (this.items as Array<Reply | undefined>)[this.index++] = undefined;
+    }
+    const chunk = inner.takeChunk(budget);
+    if (chunk !== null) this.encoded += chunk.length;
+    if (this.index >= this.items.length && inner.isEmpty) this.done = true;
+    return chunk;
+  }
+
+  remainingEstimate(): number {
+    const left = this.items.length - this.index;
+    if (left === 0) return this.inner.estimatedLength;
+    // Nothing encoded yet: assume a small element until the first slice tells.
+    const perElement = this.index > 0 ? (this.encoded + this.inner.pendingLength) / this.index : 16;
+    return this.inner.estimatedLength + Math.ceil(perElement * left);
   }
 }
 

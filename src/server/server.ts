@@ -13,9 +13,10 @@ import type { DecoderLimits } from '../resp/decoder.js';
 import { Settings, SettingError, type SettingValues } from '../settings/settings.js';
 import { encodeReply } from '../resp/encoder.js';
 import { ErrorReply } from '../resp/reply.js';
-import { systemTimers, WorkerRegistry, type Timers } from '../registry/registry.js';
-import type { Clock } from '../registry/types.js';
-import { Connection, type OutputBufferLimits } from './connection.js';
+import { WorkerRegistry } from '../registry/registry.js';
+import { systemTimers, type Timers } from '../registry/timers.js';
+import { systemClock, type Clock } from '../registry/types.js';
+import { Connection, type ConnectionHost, type OutputBufferLimits } from './connection.js';
 import { PubSub } from './pubsub.js';
 import { readSnapshot, SnapshotError, writeSnapshot } from './snapshot.js';
 
@@ -42,6 +43,7 @@ export interface ServerOptions {
   ignoreBadSnapshot?: boolean;
   limits?: Partial<DecoderLimits>;
   pubsubOutputLimits?: Partial<OutputBufferLimits>;
+  normalOutputLimits?: Partial<OutputBufferLimits>;
   clock?: Clock;
   timers?: Timers;
   /** Where warnings go (default console.warn). */
@@ -68,15 +70,24 @@ function settingValues(o: ServerOptions): Partial<SettingValues> {
     'proto-inline-max-size': o.limits?.maxInlineLength,
     'client-query-buffer-limit': o.limits?.maxQueryBuffer,
   };
-  if (o.pubsubOutputLimits !== undefined) {
+  if (o.pubsubOutputLimits !== undefined || o.normalOutputLimits !== undefined) {
     const defaults = new Settings().get('client-output-buffer-limit');
-    v['client-output-buffer-limit'] = { ...defaults, pubsub: { ...defaults.pubsub, ...o.pubsubOutputLimits } };
+    v['client-output-buffer-limit'] = {
+      ...defaults,
+      normal: { ...defaults.normal, ...o.normalOutputLimits },
+      pubsub: { ...defaults.pubsub, ...o.pubsubOutputLimits },
+    };
   }
   for (const key of Object.keys(v)) if (v[key] === undefined) delete v[key];
   return { ...(v as Partial<SettingValues>), ...o.settings };
 }
 
 export { SnapshotError, SettingError };
+
+/** How often clients over a soft output limit are re-checked (Redis' clientsCron runs at hz 10). */
+const CRON_INTERVAL_MS = 100;
+
+const MAX_CLIENTS_REACHED = encodeReply(new ErrorReply('ERR max number of clients reached'), 2);
 
 
 export const VERSION: string = (() => {
@@ -87,7 +98,7 @@ export const VERSION: string = (() => {
   }
 })();
 
-export class RegistryServer implements ServerContext {
+export class RegistryServer implements ServerContext, ConnectionHost {
   readonly registry: WorkerRegistry;
   readonly commands: CommandTable;
   readonly stats: ServerStats = {
@@ -100,7 +111,8 @@ export class RegistryServer implements ServerContext {
   readonly pubsub = new PubSub();
   readonly snapshotPath: string | null;
   lastSaveMs = 0;
-  readonly pubsubLimits: OutputBufferLimits;
+  readonly outputLimits: { normal: OutputBufferLimits; pubsub: OutputBufferLimits };
+  readonly clock: Clock;
   readonly version = VERSION;
   readonly runId = randomBytes(20).toString('hex');
   readonly startedAtMs = Date.now();
@@ -118,7 +130,10 @@ export class RegistryServer implements ServerContext {
   private saveTimer: ReturnType<typeof setInterval> | null = null;
   private saving: Promise<void> | null = null;
   private readonly ignoreBadSnapshot: boolean;
-  private readonly log: (message: string) => void;
+  readonly log: (message: string) => void;
+  /** Clients over a soft output limit, checked by the cron until they drain or are dropped. */
+  private readonly overSoftLimit = new Set<Connection>();
+  private cronTimer: ReturnType<typeof setInterval> | null = null;
 
   constructor(options: ServerOptions = {}) {
     const settings = (this.settings = new Settings(settingValues(options)));
@@ -140,8 +155,13 @@ export class RegistryServer implements ServerContext {
     this.ignoreBadSnapshot = settings.get('ignore-bad-snapshot');
     this.log = options.log ?? ((m) => console.warn(m));
     // Connections hold these objects and read them on every check: a CONFIG SET reaches open connections at once.
-    this.pubsubLimits = { ...settings.get('client-output-buffer-limit').pubsub };
-    settings.onChange('client-output-buffer-limit', (v) => Object.assign(this.pubsubLimits, v.pubsub));
+    this.clock = options.clock ?? systemClock;
+    const outputLimits = settings.get('client-output-buffer-limit');
+    this.outputLimits = { normal: { ...outputLimits.normal }, pubsub: { ...outputLimits.pubsub } };
+    settings.onChange('client-output-buffer-limit', (v) => {
+      Object.assign(this.outputLimits.normal, v.normal);
+      Object.assign(this.outputLimits.pubsub, v.pubsub);
+    });
     this.limits = {
       maxBulkLength: settings.get('proto-max-bulk-len'),
       maxMultibulkLength: settings.get('proto-max-multibulk-len'),
@@ -179,7 +199,14 @@ export class RegistryServer implements ServerContext {
       }
       try {
         const snap = await readSnapshot(file);
-        if (snap !== null) this.registry.restore(snap);
+        if (snap !== null) {
+          const restorer = this.registry.beginRestore(snap);
+          for (const w of snap.workers) restorer.add(w);
+          const report = restorer.finish();
+          if (report.clockAheadMs > 0) {
+            this.log(`rbee-registry: the snapshot was saved ${report.clockAheadMs} ms ahead of this clock; its times were moved back by that much`);
+          }
+        }
       } catch (e) {
         if (!(e instanceof SnapshotError) || !this.ignoreBadSnapshot) throw e;
         // Keep the bad file for inspection: the next save would overwrite it.
@@ -206,7 +233,7 @@ export class RegistryServer implements ServerContext {
     if (this.snapshotPath === null) return Promise.reject(new Error('no snapshot file is configured'));
     if (this.saving !== null) return this.saving.catch(() => {}).then(() => this.saveSnapshot());
     const file = this.snapshotPath;
-    this.saving = writeSnapshot(file, this.registry.snapshot())
+    this.saving = writeSnapshot(file, this.registry.openSnapshot())
       .then(() => {
         this.lastSaveMs = Date.now();
       })
@@ -229,12 +256,36 @@ export class RegistryServer implements ServerContext {
     });
   }
 
+  /**
+   * Redis' clientsCron, for output limits only: a client over its soft limit that stops reading gets no new
+   * output to trigger the check, so the timer does it.
+   */
+  watchSoftLimit(c: Connection, over: boolean): void {
+    if (over) this.overSoftLimit.add(c);
+    else this.overSoftLimit.delete(c);
+    if (this.overSoftLimit.size > 0 && this.cronTimer === null) {
+      this.cronTimer = setInterval(() => {
+        for (const conn of [...this.overSoftLimit]) conn.checkOutputLimits();
+      }, CRON_INTERVAL_MS);
+      this.cronTimer.unref();
+    } else if (this.overSoftLimit.size === 0 && this.cronTimer !== null) {
+      clearInterval(this.cronTimer);
+      this.cronTimer = null;
+    }
+  }
+
+  forget(c: Connection): void {
+    this.connections.delete(c);
+  }
+
   /** Stops accepting, closes every connection, writes the snapshot (if configured), stops the timers. */
   async close(): Promise<void> {
     if (this.saveTimer !== null) clearInterval(this.saveTimer);
     this.saveTimer = null;
+    if (this.cronTimer !== null) clearInterval(this.cronTimer);
+    this.cronTimer = null;
     const closed = new Promise<void>((resolve) => this.net.close(() => resolve()));
-    for (const c of this.connections) c.destroy();
+    for (const c of [...this.connections]) c.destroy();
     await closed;
     if (this.snapshotPath !== null) await this.saveSnapshot();
     this.registry.stop();
@@ -253,12 +304,12 @@ export class RegistryServer implements ServerContext {
     if (this.connections.size >= this.maxClients) {
       this.stats.rejectedConnections++;
       socket.on('error', () => socket.destroy());
-      // Read and drop what it sends: unread data would hide the client's FIN, and the socket would never close.
-      socket.resume();
-      socket.end(encodeReply(new ErrorReply('ERR max number of clients reached'), 2));
+      // As Redis: the error, then the descriptor is closed (not left half-open waiting for the client's FIN).
+      socket.once('finish', () => socket.destroy());
+      socket.end(MAX_CLIENTS_REACHED);
       return;
     }
-    const conn = new Connection(this.nextClientId++, this, socket, this.limits, this.pubsubLimits, (c: Connection) => this.connections.delete(c));
+    const conn = new Connection(this.nextClientId++, this, socket);
     this.connections.add(conn);
   }
 }

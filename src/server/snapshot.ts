@@ -3,7 +3,7 @@
 
 import { promises as fs, openSync, closeSync, fsyncSync } from 'node:fs';
 import path from 'node:path';
-import type { WorkerSnapshot } from '../registry/registry.js';
+import type { SnapshotReader, WorkerSnapshot } from '../registry/snapshot.js';
 
 export const SNAPSHOT_FORMAT = 'rbee-registry-snapshot';
 export const SNAPSHOT_VERSION = 1;
@@ -17,25 +17,27 @@ export interface SnapshotData {
 export class SnapshotError extends Error {}
 
 /** Writes the snapshot; the old file stays intact until the new one is complete and synced. */
-export async function writeSnapshot(file: string, data: SnapshotData): Promise<void> {
+export async function writeSnapshot(file: string, reader: SnapshotReader): Promise<void> {
   const tmp = `${file}.tmp-${process.pid}`;
-  const handle = await fs.open(tmp, 'w', 0o600);
+  const { rev, savedAtMs, workers } = reader.header;
+  let handle: fs.FileHandle | null = null;
   try {
-    await handle.write(JSON.stringify({ format: SNAPSHOT_FORMAT, version: SNAPSHOT_VERSION, rev: data.rev, saved_at_ms: data.savedAtMs, workers: data.workers.length }) + '\n');
-    const CHUNK = 5000;
-    for (let i = 0; i < data.workers.length; i += CHUNK) {
+    handle = await fs.open(tmp, 'w', 0o600);
+    await handle.write(JSON.stringify({ format: SNAPSHOT_FORMAT, version: SNAPSHOT_VERSION, rev, saved_at_ms: savedAtMs, workers }) + '\n');
+    for (let chunk = reader.read(5000); chunk.length > 0; chunk = reader.read(5000)) {
       let text = '';
-      for (const w of data.workers.slice(i, i + CHUNK)) text += JSON.stringify(w) + '\n';
+      for (const w of chunk) text += JSON.stringify(w) + '\n';
       await handle.write(text);
     }
-    await handle.write(JSON.stringify({ end: true, workers: data.workers.length }) + '\n');
+    await handle.write(JSON.stringify({ end: true, workers }) + '\n');
     await handle.sync();
   } catch (e) {
-    await handle.close().catch(() => {});
+    reader.close();
+    await handle?.close().catch(() => {});
     await fs.rm(tmp, { force: true });
     throw e;
   }
-  await handle.close();
+  await handle!.close();
   await fs.rename(tmp, file);
   try {
     const dir = openSync(path.dirname(path.resolve(file)), 'r');
@@ -69,7 +71,6 @@ const FIELD_CHECKS: Record<keyof WorkerSnapshot, (v: unknown) => boolean> = {
   reported_at: NULLABLE_STRING,
   skew_ms: NULLABLE_NUMBER,
   last_seen_ms: (v) => typeof v === 'number' && Number.isFinite(v),
-  online: (v) => typeof v === 'boolean',
 };
 
 /** Reads a snapshot. Returns null when the file does not exist; throws SnapshotError when it is unusable. */

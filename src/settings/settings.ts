@@ -2,6 +2,7 @@
 // CONFIG SET may change it, and its doc text. The command line, --help, CONFIG GET/SET and COMMANDS.md's
 // settings table are all made from this list; to add a setting, add a row here.
 
+import { constants as bufferConstants } from 'node:buffer';
 import { getHeapStatistics } from 'node:v8';
 import {
   formatMemory,
@@ -159,9 +160,16 @@ export const SETTINGS = [
     format: (v: OutputBufferLimits) =>
       OUTPUT_CLASSES.map((c) => `${c === 'replica' ? 'slave' : c} ${v[c].hardBytes} ${v[c].softBytes} ${v[c].softSeconds}`).join(' '),
   }),
-  memory('proto-max-bulk-len', { range: { min: 1, max: 512 * MB }, default: 16 * MB, mutable: true, doc: 'longest bulk argument (Redis: 512mb)' }),
+  // Protocol limits are bounded by what the code can honour: a bulk argument is read as one JS string (V8's
+  // longest string, just under 512 MB), and an inline line is scanned again as each piece of it arrives.
+  memory('proto-max-bulk-len', {
+    range: { min: 1, max: bufferConstants.MAX_STRING_LENGTH },
+    default: 16 * MB,
+    mutable: true,
+    doc: "longest bulk argument (Redis: 512mb; here at most V8's longest string)",
+  }),
   int('proto-max-multibulk-len', { range: { min: 1, max: 16 * 1024 * 1024 }, default: 1024 * 1024, mutable: true, doc: 'most arguments in one request' }),
-  memory('proto-inline-max-size', { range: { min: 1, max: 256 * MB }, default: 64 * 1024, mutable: true, doc: 'longest inline request' }),
+  memory('proto-inline-max-size', { range: { min: 1, max: 8 * MB }, default: 64 * 1024, mutable: true, doc: 'longest inline request (Redis: 64kb, fixed)' }),
   memory('client-query-buffer-limit', { range: { min: 1, max: GB }, default: 64 * MB, mutable: true, doc: 'most unparsed bytes held for one client' }),
   int('databases', { flag: false, range: { min: 1, max: 1 }, default: 1, mutable: false, doc: 'one database (SELECT 0); for tools that ask' }),
   text('save', { flag: false, default: '', defaultDoc: 'empty', mutable: false, doc: "Redis' RDB schedule: empty (see --snapshot); for tools that ask, such as redis-benchmark" }),

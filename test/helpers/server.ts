@@ -23,6 +23,10 @@ export class RawClient {
   readonly socket: net.Socket;
   received = Buffer.alloc(0);
   readonly closed: Promise<void>;
+  /** Resolves when the server's end of the stream arrives (with allowHalfOpen the socket stays open after). */
+  readonly ended: Promise<void>;
+  /** The first socket error's code (EPIPE, ECONNRESET…), once there is one. */
+  errorCode: string | null = null;
   private waiters: Array<() => void> = [];
 
   private constructor(socket: net.Socket) {
@@ -35,12 +39,14 @@ export class RawClient {
       resolve();
       this.waiters.forEach((w) => w());
     }));
-    socket.on('error', () => {});
+    this.ended = new Promise((resolve) => socket.once('end', resolve));
+    socket.on('error', (e: NodeJS.ErrnoException) => (this.errorCode ??= e.code ?? e.message));
   }
 
-  static connect(port: number): Promise<RawClient> {
+  /** `allowHalfOpen`: keep this side open after the server's FIN, as a client that never calls close() does. */
+  static connect(port: number, options: { allowHalfOpen?: boolean } = {}): Promise<RawClient> {
     return new Promise((resolve, reject) => {
-      const socket = net.connect(port, '127.0.0.1', () => resolve(new RawClient(socket)));
+      const socket = net.connect({ port, host: '127.0.0.1', allowHalfOpen: options.allowHalfOpen ?? false }, () => resolve(new RawClient(socket)));
       socket.once('error', reject);
     });
   }

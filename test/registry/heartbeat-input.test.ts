@@ -451,16 +451,19 @@ describe('heartbeat input', () => {
 
     function snapshot(registry: WorkerRegistry): unknown {
       return {
-        workers: registry.listWorkers().map((w) => ({ ...w, hive: w.hiveId, older: w.older?.workerId, newer: w.newer?.workerId })),
+        workers: registry.listWorkers().map((w) => {
+          const { workerId, hiveId, state, health, url, modelId, backend, deviceId, vramBytes, vramTotalBytes, ramBytes, cpuPercent, gpuPercent, reportedAt, skewMs, lastSeenMs, online } = w;
+          return { workerId, hiveId, state, health, url, modelId, backend, deviceId, vramBytes, vramTotalBytes, ramBytes, cpuPercent, gpuPercent, reportedAt, skewMs, lastSeenMs, online };
+        }),
         hives: registry.listHives().map((h) => ({
           id: h.hiveId,
           vram: h.vramUsedBytes,
           ram: h.ramUsedBytes,
           last: h.lastHeartbeatMs,
-          workers: [...h.workers].map((w) => w.workerId).sort(),
+          workers: registry.workersOnHive(h.hiveId).map((w) => w.workerId),
         })),
-        workerOrder: [...registry.workersOldestFirst()].map((w) => w.workerId),
-        hiveOrder: [...registry.hivesOldestFirst()].map((h) => h.hiveId),
+        recent: [1, 1_000, 30_000].map((ms) => registry.listWorkers({ maxAgeMs: ms }).map((w) => w.workerId)),
+        activeHives: [1, 1_000, 30_000].map((ms) => registry.activeHives(ms).map((h) => h.hiveId)),
         counts: [registry.workerCount(), registry.hiveCount(), registry.onlineWorkerCount()],
       };
     }

@@ -8,7 +8,8 @@
 import { expect } from 'chai';
 import fc from 'fast-check';
 import type { RegistryEvent } from '../../src/registry/events.js';
-import { type GuardMode, SKEW_WARN_MS, WorkerRegistry } from '../../src/registry/registry.js';
+import { type GuardMode, WorkerRegistry } from '../../src/registry/registry.js';
+import { SKEW_WARN_MS } from '../../src/registry/workers.js';
 import { HEALTH_VALUES, type Health, type HeartbeatFields, WORKER_STATES, type WorkerState } from '../../src/registry/types.js';
 import { ManualClock } from '../helpers/clock.js';
 import { ManualTimers } from '../helpers/timers.js';

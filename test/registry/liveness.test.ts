@@ -3,7 +3,8 @@
 
 import { expect } from 'chai';
 import type { RegistryEvent } from '../../src/registry/events.js';
-import { type GuardMode, type RegistryOptions, type Timers, WorkerRegistry } from '../../src/registry/registry.js';
+import { type GuardMode, type RegistryOptions, WorkerRegistry } from '../../src/registry/registry.js';
+import { systemTimers, type Timers } from '../../src/registry/timers.js';
 import { ManualClock } from '../helpers/clock.js';
 import { ManualTimers } from '../helpers/timers.js';
 
@@ -232,7 +233,7 @@ describe('liveness engine', () => {
       ['hiveCount', (r) => r.hiveCount(), 1],
       ['bestWorker', (r) => r.bestWorker('llama')?.workerId, 'w-live'],
       ['skewedWorkerCount', (r) => r.skewedWorkerCount(), 0],
-      ['snapshot', (r) => r.snapshot().workers.map((w) => w.worker_id), ['w-live']],
+      ['openSnapshot', (r) => { const reader = r.openSnapshot(); const ids = reader.read(100).map((w) => w.worker_id); reader.close(); return ids; }, ['w-live']],
     ];
     for (const [name, query, expected] of queries) {
       it(`${name} applies the due transitions first`, () => {
@@ -391,6 +392,42 @@ describe('liveness engine', () => {
       expect(logged.map((e) => e.event)).to.deep.equal(f.all);
       expect(logged.map((e) => JSON.parse(e.json))).to.deep.equal(JSON.parse(JSON.stringify(f.all)));
       for (let i = 1; i < f.all.length; i++) expect(f.all[i]!.at_ms).to.be.at.least(f.all[i - 1]!.at_ms);
+    });
+  });
+
+  describe('deadlines further away than a timer can wait (2^31-1 ms)', () => {
+    const DAY = 86_400_000;
+
+    it('reaches a 30-day eviction in a few timer runs, at its exact time (a timer clamped to 1 ms would spin)', () => {
+      const f = setup({ evictAfterMs: 30 * DAY });
+      f.registry.heartbeat('w1', 'hive-a', {});
+      f.timers.advance(30_000);
+      expect(f.take()).to.deep.equal(['worker.online w1 hive-a +0', 'hive.online - hive-a +0', 'worker.offline w1 hive-a +30000', 'hive.offline - hive-a +30000']);
+      const before = f.timers.fired;
+      f.timers.advance(30 * DAY - 30_001);
+      expect(f.take()).to.deep.equal([]);
+      expect(f.registry.getWorker('w1')?.online).to.equal(false);
+      f.timers.advance(1);
+      expect(f.take()).to.deep.equal([`worker.evicted w1 hive-a +${30 * DAY}`, `hive.removed - hive-a +${30 * DAY}`]);
+      // One wake-up at 2^31-1 ms (about 24.8 days), one at the deadline.
+      expect(f.timers.fired - before).to.equal(2);
+    });
+
+    it('arms the real timer without a TimeoutOverflowWarning', async () => {
+      const warnings: string[] = [];
+      const onWarning = (w: Error) => warnings.push(w.name);
+      process.on('warning', onWarning);
+      const registry = new WorkerRegistry({ timers: systemTimers, offlineAfterMs: 30 * DAY, evictAfterMs: 60 * DAY });
+      try {
+        registry.heartbeat('w1', 'hive-a', {});
+        // Node emits the warning on the next tick.
+        await new Promise((resolve) => setImmediate(resolve));
+        await new Promise((resolve) => setImmediate(resolve));
+      } finally {
+        registry.stop();
+        process.off('warning', onWarning);
+      }
+      expect(warnings).to.not.include('TimeoutOverflowWarning');
     });
   });
 

@@ -3,8 +3,9 @@
 
 import { expect } from 'chai';
 import fc from 'fast-check';
-import { type BestWorkerQuery, type RegistryOptions, SKEW_WARN_MS, type WorkerFilter, WorkerRegistry } from '../../src/registry/registry.js';
-import { HEALTH_VALUES, type HeartbeatFields, type WorkerRecord, WORKER_STATES, type WorkerState } from '../../src/registry/types.js';
+import { type BestWorkerQuery, type RegistryOptions, type WorkerFilter, WorkerRegistry } from '../../src/registry/registry.js';
+import { SKEW_WARN_MS } from '../../src/registry/workers.js';
+import { HEALTH_VALUES, type HeartbeatFields, type WorkerView, WORKER_STATES, type WorkerState } from '../../src/registry/types.js';
 import { ManualClock } from '../helpers/clock.js';
 
 const OFFLINE_AFTER_MS = 30_000;
@@ -199,7 +200,7 @@ function opsArb(workers: string[], hives: string[], maxLength: number): fc.Arbit
   return fc.array(op, { minLength: 1, maxLength });
 }
 
-function recordOf(w: WorkerRecord): RefWorker {
+function recordOf(w: WorkerView): RefWorker {
   const fields = Object.fromEntries(RECORD_FIELDS.map((k) => [k, w[k]])) as RecordFields;
   return { hiveId: w.hiveId, lastSeenMs: w.lastSeenMs, skewMs: w.skewMs, fields };
 }
@@ -279,7 +280,7 @@ function expectSameAnswers(registry: WorkerRegistry, ref: ReferenceRegistry, ste
   for (const modelId of [...MODELS, 'unknown']) {
     for (const backend of [undefined, ...BACKENDS]) {
       if (backend !== undefined) {
-        expect(registry.bestWorker(modelId, backend)?.workerId, `${step}: bestWorker(${modelId}, '${backend}')`).to.equal(ref.bestWorker(modelId, { backend }));
+        expect(registry.bestWorker(modelId, { backend })?.workerId, `${step}: bestWorker(${modelId}, '${backend}')`).to.equal(ref.bestWorker(modelId, { backend }));
       }
       for (const minFreeVramBytes of [undefined, ...MIN_FREE]) {
         const query: BestWorkerQuery = { backend, minFreeVramBytes };
@@ -289,15 +290,8 @@ function expectSameAnswers(registry: WorkerRegistry, ref: ReferenceRegistry, ste
   }
   expect(registry.bestWorker('llama')?.workerId, `${step}: bestWorker(llama)`).to.equal(ref.bestWorker('llama', {}));
 
-  // The heartbeat-ordered lists behind activeHives and MAXAGE stay sorted and complete.
-  const workerOrder = [...registry.workersOldestFirst()];
-  expect(ids(workerOrder).sort(), `${step}: worker list`).to.deep.equal(ref.listWorkers({}));
-  for (let i = 1; i < workerOrder.length; i++) expect(workerOrder[i]!.lastSeenMs, `${step}: worker order`).to.be.at.least(workerOrder[i - 1]!.lastSeenMs);
-  const hiveOrder = [...registry.hivesOldestFirst()];
-  expect(ids(hiveOrder).sort(), `${step}: hive list`).to.deep.equal(ref.listHives());
-  for (let i = 1; i < hiveOrder.length; i++) {
-    expect(hiveOrder[i]!.lastHeartbeatMs, `${step}: hive order ${ids(hiveOrder).join(',')}`).to.be.at.least(hiveOrder[i - 1]!.lastHeartbeatMs);
-  }
+  // The heartbeat-ordered lists behind activeHives and MAXAGE are checked above: each window is compared with
+  // the reference, which filters all workers.
 }
 
 /** Applies one step to the registry and the reference; returns both replies. */

@@ -3,7 +3,7 @@
 
 import { expect } from 'chai';
 import { WorkerRegistry, type RegistryOptions } from '../../src/registry/registry.js';
-import { type HiveRecord, RegistryError, type WorkerRecord } from '../../src/registry/types.js';
+import { type HiveView, RegistryError, type WorkerView } from '../../src/registry/types.js';
 import { ManualClock } from '../helpers/clock.js';
 
 const T0 = 1_700_000_000_000;
@@ -13,8 +13,8 @@ function setup(options: RegistryOptions = {}): { clock: ManualClock; registry: W
   return { clock, registry: new WorkerRegistry({ clock, ...options }) };
 }
 
-const workerIds = (workers: readonly WorkerRecord[]): string[] => workers.map((w) => w.workerId);
-const hiveIds = (hives: readonly HiveRecord[]): string[] => hives.map((h) => h.hiveId);
+const workerIds = (workers: readonly WorkerView[]): string[] => workers.map((w) => w.workerId);
+const hiveIds = (hives: readonly HiveView[]): string[] => hives.map((h) => h.hiveId);
 
 /** The hive's sums and newest heartbeat, in one comparable value. */
 function hiveSummary(registry: WorkerRegistry, hiveId: string): unknown {
@@ -23,15 +23,19 @@ function hiveSummary(registry: WorkerRegistry, hiveId: string): unknown {
   return { vram: h.vramUsedBytes, ram: h.ramUsedBytes, last: h.lastHeartbeatMs, workers: workerIds(registry.workersOnHive(hiveId)) };
 }
 
-/** The intrusive lists must hold every record once, oldest heartbeat first. */
+/**
+ * The heartbeat-ordered lists behind MAXAGE and HIVE.ACTIVE must hold every record in order: any window must
+ * give what a filter over all records gives.
+ */
 function expectListsConsistent(registry: WorkerRegistry): void {
-  const workers = [...registry.workersOldestFirst()];
-  expect(workerIds(workers).sort()).to.deep.equal(workerIds(registry.listWorkers()));
-  for (let i = 1; i < workers.length; i++) expect(workers[i]!.lastSeenMs).to.be.at.least(workers[i - 1]!.lastSeenMs);
-  const hives = [...registry.hivesOldestFirst()];
-  expect(hiveIds(hives).sort()).to.deep.equal(hiveIds(registry.listHives()));
-  for (let i = 1; i < hives.length; i++) expect(hives[i]!.lastHeartbeatMs).to.be.at.least(hives[i - 1]!.lastHeartbeatMs);
-  for (const h of hives) expect(h.lastHeartbeatMs).to.equal(Math.max(...[...h.workers].map((w) => w.lastSeenMs)));
+  const all = registry.listWorkers();
+  const now = registry.now();
+  for (const ms of [0, 1, 1_000, 10_000, 29_999, 30_000, 100_000, 1e12]) {
+    expect(workerIds(registry.listWorkers({ maxAgeMs: ms })), `maxAge ${ms}`).to.deep.equal(workerIds(all.filter((w) => now - w.lastSeenMs < ms)));
+    const hives = registry.listHives().filter((h) => now - h.lastHeartbeatMs < ms);
+    expect(hiveIds(registry.activeHives(ms)), `activeHives ${ms}`).to.deep.equal(hiveIds(hives));
+  }
+  for (const h of registry.listHives()) expect(h.lastHeartbeatMs).to.equal(Math.max(...registry.workersOnHive(h.hiveId).map((w) => w.lastSeenMs)));
 }
 
 describe('WorkerRegistry', () => {
@@ -449,13 +453,13 @@ describe('WorkerRegistry', () => {
       registry.heartbeat('w-metal', 'hive-b', { modelId: 'x', backend: 'metal', gpuPercent: 10 });
       registry.heartbeat('w-none', 'hive-b', { modelId: 'm', gpuPercent: 5 });
       expect(registry.bestWorker('m')?.workerId).to.equal('w-cuda');
-      expect(registry.bestWorker('m', 'cpu')?.workerId).to.equal('w-cpu');
-      expect(registry.bestWorker('m', 'cuda')?.workerId).to.equal('w-cuda');
-      expect(registry.bestWorker('m', 'metal')?.workerId).to.equal('w-metal');
-      expect(registry.bestWorker('m', 'rocm')).to.equal(undefined);
-      expect(registry.bestWorker('m', 'CUDA')).to.equal(undefined);
+      expect(registry.bestWorker('m', { backend: 'cpu' })?.workerId).to.equal('w-cpu');
+      expect(registry.bestWorker('m', { backend: 'cuda' })?.workerId).to.equal('w-cuda');
+      expect(registry.bestWorker('m', { backend: 'metal' })?.workerId).to.equal('w-metal');
+      expect(registry.bestWorker('m', { backend: 'rocm' })).to.equal(undefined);
+      expect(registry.bestWorker('m', { backend: 'CUDA' })).to.equal(undefined);
       registry.heartbeat('w-cuda', 'hive-a', { state: 'Busy' });
-      expect(registry.bestWorker('m', 'cuda')).to.equal(undefined);
+      expect(registry.bestWorker('m', { backend: 'cuda' })).to.equal(undefined);
       expect(registry.bestWorker('m')?.workerId).to.equal('w-none');
     });
 
@@ -474,7 +478,7 @@ describe('WorkerRegistry', () => {
     it('returns undefined on an empty registry', () => {
       const { registry } = setup();
       expect(registry.bestWorker('m')).to.equal(undefined);
-      expect(registry.bestWorker('m', 'cuda')).to.equal(undefined);
+      expect(registry.bestWorker('m', { backend: 'cuda' })).to.equal(undefined);
     });
   });
 

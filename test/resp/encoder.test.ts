@@ -267,6 +267,44 @@ describe('encodeReply', () => {
 });
 
 describe('ReplyWriter', () => {
+  it('writes a reply past V8\'s string limit in parts, none of them a giant string', () => {
+    // 40 × 16 MB (one string shared, as one URL in many records): 640 MB in all.
+    const big = 'u'.repeat(16 * 1024 * 1024);
+    const writer = new ReplyWriter(3);
+    writer.write(Array.from({ length: 40 }, () => big));
+    writer.write(MapReply.of({ url: big, n: 1 }));
+    let total = 0;
+    let largest = 0;
+    let chunks = 0;
+    for (let c = writer.takeChunk(); c !== null; c = writer.takeChunk()) {
+      total += Buffer.byteLength(c);
+      largest = Math.max(largest, c.length);
+      chunks++;
+    }
+    const header = (n: number) => `$${n}\r\n`.length + 2;
+    expect(total).to.equal('*40\r\n'.length + 41 * (big.length + header(big.length)) + '%2\r\n'.length + '$3\r\nurl\r\n$1\r\nn\r\n:1\r\n'.length);
+    expect(largest).to.equal(big.length);
+    expect(chunks).to.be.above(40);
+    expect(writer.isEmpty).to.equal(true);
+  });
+
+  it('encodes a large array a slice at a time, and estimates what is still to come', () => {
+    const writer = new ReplyWriter(2);
+    const items = Array.from({ length: 100_000 }, (_, i) => `item-${i}`);
+    writer.write(items);
+    expect(writer.streaming).to.equal(true);
+    const first = writer.takeChunk(64 * 1024)!;
+    expect(first.length).to.be.below(80 * 1024);
+    expect(writer.estimatedLength).to.be.above(1_000_000);
+    items.length = 0; // what the client gets is the value the command returned
+    let rest = '';
+    for (let c = writer.takeChunk(); c !== null; c = writer.takeChunk()) rest += c;
+    const all = parseOneResp2(Buffer.from(first + rest)) as string[];
+    expect(all).to.have.length(100_000);
+    expect(all[99_999]).to.equal('item-99999');
+    expect(writer.streaming).to.equal(false);
+  });
+
   it('starts empty', () => {
     const writer = new ReplyWriter();
     expect(writer.isEmpty).to.equal(true);

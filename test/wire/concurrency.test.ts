@@ -103,7 +103,7 @@ describe('concurrency: 50 agents heartbeating while 10 clients query', () => {
 
     const q = readers[0]!;
     expect(await q.call('WORKER.COUNT')).to.equal(TOTAL);
-    expect(await q.call('DBSIZE')).to.equal(TOTAL);
+    expect(await q.call('DBSIZE')).to.equal(TOTAL + HIVES);
     expect(await q.call('HIVE.COUNT')).to.equal(HIVES);
     expect(await q.call('HIVE.LIST')).to.deep.equal([...byHive.keys()].sort());
     let workerSum = 0;

@@ -271,7 +271,7 @@ for (const mode of MODES) {
       expect([...all.keys()]).to.include.members(['Server', 'Clients', 'Memory', 'Persistence', 'Stats', 'Replication', 'CPU', 'Registry', 'Keyspace']);
       expect(all.get('Server')).to.include({ redis_version: '7.2.0', redis_mode: 'standalone', tcp_port: String(fx.port) });
       expect(all.get('Registry')).to.include({ workers: '3', workers_online: '1', hives: '2', hives_online: '1', offline_after_ms: '30000' });
-      expect(all.get('Keyspace')).to.deep.equal({ db0: 'keys=3,expires=0,avg_ttl=0' });
+      expect(all.get('Keyspace')).to.deep.equal({ db0: 'keys=5,expires=0,avg_ttl=0' }); // 3 workers + 2 hives
       const registry = infoSections(String(await r.call('INFO', 'REGISTRY')));
       expect([...registry.keys()]).to.deep.equal(['Registry']);
       const two = infoSections(String(await r.call('INFO', 'clients', 'server')));

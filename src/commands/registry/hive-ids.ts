@@ -3,12 +3,12 @@
 // reply's bytes are kept and reused while the list is the same.
 
 import { encodeBulk, RawReply, type Reply } from '../../resp/reply.js';
-import type { HiveRecord } from '../../registry/types.js';
+import type { HiveView } from '../../registry/types.js';
 
 const encoded = new Map<string, string>();
 
 interface LastReply {
-  hives: readonly HiveRecord[];
+  hives: readonly HiveView[];
   bytes: RawReply;
 }
 
@@ -16,7 +16,7 @@ interface LastReply {
 export class HiveIdsReplies {
   private last: LastReply | null = null;
 
-  reply(hives: readonly HiveRecord[]): Reply {
+  reply(hives: readonly HiveView[]): Reply {
     const last = this.last;
     if (last !== null && sameHives(last.hives, hives)) return last.bytes;
     if (encoded.size > 100_000) encoded.clear();
@@ -33,7 +33,7 @@ export class HiveIdsReplies {
   }
 }
 
-function sameHives(a: readonly HiveRecord[], b: readonly HiveRecord[]): boolean {
+function sameHives(a: readonly HiveView[], b: readonly HiveView[]): boolean {
   if (a.length !== b.length) return false;
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
   return true;

@@ -210,7 +210,8 @@ const subcommands: CommandSpec[] = [
       if (argv.length === 3) {
         const target = all.find((c) => c.addr === argv[2]);
         if (target === undefined) throw new CommandError('ERR No such client');
-        target.closeAfterReply();
+        if (target === client) target.closeAfterReply();
+        else target.kill();
         return OK;
       }
       if (argv.length % 2 !== 0) throw new CommandError('ERR syntax error');
@@ -231,7 +232,9 @@ const subcommands: CommandSpec[] = [
         } else throw new CommandError('ERR syntax error');
       }
       const victims = all.filter((c) => (id === null || c.id === id) && (addr === null || c.addr === addr) && !(skipMe && c === client));
-      for (const v of victims) v.closeAfterReply();
+      // Redis frees another client at once (it leaves CLIENT LIST now); the caller gets this reply first.
+      for (const v of victims) if (v === client) v.closeAfterReply();
+      else v.kill();
       return victims.length;
     },
   }),

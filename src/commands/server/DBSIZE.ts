@@ -1,18 +1,19 @@
-// DBSIZE: the registry's "keys" are its workers.
+// DBSIZE: the registry's keys are its workers and hives (worker:<id>, hive:<id>), as SCAN walks them.
 
 import { defineCommand } from '../spec.js';
+import { keyCount } from '../keyspace/keys.js';
 
 export default defineCommand({
   name: 'DBSIZE',
-  summary: 'Returns the number of workers in the registry.',
+  summary: 'Returns the number of keys: workers plus hives.',
   since: '1.0.0',
   group: 'server',
   complexity: 'O(1)',
   arity: 1,
   flags: ['readonly', 'fast'],
   aclCategories: ['keyspace', 'read', 'fast'],
-  reply: 'Integer: the number of known workers (the same as WORKER.COUNT).',
+  reply: 'Integer: WORKER.COUNT + HIVE.COUNT, the number of keys SCAN returns (`worker:<worker_id>`, `hive:<hive_id>`).',
   handler(client) {
-    return client.server.registry.workerCount();
+    return keyCount(client.server.registry);
   },
 });

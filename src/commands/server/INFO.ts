@@ -5,6 +5,7 @@ import { VerbatimReply } from '../../resp/reply.js';
 import { isSubscribed, type ServerContext } from '../context.js';
 import { defineCommand } from '../spec.js';
 import { REDIS_COMPAT_VERSION } from './AUTH.js';
+import { keyCount } from '../keyspace/keys.js';
 
 type Section = [name: string, lines: (server: ServerContext) => Array<[string, string | number]>];
 
@@ -133,7 +134,13 @@ const SECTIONS: Section[] = [
       ];
     },
   ],
-  ['keyspace', (s) => (s.registry.workerCount() > 0 ? [['db0', `keys=${s.registry.workerCount()},expires=0,avg_ttl=0`]] : [])],
+  [
+    'keyspace',
+    (s) => {
+      const keys = keyCount(s.registry);
+      return keys > 0 ? [['db0', `keys=${keys},expires=0,avg_ttl=0`]] : [];
+    },
+  ],
 ];
 
 const DEFAULT = new Set(SECTIONS.map(([name]) => name));

@@ -1,0 +1,272 @@
+// Liveness, the one rule and everything that follows from it. A heartbeat received at `lastSeenMs` (server
+// time) keeps its worker online until lastSeenMs + offlineAfterMs, offline until lastSeenMs + evictAfterMs,
+// then evicted (unless the mass-expiry guard holds evictions). Every query, INFO, the snapshot and the events
+// ask this part; no other file compares an age with a window.
+//
+// With one fixed window, deadlines arrive in heartbeat order, so workers sit in two intrusive lists ordered by
+// their newest heartbeat, online and offline; a heartbeat moves its worker to the newest end in O(1). The next
+// transition is always at the head of a list: no scans, and one timer armed for the earliest deadline. Every
+// query first applies the transitions that are due, so answers are exact to the millisecond even if a timer
+// fires late.
+
+import { ExpiryGuard, type GuardMode, type GuardStatus } from './guard.js';
+import { MAX_TIMER_DELAY_MS, type Timers } from './timers.js';
+import { type Clock, type RegistryOptions, systemClock, type WorkerRecord } from './types.js';
+import { WorkerList } from './worker-list.js';
+
+export type LivenessState = 'online' | 'offline' | 'evicted';
+
+/** What the registry does when liveness moves a worker. */
+export interface LivenessHooks {
+  /** The worker (new or offline) is on the online list now, at a heartbeat. */
+  cameOnline(w: WorkerRecord, atMs: number): void;
+  /** The worker reached its offline deadline and is on the offline list now. */
+  wentOffline(w: WorkerRecord, atMs: number): void;
+  /** The worker reached its eviction deadline and is off the lists: the registry forgets it. */
+  evicted(w: WorkerRecord, atMs: number): void;
+  guardChanged(active: boolean, atMs: number, guard: GuardStatus): void;
+}
+
+export class Liveness {
+  readonly offlineAfterMs: number;
+  /** 0 = never. */
+  readonly evictAfterMs: number;
+  readonly expiryGuardPercent: number;
+  hooks: LivenessHooks | null = null;
+  private readonly clock: Clock;
+  private readonly timers: Timers | null;
+  private readonly timerBatch: number;
+  private readonly timerBudgetMs: number;
+  private lastNowMs = 0;
+  private readonly online = new WorkerList();
+  private readonly offline = new WorkerList();
+  private onlineCount = 0;
+  private readonly guard: ExpiryGuard;
+  // The one armed timer, and the deadline it was armed for.
+  private timer: unknown = null;
+  private armedForMs = Infinity;
+
+  constructor(o: RegistryOptions) {
+    this.clock = o.clock ?? systemClock;
+    this.timers = o.timers ?? null;
+    this.offlineAfterMs = o.offlineAfterMs ?? 30_000;
+    this.evictAfterMs = o.evictAfterMs ?? 300_000;
+    this.expiryGuardPercent = o.expiryGuardPercent ?? 50;
+    this.timerBatch = o.timerBatch ?? 5000;
+    this.timerBudgetMs = o.timerBudgetMs ?? 4;
+    if (!(this.offlineAfterMs > 0)) throw new RangeError('offlineAfterMs must be positive');
+    if (!(this.evictAfterMs === 0 || this.evictAfterMs >= this.offlineAfterMs)) {
+      throw new RangeError('evictAfterMs must be 0 (never) or at least offlineAfterMs');
+    }
+    this.guard = new ExpiryGuard(this.expiryGuardPercent, o.expiryGuardMinWorkers ?? 2, this.offlineAfterMs, this.now());
+  }
+
+  // ── the rule ──────────────────────────────────────────────────────────────────────────────────────────
+
+  /** The registry's time: the clock, never allowed to go backwards. */
+  now(): number {
+    const t = this.clock.now();
+    if (t > this.lastNowMs) this.lastNowMs = t;
+    return this.lastNowMs;
+  }
+
+  ageMs(lastSeenMs: number, t = this.now()): number {
+    return t - lastSeenMs;
+  }
+
+  /** A heartbeat at `lastSeenMs` is younger than `windowMs` at `t` (the rule, for any window). */
+  seenWithin(lastSeenMs: number, windowMs = this.offlineAfterMs, t = this.now()): boolean {
+    return t < lastSeenMs + windowMs;
+  }
+
+  /** Where a worker last seen at `lastSeenMs` stands at `t` by the current windows (evictions the guard holds aside). */
+  stateAt(lastSeenMs: number, t: number): LivenessState {
+    if (this.seenWithin(lastSeenMs, this.offlineAfterMs, t)) return 'online';
+    if (this.evictAfterMs === 0 || this.seenWithin(lastSeenMs, this.evictAfterMs, t)) return 'offline';
+    return 'evicted';
+  }
+
+  /** Online now. The lists hold the rule's answer: every caller syncs first. */
+  isOnline(w: WorkerRecord): boolean {
+    return w.online;
+  }
+
+  get onlineWorkers(): number {
+    return this.onlineCount;
+  }
+
+  // ── heartbeats and removal ────────────────────────────────────────────────────────────────────────────
+
+  /** A heartbeat at `now` for a worker in no list (new) or in one (known). */
+  beat(w: WorkerRecord, now: number, known: boolean): void {
+    const wasOnline = known && w.online;
+    if (known) (wasOnline ? this.online : this.offline).remove(w);
+    w.lastSeenMs = now;
+    this.online.pushNewest(w);
+    if (wasOnline) return;
+    w.online = true;
+    this.onlineCount++;
+    this.hooks!.cameOnline(w, now);
+    if (this.guard.shouldLift(this.onlineCount)) this.setGuard(false, now);
+  }
+
+  /** Takes a worker off its list (WORKER.DEL, HIVE.DEL). */
+  forget(w: WorkerRecord): void {
+    if (w.online) {
+      this.online.remove(w);
+      this.onlineCount--;
+    } else this.offline.remove(w);
+  }
+
+  /** Puts a restored worker on the list its state says (any order: finishRestore sorts). */
+  placeRestored(w: WorkerRecord, state: 'online' | 'offline'): void {
+    w.online = state === 'online';
+    if (w.online) this.onlineCount++;
+    (w.online ? this.online : this.offline).append(w);
+  }
+
+  /** After a restore: lists in heartbeat order, a new guard window from now, the timer armed. */
+  finishRestore(now: number): void {
+    this.online.sortByLastSeen();
+    this.offline.sortByLastSeen();
+    this.guard.restart(now, this.onlineCount);
+    this.arm();
+  }
+
+  /** Every worker, offline ones first, each list oldest heartbeat first. */
+  *workers(): Generator<WorkerRecord> {
+    for (const list of [this.offline, this.online]) for (let w = list.oldest; w !== null; w = w.newer) yield w;
+  }
+
+  /** Newest heartbeat first, stopping at the first worker not seen within `windowMs`. Call after sync(). */
+  *seenWithinNewestFirst(windowMs: number): Generator<WorkerRecord> {
+    const t = this.now();
+    // Offline workers are all older than the online ones.
+    for (const list of [this.online, this.offline]) {
+      for (let w = list.newest; w !== null; w = w.older) {
+        if (!this.seenWithin(w.lastSeenMs, windowMs, t)) return;
+        yield w;
+      }
+    }
+  }
+
+  // ── time: transitions at their deadlines ──────────────────────────────────────────────────────────────
+
+  private evictionsPaused(): boolean {
+    return this.evictAfterMs === 0 || this.guard.active;
+  }
+
+  private offlineDeadline(): number {
+    return this.online.oldest === null ? Infinity : this.online.oldest.lastSeenMs + this.offlineAfterMs;
+  }
+
+  private evictionDeadline(): number {
+    if (this.offline.oldest === null || this.evictionsPaused()) return Infinity;
+    return Math.max(this.offline.oldest.lastSeenMs + this.evictAfterMs, this.guard.evictionsResumeAtMs);
+  }
+
+  /** The earliest pending transition (offline or eviction), or Infinity. */
+  nextDeadlineMs(): number {
+    return Math.min(this.offlineDeadline(), this.evictionDeadline());
+  }
+
+  /**
+   * Applies, in deadline order, every transition due at or before `t` (at most `budget` of them, and stopping
+   * once the clock passes `stopAtMs`). Returns true when nothing due is left.
+   */
+  sync(t = this.now(), budget = Infinity, stopAtMs = Infinity): boolean {
+    let done = 0;
+    for (;;) {
+      const off = this.offlineDeadline();
+      const ev = this.evictionDeadline();
+      const next = Math.min(off, ev);
+      // Windows of the guard roll first: a transition exactly at a boundary belongs to the new window.
+      const windowEnd = this.guard.windowEndMs;
+      if (windowEnd <= t && windowEnd <= next) {
+        this.guard.roll(Math.min(t, next), this.onlineCount);
+        continue;
+      }
+      if (next > t) return true;
+      if (done >= budget) return false;
+      if ((done & 127) === 127 && this.clock.now() >= stopAtMs) return false;
+      if (off <= ev) this.goOffline(this.online.oldest!, off);
+      else this.evict(this.offline.oldest!, ev);
+      done++;
+    }
+  }
+
+  private goOffline(w: WorkerRecord, atMs: number): void {
+    this.online.remove(w);
+    w.online = false;
+    this.offline.pushNewest(w);
+    this.onlineCount--;
+    this.hooks!.wentOffline(w, atMs);
+    if (this.guard.countOffline(this.onlineCount)) {
+      this.guard.baseline = this.guard.onlineAtWindowStart;
+      this.setGuard(true, atMs);
+    }
+  }
+
+  private evict(w: WorkerRecord, atMs: number): void {
+    this.offline.remove(w);
+    this.hooks!.evicted(w, atMs);
+  }
+
+  /**
+   * Makes sure a timer is armed for the earliest deadline (only ever moves it earlier). A deadline further away
+   * than a timer can wait is reached in steps: the timer wakes early, finds nothing due, and arms again.
+   */
+  arm(): void {
+    if (this.timers === null) return;
+    const next = this.nextDeadlineMs();
+    if (next >= this.armedForMs) return;
+    if (this.timer !== null) this.timers.clear(this.timer);
+    this.armedForMs = next;
+    this.timer = next === Infinity ? null : this.timers.set(() => this.onTimer(), Math.min(MAX_TIMER_DELAY_MS, Math.max(0, next - this.now())));
+  }
+
+  private onTimer(): void {
+    this.timer = null;
+    this.armedForMs = Infinity;
+    const start = this.now();
+    const finished = this.sync(start, this.timerBatch, start + this.timerBudgetMs);
+    if (!finished && this.timers !== null) {
+      // More is due: yield to the event loop (clients keep being served), then go on.
+      this.armedForMs = this.now();
+      this.timer = this.timers.set(() => this.onTimer(), 0);
+      return;
+    }
+    this.arm();
+  }
+
+  /** Stops the timer (server shutdown). */
+  stop(): void {
+    if (this.timer !== null && this.timers !== null) this.timers.clear(this.timer);
+    this.timer = null;
+    this.armedForMs = Infinity;
+  }
+
+  // ── the mass-expiry guard ─────────────────────────────────────────────────────────────────────────────
+
+  private setGuard(active: boolean, atMs: number): void {
+    if (this.guard.set(active, atMs)) this.hooks!.guardChanged(active, atMs, this.guard.status());
+  }
+
+  /** REGISTRY.GUARD: ON holds evictions, OFF never holds them, AUTO lets the registry decide. */
+  setGuardMode(mode: GuardMode): void {
+    const now = this.now();
+    this.sync(now);
+    this.guard.mode = mode;
+    if (mode === 'on') {
+      this.guard.baseline = this.onlineCount;
+      this.setGuard(true, now);
+    } else if (mode === 'off') this.setGuard(false, now);
+    else if (this.guard.shouldLift(this.onlineCount)) this.setGuard(false, now);
+    this.arm();
+  }
+
+  guardStatus(): GuardStatus {
+    this.sync();
+    return this.guard.status();
+  }
+}

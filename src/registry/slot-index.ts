@@ -1,0 +1,68 @@
+// Stable slots for records, so a cursor can walk them in pieces (SCAN) without sorting or copying per call.
+//
+// Each record gets the lowest free slot when added and keeps it until removed; a cursor is a slot number.
+// That gives Redis' SCAN guarantee: a record present for a whole iteration is returned (its slot never moves),
+// one added or removed meanwhile may or may not be. A walk of COUNT slots costs O(COUNT), whatever the size.
+// Reusable for any paging that needs no order (keyspace views today; list commands could share it).
+
+/** A record that remembers its slot (-1: not in an index). */
+export interface Slotted {
+  keySlot: number;
+}
+
+export class SlotIndex<T extends Slotted> {
+  private readonly slots: Array<T | undefined> = [];
+  /** Free slots, as a stack; the walk skips holes, so reuse keeps the array from growing without need. */
+  private readonly free: number[] = [];
+  private count = 0;
+
+  get size(): number {
+    return this.count;
+  }
+
+  /** One past the highest slot ever used: a walk ends here. */
+  get capacity(): number {
+    return this.slots.length;
+  }
+
+  add(item: T): void {
+    if (item.keySlot >= 0) return;
+    let slot = this.slots.length;
+    // Entries past the trimmed end, or taken again since, are stale: skip them.
+    while (this.free.length > 0) {
+      const s = this.free.pop()!;
+      if (s < this.slots.length && this.slots[s] === undefined) {
+        slot = s;
+        break;
+      }
+    }
+    this.slots[slot] = item;
+    item.keySlot = slot;
+    this.count++;
+  }
+
+  remove(item: T): void {
+    const slot = item.keySlot;
+    if (slot < 0 || this.slots[slot] !== item) return;
+    this.slots[slot] = undefined;
+    item.keySlot = -1;
+    this.count--;
+    if (slot === this.slots.length - 1) {
+      // No hole at the top: an index emptied from the end walks nothing.
+      let end = slot;
+      while (end > 0 && this.slots[end - 1] === undefined) end--;
+      this.slots.length = end;
+    } else this.free.push(slot);
+  }
+
+  at(slot: number): T | undefined {
+    return this.slots[slot];
+  }
+
+  clear(): void {
+    for (const item of this.slots) if (item !== undefined) item.keySlot = -1;
+    this.slots.length = 0;
+    this.free.length = 0;
+    this.count = 0;
+  }
+}

@@ -1,0 +1,165 @@
+// The worker records and their indexes: by id, by model, the best-worker index (online Idle workers), the
+// shared copies of model and backend names, the rows of numbers, and the count of skewed clocks. Applying a
+// heartbeat's fields to a record happens here, so every index sees each change.
+
+import { BestWorkerIndex, type CandidateFilter } from './best-index.js';
+import type { Hives } from './hives.js';
+import { RowPages } from './number-rows.js';
+import { SlotIndex } from './slot-index.js';
+import { type HeartbeatFields, type HiveRecord, type WorkerFilter, WorkerRecord } from './types.js';
+import { MODEL_LINKS, WorkerSet } from './worker-set.js';
+
+/** Workers whose reported clock is further than this from the server's are counted in INFO (Celery warns at 16 s). */
+export const SKEW_WARN_MS = 5000;
+
+function isSkewed(w: WorkerRecord): boolean {
+  return w.skewMs !== null && Math.abs(w.skewMs) > SKEW_WARN_MS;
+}
+
+const NO_WORKERS: Iterable<WorkerRecord> = [];
+
+export class Workers {
+  private readonly byId = new Map<string, WorkerRecord>();
+  private readonly byModel = new Map<string, WorkerSet>();
+  /** Online Idle workers by model (and those with no model): WORKER.BEST looks only here. */
+  private readonly best = new BestWorkerIndex();
+  /** One copy of each model and backend name, shared by all records (they repeat across workers). */
+  private readonly interned = new Map<string, string>();
+  /** The workers' numbers (see number-rows.ts). */
+  private readonly rows = new RowPages();
+  private skewed = 0;
+  /** Stable slots for cursors (SCAN): a walk of N slots costs O(N) whatever the registry's size. */
+  readonly slots = new SlotIndex<WorkerRecord>();
+
+  constructor(private readonly hives: Hives) {}
+
+  get size(): number {
+    return this.byId.size;
+  }
+
+  get skewedCount(): number {
+    return this.skewed;
+  }
+
+  get(workerId: string): WorkerRecord | undefined {
+    return this.byId.get(workerId);
+  }
+
+  all(): Iterable<WorkerRecord> {
+    return this.byId.values();
+  }
+
+  withModel(modelId: string): Iterable<WorkerRecord> {
+    return this.byModel.get(modelId) ?? NO_WORKERS;
+  }
+
+  /** A new record, in its hive and the id map, in no liveness list, offline until liveness says otherwise. */
+  create(workerId: string, hive: HiveRecord, lastSeenMs: number): WorkerRecord {
+    const w = new WorkerRecord(workerId, hive, lastSeenMs, this.rows);
+    w.online = false;
+    this.byId.set(workerId, w);
+    this.slots.add(w);
+    this.hives.join(w);
+    return w;
+  }
+
+  /** Applies heartbeat fields received at `now`; omitted ones keep their value. Call refresh() after. */
+  apply(w: WorkerRecord, f: HeartbeatFields, now: number): void {
+    // The best-worker index files a worker by model, health and GPU load: take it out before they change.
+    if (
+      w.available &&
+      ((f.state !== undefined && f.state !== w.state) ||
+        (f.health !== undefined && f.health !== w.health) ||
+        (f.gpuPercent !== undefined && f.gpuPercent !== w.gpuPercent) ||
+        (f.modelId !== undefined && f.modelId !== w.modelId))
+    ) {
+      this.setAvailable(w, false);
+    }
+    if (f.state !== undefined) w.state = f.state;
+    if (f.health !== undefined) w.health = f.health;
+    if (f.url !== undefined) w.url = f.url;
+    if (f.modelId !== undefined && f.modelId !== w.modelId) {
+      if (w.modelId !== null) this.unindexModel(w);
+      w.modelId = this.intern(f.modelId);
+      let set = this.byModel.get(f.modelId);
+      if (set === undefined) this.byModel.set(f.modelId, (set = new WorkerSet(MODEL_LINKS)));
+      set.add(w);
+    }
+    if (f.backend !== undefined) w.backend = this.intern(f.backend);
+    if (f.deviceId !== undefined) w.deviceId = f.deviceId;
+    if (f.vramBytes !== undefined || f.ramBytes !== undefined) {
+      this.hives.count(w, -1, true, w.online);
+      if (f.vramBytes !== undefined) w.vramBytes = f.vramBytes;
+      if (f.ramBytes !== undefined) w.ramBytes = f.ramBytes;
+      this.hives.count(w, 1, true, w.online);
+    }
+    if (f.vramTotalBytes !== undefined) w.vramTotalBytes = f.vramTotalBytes;
+    if (f.cpuPercent !== undefined) w.cpuPercent = f.cpuPercent;
+    if (f.gpuPercent !== undefined) w.gpuPercent = f.gpuPercent;
+    if (f.reportedAt !== undefined) this.setReported(w, f.reportedAt, f.reportedAtMs === undefined ? null : f.reportedAtMs - now);
+  }
+
+  /** The worker's own clock reading and its distance from the server's. */
+  setReported(w: WorkerRecord, reportedAt: string | null, skewMs: number | null): void {
+    const wasSkewed = isSkewed(w);
+    w.reportedAt = reportedAt;
+    w.skewMs = skewMs;
+    const nowSkewed = isSkewed(w);
+    if (wasSkewed !== nowSkewed) this.skewed += nowSkewed ? 1 : -1;
+  }
+
+  /** Files the worker in the best-worker index when it is online and Idle, and takes it out otherwise. */
+  refresh(w: WorkerRecord): void {
+    const should = w.online && w.effectiveState === 'Idle';
+    if (should !== w.available) this.setAvailable(w, should);
+  }
+
+  /** Drops a worker from the map and indexes (not from its liveness list or hive). */
+  forget(w: WorkerRecord): void {
+    this.byId.delete(w.workerId);
+    this.slots.remove(w);
+    if (w.available) this.setAvailable(w, false);
+    if (w.modelId !== null) this.unindexModel(w);
+    if (isSkewed(w)) this.skewed--;
+    this.rows.release(w);
+  }
+
+  /** Those of `source` matching every filter given (MAXAGE through `recent`). */
+  select(source: Iterable<WorkerRecord>, f: WorkerFilter, recent: ((lastSeenMs: number) => boolean) | null): WorkerRecord[] {
+    const out: WorkerRecord[] = [];
+    for (const w of source) {
+      if (f.hiveId !== undefined && w.hive.hiveId !== f.hiveId) continue;
+      if (f.state !== undefined && w.effectiveState !== f.state) continue;
+      if (f.modelId !== undefined && w.modelId !== f.modelId) continue;
+      if (f.backend !== undefined && w.backend !== f.backend) continue;
+      if (recent !== null && !recent(w.lastSeenMs)) continue;
+      out.push(w);
+    }
+    return out;
+  }
+
+  /** The best available worker with this model passing the filter, else the best of any model. */
+  bestWorker(modelId: string, filter: CandidateFilter): WorkerRecord | undefined {
+    return this.best.best(modelId, filter) ?? this.best.bestOfAll(filter);
+  }
+
+  private setAvailable(w: WorkerRecord, on: boolean): void {
+    w.available = on;
+    if (on) this.best.add(w);
+    else this.best.remove(w);
+  }
+
+  private unindexModel(w: WorkerRecord): void {
+    const set = this.byModel.get(w.modelId!);
+    if (set === undefined) return;
+    set.delete(w);
+    if (set.size === 0) this.byModel.delete(w.modelId!);
+  }
+
+  private intern(value: string): string {
+    const known = this.interned.get(value);
+    if (known !== undefined) return known;
+    if (this.interned.size < 100_000) this.interned.set(value, value);
+    return value;
+  }
+}
