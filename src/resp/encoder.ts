@@ -301,7 +301,7 @@ class ReplyStream {
     this.inner = new ReplyWriter(proto);
     let header: string;
     if (Array.isArray(r)) {
-      this.items = r.slice();
+      this.items = (r as readonly Reply[]).slice();
       header = '*' + r.length;
     } else if (r instanceof MapReply) {
       this.items = r.entries.flat();

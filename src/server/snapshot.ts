@@ -37,7 +37,7 @@ export async function writeSnapshot(file: string, reader: SnapshotReader): Promi
     await fs.rm(tmp, { force: true });
     throw e;
   }
-  await handle!.close();
+  await handle.close();
   await fs.rename(tmp, file);
   try {
     const dir = openSync(path.dirname(path.resolve(file)), 'r');
