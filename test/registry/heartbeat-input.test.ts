@@ -413,7 +413,7 @@ describe('heartbeat input', () => {
     };
     /** What parsing should give back: the fields sent, and the instant of TS beside its text. */
     const parsed = (fields: SentFields): HeartbeatFields =>
-      fields.reportedAt === undefined ? fields : { ...fields, reportedAtMs: Date.parse(fields.reportedAt) };
+      fields.reportedAt === undefined || fields.reportedAt === null ? fields : { ...fields, reportedAtMs: Date.parse(fields.reportedAt) };
 
     it('the JSON form gives back every valid field it was sent', () => {
       fc.assert(
