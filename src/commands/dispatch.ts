@@ -53,7 +53,12 @@ export function dispatch(client: ClientState, frame: RequestFrame): Reply | Prom
     client.user.allowed[top.id] === 1 &&
     (client.user.allKeys || checkAccess(client.user, top, n, (i) => frame.argString(i)) === null)
   ) {
-    const reply = top.spec.frameHandler(client, frame);
+    let reply: Reply | undefined;
+    try {
+      reply = top.spec.frameHandler(client, frame);
+    } catch (e) {
+      reply = toErrorReply(e);
+    }
     if (reply !== undefined) {
       client.lastCommand = top.fullName;
       client.server.stats.totalCommandsProcessed++;
