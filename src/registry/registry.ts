@@ -243,11 +243,6 @@ export class WorkerRegistry {
     return this.liveness.ageMs(lastSeenMs);
   }
 
-  /** A heartbeat at `lastSeenMs` is younger than `maxAgeMs` (default: the offline window). */
-  isOnline(lastSeenMs: number, maxAgeMs = this.offlineAfterMs): boolean {
-    return this.liveness.seenWithin(lastSeenMs, maxAgeMs);
-  }
-
   isHiveOnline(hiveId: string, maxAgeMs = this.offlineAfterMs): boolean {
     const hive = this.getHive(hiveId);
     return hive !== undefined && this.liveness.seenWithin(hive.lastHeartbeatMs, maxAgeMs);
