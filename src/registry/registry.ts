@@ -118,7 +118,7 @@ export class WorkerRegistry {
     }
     this.workers.apply(w, fields, now);
     // The worker's own word on its state is newer than any claim on it.
-    if (fields.state !== undefined) this.claims.stateReported(w, fields.state, now);
+    if (fields.state !== undefined) this.claims.stateReported(w, w.effectiveState, now);
     this.liveness.beat(w, now, true);
     if (wasOnline) {
       this.workers.refresh(w);
