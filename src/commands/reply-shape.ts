@@ -78,7 +78,8 @@ export function replyShapeMismatch(reply: Reply, s: ReplyShape, path = 'reply'):
       return reply === null || reply instanceof NullArray ? null : wrong();
     case 'array':
     case 'set': {
-      const items = s.type === 'array' ? (Array.isArray(reply) ? reply : null) : reply instanceof SetReply ? reply.items : null;
+      const items: readonly Reply[] | null =
+        s.type === 'array' ? (Array.isArray(reply) ? (reply as Reply[]) : null) : reply instanceof SetReply ? reply.items : null;
       if (items === null) return wrong();
       for (let i = 0; i < items.length; i++) {
         const m = replyShapeMismatch(items[i]!, s.items, `${path}[${i}]`);
@@ -89,14 +90,14 @@ export function replyShapeMismatch(reply: Reply, s: ReplyShape, path = 'reply'):
     case 'map': {
       if (!(reply instanceof MapReply)) return wrong();
       const expected = Object.keys(s.fields);
-      const keys = reply.entries.map(([k]) => String(k as string));
+      const keys = reply.entries.map(([k]) => keyText(k));
       const head = keys.slice(0, expected.length);
       const keysMatch = s.rest === true ? head.join() === expected.join() : keys.join() === expected.join();
       if (!keysMatch) return `${path}: expected keys ${expected.join(', ')}${s.rest === true ? ', ...' : ''}, got ${keys.join(', ')}`;
       for (const [k, v] of reply.entries) {
-        const field = s.fields[String(k as string)];
+        const field = s.fields[keyText(k)];
         if (field === undefined) continue;
-        const m = replyShapeMismatch(v, field, `${path}.${String(k as string)}`);
+        const m = replyShapeMismatch(v, field, `${path}.${keyText(k)}`);
         if (m !== null) return m;
       }
       return null;
@@ -111,6 +112,10 @@ export function replyShapeMismatch(reply: Reply, s: ReplyShape, path = 'reply'):
       return `${path}: matches none of ${describeShape(s)} (${misses.join('; ')})`;
     }
   }
+}
+
+function keyText(k: Reply): string {
+  return typeof k === 'string' ? k : Buffer.isBuffer(k) ? k.toString('utf8') : JSON.stringify(k);
 }
 
 /** The value behind a pre-encoded reply (`:1`, `+OK`, `-ERR ...`: one line, the same in both protocols). */
