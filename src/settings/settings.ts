@@ -148,7 +148,8 @@ export const SETTINGS = [
     mutable: false,
     doc: "an ACL user in Redis' rule syntax, e.g. `--user 'gpu-a on >pw -@all +@connection +hbeat ~worker:gpu-a-*'`; repeatable; not with --aclfile",
     parse: (t: string): readonly string[] => (t === '' ? [] : [t]),
-    format: (v: readonly string[]) => v.join(', '),
+    // Shown in logs and CONFIG-like listings: passwords are left out (`>…`).
+    format: (v: readonly string[]) => v.map((u) => u.replace(/(^|\s)([<>])\S*/g, '$1$2…')).join(', '),
   }),
   oneOf('protected-mode', {
     values: ['yes', 'no'],
