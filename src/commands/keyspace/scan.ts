@@ -2,7 +2,7 @@
 // slot index, so each call costs O(COUNT) however many workers there are.
 
 import { CommandError, parseInteger, syntaxError } from '../errors.js';
-import { globMatch } from '../glob.js';
+import { checkGlobPattern, globMatch } from '../glob.js';
 import { defineCommand } from '../spec.js';
 import { hiveKey, workerKey } from './keys.js';
 
@@ -29,8 +29,10 @@ export function parseScanOptions(argv: readonly string[], from: number, allowTyp
     if (word === 'COUNT') {
       options.count = parseInteger(value);
       if (options.count < 1) throw syntaxError();
-    } else if (word === 'MATCH') options.match = value === '*' ? null : value;
-    else if (word === 'TYPE' && allowType) options.type = value.toLowerCase();
+    } else if (word === 'MATCH') {
+      checkGlobPattern(value);
+      options.match = value === '*' ? null : value;
+    } else if (word === 'TYPE' && allowType) options.type = value.toLowerCase();
     else throw syntaxError();
   }
   return options;
@@ -91,6 +93,7 @@ export const KEYS = defineCommand({
   notes: 'Walks the whole registry in one call, as Redis does: prefer SCAN on a large fleet.',
   handler(client, argv) {
     const pattern = argv[1]!;
+    checkGlobPattern(pattern);
     const all = pattern === '*';
     const keys: string[] = [];
     const take = (key: string) => {
