@@ -4,6 +4,8 @@
 
 import { readCommandLine, usageText } from './settings/cli.js';
 import { RegistryServer, SettingError, SnapshotError } from './server/server.js';
+import { Logger } from './server/log.js';
+import { SETTINGS, Settings, type SettingName } from './settings/settings.js';
 
 const USAGE = usageText([['--help', 'this text']]);
 
@@ -13,40 +15,74 @@ function fail(message: string): never {
 }
 
 let server: RegistryServer;
+let logger: Logger;
 try {
   const { values, switches } = readCommandLine(process.argv.slice(2), process.env, ['help']);
   if (switches.has('help')) {
     console.log(USAGE);
     process.exit(0);
   }
-  server = new RegistryServer({ settings: values });
+  logger = new Logger({ level: values.loglevel as Logger['level'] | undefined, file: values.logfile ?? '' });
+  try {
+    logger.check();
+  } catch (e) {
+    fail(`--logfile: cannot open ${values.logfile} for appending: ${(e as Error).message}`);
+  }
+  server = new RegistryServer({ settings: values, logger });
 } catch (e) {
   // A check across settings names the setting; a flag's own parse names the flag and the value.
   if (e instanceof SettingError) fail(/^[a-z]/.test(e.setting) && e.setting !== 'command line' ? `--${e.message}` : e.message);
   throw e;
 }
 
-try {
-  const bound = await server.listen();
-  console.log(`rbee-registry ${server.version} ready on ${server.settings.get('bind')}:${bound} (RESP2/RESP3, pid ${process.pid})`);
-} catch (e) {
-  if (e instanceof SnapshotError) console.error(`rbee-registry: ${e.message} (start with --ignore-bad-snapshot to start empty instead)`);
-  else console.error(`rbee-registry: cannot start: ${(e as Error).message}`);
-  process.exit(1);
-}
-
 let stopping = false;
+let ready = false;
 const stop = (signal: string) => {
   if (stopping) return;
   stopping = true;
-  console.log(`rbee-registry: ${signal} received, shutting down`);
+  logger.warning(`Received ${signal} scheduling shutdown...`);
+  if (!ready) {
+    // Still restoring: nothing has changed since the snapshot, so there is nothing to save.
+    logger.warning('Not ready yet: exiting without saving (nothing changed since the snapshot)');
+    process.exit(0);
+  }
   server.close().then(
-    () => process.exit(0),
+    () => {
+      logger.notice('rbee-registry is now ready to exit, bye bye...');
+      process.exit(0);
+    },
     (e) => {
-      console.error(`rbee-registry: shutdown snapshot failed: ${(e as Error).message}`);
+      logger.warning(`Shutdown snapshot failed: ${(e as Error).message}`);
       process.exit(1);
     },
   );
 };
+// Handlers first: a signal sent as soon as the ready line is read must find them in place.
 process.on('SIGINT', () => stop('SIGINT'));
 process.on('SIGTERM', () => stop('SIGTERM'));
+// A closed terminal or a dropped ssh session must not take the registry down (Redis ignores SIGHUP too). The
+// log file is reopened at every line, so a rotated log needs nothing more.
+process.on('SIGHUP', () => logger.notice('Received SIGHUP: ignored (the log file is reopened at each line)'));
+
+/** `--name value` for each setting not at its default (the password left out). */
+function changedSettings(): string {
+  const defaults = new Settings();
+  return SETTINGS.filter((s) => s.name !== 'requirepass' && s.name !== 'port' && server.settings.text(s.name) !== defaults.text(s.name as SettingName))
+    .map((s) => `${s.name}=${server.settings.text(s.name)}`)
+    .join(' ');
+}
+
+logger.notice(`rbee-registry version=${server.version}, node=${process.version}, pid=${process.pid}, just started`);
+try {
+  const bound = await server.listen();
+  const address = `${server.settings.get('bind')}:${bound}`;
+  logger.notice(`Ready to accept connections tcp on ${address}, version ${server.version}; settings not at their defaults: ${changedSettings() || 'none'}`);
+  ready = true;
+  console.log(`rbee-registry ${server.version} ready on ${address} (RESP2/RESP3, pid ${process.pid})`);
+} catch (e) {
+  const why = e instanceof SnapshotError ? `${e.message} (start with --ignore-bad-snapshot to start empty instead)` : `cannot start: ${(e as Error).message}`;
+  logger.warning(why);
+  // Also on standard error, where whoever started it looks first.
+  console.error(`rbee-registry: ${why}`);
+  process.exit(1);
+}

@@ -7,12 +7,43 @@ import type { WorkerRegistry } from '../registry/registry.js';
 import type { CommandTable } from './table.js';
 import type { Settings } from '../settings/settings.js';
 
+export type LogLevel = 'debug' | 'verbose' | 'notice' | 'warning';
+
+/** The server log, by Redis' levels. */
+export interface Log {
+  debug(message: string): void;
+  verbose(message: string): void;
+  notice(message: string): void;
+  warning(message: string): void;
+  enabled(level: LogLevel): boolean;
+}
+
 export interface ServerStats {
   totalConnectionsReceived: number;
   totalCommandsProcessed: number;
   rejectedConnections: number;
   protocolErrors: number;
   outputLimitDisconnections: number;
+}
+
+export interface MemoryFigures {
+  /** What maxmemory limits: heap in use plus external. */
+  used: number;
+  heapUsed: number;
+  heapTotal: number;
+  heapLimit: number;
+  /** Memory outside the V8 heap that V8 tracks: Buffers, typed arrays. */
+  external: number;
+}
+
+/** The server's memory use against its `maxmemory` limit. */
+export interface MemoryGauge {
+  /** INFO's used_memory and its parts, in bytes (read now). */
+  used(): MemoryFigures;
+  /** maxmemory in bytes; 0: no limit. */
+  readonly limit: number;
+  /** Above maxmemory: a heartbeat from a new worker must be refused (Redis' noeviction policy). */
+  overLimit(): boolean;
 }
 
 /** Pub/sub channels and patterns (SUBSCRIBE, PUBLISH, PUBSUB). */
@@ -36,11 +67,16 @@ export interface ServerContext {
   readonly runId: string;
   readonly startedAtMs: number;
   readonly tcpPort: number;
+  readonly memory: MemoryGauge;
   /** Every setting's value; CONFIG GET/SET read and change them. */
   readonly settings: Settings;
   /** The password clients must give (AUTH / HELLO AUTH), or null when none is required. */
   readonly requirePass: string | null;
   readonly pubsub: PubSubHub;
+  /** The server log (Redis' levels and line format). */
+  readonly log: Log;
+  /** Commands that take at least this long (ms) are logged; 0: none. */
+  readonly logSlowerThanMs: number;
   /** The snapshot file, or null when snapshots are off. */
   readonly snapshotPath: string | null;
   /** Writes the snapshot now (atomically). */

@@ -3,7 +3,7 @@
 
 import { ErrorReply, QUEUED, type Reply } from '../resp/reply.js';
 import { RegistryError } from '../registry/types.js';
-import { isSubscribed, type ClientState } from './context.js';
+import { isSubscribed, type ClientState, type Log } from './context.js';
 import { CommandError, unknownCommand, unknownSubcommand, wrongArity } from './errors.js';
 import type { ResolvedCommand } from './table.js';
 import type { RequestFrame } from '../resp/decoder.js';
@@ -84,20 +84,30 @@ export function dispatch(client: ClientState, frame: RequestFrame): Reply | Prom
 /** Calls a resolved command's handler, turning thrown errors into error replies. */
 export function call(client: ClientState, command: ResolvedCommand, argv: string[], raw: Buffer[]): Reply | Promise<Reply> {
   client.lastCommand = command.fullName;
-  client.server.stats.totalCommandsProcessed++;
+  const server = client.server;
+  server.stats.totalCommandsProcessed++;
+  const started = performance.now();
   try {
     const reply = command.spec.handler!(client, argv, raw);
-    if (reply instanceof Promise) return reply.catch(toErrorReply);
+    // A blocking command's wait is not work done on the event loop: only its synchronous part is timed.
+    if (reply instanceof Promise) return reply.catch((e) => toErrorReply(e, server.log));
     return reply;
   } catch (e) {
-    return toErrorReply(e);
+    return toErrorReply(e, server.log);
+  } finally {
+    const tookMs = performance.now() - started;
+    if (server.logSlowerThanMs > 0 && tookMs >= server.logSlowerThanMs) {
+      server.log.notice(`Slow command: ${command.fullName} (${argv.length} arguments) took ${tookMs.toFixed(1)} ms, client id=${client.id} addr=${client.addr}`);
+    }
   }
 }
 
-export function toErrorReply(e: unknown): ErrorReply {
+export function toErrorReply(e: unknown, log?: Log): ErrorReply {
   if (e instanceof CommandError) return new ErrorReply(e.message);
   if (e instanceof RegistryError) return new ErrorReply(`ERR ${e.message}`);
   // A bug, not bad input: report it to this client only and keep serving everyone.
-  console.error('internal error in command handler:', e);
+  const detail = e instanceof Error ? (e.stack ?? e.message) : String(e);
+  if (log !== undefined) log.warning(`Internal error in command handler: ${detail}`);
+  else console.error('internal error in command handler:', e);
   return new ErrorReply(`ERR internal error: ${e instanceof Error ? e.message : String(e)}`);
 }

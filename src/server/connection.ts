@@ -24,7 +24,6 @@ export interface ConnectionHost extends ServerContext {
   /** Output limits by client class: `normal`, and `pubsub` for a client subscribed to anything. */
   readonly outputLimits: { normal: OutputBufferLimits; pubsub: OutputBufferLimits };
   readonly clock: Clock;
-  log(message: string): void;
   /** The connection is gone: forget it (CLIENT LIST, connected_clients, maxclients). */
   forget(c: Connection): void;
   /** The connection went over a soft output limit (or back under it): the server's cron watches it. */
@@ -163,7 +162,7 @@ export class Connection implements ClientState {
   private dropForOutput(pending: number, which: string): void {
     this.server.stats.outputLimitDisconnections++;
     const cls = isSubscribed(this) ? 'pubsub' : 'normal';
-    this.server.log(`rbee-registry: closing client id=${this.id} addr=${this.addr}: ${cls} output buffer ${pending} bytes over the ${which} limit`);
+    this.server.log.warning(`Closing client id=${this.id} addr=${this.addr}: ${cls} output buffer ${pending} bytes over the ${which} limit`);
     this.kill();
   }
 
@@ -308,7 +307,7 @@ export class Connection implements ClientState {
   private fail(e: unknown): void {
     if (this.gone) return;
     const message = e instanceof Error ? e.message : String(e);
-    this.server.log(`rbee-registry: closing client id=${this.id} addr=${this.addr} after an internal error: ${e instanceof Error ? e.stack : message}`);
+    this.server.log.warning(`Closing client id=${this.id} addr=${this.addr} after an internal error: ${e instanceof Error ? e.stack : message}`);
     this.running = false;
     this.waiting = false;
     try {

@@ -17,8 +17,10 @@ import { WorkerRegistry } from '../registry/registry.js';
 import { systemTimers, type Timers } from '../registry/timers.js';
 import { systemClock, type Clock } from '../registry/types.js';
 import { Connection, type ConnectionHost, type OutputBufferLimits } from './connection.js';
+import { ProcessMemoryGauge } from './memory.js';
 import { PubSub } from './pubsub.js';
 import { readSnapshot, SnapshotError, writeSnapshot } from './snapshot.js';
+import { Logger, warningsToStderr, type Log, type LogLevel } from './log.js';
 
 /**
  * A server's settings (rows of src/settings: flags, CONFIG, COMMANDS.md) and the parts only code can give.
@@ -46,8 +48,10 @@ export interface ServerOptions {
   normalOutputLimits?: Partial<OutputBufferLimits>;
   clock?: Clock;
   timers?: Timers;
-  /** Where warnings go (default console.warn). */
-  log?: (message: string) => void;
+  /** The server log (default: warnings only, on standard error). */
+  logger?: Log;
+  /** Commands that take at least this long (ms) are logged; 0 = none. Default 100. */
+  logSlowerThanMs?: number;
 }
 
 /** The settings rows the camel-case options stand for. */
@@ -65,6 +69,7 @@ function settingValues(o: ServerOptions): Partial<SettingValues> {
     snapshot: o.snapshotPath === null ? '' : o.snapshotPath,
     'save-interval': o.saveIntervalMs,
     'ignore-bad-snapshot': o.ignoreBadSnapshot,
+    'log-slower-than': o.logSlowerThanMs,
     'proto-max-bulk-len': o.limits?.maxBulkLength,
     'proto-max-multibulk-len': o.limits?.maxMultibulkLength,
     'proto-inline-max-size': o.limits?.maxInlineLength,
@@ -118,6 +123,7 @@ export class RegistryServer implements ServerContext, ConnectionHost {
   readonly startedAtMs = Date.now();
   readonly requirePass: string | null;
   readonly settings: Settings;
+  readonly memory: ProcessMemoryGauge;
   readonly limits: DecoderLimits;
   tcpPort = 0;
 
@@ -130,13 +136,18 @@ export class RegistryServer implements ServerContext, ConnectionHost {
   private saveTimer: ReturnType<typeof setInterval> | null = null;
   private saving: Promise<void> | null = null;
   private readonly ignoreBadSnapshot: boolean;
-  readonly log: (message: string) => void;
+  readonly log: Log;
+  logSlowerThanMs: number;
+  /** Evictions since the last log line about them (logged once per event-loop turn, as a batch). */
+  private evictedUnlogged = 0;
+  private hivesRemovedUnlogged = 0;
   /** Clients over a soft output limit, checked by the cron until they drain or are dropped. */
   private readonly overSoftLimit = new Set<Connection>();
   private cronTimer: ReturnType<typeof setInterval> | null = null;
 
   constructor(options: ServerOptions = {}) {
     const settings = (this.settings = new Settings(settingValues(options)));
+    this.memory = new ProcessMemoryGauge(settings);
     this.registry = new WorkerRegistry({
       clock: options.clock,
       timers: options.timers ?? systemTimers,
@@ -146,14 +157,19 @@ export class RegistryServer implements ServerContext, ConnectionHost {
       expiryGuardMinWorkers: settings.get('expiry-guard-min'),
       eventLogSize: settings.get('event-log'),
     });
+    this.log = options.logger ?? warningsToStderr();
+    this.logSlowerThanMs = settings.get('log-slower-than');
+    settings.onChange('log-slower-than', (v) => void (this.logSlowerThanMs = v));
+    const logger = this.log;
+    if (logger instanceof Logger) settings.onChange('loglevel', (v) => void (logger.level = v as LogLevel));
     this.registry.onEvent((e) => {
       const channel = 'registry:' + e.event.type;
       if (this.pubsub.hasSubscribers(channel)) this.pubsub.publish(channel, e.json);
+      this.logEvent(e.event);
     });
     this.snapshotPath = settings.get('snapshot') || null;
     this.saveIntervalMs = settings.get('save-interval');
     this.ignoreBadSnapshot = settings.get('ignore-bad-snapshot');
-    this.log = options.log ?? ((m) => console.warn(m));
     // Connections hold these objects and read them on every check: a CONFIG SET reaches open connections at once.
     this.clock = options.clock ?? systemClock;
     const outputLimits = settings.get('client-output-buffer-limit');
@@ -198,27 +214,30 @@ export class RegistryServer implements ServerContext, ConnectionHost {
         throw new SnapshotError(`cannot write snapshots next to ${file}: ${(e as Error).message}`);
       }
       try {
+        const started = performance.now();
         const snap = await readSnapshot(file);
         if (snap !== null) {
           const restorer = this.registry.beginRestore(snap);
           for (const w of snap.workers) restorer.add(w);
           const report = restorer.finish();
           if (report.clockAheadMs > 0) {
-            this.log(`rbee-registry: the snapshot was saved ${report.clockAheadMs} ms ahead of this clock; its times were moved back by that much`);
+            this.log.warning(`The snapshot was saved ${report.clockAheadMs} ms ahead of this clock; its times were moved back by that much`);
           }
-        }
+          const ms = Math.round(performance.now() - started);
+          this.log.notice(`Snapshot restored from ${file}: ${report.workers} workers, ${report.hives} hives, revision ${snap.rev}, ${ms} ms`);
+        } else this.log.notice(`No snapshot at ${file} yet: starting empty`);
       } catch (e) {
         if (!(e instanceof SnapshotError) || !this.ignoreBadSnapshot) throw e;
         // Keep the bad file for inspection: the next save would overwrite it.
         const aside = `${file}.corrupt-${Date.now()}`;
         await rename(file, aside).catch(() => {});
-        this.log(`rbee-registry: ${e.message}; moved it to ${aside} and starting empty (--ignore-bad-snapshot)`);
+        this.log.warning(`${e.message}; moved it to ${aside} and starting empty (--ignore-bad-snapshot)`);
       }
     }
     const port = await this.listenSocket();
     if (this.snapshotPath !== null && this.saveIntervalMs > 0) {
       this.saveTimer = setInterval(() => {
-        this.saveSnapshot().catch((e) => this.log(`rbee-registry: periodic snapshot failed: ${(e as Error).message}`));
+        this.saveSnapshot().catch(() => {});
       }, this.saveIntervalMs);
       this.saveTimer.unref();
     }
@@ -233,10 +252,20 @@ export class RegistryServer implements ServerContext, ConnectionHost {
     if (this.snapshotPath === null) return Promise.reject(new Error('no snapshot file is configured'));
     if (this.saving !== null) return this.saving.catch(() => {}).then(() => this.saveSnapshot());
     const file = this.snapshotPath;
-    this.saving = writeSnapshot(file, this.registry.openSnapshot())
-      .then(() => {
-        this.lastSaveMs = Date.now();
-      })
+    const started = performance.now();
+    const reader = this.registry.openSnapshot();
+    const { workers, rev } = reader.header;
+    this.saving = writeSnapshot(file, reader)
+      .then(
+        () => {
+          this.lastSaveMs = Date.now();
+          this.log.notice(`Snapshot saved: ${workers} workers, revision ${rev}, ${Math.round(performance.now() - started)} ms`);
+        },
+        (e) => {
+          this.log.warning(`Snapshot save failed after ${Math.round(performance.now() - started)} ms: ${(e as Error).message}`);
+          throw e;
+        },
+      )
       .finally(() => {
         this.saving = null;
       });
@@ -289,6 +318,31 @@ export class RegistryServer implements ServerContext, ConnectionHost {
     await closed;
     if (this.snapshotPath !== null) await this.saveSnapshot();
     this.registry.stop();
+  }
+
+  /** One log line per notable event; evictions are counted and logged once per event-loop turn. */
+  private logEvent(event: { type: string; [k: string]: unknown }): void {
+    switch (event.type) {
+      case 'worker.evicted':
+        if (this.evictedUnlogged++ === 0 && this.hivesRemovedUnlogged === 0) setImmediate(() => this.logEvictions());
+        break;
+      case 'hive.removed':
+        if (this.evictedUnlogged > 0) this.hivesRemovedUnlogged++;
+        break;
+      case 'guard.on':
+        this.log.warning(`Expiry guard tripped (${event.mode}): ${event.online} of ${event.baseline} workers online; evictions held`);
+        break;
+      case 'guard.off':
+        this.log.notice(`Expiry guard lifted (${event.mode}): ${event.online} of ${event.baseline} workers online; evictions resume`);
+        break;
+    }
+  }
+
+  private logEvictions(): void {
+    const hives = this.hivesRemovedUnlogged > 0 ? ` (${this.hivesRemovedUnlogged} hives left empty and removed)` : '';
+    this.log.notice(`Evicted ${this.evictedUnlogged} offline workers${hives}`);
+    this.evictedUnlogged = 0;
+    this.hivesRemovedUnlogged = 0;
   }
 
   clients(): Iterable<Connection> {

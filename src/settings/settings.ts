@@ -149,6 +149,15 @@ export const SETTINGS = [
   text('snapshot', { arg: 'FILE', default: '', defaultDoc: 'off', mutable: false, doc: 'restore at start; write on SAVE, at shutdown and every --save-interval; empty: no snapshots' }),
   int('save-interval', { arg: 'MS', range: { min: 0, max: TIMER_MAX }, default: 60_000, mutable: false, doc: 'periodic snapshot with --snapshot; 0: only on SAVE and at shutdown' }),
   bool('ignore-bad-snapshot', { default: false, mutable: false, doc: 'start empty (the bad file moved aside) instead of refusing to start on a corrupt or unreadable snapshot' }),
+  oneOf('loglevel', {
+    values: ['debug', 'verbose', 'notice', 'warning'],
+    arg: 'LEVEL',
+    default: 'notice',
+    mutable: true,
+    doc: "how much the log says, as Redis: `debug`, `verbose`, `notice` (start, restore, saves, guard, eviction batches, slow commands, shutdown; nothing per heartbeat) or `warning`",
+  }),
+  text('logfile', { arg: 'FILE', default: '', defaultDoc: 'empty: standard output', mutable: false, doc: "append the log to FILE (Redis' line format; opened for each line, so a rotated file is recreated); empty: standard output" }),
+  int('log-slower-than', { arg: 'MS', range: { min: 0, max: TIMER_MAX }, default: 100, mutable: true, doc: 'log a command that takes at least MS milliseconds of the event loop (name, time, client); 0: none' }),
   custom('client-output-buffer-limit', {
     type: 'string',
     arg: "'CLASS HARD SOFT SECONDS …'",

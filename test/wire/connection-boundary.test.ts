@@ -2,6 +2,7 @@
 // V8's string limit, an exception inside a connection, and connections left half-open after the server
 // decided to close them. Each is tried over real sockets; the server must live and serve everyone else.
 
+import { Logger } from '../../src/server/log.js';
 import { expect } from 'chai';
 import { Redis } from 'ioredis';
 import { ServerProcess } from '../helpers/process.js';
@@ -72,7 +73,7 @@ describe('connection boundary: settings, large replies, exceptions', function ()
 
     beforeEach(async () => {
       logged = [];
-      fx = await WireFixture.start({ log: (m) => logged.push(m) });
+      fx = await WireFixture.start({ logger: new Logger({ level: 'warning', write: (line) => void logged.push(line) }) });
     });
 
     afterEach(async () => {
@@ -94,7 +95,7 @@ describe('connection boundary: settings, large replies, exceptions', function ()
         (echo as { handler: unknown }).handler = original;
       }
       expect(logged).to.have.length(1);
-      expect(logged[0]).to.match(/^rbee-registry: closing client id=\d+ addr=127\.0\.0\.1:\d+ after an internal error: TypeError: unencodable reply value/);
+      expect(logged[0]).to.match(/^\d+:M .* # Closing client id=\d+ addr=127\.0\.0\.1:\d+ after an internal error: TypeError: unencodable reply value/);
       expect(await other.call('PING')).to.equal('PONG');
       expect(await other.call('ECHO', 'again')).to.equal('again');
     });

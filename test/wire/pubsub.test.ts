@@ -2,6 +2,7 @@
 // Redis' RESP2 subscribe mode byte for byte, RESP3 push messages on a connection that keeps running commands,
 // and a subscriber that stops reading being cut off at its output buffer limit while everyone else goes on.
 
+import { Logger } from '../../src/server/log.js';
 import { expect } from 'chai';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createClient } from 'redis';
@@ -418,18 +419,15 @@ describe('pub/sub: a subscriber that stops reading', () => {
   const HARD_LIMIT = 65536;
   let fx: WireFixture;
   let slow: RawClient | null = null;
-  const warn = console.warn;
   let warnings: string[];
 
   beforeEach(async () => {
-    fx = await WireFixture.start();
     // The server tells the operator whom it cut off; keep that out of the test output, and check it.
     warnings = [];
-    console.warn = (...args: unknown[]) => void warnings.push(args.join(' '));
+    fx = await WireFixture.start({ logger: new Logger({ level: 'warning', write: (line) => void warnings.push(line) }) });
   });
 
   afterEach(async () => {
-    console.warn = warn;
     slow?.close();
     slow = null;
     await fx.close();
@@ -470,7 +468,7 @@ describe('pub/sub: a subscriber that stops reading', () => {
     expect(maxBuffered).to.be.at.most(HARD_LIMIT + 4096);
     expect(await disconnections()).to.equal(1);
     expect(warnings).to.have.length(1);
-    expect(warnings[0]).to.match(/^rbee-registry: closing client id=\d+ addr=127\.0\.0\.1:\d+: pubsub output buffer \d+ bytes over the hard limit$/);
+    expect(warnings[0]).to.match(/^\d+:M .* # Closing client id=\d+ addr=127\.0\.0\.1:\d+: pubsub output buffer \d+ bytes over the hard limit\n$/);
     expect(Number(await admin.call('PUBSUB', 'NUMPAT'))).to.equal(1); // the reader's registry:*
 
     // The slow client sees the end of its connection once it reads what was already in flight.

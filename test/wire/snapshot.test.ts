@@ -3,70 +3,15 @@
 // start empty, and the one ready line and clean exit on SIGINT.
 
 import { expect } from 'chai';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import { record, rejection } from './fixture.js';
 import { infoField, until } from './inbox.js';
 import { readSnapshot } from '../../src/server/snapshot.js';
 import { startTestServer } from '../helpers/server.js';
-
-const MAIN = fileURLToPath(new URL('../../src/main.js', import.meta.url));
-
-interface Exit {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-}
-
-/** A server process started with `node main.js --port 0 …`, its output captured. */
-class ServerProcess {
-  stdout = '';
-  stderr = '';
-  readonly exited: Promise<Exit>;
-  port = 0;
-
-  private constructor(readonly child: ChildProcess) {
-    child.stdout!.on('data', (d: Buffer) => (this.stdout += d.toString()));
-    child.stderr!.on('data', (d: Buffer) => (this.stderr += d.toString()));
-    this.exited = new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
-  }
-
-  static spawn(args: string[], cwd: string): ServerProcess {
-    return new ServerProcess(spawn(process.execPath, [MAIN, '--port', '0', ...args], { cwd, stdio: ['ignore', 'pipe', 'pipe'] }));
-  }
-
-  /** Resolves with the port once the ready line is printed; rejects if the process exits first. */
-  async ready(timeoutMs = 10_000): Promise<number> {
-    const line = await new Promise<string>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`no ready line; stdout ${JSON.stringify(this.stdout)} stderr ${JSON.stringify(this.stderr)}`)), timeoutMs);
-      const check = () => {
-        const match = /^.* ready on \S+:(\d+) .*$/m.exec(this.stdout);
-        if (match !== null) {
-          clearTimeout(timer);
-          this.port = Number(match[1]);
-          resolve(match[0]);
-        }
-      };
-      this.child.stdout!.on('data', check);
-      void this.exited.then((exit) => {
-        clearTimeout(timer);
-        reject(new Error(`exited ${JSON.stringify(exit)} before ready; stderr ${JSON.stringify(this.stderr)}`));
-      });
-      check();
-    });
-    expect(line).to.match(/^rbee-registry \S+ ready on 127\.0\.0\.1:\d+ /);
-    return this.port;
-  }
-
-  /** Sends a signal and waits for the exit. */
-  async stop(signal: NodeJS.Signals = 'SIGTERM'): Promise<Exit> {
-    if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill(signal);
-    return this.exited;
-  }
-}
+import { connectClient, logLines, ServerProcess } from '../helpers/process.js';
 
 describe('the server process and its snapshot file', function () {
   this.timeout(20_000);
@@ -82,10 +27,8 @@ describe('the server process and its snapshot file', function () {
   }
 
   async function connect(port: number): Promise<Redis> {
-    const client = new Redis({ port, host: '127.0.0.1', lazyConnect: true, retryStrategy: () => null, maxRetriesPerRequest: 0, protocol: 2 });
-    client.on('error', () => {});
+    const client = await connectClient(port);
     clients.push(client);
-    await client.connect();
     return client;
   }
 
@@ -124,7 +67,8 @@ describe('the server process and its snapshot file', function () {
     expect(revBefore.rev).to.equal(8);
     r.disconnect();
     expect(await first.stop('SIGTERM')).to.deep.equal({ code: 0, signal: null });
-    expect(first.stdout).to.include('SIGTERM received');
+    expect(first.stdout).to.include('# Received SIGTERM scheduling shutdown...');
+    expect(first.stdout).to.match(/\* Snapshot saved: 3 workers, revision 8, \d+ ms/);
     expect(first.stderr).to.equal('');
 
     const second = start(args);
@@ -189,15 +133,15 @@ describe('the server process and its snapshot file', function () {
     expect(await r.call('WORKER.COUNT')).to.equal(1);
     const exit = await p.stop('SIGTERM');
     expect(exit.code).to.equal(1);
-    expect(p.stderr).to.match(/shutdown snapshot failed: .*ENOENT/);
+    expect(p.stdout).to.match(/Shutdown snapshot failed: .*ENOENT/);
   });
 
   it('with --ignore-bad-snapshot a corrupt snapshot is reported and the server starts empty', async () => {
     await writeFile(file, '{"format":"rbee-registry-snapshot","version":99}\n{"end":true,"workers":0}\n');
     const p = start(['--snapshot', file, '--ignore-bad-snapshot']);
     const r = await connect(await p.ready());
-    expect(p.stderr).to.include('unsupported version 99');
-    expect(p.stderr).to.include('starting empty');
+    expect(p.stdout).to.include('unsupported version 99');
+    expect(p.stdout).to.include('starting empty');
     // The bad file is kept aside for inspection, not overwritten by the next save.
     const aside = (await readdir(dir)).filter((f) => f.startsWith(path.basename(file) + '.corrupt-'));
     expect(aside).to.have.length(1);
@@ -232,9 +176,12 @@ describe('the server process and its snapshot file', function () {
     expect(await p.stop('SIGINT')).to.deep.equal({ code: 0, signal: null });
     expect(await blocked).to.equal('connection closed');
     const lines = p.stdout.trim().split('\n');
-    expect(lines.filter((l) => l.includes('ready'))).to.have.length(1);
-    expect(lines[0]).to.match(/^rbee-registry \S+ ready on 127\.0\.0\.1:\d+ \(RESP2\/RESP3, pid \d+\)$/);
-    expect(lines.slice(1)).to.deep.equal(['rbee-registry: SIGINT received, shutting down']);
+    expect(lines.filter((l) => l.includes(' ready on '))).to.have.length(1);
+    expect(lines.filter((l) => l.startsWith('rbee-registry ')).join('\n')).to.match(/^rbee-registry \S+ ready on 127\.0\.0\.1:\d+ \(RESP2\/RESP3, pid \d+\)$/);
+    expect(logLines(p.stdout).map((l) => l.mark + ' ' + l.message).slice(-2)).to.deep.equal([
+      '# Received SIGINT scheduling shutdown...',
+      '* rbee-registry is now ready to exit, bye bye...',
+    ]);
     expect(p.stderr).to.equal('');
     expect(await readdir(dir)).to.deep.equal([]); // no snapshot written without --snapshot
   });
