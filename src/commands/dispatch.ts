@@ -1,6 +1,7 @@
 // The dispatcher: argv → command lookup, arity check, auth, MULTI queueing → handler → reply value.
 // Every error a command can cause is turned into a reply here; nothing a client sends can throw past it.
 
+import { asciiLower } from '../settings/values.js';
 import { ErrorReply, QUEUED, type Reply } from '../resp/reply.js';
 import { RegistryError } from '../registry/types.js';
 import { isSubscribed, type ClientState, type Log } from './context.js';
@@ -24,7 +25,7 @@ export function resolve(client: ClientState, argv: string[], top = client.server
   if (command === undefined) return unknownCommand(argv);
   if (command.subcommands !== null && (argv.length >= 2 || command.spec.handler === undefined)) {
     if (argv.length < 2) return wrongArity(command.fullName);
-    const sub = command.subcommands.get(argv[1]!.toLowerCase());
+    const sub = command.subcommands.get(asciiLower(argv[1]!));
     if (sub === undefined) return unknownSubcommand(command.spec.name, argv[1]!);
     command = sub;
   }
@@ -42,7 +43,13 @@ export function dispatch(client: ClientState, frame: RequestFrame): Reply | Prom
   const top = client.server.commands.lookup(name);
   // The hot path (HBEAT): a plain request outside MULTI, pub/sub mode and pending auth, read from its bytes.
   if (top?.spec.frameHandler !== undefined && client.multi === null && client.authenticated && !isSubscribed(client)) {
-    const reply = top.spec.frameHandler(client, frame);
+    let reply: Reply | undefined;
+    try {
+      reply = top.spec.frameHandler(client, frame);
+    } catch (e) {
+      // The fast path declines what it cannot judge, but a check deeper down (the registry's) may still refuse.
+      reply = toErrorReply(e);
+    }
     if (reply !== undefined) {
       client.lastCommand = top.fullName;
       client.server.stats.totalCommandsProcessed++;

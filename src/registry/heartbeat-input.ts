@@ -3,7 +3,7 @@
 
 import { integerOrNull, quote } from '../settings/values.js';
 import { StringPool } from './string-pool.js';
-import { checkFieldSize, DEVICE_ID_MAX, FIELD_MAX_BYTES } from './field-limits.js';
+import { checkFieldSize, checkId, DEVICE_ID_MAX, FIELD_MAX_BYTES } from './field-limits.js';
 import { HEALTH_VALUES, type HeartbeatFields, type Health, RegistryError, WORKER_STATES, type WorkerState } from './types.js';
 
 const shown = quote;
@@ -110,8 +110,9 @@ export function parseUrl(value: string, field = 'URL'): string {
   return validUrls.keep(value);
 }
 
-export function parseId(value: string, field: string): string {
-  return nonEmpty(value, field);
+/** An id argument (worker, hive or model): see checkId. */
+export function parseId(value: string, field: string, limit: number = FIELD_MAX_BYTES.worker_id): string {
+  return checkId(value, field, limit);
 }
 
 /** A device ordinal, 0 to DEVICE_ID_MAX. */

@@ -1,6 +1,7 @@
 // SCAN and KEYS over the registry's keys (worker:<id>, hive:<id>). SCAN's cursor is a slot in the registry's
 // slot index, so each call costs O(COUNT) however many workers there are.
 
+import { asciiUpper, asciiLower } from '../../settings/values.js';
 import { CommandError, parseInteger, syntaxError } from '../errors.js';
 import { checkGlobPattern, globMatch } from '../glob.js';
 import { defineCommand } from '../spec.js';
@@ -23,7 +24,7 @@ export interface ScanOptions {
 export function parseScanOptions(argv: readonly string[], from: number, allowType: boolean): ScanOptions {
   const options: ScanOptions = { match: null, count: 10, type: null };
   for (let i = from; i < argv.length; i += 2) {
-    const word = argv[i]!.toUpperCase();
+    const word = asciiUpper(argv[i]!);
     if (i + 1 >= argv.length) throw syntaxError();
     const value = argv[i + 1]!;
     if (word === 'COUNT') {
@@ -32,7 +33,7 @@ export function parseScanOptions(argv: readonly string[], from: number, allowTyp
     } else if (word === 'MATCH') {
       checkGlobPattern(value);
       options.match = value === '*' ? null : value;
-    } else if (word === 'TYPE' && allowType) options.type = value.toLowerCase();
+    } else if (word === 'TYPE' && allowType) options.type = asciiLower(value);
     else throw syntaxError();
   }
   return options;

@@ -3,7 +3,8 @@
 import { defineCommand, type ArgSpec } from '../spec.js';
 import { parseTokens } from '../options.js';
 import { workerReply } from '../records.js';
-import { parseUint } from '../../registry/heartbeat-input.js';
+import { FIELD_MAX_BYTES } from '../../registry/field-limits.js';
+import { parseId, parseUint } from '../../registry/heartbeat-input.js';
 
 const OPTIONS: ArgSpec[] = [
   { name: 'backend', type: 'string', token: 'BACKEND', optional: true, summary: 'only workers on this backend' },
@@ -24,7 +25,10 @@ export default defineCommand({
   aclCategories: ['registry', 'read', 'fast'],
   arguments: [{ name: 'model_id', type: 'string' }, ...OPTIONS],
   reply: 'The chosen worker record (see WORKER.GET), or nil when no online idle worker qualifies.',
-  errors: ["`ERR invalid MINFREE 'x': expected a non-negative integer (bytes)`", "`ERR syntax error, unknown option 'x'`"],
+  errors: [
+    "`ERR invalid model_id '': expected a non-empty string`",
+    "`ERR invalid model_id ' ': expected a string that is not only whitespace`",
+    "`ERR invalid MINFREE 'x': expected a non-negative integer (bytes)`", "`ERR syntax error, unknown option 'x'`"],
   notes:
     'Candidates are online (heartbeat younger than --offline-after) and Idle (a worker that never sent STATE counts as ' +
     'Idle). Among those with the model loaded: healthy before degraded (never sent counts as healthy), then lowest ' +
@@ -32,6 +36,8 @@ export default defineCommand({
     'same order, so the caller can load the model there.',
   seed: ['find_best_worker_for_model'],
   handler(client, argv) {
+    // An empty or blank model id names no model: an error, not a silent fallback to any worker.
+    parseId(argv[1]!, 'model_id', FIELD_MAX_BYTES.model_id);
     const opts = parseTokens(argv, 2, OPTIONS);
     const registry = client.server.registry;
     const minFree = opts.get('MINFREE');

@@ -1,9 +1,11 @@
 // AUTH / HELLO / RESET: connection set-up. Every client library of today opens with HELLO 3.
 
+import { asciiUpper } from '../../settings/values.js';
 import { MapReply, OK, SimpleString, type Reply } from '../../resp/reply.js';
 import type { ClientState } from '../context.js';
 import { defineCommand } from '../spec.js';
 import { CommandError } from '../errors.js';
+import { samePassword } from '../password.js';
 import { validClientName } from './CLIENT.js';
 
 /** The Redis version whose protocol and client-facing behaviour this server follows. */
@@ -15,7 +17,7 @@ const WRONGPASS = 'WRONGPASS invalid username-password pair or user is disabled.
 function authenticate(client: ClientState, username: string, password: string): void {
   const required = client.server.requirePass;
   if (username !== 'default') throw new CommandError(WRONGPASS);
-  if (required !== null && password !== required) throw new CommandError(WRONGPASS);
+  if (required !== null && !samePassword(password, required)) throw new CommandError(WRONGPASS);
   client.authenticated = true;
 }
 
@@ -115,7 +117,7 @@ export const HELLO = defineCommand({
       if (v !== 2 && v !== 3) throw new CommandError('NOPROTO unsupported protocol version');
       proto = v;
       for (let i = 2; i < argv.length; i++) {
-        const opt = argv[i]!.toUpperCase();
+        const opt = asciiUpper(argv[i]!);
         const more = argv.length - i - 1;
         if (opt === 'AUTH' && more >= 2) {
           auth = [argv[i + 1]!, argv[i + 2]!];
