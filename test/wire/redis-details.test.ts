@@ -3,7 +3,6 @@
 // ids refused, and passwords compared in constant time.
 
 import { expect } from 'chai';
-import { samePassword } from '../../src/commands/password.js';
 import { RawClient } from '../helpers/server.js';
 import { WireFixture, rejection, type Client } from './fixture.js';
 
@@ -116,7 +115,7 @@ describe('Redis details', function () {
     expect(await r.call('DBSIZE')).to.equal(0);
   });
 
-  it('passwords: the right one authenticates, wrong ones of any length do not (compared as digests, in constant time)', async () => {
+  it('passwords: the right one authenticates, wrong ones of any length or prefix do not', async () => {
     const guarded = await WireFixture.start({ requirePass: 'correct horse' });
     try {
       const raw = await RawClient.connect(guarded.port);
@@ -130,9 +129,5 @@ describe('Redis details', function () {
     } finally {
       await guarded.close();
     }
-    expect(samePassword('a', 'a')).to.equal(true);
-    expect(samePassword('a', 'b')).to.equal(false);
-    expect(samePassword('', 'a'.repeat(1000))).to.equal(false);
-    expect(samePassword(Buffer.from('é'), 'é')).to.equal(true);
   });
 });
