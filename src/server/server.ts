@@ -8,6 +8,7 @@ import path from 'node:path';
 import net from 'node:net';
 import type { ServerContext, ServerStats } from '../commands/context.js';
 import { createCommandTable } from '../commands/index.js';
+import { OpsState } from '../commands/ops/state.js';
 import type { CommandTable } from '../commands/table.js';
 import type { DecoderLimits } from '../resp/decoder.js';
 import { Settings, SettingError, type SettingValues } from '../settings/settings.js';
@@ -109,9 +110,9 @@ const CRON_INTERVAL_MS = 100;
 const MAX_CLIENTS_REACHED = encodeReply(new ErrorReply('ERR max number of clients reached'), 2);
 
 
-const VERSION: string = (() => {
+export const VERSION: string = (() => {
   try {
-    return JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')).version;
+    return (JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
   } catch {
     return '0.0.0';
   }
@@ -137,6 +138,7 @@ export class RegistryServer implements ServerContext, ConnectionHost {
   readonly startedAtMs = Date.now();
   readonly acl: AclStore;
   readonly settings: Settings;
+  readonly ops: OpsState;
   readonly memory: ProcessMemoryGauge;
   readonly limits: DecoderLimits;
   tcpPort = 0;
@@ -208,6 +210,14 @@ export class RegistryServer implements ServerContext, ConnectionHost {
     settings.onChange('proto-inline-max-size', (v) => void (this.limits.maxInlineLength = v));
     settings.onChange('client-query-buffer-limit', (v) => void (this.limits.maxQueryBuffer = v));
     this.commands = createCommandTable();
+    this.ops = new OpsState({
+      slowlogSlowerThanUsec: settings.get('slowlog-log-slower-than'),
+      slowlogMaxLen: settings.get('slowlog-max-len'),
+      latencyThresholdMs: settings.get('latency-monitor-threshold'),
+    });
+    settings.onChange('slowlog-log-slower-than', (v) => this.ops.setSlowlogThreshold(v));
+    settings.onChange('slowlog-max-len', (v) => this.ops.slowlog.trim(v));
+    settings.onChange('latency-monitor-threshold', (v) => this.ops.setLatencyThreshold(v));
     this.acl = new AclStore(new CommandCatalog(this.commands), settings.get('aclfile') || null);
     this.setUpUsers();
     settings.onChange('requirepass', (digest) => this.acl.setRequirePassDigest(digest));
@@ -387,10 +397,10 @@ export class RegistryServer implements ServerContext, ConnectionHost {
         if (this.evictedUnlogged > 0) this.hivesRemovedUnlogged++;
         break;
       case 'guard.on':
-        this.log.warning(`Expiry guard tripped (${event.mode}): ${event.online} of ${event.baseline} workers online; evictions held`);
+        this.log.warning(`Expiry guard tripped (${String(event.mode)}): ${String(event.online)} of ${String(event.baseline)} workers online; evictions held`);
         break;
       case 'guard.off':
-        this.log.notice(`Expiry guard lifted (${event.mode}): ${event.online} of ${event.baseline} workers online; evictions resume`);
+        this.log.notice(`Expiry guard lifted (${String(event.mode)}): ${String(event.online)} of ${String(event.baseline)} workers online; evictions resume`);
         break;
     }
   }

@@ -149,7 +149,8 @@ export const SETTINGS = [
     mutable: false,
     doc: "an ACL user in Redis' rule syntax, e.g. `--user 'gpu-a on >pw -@all +@connection +hbeat ~worker:gpu-a-*'`; repeatable; not with --aclfile",
     parse: (t: string): readonly string[] => (t === '' ? [] : [t]),
-    format: (v: readonly string[]) => v.join(', '),
+    // Shown in logs and CONFIG-like listings: passwords are left out (`>…`).
+    format: (v: readonly string[]) => v.map((u) => u.replace(/(^|\s)([<>])\S*/g, '$1$2…')).join(', '),
   }),
   oneOf('protected-mode', {
     values: ['yes', 'no'],
@@ -187,7 +188,7 @@ export const SETTINGS = [
     defaultDoc: '300000, or --offline-after when larger',
     mutable: false,
     doc: 'an offline worker is removed this long after its last heartbeat; 0: never',
-    check: (v, get) => (v !== 0 && v < (get('offline-after') as number) ? `must be 0 or at least offline-after (${get('offline-after')})` : undefined),
+    check: (v, get) => (v !== 0 && v < (get('offline-after') as number) ? `must be 0 or at least offline-after (${get('offline-after') as number})` : undefined),
   }),
   int('expiry-guard', { arg: 'PCT', range: { min: 0, max: 100 }, default: 50, mutable: false, doc: 'mass-expiry guard: stop evicting when more than PCT% of the workers online at a window start go offline within that window (100: never)' }),
   int('expiry-guard-min', { range: { min: 1, max: 1_000_000_000 }, default: 2, mutable: false, doc: 'the guard only judges windows that start with at least N online workers' }),
@@ -226,6 +227,21 @@ export const SETTINGS = [
   int('proto-max-multibulk-len', { range: { min: 1, max: 16 * 1024 * 1024 }, default: 1024 * 1024, mutable: true, doc: 'most arguments in one request' }),
   memory('proto-inline-max-size', { range: { min: 1, max: 8 * MB }, default: 64 * 1024, mutable: true, doc: 'longest inline request (Redis: 64kb, fixed)' }),
   memory('client-query-buffer-limit', { range: { min: 1, max: GB }, default: 64 * MB, mutable: true, doc: 'most unparsed bytes held for one client' }),
+  int('slowlog-log-slower-than', {
+    arg: 'USEC',
+    range: { min: -1, max: 2 ** 31 - 1 },
+    default: 10_000,
+    mutable: true,
+    doc: 'SLOWLOG keeps commands that took at least this many microseconds; 0: every command; -1: none',
+  }),
+  int('slowlog-max-len', { range: { min: 0, max: 1_000_000 }, default: 128, mutable: true, doc: 'entries SLOWLOG keeps (the oldest go first)' }),
+  int('latency-monitor-threshold', {
+    arg: 'MS',
+    range: { min: 0, max: 2 ** 31 - 1 },
+    default: 0,
+    mutable: true,
+    doc: 'LATENCY records commands that took at least this many milliseconds; 0: off',
+  }),
   int('databases', { flag: false, range: { min: 1, max: 1 }, default: 1, mutable: false, doc: 'one database (SELECT 0); for tools that ask' }),
   text('save', { flag: false, default: '', defaultDoc: 'empty', mutable: false, doc: "Redis' RDB schedule: empty (see --snapshot); for tools that ask, such as redis-benchmark" }),
   bool('appendonly', { flag: false, default: false, mutable: false, doc: 'no append-only file; for tools that ask' }),
@@ -296,7 +312,7 @@ export class Settings {
   /** Calls `fn` with the new value after each change (CONFIG SET, or `setValue`). */
   onChange<N extends SettingName>(name: N, fn: (value: SettingValues[N]) => void): void {
     const list = this.listeners.get(name) ?? [];
-    list.push(fn as (value: never) => void);
+    list.push(fn);
     this.listeners.set(name, list);
   }
 

@@ -2,7 +2,6 @@
 
 import { asciiLower } from '../../settings/values.js';
 import { MapReply, OK } from '../../resp/reply.js';
-import type { GuardMode } from '../../registry/registry.js';
 import { defineCommand } from '../spec.js';
 import { CommandError, syntaxError } from '../errors.js';
 
@@ -42,7 +41,7 @@ export default defineCommand({
     if (argv.length === 2) {
       const mode = asciiLower(argv[1]!);
       if (mode !== 'on' && mode !== 'off' && mode !== 'auto') throw new CommandError(`ERR invalid guard mode '${argv[1]}': expected ON, OFF or AUTO`);
-      registry.setGuardMode(mode as GuardMode);
+      registry.setGuardMode(mode);
       return OK;
     }
     const g = registry.guardStatus();

@@ -1,18 +1,17 @@
-// Heartbeat validation: HBEAT option pairs and the seed's JSON payload. Every error names the field and the
-// value, and a rejected heartbeat leaves the registry exactly as it was.
+// HBEAT's option table and value validation: option pairs (read as strings here; the byte path shares the
+// parser, see hbeat-fast-path.test.ts) and the seed's JSON payload. Every error names the field and the value,
+// and a rejected heartbeat leaves the registry exactly as it was.
 
 import { expect } from 'chai';
 import fc from 'fast-check';
-import {
-  parseHeartbeatJson,
-  parseHeartbeatOptions,
-  parsePercent,
-  parseTimestamp,
-  parseUint,
-} from '../../src/registry/heartbeat-input.js';
+import { ArgvFrame } from '../../src/commands/argv-frame.js';
+import { parseHeartbeatJson, parseHeartbeatOptions as parseFrame } from '../../src/commands/registry/heartbeat-options.js';
+import { parsePercent, parseTimestamp, parseUint } from '../../src/registry/heartbeat-input.js';
 import { WorkerRegistry } from '../../src/registry/registry.js';
 import { HEALTH_VALUES, type HeartbeatFields, RegistryError, WORKER_STATES } from '../../src/registry/types.js';
 import { ManualClock } from '../helpers/clock.js';
+
+const parseHeartbeatOptions = (args: string[]): HeartbeatFields => parseFrame(new ArgvFrame(args), 0);
 
 /** The error `fn` throws; fails the test when it throws nothing or something other than a RegistryError. */
 function registryErrorOf(fn: () => unknown): RegistryError {
@@ -283,16 +282,22 @@ describe('heartbeat input', () => {
       expect(parseHeartbeatJson(JSON.stringify(IDS))).to.deep.equal({ workerId: 'gpu0-worker', hiveId: 'hive-a', fields: {} });
     });
 
-    it('treats null as not sent and ignores unknown keys', () => {
+    it('treats null as clear, an absent key as not sent, and refuses unknown keys', () => {
       const hb = parseHeartbeatJson(
         JSON.stringify({
           ...IDS,
           timestamp: null, health_status: null, state: null, url: null, model_id: null, backend: null, device_id: null,
           vram_bytes: null, vram_total_bytes: null, ram_bytes: null, cpu_percent: null, gpu_percent: 7,
-          colour: 'blue', STATE: 42, vram: 'x',
         }),
       );
-      expect(hb.fields).to.deep.equal({ gpuPercent: 7 });
+      expect(hb.fields).to.deep.equal({
+        reportedAt: null, health: null, state: null, url: null, modelId: null, backend: null, deviceId: null,
+        vramBytes: null, vramTotalBytes: null, ramBytes: null, cpuPercent: null, gpuPercent: 7,
+      });
+      expect(parseHeartbeatJson(JSON.stringify({ ...IDS, gpu_percent: 7 })).fields).to.deep.equal({ gpuPercent: 7 });
+      for (const key of ['colour', 'STATE', 'vram']) {
+        expect(() => parseHeartbeatJson(JSON.stringify({ ...IDS, [key]: 1 })), key).to.throw(RegistryError, `invalid HBEAT JSON payload: unknown field '${key}'`);
+      }
     });
 
     it('takes very small and exactly-integral numbers as JSON prints them', () => {
@@ -413,7 +418,7 @@ describe('heartbeat input', () => {
     };
     /** What parsing should give back: the fields sent, and the instant of TS beside its text. */
     const parsed = (fields: SentFields): HeartbeatFields =>
-      fields.reportedAt === undefined ? fields : { ...fields, reportedAtMs: Date.parse(fields.reportedAt) };
+      fields.reportedAt === undefined || fields.reportedAt === null ? fields : { ...fields, reportedAtMs: Date.parse(fields.reportedAt) };
 
     it('the JSON form gives back every valid field it was sent', () => {
       fc.assert(
