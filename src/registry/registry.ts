@@ -87,6 +87,9 @@ export class WorkerRegistry {
    * worker. Returns true when the beat registered the worker (it was not known: new, removed or evicted),
    * false when it refreshed a known one (online or offline).
    */
+  /** Heartbeats that registered a worker (it was unknown), since start: the metrics' `new` heartbeats. */
+  registrations = 0;
+
   heartbeat(workerId: string, hiveId: string, fields: HeartbeatFields): boolean {
     checkId(workerId, 'worker_id', FIELD_MAX_BYTES.worker_id);
     checkId(hiveId, 'hive_id', FIELD_MAX_BYTES.hive_id);
@@ -101,6 +104,7 @@ export class WorkerRegistry {
       this.liveness.beat(w, now, false);
       this.hives.touch(hive, now);
       this.liveness.arm();
+      this.registrations++;
       return true;
     }
     this.reader?.beforeChange(w);
