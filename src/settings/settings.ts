@@ -5,6 +5,7 @@
 import { constants as bufferConstants } from 'node:buffer';
 import { getHeapStatistics } from 'node:v8';
 import {
+  asciiLower,
   formatMemory,
   parseEnum,
   parseInteger,
@@ -102,7 +103,7 @@ function parseOutputLimits(value: string, current: OutputBufferLimits): OutputBu
   const next = structuredClone(current);
   for (let i = 0; i < words.length; i += 4) {
     const [cls, hard, soft, secs] = words.slice(i, i + 4) as [string, string, string, string];
-    const lower = cls.toLowerCase();
+    const lower = asciiLower(cls);
     const name = lower === 'slave' ? 'replica' : lower;
     if (!(OUTPUT_CLASSES as readonly string[]).includes(name)) throw new ValueError('Invalid client class specified in buffer limit configuration.', 'a class: normal, replica or pubsub');
     next[name as keyof OutputBufferLimits] = {

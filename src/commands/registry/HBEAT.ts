@@ -2,7 +2,7 @@
 
 import { ONE, type Reply, ZERO } from '../../resp/reply.js';
 import type { RequestFrame } from '../../resp/decoder.js';
-import { asciiUpper } from '../../resp/ascii.js';
+import { asciiUpper } from '../../settings/values.js';
 import { ArgvFrame } from '../argv-frame.js';
 import type { ClientState } from '../context.js';
 import { defineCommand, type ArgReader, type KeyFlag, type KeyRef } from '../spec.js';
