@@ -19,10 +19,11 @@ describe('hostile clients: crash inputs', function () {
 
   it('a reply larger than the string limit is written in parts, as the client reads it', async function () {
     // 34 workers share one 16 MB URL: WORKER.LIST is ~570 MB, past V8's ~512 MB string limit.
+    // URLs are now capped at 2 KB on input, so the records are made in process, past that check: what is
+    // under test is the writing of a reply this large.
     const url = 'http://h/' + 'u'.repeat(16 * 1024 * 1024 - 64);
-    const writer = await fx.ioredis();
     const other = await fx.ioredis();
-    for (let i = 0; i < 34; i++) await writer.call('HBEAT', `w${i}`, 'hive-a', 'URL', url);
+    for (let i = 0; i < 34; i++) fx.server.server.registry.heartbeat(`w${i}`, 'hive-a', { url });
     const reader = await RawClient.connect(fx.port);
     // Count bytes instead of keeping them: the test must not hold 570 MB either.
     let total = 0;
