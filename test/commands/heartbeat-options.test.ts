@@ -392,7 +392,8 @@ describe('heartbeat input', () => {
         state: fc.constantFrom(...WORKER_STATES),
         health: fc.constantFrom(...HEALTH_VALUES),
         url: fc.constantFrom('http://10.0.0.5:8081', 'https://gpu.example/v1'),
-        modelId: fc.string({ minLength: 1, maxLength: 12 }),
+        // Names of only whitespace are refused (as blank ids are): the round trip takes the valid ones.
+        modelId: fc.string({ minLength: 1, maxLength: 12 }).filter((s) => s.trim().length > 0),
         backend: fc.constantFrom('cpu', 'cuda', 'metal'),
         deviceId: fc.nat({ max: 64 }),
         vramBytes: fc.maxSafeNat(),
