@@ -23,6 +23,9 @@ export class WorkerRegistry {
   private readonly workers = new Workers(this.hives);
   private reader: SnapshotReader | null = null;
 
+  /** Heartbeats taken (with the event revision, what INFO's rdb_changes_since_last_save counts). */
+  heartbeatCount = 0;
+
   constructor(o: RegistryOptions = {}) {
     this.liveness = new Liveness(o);
     this.offlineAfterMs = this.liveness.offlineAfterMs;
@@ -80,6 +83,7 @@ export class WorkerRegistry {
   heartbeat(workerId: string, hiveId: string, fields: HeartbeatFields): boolean {
     if (workerId.length === 0) throw new RegistryError("invalid worker_id '': expected a non-empty string");
     if (hiveId.length === 0) throw new RegistryError("invalid hive_id '': expected a non-empty string");
+    this.heartbeatCount++;
     const now = this.liveness.now();
     this.liveness.sync(now);
     const hive = this.hives.obtain(hiveId, now);
