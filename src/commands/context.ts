@@ -26,6 +26,26 @@ export interface ServerStats {
   outputLimitDisconnections: number;
 }
 
+export interface MemoryFigures {
+  /** What maxmemory limits: heap in use plus external. */
+  used: number;
+  heapUsed: number;
+  heapTotal: number;
+  heapLimit: number;
+  /** Memory outside the V8 heap that V8 tracks: Buffers, typed arrays. */
+  external: number;
+}
+
+/** The server's memory use against its `maxmemory` limit. */
+export interface MemoryGauge {
+  /** INFO's used_memory and its parts, in bytes (read now). */
+  used(): MemoryFigures;
+  /** maxmemory in bytes; 0: no limit. */
+  readonly limit: number;
+  /** Above maxmemory: a heartbeat from a new worker must be refused (Redis' noeviction policy). */
+  overLimit(): boolean;
+}
+
 /** Pub/sub channels and patterns (SUBSCRIBE, PUBLISH, PUBSUB). */
 export interface PubSubHub {
   subscribe(client: ClientState, channel: string): void;
@@ -47,6 +67,7 @@ export interface ServerContext {
   readonly runId: string;
   readonly startedAtMs: number;
   readonly tcpPort: number;
+  readonly memory: MemoryGauge;
   /** Every setting's value; CONFIG GET/SET read and change them. */
   readonly settings: Settings;
   /** The password clients must give (AUTH / HELLO AUTH), or null when none is required. */

@@ -2,6 +2,8 @@
 // field and the value, and nothing is applied unless the whole heartbeat is valid.
 
 import { integerOrNull, quote } from '../settings/values.js';
+import { StringPool } from './string-pool.js';
+import { checkFieldSize, DEVICE_ID_MAX, FIELD_MAX_BYTES } from './field-limits.js';
 import { HEALTH_VALUES, type HeartbeatFields, type Health, RegistryError, WORKER_STATES, type WorkerState } from './types.js';
 
 const shown = quote;
@@ -94,22 +96,29 @@ function nonEmpty(value: string, field: string): string {
 }
 
 // URLs already seen valid, each kept once: a worker sends the same URL on every heartbeat, URL parsing is not
-// cheap, and handing back the kept copy lets the record keep it instead of a fresh string per beat.
-const validUrls = new Map<string, string>();
+// cheap, and handing back the kept copy lets the record keep it instead of a fresh string per beat. 4 MB holds
+// the URLs of tens of thousands of workers; past that, the oldest are parsed again when they next arrive.
+const validUrls = new StringPool(4 * 1024 * 1024);
 
 export function parseUrl(value: string, field = 'URL'): string {
   const known = validUrls.get(value);
   if (known !== undefined) return known;
+  checkFieldSize(value, field, FIELD_MAX_BYTES.url);
   if (!URL.canParse(value)) {
     throw new RegistryError(`invalid ${field} '${shown(value)}': expected an absolute URL like http://10.0.0.5:8080`);
   }
-  if (validUrls.size >= 100_000) validUrls.clear();
-  validUrls.set(value, value);
-  return value;
+  return validUrls.keep(value);
 }
 
 export function parseId(value: string, field: string): string {
   return nonEmpty(value, field);
+}
+
+/** A device ordinal, 0 to DEVICE_ID_MAX. */
+export function parseDeviceId(value: string, field = 'DEVICE'): number {
+  const n = integerOrNull(value);
+  if (n === null || n < 0 || n > DEVICE_ID_MAX) throw new RegistryError(`invalid ${field} '${shown(value)}': expected an integer from 0 to ${DEVICE_ID_MAX}`);
+  return n;
 }
 
 /** HBEAT option names (upper case) and how each sets a field. Shared by the command parser and its docs. */
@@ -122,10 +131,10 @@ export const HEARTBEAT_OPTIONS: ReadonlyArray<{
 }> = [
   { option: 'STATE', json: 'state', type: 'string', summary: 'Idle, Busy or Loading (case-insensitive)', apply: (f, v, n) => void (f.state = parseState(v, n)) },
   { option: 'HEALTH', json: 'health_status', type: 'string', summary: 'healthy or degraded (case-insensitive)', apply: (f, v, n) => void (f.health = parseHealth(v, n)) },
-  { option: 'URL', json: 'url', type: 'string', summary: 'absolute URL the worker serves inference on', apply: (f, v, n) => void (f.url = parseUrl(v, n)) },
-  { option: 'MODEL', json: 'model_id', type: 'string', summary: 'id of the loaded model', apply: (f, v, n) => void (f.modelId = nonEmpty(v, n)) },
-  { option: 'BACKEND', json: 'backend', type: 'string', summary: 'cpu, cuda, metal, …', apply: (f, v, n) => void (f.backend = nonEmpty(v, n)) },
-  { option: 'DEVICE', json: 'device_id', type: 'integer', summary: 'device ordinal, a non-negative integer', apply: (f, v, n) => void (f.deviceId = parseUint(v, n)) },
+  { option: 'URL', json: 'url', type: 'string', summary: `absolute URL the worker serves inference on, at most ${FIELD_MAX_BYTES.url} bytes`, apply: (f, v, n) => void (f.url = parseUrl(v, n)) },
+  { option: 'MODEL', json: 'model_id', type: 'string', summary: `id of the loaded model, at most ${FIELD_MAX_BYTES.model_id} bytes`, apply: (f, v, n) => void (f.modelId = checkFieldSize(nonEmpty(v, n), n, FIELD_MAX_BYTES.model_id)) },
+  { option: 'BACKEND', json: 'backend', type: 'string', summary: `cpu, cuda, metal, …; at most ${FIELD_MAX_BYTES.backend} bytes`, apply: (f, v, n) => void (f.backend = checkFieldSize(nonEmpty(v, n), n, FIELD_MAX_BYTES.backend)) },
+  { option: 'DEVICE', json: 'device_id', type: 'integer', summary: `device ordinal, 0 to ${DEVICE_ID_MAX}`, apply: (f, v, n) => void (f.deviceId = parseDeviceId(v, n)) },
   { option: 'VRAM', json: 'vram_bytes', type: 'integer', summary: 'VRAM in use, bytes', apply: (f, v, n) => void (f.vramBytes = parseUint(v, n, 'a non-negative integer (bytes)')) },
   { option: 'VRAM_TOTAL', json: 'vram_total_bytes', type: 'integer', summary: "the device's VRAM capacity, bytes (WORKER.BEST MINFREE uses it)", apply: (f, v, n) => void (f.vramTotalBytes = parseUint(v, n, 'a non-negative integer (bytes)')) },
   { option: 'RAM', json: 'ram_bytes', type: 'integer', summary: 'RAM in use, bytes', apply: (f, v, n) => void (f.ramBytes = parseUint(v, n, 'a non-negative integer (bytes)')) },

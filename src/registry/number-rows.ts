@@ -44,11 +44,14 @@ export class RowPages {
   private page: Float64Array = new Float64Array(0);
   /** Next unused row base in `page`. */
   private used = 0;
-  private readonly freePages: Float64Array[] = [];
-  private readonly freeBases: number[] = [];
+  private freePages: Float64Array[] = [];
+  private freeBases: number[] = [];
+  /** Rows handed out and not released. */
+  private live = 0;
 
   /** Gives the holder a row with every column null. */
   attach(holder: RowHolder): void {
+    this.live++;
     if (this.freePages.length > 0) {
       holder.rows = this.freePages.pop()!;
       holder.rowBase = this.freeBases.pop()!;
@@ -71,9 +74,19 @@ export class RowPages {
    */
   release(holder: RowHolder): void {
     if (holder.rows.length === ROW_LENGTH) return; // already its own row: nothing to give back
-    this.freePages.push(holder.rows);
-    this.freeBases.push(holder.rowBase);
+    const page = holder.rows;
+    const base = holder.rowBase;
     holder.rows = ownRow(holder);
     holder.rowBase = 0;
+    if (--this.live === 0) {
+      // The last worker left: drop every page, so an emptied registry gives its memory back.
+      this.page = new Float64Array(0);
+      this.used = 0;
+      this.freePages = [];
+      this.freeBases = [];
+      return;
+    }
+    this.freePages.push(page);
+    this.freeBases.push(base);
   }
 }

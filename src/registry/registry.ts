@@ -3,6 +3,7 @@
 // (the one rule, its lists, timer and guard), hives, workers and their indexes, the event log, snapshots.
 // Queries hand out read-only views of the records: no links, rows or sets leave the registry.
 
+import { checkFieldSize, FIELD_MAX_BYTES } from './field-limits.js';
 import { CompactedError, EventBus, type EventLog, type EventType, type LoggedEvent } from './events.js';
 import type { GuardMode, GuardStatus } from './guard.js';
 import { Hives } from './hives.js';
@@ -83,6 +84,8 @@ export class WorkerRegistry {
   heartbeat(workerId: string, hiveId: string, fields: HeartbeatFields): boolean {
     if (workerId.length === 0) throw new RegistryError("invalid worker_id '': expected a non-empty string");
     if (hiveId.length === 0) throw new RegistryError("invalid hive_id '': expected a non-empty string");
+    checkFieldSize(workerId, 'worker_id', FIELD_MAX_BYTES.worker_id);
+    checkFieldSize(hiveId, 'hive_id', FIELD_MAX_BYTES.hive_id);
     this.heartbeatCount++;
     const now = this.liveness.now();
     this.liveness.sync(now);

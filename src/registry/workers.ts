@@ -5,6 +5,7 @@
 import { BestWorkerIndex, type CandidateFilter } from './best-index.js';
 import type { Hives } from './hives.js';
 import { RowPages } from './number-rows.js';
+import { StringPool } from './string-pool.js';
 import { SlotIndex } from './slot-index.js';
 import { type HeartbeatFields, type HiveRecord, type WorkerFilter, WorkerRecord } from './types.js';
 import { MODEL_LINKS, WorkerSet } from './worker-set.js';
@@ -24,7 +25,7 @@ export class Workers {
   /** Online Idle workers by model (and those with no model): WORKER.BEST looks only here. */
   private readonly best = new BestWorkerIndex();
   /** One copy of each model and backend name, shared by all records (they repeat across workers). */
-  private readonly interned = new Map<string, string>();
+  private readonly interned = new StringPool(1024 * 1024);
   /** The workers' numbers (see number-rows.ts). */
   private readonly rows = new RowPages();
   private skewed = 0;
@@ -157,9 +158,6 @@ export class Workers {
   }
 
   private intern(value: string): string {
-    const known = this.interned.get(value);
-    if (known !== undefined) return known;
-    if (this.interned.size < 100_000) this.interned.set(value, value);
-    return value;
+    return this.interned.keep(value);
   }
 }

@@ -17,6 +17,7 @@ import { WorkerRegistry } from '../registry/registry.js';
 import { systemTimers, type Timers } from '../registry/timers.js';
 import { systemClock, type Clock } from '../registry/types.js';
 import { Connection, type ConnectionHost, type OutputBufferLimits } from './connection.js';
+import { ProcessMemoryGauge } from './memory.js';
 import { PubSub } from './pubsub.js';
 import { SnapshotError, type WriteOptions } from './snapshot.js';
 import { Persistence } from './persistence.js';
@@ -128,6 +129,7 @@ export class RegistryServer implements ServerContext, ConnectionHost {
   readonly startedAtMs = Date.now();
   readonly requirePass: string | null;
   readonly settings: Settings;
+  readonly memory: ProcessMemoryGauge;
   readonly limits: DecoderLimits;
   tcpPort = 0;
 
@@ -150,6 +152,7 @@ export class RegistryServer implements ServerContext, ConnectionHost {
 
   constructor(options: ServerOptions = {}) {
     const settings = (this.settings = new Settings(settingValues(options)));
+    this.memory = new ProcessMemoryGauge(settings);
     const makeRegistry = () => {
       const registry = new WorkerRegistry({
         clock: options.clock,

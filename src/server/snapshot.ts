@@ -6,6 +6,7 @@ import { createHash } from 'node:crypto';
 import { promises as fs, openSync, closeSync, fsyncSync } from 'node:fs';
 import path from 'node:path';
 import { parseTimestamp, parseUrl } from '../registry/heartbeat-input.js';
+import { DEVICE_ID_MAX, FIELD_MAX_BYTES } from '../registry/field-limits.js';
 import type { SnapshotReader, WorkerSnapshot } from '../registry/snapshot.js';
 
 export const SNAPSHOT_FORMAT = 'rbee-registry-snapshot';
@@ -179,6 +180,7 @@ const shown = (v: unknown) => {
 const isCount = (v: unknown): v is number => Number.isSafeInteger(v) && (v as number) >= 0;
 const isPercent = (v: unknown) => typeof v === 'number' && v >= 0 && v <= 100;
 const nonEmpty = (v: unknown) => typeof v === 'string' && v.length > 0;
+const name = (max: number) => (v: unknown) => nonEmpty(v) && Buffer.byteLength(v as string) <= max;
 const validUrl = (v: unknown) => {
   if (typeof v !== 'string') return false;
   try {
@@ -201,14 +203,14 @@ const orNull = (ok: (v: unknown) => boolean) => (v: unknown) => v === null || ok
 
 /** Each field as HBEAT would accept it (a saved record must be one a heartbeat could have made). */
 const FIELD_RULES: Record<keyof WorkerSnapshot, [(v: unknown) => boolean, string]> = {
-  worker_id: [nonEmpty, 'a non-empty string'],
-  hive_id: [nonEmpty, 'a non-empty string'],
+  worker_id: [name(FIELD_MAX_BYTES.worker_id), `a non-empty string of at most ${FIELD_MAX_BYTES.worker_id} bytes`],
+  hive_id: [name(FIELD_MAX_BYTES.hive_id), `a non-empty string of at most ${FIELD_MAX_BYTES.hive_id} bytes`],
   state: [orNull((v) => v === 'Idle' || v === 'Busy' || v === 'Loading'), 'Idle, Busy, Loading or null'],
   health: [orNull((v) => v === 'healthy' || v === 'degraded'), 'healthy, degraded or null'],
-  url: [orNull(validUrl), 'an absolute URL or null'],
-  model_id: [orNull(nonEmpty), 'a non-empty string or null'],
-  backend: [orNull(nonEmpty), 'a non-empty string or null'],
-  device_id: [orNull(isCount), 'a non-negative integer or null'],
+  url: [orNull((v) => validUrl(v) && Buffer.byteLength(v as string) <= FIELD_MAX_BYTES.url), `an absolute URL of at most ${FIELD_MAX_BYTES.url} bytes or null`],
+  model_id: [orNull(name(FIELD_MAX_BYTES.model_id)), `a non-empty string of at most ${FIELD_MAX_BYTES.model_id} bytes or null`],
+  backend: [orNull(name(FIELD_MAX_BYTES.backend)), `a non-empty string of at most ${FIELD_MAX_BYTES.backend} bytes or null`],
+  device_id: [orNull((v) => isCount(v) && v <= DEVICE_ID_MAX), `an integer from 0 to ${DEVICE_ID_MAX} or null`],
   vram_bytes: [orNull(isCount), 'a non-negative integer (bytes) or null'],
   vram_total_bytes: [orNull(isCount), 'a non-negative integer (bytes) or null'],
   ram_bytes: [orNull(isCount), 'a non-negative integer (bytes) or null'],

@@ -130,11 +130,11 @@ describe('heartbeat input', () => {
       expect(optionError(['BACKEND', ''])).to.equal("invalid BACKEND '': expected a non-empty string");
     });
 
-    it('accepts DEVICE as a non-negative integer and rejects anything else', () => {
+    it('accepts DEVICE as an integer from 0 to 65535 and rejects anything else', () => {
       expect(parseHeartbeatOptions(['DEVICE', '0']).deviceId).to.equal(0);
       expect(parseHeartbeatOptions(['DEVICE', '17']).deviceId).to.equal(17);
       for (const v of ['-1', '1.5', 'abc', '', '01', '+1', ' 1', '1e3', '0x10', '9007199254740992']) {
-        expect(optionError(['DEVICE', v])).to.equal(`invalid DEVICE '${v}': expected a non-negative integer`);
+        expect(optionError(['DEVICE', v])).to.equal(`invalid DEVICE '${v}': expected an integer from 0 to 65535`);
       }
     });
 
@@ -330,8 +330,8 @@ describe('heartbeat input', () => {
         [{ url: 'nope' }, "invalid url 'nope': expected an absolute URL like http://10.0.0.5:8080"],
         [{ model_id: '' }, "invalid model_id '': expected a non-empty string"],
         [{ backend: '' }, "invalid backend '': expected a non-empty string"],
-        [{ device_id: -1 }, "invalid device_id '-1': expected a non-negative integer"],
-        [{ device_id: 1.5 }, "invalid device_id '1.5': expected a non-negative integer"],
+        [{ device_id: -1 }, "invalid device_id '-1': expected an integer from 0 to 65535"],
+        [{ device_id: 1.5 }, "invalid device_id '1.5': expected an integer from 0 to 65535"],
         [{ vram_bytes: -1 }, "invalid vram_bytes '-1': expected a non-negative integer (bytes)"],
         [{ vram_bytes: 0.5 }, "invalid vram_bytes '0.5': expected a non-negative integer (bytes)"],
         [{ vram_bytes: 1e21 }, "invalid vram_bytes '1e+21': expected a non-negative integer (bytes)"],

@@ -116,7 +116,9 @@ describe('snapshot file', () => {
       ['gpu_percent', -7, /at line 5: invalid gpu_percent -7: expected a number from 0 to 100 or null$/],
       ['state', 'sleeping', /at line 5: invalid state "sleeping"/],
       ['url', 'not a url', /at line 5: invalid url "not a url": expected an absolute URL/],
-      ['hive_id', '', /at line 5: invalid hive_id "": expected a non-empty string$/],
+      ['hive_id', '', /at line 5: invalid hive_id "": expected a non-empty string of at most 256 bytes$/],
+      ['worker_id', 'x'.repeat(257), /at line 5: invalid worker_id "x+…: expected a non-empty string of at most 256 bytes$/],
+      ['device_id', 70000, /at line 5: invalid device_id 70000: expected an integer from 0 to 65535 or null$/],
       ['extra', 1, /at line 5: unknown field "extra"$/],
     ];
     for (const [field, value, why] of cases) {

@@ -383,7 +383,7 @@ for (const mode of MODES) {
           [[...fresh, 'MODEL', 'm', 'STATE', 'sleeping'], "ERR invalid STATE 'sleeping': expected Idle, Busy or Loading"],
           [['HBEAT', 'gpu0', 'hive-b', 'HEALTH', 'sick'], "ERR invalid HEALTH 'sick': expected healthy or degraded"],
           [[...w, 'URL', 'not a url'], "ERR invalid URL 'not a url': expected an absolute URL like http://10.0.0.5:8080"],
-          [[...w, 'DEVICE', '-1'], "ERR invalid DEVICE '-1': expected a non-negative integer"],
+          [[...w, 'DEVICE', '-1'], "ERR invalid DEVICE '-1': expected an integer from 0 to 65535"],
           [[...w, 'VRAM', '1.5'], "ERR invalid VRAM '1.5': expected a non-negative integer (bytes)"],
           [[...fresh, 'RAM', 'lots'], "ERR invalid RAM 'lots': expected a non-negative integer (bytes)"],
           [[...w, 'CPU', '101'], "ERR invalid CPU '101': expected a number from 0 to 100"],

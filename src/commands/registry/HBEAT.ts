@@ -10,6 +10,7 @@ import {
   parseUrl,
 } from '../../registry/heartbeat-input.js';
 import { type HeartbeatFields, RegistryError } from '../../registry/types.js';
+import { DEVICE_ID_MAX, FIELD_MAX_BYTES } from '../../registry/field-limits.js';
 import type { RequestFrame } from '../../resp/decoder.js';
 import type { ClientState } from '../context.js';
 import { defineCommand } from '../spec.js';
@@ -32,6 +33,7 @@ const V = { Idle: bytes('Idle'), Busy: bytes('Busy'), Loading: bytes('Loading'),
 function fastHeartbeat(client: ClientState, f: RequestFrame): Reply | undefined {
   const n = f.frameLength;
   if (n < 3 || (n - 3) % 2 !== 0 || f.argLength(1) === 0 || f.argLength(2) === 0 || f.argIsToken(1, T.JSON)) return undefined;
+  if (f.argLength(1) > FIELD_MAX_BYTES.worker_id || f.argLength(2) > FIELD_MAX_BYTES.hive_id) return undefined;
   const fields: HeartbeatFields = {};
   try {
     for (let i = 3; i < n; i += 2) {
@@ -60,7 +62,7 @@ function fastHeartbeat(client: ClientState, f: RequestFrame): Reply | undefined 
             else if (f.argIs(v, V.Loading)) fields.state = 'Loading';
             else return undefined;
           } else if (f.argIsToken(i, T.MODEL)) {
-            if (f.argLength(v) === 0) return undefined;
+            if (f.argLength(v) === 0 || f.argLength(v) > FIELD_MAX_BYTES.model_id) return undefined;
             fields.modelId = f.argString(v);
           } else return undefined;
           break;
@@ -70,11 +72,11 @@ function fastHeartbeat(client: ClientState, f: RequestFrame): Reply | undefined 
             else if (f.argIs(v, V.degraded)) fields.health = 'degraded';
             else return undefined;
           } else if (f.argIsToken(i, T.DEVICE)) {
-            if ((fields.deviceId = f.argUint(v)) < 0) return undefined;
+            if ((fields.deviceId = f.argUint(v)) < 0 || fields.deviceId > DEVICE_ID_MAX) return undefined;
           } else return undefined;
           break;
         case 7:
-          if (!f.argIsToken(i, T.BACKEND) || f.argLength(v) === 0) return undefined;
+          if (!f.argIsToken(i, T.BACKEND) || f.argLength(v) === 0 || f.argLength(v) > FIELD_MAX_BYTES.backend) return undefined;
           fields.backend = f.argString(v);
           break;
         case 10:
@@ -88,8 +90,23 @@ function fastHeartbeat(client: ClientState, f: RequestFrame): Reply | undefined 
     if (e instanceof RegistryError) return undefined;
     throw e;
   }
-  return client.server.registry.heartbeat(f.argString(1), f.argString(2), fields) ? ONE : ZERO;
+  const workerId = f.argString(1);
+  // Over maxmemory the handler decides (and refuses a new worker): the fast path never answers with an error.
+  if (client.server.memory.overLimit() && client.server.registry.getWorker(workerId) === undefined) return undefined;
+  return client.server.registry.heartbeat(workerId, f.argString(2), fields) ? ONE : ZERO;
 }
+
+/**
+ * Redis' noeviction policy: above maxmemory, commands that would grow the data set are refused. Here that is a
+ * heartbeat registering a new worker; known workers still refresh, and reads go on.
+ */
+function admitNewWorker(client: ClientState, workerId: string): void {
+  if (client.server.memory.overLimit() && client.server.registry.getWorker(workerId) === undefined) {
+    throw new CommandError(OOM);
+  }
+}
+
+const OOM = "OOM command not allowed when used memory > 'maxmemory'.";
 
 export default defineCommand({
   name: 'HBEAT',
@@ -130,7 +147,11 @@ export default defineCommand({
   errors: [
     "`ERR invalid STATE 'x': expected Idle, Busy or Loading` (likewise HEALTH, URL, DEVICE, VRAM, RAM, CPU, GPU, TS: the message names the field and value)",
     "`ERR unknown HBEAT option 'x'`, `ERR HBEAT option X needs a value`",
+    `\`ERR invalid worker_id 'x…': longer than ${FIELD_MAX_BYTES.worker_id} bytes\` — the bounds, in UTF-8 bytes: worker_id and hive_id ` +
+      `${FIELD_MAX_BYTES.worker_id}, URL ${FIELD_MAX_BYTES.url}, MODEL ${FIELD_MAX_BYTES.model_id}, BACKEND ${FIELD_MAX_BYTES.backend}; ` +
+      `\`ERR invalid DEVICE 'x': expected an integer from 0 to ${DEVICE_ID_MAX}\``,
     "`ERR invalid HBEAT JSON payload: …`, `ERR invalid HBEAT JSON field 'vram_bytes': expected a number`",
+    `\`${OOM}\` when the server is above \`maxmemory\` and the worker is not known (known workers still refresh)`,
   ],
   notes:
     'Options are case-insensitive and may come in any order; omitted fields keep their last value. Liveness comes ' +
@@ -146,9 +167,11 @@ export default defineCommand({
     if (argv[1]!.toUpperCase() === 'JSON') {
       if (argv.length !== 3) throw new CommandError('ERR syntax error, HBEAT JSON takes exactly one payload');
       const hb = parseHeartbeatJson(argv[2]!);
+      admitNewWorker(client, hb.workerId);
       return registry.heartbeat(hb.workerId, hb.hiveId, hb.fields) ? ONE : ZERO;
     }
     const fields = parseHeartbeatOptions(argv, 3);
+    admitNewWorker(client, argv[1]!);
     return registry.heartbeat(argv[1]!, argv[2]!, fields) ? ONE : ZERO;
   },
 });

@@ -62,17 +62,22 @@ const SECTIONS: Section[] = [
   ],
   [
     'memory',
-    () => {
-      const m = process.memoryUsage();
+    (s) => {
+      const m = s.memory.used();
+      const rss = process.memoryUsage.rss();
+      const max = s.memory.limit;
       return [
-        ['used_memory', m.heapUsed],
-        ['used_memory_human', human(m.heapUsed)],
-        ['used_memory_rss', m.rss],
-        ['used_memory_rss_human', human(m.rss)],
+        ['used_memory', m.used],
+        ['used_memory_human', human(m.used)],
+        ['used_memory_rss', rss],
+        ['used_memory_rss_human', human(rss)],
+        ['used_memory_heap', m.heapUsed],
         ['used_memory_heap_total', m.heapTotal],
         ['used_memory_external', m.external],
-        ['maxmemory', 0],
-        ['maxmemory_policy', 'noeviction'],
+        ['heap_size_limit', m.heapLimit],
+        ['maxmemory', max],
+        ['maxmemory_human', human(max)],
+        ['maxmemory_policy', s.settings.get('maxmemory-policy')],
       ];
     },
   ],
@@ -175,7 +180,11 @@ export default defineCommand({
     'The registry section has `workers`, `workers_online`, `hives`, `hives_online`, `offline_after_ms`, ' +
     '`evict_after_ms`, `workers_clock_skewed` (workers whose TS is more than 5 s from the server clock), `expiry_guard` ' +
     '(1 while evictions are held), `expiry_guard_mode`, `expiry_guard_percent`, `event_rev`, `event_oldest_rev`, ' +
-    '`event_log_length`, `event_log_capacity`, `snapshot`, `snapshot_last_save_ms`.',
+    '`event_log_length`, `event_log_capacity`, `snapshot`, `snapshot_last_save_ms`. The memory section: `used_memory` is ' +
+    'the V8 heap in use (live objects and garbage not yet collected) plus the memory V8 tracks outside it (Buffers, ' +
+    'typed arrays); it is what `maxmemory` limits. `used_memory_rss` is the resident set; `used_memory_heap`, ' +
+    '`used_memory_external`, `used_memory_heap_total` and `heap_size_limit` break it down; `maxmemory` (0: none) and ' +
+    '`maxmemory_policy` (noeviction).',
   handler(client, argv) {
     return new VerbatimReply(infoText(client.server, argv.slice(1)));
   },

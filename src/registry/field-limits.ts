@@ -1,0 +1,34 @@
+// How large each field of a worker may be. Every byte a client sends into a record stays in memory as long as
+// the worker lives (and in the event log after), so each field has a documented bound and a clear error.
+
+import { quote } from '../settings/values.js';
+import { RegistryError } from './types.js';
+
+/** Most UTF-8 bytes of each string field. */
+export const FIELD_MAX_BYTES = {
+  worker_id: 256,
+  hive_id: 256,
+  /** Longer than any URL a browser or proxy takes (2,000-odd characters), for a host, a port and a path. */
+  url: 2048,
+  /** Room for `organisation/repository:file` model names. */
+  model_id: 512,
+  backend: 64,
+} as const;
+
+/** Highest device ordinal (DEVICE). */
+export const DEVICE_ID_MAX = 65_535;
+
+
+/** UTF-8 length without encoding, stopping once past `limit`. */
+function utf8LengthOver(value: string, limit: number): boolean {
+  // Each UTF-16 unit is at most 3 UTF-8 bytes (a surrogate pair, 2 units, is 4 bytes).
+  if (value.length * 3 <= limit) return false;
+  if (value.length > limit) return true;
+  return Buffer.byteLength(value, 'utf8') > limit;
+}
+
+/** Throws `invalid <field> '…': longer than N bytes` for a value over its bound. */
+export function checkFieldSize(value: string, field: string, limit: number): string {
+  if (utf8LengthOver(value, limit)) throw new RegistryError(`invalid ${field} '${quote(value)}': longer than ${limit} bytes`);
+  return value;
+}

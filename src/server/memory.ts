@@ -1,0 +1,53 @@
+// The server's memory figure and its limit (Redis' `maxmemory` with the `noeviction` policy): what INFO reports
+// as used_memory, and the test a heartbeat from a new worker must pass.
+
+import { getHeapStatistics } from 'node:v8';
+import type { MemoryFigures, MemoryGauge } from '../commands/context.js';
+import type { Settings } from '../settings/settings.js';
+
+/**
+ * used_memory is the V8 heap in use (live objects and garbage not yet collected) plus memory V8 tracks outside
+ * the heap (Buffers and typed arrays: the registry's number rows, socket buffers). It leaves out code, stacks
+ * and the allocator's free pages, which RSS includes.
+ */
+export function memoryFigures(): MemoryFigures {
+  const h = getHeapStatistics();
+  return {
+    used: h.used_heap_size + h.external_memory,
+    heapUsed: h.used_heap_size,
+    heapTotal: h.total_heap_size,
+    heapLimit: h.heap_size_limit,
+    external: h.external_memory,
+  };
+}
+
+export class ProcessMemoryGauge implements MemoryGauge {
+  private sampledAtMs = -Infinity;
+  private sample = 0;
+
+  constructor(private readonly settings: Settings) {}
+
+  used(): MemoryFigures {
+    return memoryFigures();
+  }
+
+  get limit(): number {
+    return this.settings.get('maxmemory');
+  }
+
+  /**
+   * Whether used memory is above maxmemory. Reading the heap figures costs about as much as a heartbeat, so a
+   * burst of registrations shares one reading per millisecond: the limit may be passed by at most one
+   * millisecond's worth of new workers.
+   */
+  overLimit(): boolean {
+    const limit = this.settings.get('maxmemory');
+    if (limit === 0) return false;
+    const now = performance.now();
+    if (now - this.sampledAtMs >= 1) {
+      this.sample = memoryFigures().used;
+      this.sampledAtMs = now;
+    }
+    return this.sample > limit;
+  }
+}
