@@ -74,6 +74,8 @@ Every change gets the next revision and an event, a JSON object:
 | \`worker_id\`, \`hive_id\` | where they apply | |
 | \`state\`, \`health\`, \`model_id\`, \`url\`, \`backend\` | worker.online, worker.state | the worker's state after the change |
 | \`moved_from\` | worker.state | the hive a worker left when it named another |
+| \`model_id\`, \`match\`, \`claim_expires_ms\` | worker.claimed | the model asked for, \`model\` or \`fallback\`, the lease's end |
+| \`reason\`, \`state\` | worker.released | \`released\` (WORKER.RELEASE), \`expired\` (at the lease's end) or \`heartbeat\` (with the \`state\` it reported) |
 | \`mode\`, \`online\`, \`baseline\` | guard.on, guard.off | guard mode, online workers now, online workers when it tripped |
 
 | type | when |
@@ -83,6 +85,7 @@ Every change gets the next revision and an event, a JSON object:
 | \`worker.evicted\` | at \`last_seen_ms + --evict-after\` (unless the guard holds evictions) |
 | \`worker.state\` | a heartbeat changes state, health or model, or moves the worker to another hive |
 | \`worker.removed\` | WORKER.DEL, or HIVE.DEL of its hive |
+| \`worker.claimed\` / \`worker.released\` | WORKER.CLAIM reserves a worker / the reservation ends |
 | \`hive.online\` / \`hive.offline\` | its first worker comes online / its last online worker goes offline |
 | \`hive.removed\` | HIVE.DEL, or its last worker is removed, evicted or moves away |
 | \`guard.on\` / \`guard.off\` | the mass-expiry guard trips / lifts |

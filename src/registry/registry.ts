@@ -11,6 +11,8 @@ import { Liveness } from './liveness.js';
 import { Restorer, SnapshotReader } from './snapshot.js';
 import { type BestWorkerQuery, type HeartbeatFields, type HiveRecord, type HiveView, type RegistryOptions, RegistryError, type WorkerFilter, type WorkerRecord, type WorkerView } from './types.js';
 import { Workers } from './workers.js';
+import { Claims } from './claims.js';
+import { Scheduling } from './scheduling.js';
 
 const byWorkerId = (a: WorkerView, b: WorkerView): number => (a.workerId < b.workerId ? -1 : a.workerId > b.workerId ? 1 : 0);
 
@@ -23,6 +25,9 @@ export class WorkerRegistry {
   private readonly hives = new Hives();
   private readonly workers = new Workers(this.hives);
   private reader: SnapshotReader | null = null;
+  private readonly claims: Claims;
+  /** WORKER.BEST, WORKER.CLAIM/RELEASE and GPU capacity (scheduling.ts). */
+  readonly scheduling: Scheduling;
 
   /** Heartbeats taken (with the event revision, what INFO's rdb_changes_since_last_save counts). */
   heartbeatCount = 0;
@@ -33,6 +38,13 @@ export class WorkerRegistry {
     this.evictAfterMs = this.liveness.evictAfterMs;
     this.expiryGuardPercent = this.liveness.expiryGuardPercent;
     this.bus = new EventBus(o.eventLogSize ?? 100_000);
+    this.claims = new Claims(
+      { refresh: (w) => this.workers.refresh(w), emit: (type, at, w, details) => this.emit(type, at, w, w.hive, details) },
+      o.timers ?? null,
+      () => this.liveness.now(),
+    );
+    this.workers.isReserved = (w) => this.claims.isClaimed(w);
+    this.scheduling = new Scheduling(this.liveness, this.workers, this.hives, this.claims);
     this.liveness.hooks = {
       cameOnline: (w, at) => {
         this.hives.count(w, 1, false, true);
@@ -112,6 +124,8 @@ export class WorkerRegistry {
       this.hives.join(w);
     }
     this.workers.apply(w, fields, now);
+    // The worker's own word on its state is newer than any claim on it.
+    if (fields.state !== undefined) this.claims.stateReported(w, fields.state, now);
     this.liveness.beat(w, now, true);
     if (wasOnline) {
       this.workers.refresh(w);
@@ -162,6 +176,7 @@ export class WorkerRegistry {
   /** Forgets a worker that is on no liveness list any more; drops its hive when it was the last one there. */
   private remove(w: WorkerRecord, type: 'worker.removed' | 'worker.evicted', atMs: number): void {
     this.reader?.beforeChange(w);
+    this.claims.forget(w);
     this.workers.forget(w);
     this.hives.leave(w);
     this.emit(type, atMs, w, w.hive);
@@ -182,6 +197,7 @@ export class WorkerRegistry {
 
   /** Stops the timer (server shutdown). */
   stop(): void {
+    this.claims.stop();
     this.liveness.stop();
   }
 
@@ -303,12 +319,11 @@ export class WorkerRegistry {
 
   /**
    * The best online idle worker for a model: among those with the model loaded (optionally on a backend,
-   * with enough free VRAM), healthy before degraded, then least GPU load, then worker id. If none has the
-   * model, the best online idle worker of any model, in the same order. Undefined when there is none.
+   * with enough free VRAM on its GPU), not reserved, healthy before degraded, then least GPU load, then worker
+   * id. If none has the model, unless `strict`, the best such worker of any model that has a URL (see scheduling.ts).
    */
   bestWorker(modelId: string, query: BestWorkerQuery = {}): WorkerView | undefined {
-    this.liveness.sync();
-    return this.workers.bestWorker(modelId, query);
+    return this.scheduling.best(modelId, query)?.worker;
   }
 
   // ── snapshots ─────────────────────────────────────────────────────────────────────────────────────────

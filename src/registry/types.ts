@@ -51,8 +51,16 @@ export interface WorkerFilter {
 /** WORKER.BEST's filters. */
 export interface BestWorkerQuery {
   backend?: string;
-  /** Skip workers whose free VRAM (vram_total - vram_used) is below this; workers without VRAM_TOTAL are skipped. */
+  /** Skip workers whose GPU has less free VRAM than this (see capacity.ts); GPUs without VRAM_TOTAL are skipped. */
   minFreeVramBytes?: number;
+  /** Only workers with the model: no fallback. */
+  strict?: boolean;
+}
+
+/** WORKER.CLAIM's query. */
+export interface ClaimQuery extends BestWorkerQuery {
+  /** Default: the offline window. */
+  leaseMs?: number;
 }
 
 /** What one heartbeat may carry besides the two ids. Omitted fields keep their last value. */

@@ -21,6 +21,9 @@ import { ProcessMemoryGauge } from './memory.js';
 import { PubSub } from './pubsub.js';
 import { SnapshotError, type WriteOptions } from './snapshot.js';
 import { Persistence } from './persistence.js';
+import { CommandCatalog } from '../acl/catalog.js';
+import { sha256Hex } from '../acl/user.js';
+import { AclFileError, AclStore } from '../acl/store.js';
 import { Logger, warningsToStderr, type Log, type LogLevel } from './log.js';
 
 /**
@@ -31,7 +34,12 @@ export interface ServerOptions {
   settings?: Partial<SettingValues>;
   port?: number;
   bind?: string;
+  /** The default user's password (in clear: it is hashed on the way in). */
   requirePass?: string | null;
+  /** Users in Redis' ACL file format, loaded at start (all or nothing) and by ACL LOAD; ACL SAVE writes it. */
+  aclFile?: string | null;
+  /** Users given as `name rules…` (the --user flag), applied at start. */
+  users?: string[];
   maxClients?: number;
   offlineAfterMs?: number;
   evictAfterMs?: number;
@@ -64,7 +72,9 @@ function settingValues(o: ServerOptions): Partial<SettingValues> {
   const v: Record<string, unknown> = {
     port: o.port,
     bind: o.bind,
-    requirepass: o.requirePass === null ? '' : o.requirePass,
+    requirepass: o.requirePass == null ? undefined : sha256Hex(o.requirePass),
+    aclfile: o.aclFile === null ? '' : o.aclFile,
+    user: o.users,
     maxclients: o.maxClients,
     'offline-after': o.offlineAfterMs,
     'evict-after': o.evictAfterMs,
@@ -92,7 +102,7 @@ function settingValues(o: ServerOptions): Partial<SettingValues> {
   return { ...(v as Partial<SettingValues>), ...o.settings };
 }
 
-export { SnapshotError, SettingError };
+export { SnapshotError, SettingError, AclFileError };
 
 /** How often clients over a soft output limit are re-checked (Redis' clientsCron runs at hz 10). */
 const CRON_INTERVAL_MS = 100;
@@ -127,7 +137,7 @@ export class RegistryServer implements ServerContext, ConnectionHost {
   readonly version = VERSION;
   readonly runId = randomBytes(20).toString('hex');
   readonly startedAtMs = Date.now();
-  readonly requirePass: string | null;
+  readonly acl: AclStore;
   readonly settings: Settings;
   readonly memory: ProcessMemoryGauge;
   readonly limits: DecoderLimits;
@@ -209,10 +219,27 @@ export class RegistryServer implements ServerContext, ConnectionHost {
     settings.onChange('proto-inline-max-size', (v) => void (this.limits.maxInlineLength = v));
     settings.onChange('client-query-buffer-limit', (v) => void (this.limits.maxQueryBuffer = v));
     this.commands = createCommandTable();
-    this.requirePass = settings.get('requirepass') || null;
+    this.acl = new AclStore(new CommandCatalog(this.commands), settings.get('aclfile') || null);
+    this.setUpUsers();
+    settings.onChange('requirepass', (digest) => this.acl.setRequirePassDigest(digest));
     this.bind = settings.get('bind');
     this.requestedPort = settings.get('port');
     this.net = net.createServer((socket) => this.accept(socket));
+  }
+
+  /** Users from --requirepass, --user and --aclfile. Throws AclFileError naming the flag or file:line. */
+  private setUpUsers(): void {
+    const settings = this.settings;
+    this.acl.setRequirePassDigest(settings.get('requirepass'));
+    const users = settings.get('user');
+    if (users.length > 0 && settings.get('aclfile') !== '') {
+      throw new AclFileError('--user cannot be combined with --aclfile: define the users in the ACL file');
+    }
+    if (users.length > 0) {
+      const parsed = this.acl.parseUsers(users.map((text, i) => ({ text: 'user ' + text, where: `--user #${i + 1}` })));
+      this.acl.install([...parsed, ...(parsed.some((u) => u.name === 'default') ? [] : [this.acl.defaultUser.clone()])]);
+    }
+    if (settings.get('aclfile') !== '') this.acl.loadFile();
   }
 
   get maxClients(): number {

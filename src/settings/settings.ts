@@ -13,6 +13,7 @@ import {
   ValueError,
   type IntRange,
 } from './values.js';
+import { sha256Hex } from '../acl/user.js';
 
 export type SettingType = 'int' | 'memory' | 'bool' | 'enum' | 'string';
 
@@ -39,6 +40,8 @@ export interface Setting<N extends string = string, T = unknown> {
   readonly defaultDoc?: string;
   /** The range as documented, beyond what `range` says (`0, or at least --offline-after`). */
   readonly rangeDoc?: string;
+  /** The flag may be given more than once; the values parsed from each are concatenated (arrays). */
+  readonly multiple?: true;
   /** `current`: the value now, for a setting given in parts (client-output-buffer-limit names some classes). */
   parse(text: string, current?: T): T;
   format(value: T): string;
@@ -122,7 +125,31 @@ export const MAXMEMORY_HEAP_SHARE = 0.75;
 export const SETTINGS = [
   int('port', { env: 'REGISTRY_PORT', range: { min: 0, max: 65535 }, default: 6390, mutable: false, doc: 'TCP port; 0 picks a free one (CONFIG GET then answers the port picked)' }),
   text('bind', { arg: 'ADDR', env: 'REGISTRY_BIND', default: '127.0.0.1', mutable: false, doc: 'address to listen on' }),
-  text('requirepass', { arg: 'PASS', env: 'REGISTRY_PASSWORD', config: false, default: '', defaultDoc: 'none', mutable: false, doc: 'password of the `default` user (AUTH, HELLO AUTH); empty: none' }),
+  // Kept as its SHA-256 digest from the moment it is read, like every ACL password; CONFIG GET says `(set)` or ''.
+  custom('requirepass', {
+    type: 'string',
+    arg: 'PASS',
+    env: 'REGISTRY_PASSWORD',
+    default: '',
+    defaultDoc: 'none',
+    mutable: true,
+    doc: "password of the `default` user (AUTH, HELLO AUTH); CONFIG SET rotates it at run time, '' removes it; CONFIG GET answers `(set)` or '' (only a digest is kept)",
+    parse: (t: string) => (t === '' ? '' : sha256Hex(t)),
+    format: (v: string) => (v === '' ? '' : '(set)'),
+  }),
+  custom('user', {
+    type: 'string',
+    arg: "'NAME RULES'",
+    config: false,
+    multiple: true,
+    default: [] as readonly string[],
+    defaultDoc: 'none',
+    mutable: false,
+    doc: "an ACL user in Redis' rule syntax, e.g. `--user 'gpu-a on >pw -@all +@connection +hbeat ~worker:gpu-a-*'`; repeatable; not with --aclfile",
+    parse: (t: string): readonly string[] => (t === '' ? [] : [t]),
+    format: (v: readonly string[]) => v.join(', '),
+  }),
+  text('aclfile', { arg: 'FILE', default: '', defaultDoc: 'none', mutable: false, doc: "ACL users in Redis' ACL file format: loaded at start (all or nothing: a bad line stops the start, naming file:line), by ACL LOAD, written by ACL SAVE" }),
   int('maxclients', { range: { min: 1, max: 1_000_000 }, default: 10_000, mutable: true, doc: 'most connections at once; more get `ERR max number of clients reached`' }),
   memory('maxmemory', {
     range: { min: 0, max: Number.MAX_SAFE_INTEGER },

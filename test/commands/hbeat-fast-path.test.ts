@@ -17,7 +17,7 @@ import { ManualClock } from '../helpers/clock.js';
 function clientOf(server: RegistryServer): ClientState {
   return {
     id: 1, server, addr: '', laddr: '', createdAtMs: 0, name: null, proto: 3, libName: null, libVersion: null,
-    authenticated: true, lastCommand: '', lastInteractionMs: 0, multi: null, multiDirty: false, inTransaction: false,
+    authenticated: true, user: server.acl.defaultUser, lastCommand: '', lastInteractionMs: 0, multi: null, multiDirty: false, inTransaction: false,
     blocked: false, subscriptions: new Set(), patterns: new Set(), push() {}, onClose: () => () => {},
     closeAfterReply() {}, queryBufferBytes: () => 0, outputBufferBytes: () => 0,
   } as unknown as ClientState;

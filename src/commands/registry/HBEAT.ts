@@ -13,7 +13,8 @@ import { type HeartbeatFields, RegistryError } from '../../registry/types.js';
 import { DEVICE_ID_MAX, FIELD_MAX_BYTES } from '../../registry/field-limits.js';
 import type { RequestFrame } from '../../resp/decoder.js';
 import type { ClientState } from '../context.js';
-import { defineCommand } from '../spec.js';
+import { defineCommand, type ArgReader, type KeyFlag, type KeyRef } from '../spec.js';
+import { hiveKey, workerKey } from '../keys.js';
 import { CommandError } from '../errors.js';
 
 const bytes = (s: string) => new Uint8Array(Buffer.from(s, 'latin1'));
@@ -96,6 +97,28 @@ function fastHeartbeat(client: ClientState, f: RequestFrame): Reply | undefined 
   return client.server.registry.heartbeat(workerId, f.argString(2), fields) ? ONE : ZERO;
 }
 
+const WORKER_KEY: KeyFlag[] = ['RW', 'INSERT', 'UPDATE'];
+const HIVE_KEY: KeyFlag[] = ['RW', 'INSERT'];
+
+/** worker:<id> and hive:<id>; the JSON form's ids are read the way the handler reads them (none if it is bad). */
+function heartbeatKeys(argc: number, arg: ArgReader): KeyRef[] {
+  if (argc < 3) return [];
+  let workerId = arg(1);
+  let hiveId = arg(2);
+  if (workerId.length === 4 && workerId.toUpperCase() === 'JSON') {
+    if (argc !== 3) return [];
+    try {
+      ({ workerId, hiveId } = parseHeartbeatJson(hiveId));
+    } catch {
+      return [];
+    }
+  }
+  return [
+    { key: 'worker:' + workerId, flags: WORKER_KEY },
+    { key: 'hive:' + hiveId, flags: HIVE_KEY },
+  ];
+}
+
 /**
  * Redis' noeviction policy: above maxmemory, commands that would grow the data set are refused. Here that is a
  * heartbeat registering a new worker; known workers still refresh, and reads go on.
@@ -115,8 +138,13 @@ export default defineCommand({
   group: 'registry',
   complexity: 'O(1) (O(W) when the worker leaves a hive whose newest heartbeat it held, W the workers left there)',
   arity: -3,
-  flags: ['write', 'fast'],
-  aclCategories: ['registry', 'write', 'fast'],
+  flags: ['write', 'fast', 'movablekeys'],
+  aclCategories: ['registry', 'heartbeat', 'write', 'fast'],
+  keySpecs: [
+    { ...workerKey(1, ['RW', 'INSERT', 'UPDATE']), notes: "the key is worker:<worker_id>; in the JSON form, the payload's worker_id" },
+    { ...hiveKey(2, ['RW', 'INSERT']), notes: "the key is hive:<hive_id>; in the JSON form, the payload's hive_id" },
+  ],
+  getKeys: heartbeatKeys,
   arguments: [
     {
       name: 'heartbeat',
