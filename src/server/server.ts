@@ -21,10 +21,13 @@ import { ProcessMemoryGauge } from './memory.js';
 import { PubSub } from './pubsub.js';
 import { SnapshotError, type WriteOptions } from './snapshot.js';
 import { Persistence } from './persistence.js';
+import { EventLogLines } from './event-log-lines.js';
 import { CommandCatalog } from '../acl/catalog.js';
 import { sha256Hex } from '../acl/user.js';
 import { AclFileError, AclStore } from '../acl/store.js';
 import { Logger, warningsToStderr, type Log, type LogLevel } from './log.js';
+import type tls from 'node:tls';
+import { certificateUser, createTlsServer, isLoopbackBind, listen, protectedModeRefusal } from './listeners.js';
 
 /**
  * A server's settings (rows of src/settings: flags, CONFIG, COMMANDS.md) and the parts only code can give.
@@ -57,6 +60,8 @@ export interface ServerOptions {
   normalOutputLimits?: Partial<OutputBufferLimits>;
   clock?: Clock;
   timers?: Timers;
+  /** Serve TLS on `port` (default: the tls-port setting; 0 picks a free one); `only`: no plain TCP listener. */
+  tls?: { port?: number; only?: boolean };
   /** The server log (default: warnings only, on standard error). */
   logger?: Log;
   /** Called when SHUTDOWN (or a signal's shutdown) has closed everything: the process exits (main.ts). */
@@ -142,6 +147,11 @@ export class RegistryServer implements ServerContext, ConnectionHost {
   readonly memory: ProcessMemoryGauge;
   readonly limits: DecoderLimits;
   tcpPort = 0;
+  /** The TLS port bound, or 0 without TLS. */
+  tlsPort = 0;
+  private readonly tlsServer: tls.Server | null = null;
+  private readonly tlsRequestedPort: number;
+  private readonly tcpEnabled: boolean;
 
   private readonly bind: string;
   private readonly requestedPort: number;
@@ -153,9 +163,6 @@ export class RegistryServer implements ServerContext, ConnectionHost {
   private shuttingDown = false;
   private readonly onExit: (code: number) => void;
   logSlowerThanMs: number;
-  /** Evictions since the last log line about them (logged once per event-loop turn, as a batch). */
-  private evictedUnlogged = 0;
-  private hivesRemovedUnlogged = 0;
   /** Clients over a soft output limit, checked by the cron until they drain or are dropped. */
   private readonly overSoftLimit = new Set<Connection>();
   private cronTimer: ReturnType<typeof setInterval> | null = null;
@@ -163,6 +170,7 @@ export class RegistryServer implements ServerContext, ConnectionHost {
   constructor(options: ServerOptions = {}) {
     const settings = (this.settings = new Settings(settingValues(options)));
     this.memory = new ProcessMemoryGauge(settings);
+    const eventLines = new EventLogLines(() => this.log);
     const makeRegistry = () => {
       const registry = new WorkerRegistry({
         clock: options.clock,
@@ -176,7 +184,7 @@ export class RegistryServer implements ServerContext, ConnectionHost {
       registry.onEvent((e) => {
         const channel = 'registry:' + e.event.type;
         if (this.pubsub.hasSubscribers(channel)) this.pubsub.publish(channel, e.json);
-        this.logEvent(e.event);
+        eventLines.take(e.event);
       });
       return registry;
     };
@@ -225,6 +233,16 @@ export class RegistryServer implements ServerContext, ConnectionHost {
     this.bind = settings.get('bind');
     this.requestedPort = settings.get('port');
     this.net = net.createServer((socket) => this.accept(socket));
+    // As Redis: --tls-port N serves TLS; with --port 0 as well, TLS only.
+    this.tlsRequestedPort = options.tls?.port ?? settings.get('tls-port');
+    this.tcpEnabled = !(options.tls?.only ?? (this.requestedPort === 0 && this.tlsRequestedPort !== 0));
+    if (options.tls !== undefined || this.tlsRequestedPort !== 0) {
+      try {
+        this.tlsServer = createTlsServer(settings, (socket) => this.accept(socket));
+      } catch (e) {
+        throw new SettingError('tls-cert-file', (e as Error).message);
+      }
+    }
   }
 
   /** Users from --requirepass, --user and --aclfile. Throws AclFileError naming the flag or file:line. */
@@ -253,7 +271,16 @@ export class RegistryServer implements ServerContext, ConnectionHost {
    */
   async listen(): Promise<number> {
     await this.persistence.restore();
-    const port = await this.listenSocket();
+    if (!isLoopbackBind(this.bind) && this.acl.defaultUser.nopass) {
+      this.log.warning(
+        `Listening on ${this.bind} and the default user has no password: ` +
+          (this.settings.get('protected-mode') === 'yes'
+            ? 'protected mode refuses clients from other hosts until one is set (--requirepass) or protected mode is turned off'
+            : 'anyone who can reach this address may do anything (set --requirepass or ACL users)'),
+      );
+    }
+    if (this.tlsServer !== null) this.tlsPort = await listen(this.tlsServer, this.tlsRequestedPort, this.bind);
+    const port = this.tcpEnabled ? await this.listenSocket() : this.tlsPort;
     this.persistence.startTimer();
     return port;
   }
@@ -353,34 +380,11 @@ export class RegistryServer implements ServerContext, ConnectionHost {
     this.persistence.stopTimer();
     if (this.cronTimer !== null) clearInterval(this.cronTimer);
     this.cronTimer = null;
-    const closed = new Promise<void>((resolve) => this.net.close(() => resolve()));
+    const closed = Promise.all(
+      [this.net, this.tlsServer].map((s) => new Promise<void>((resolve) => (s !== null && s.listening ? s.close(() => resolve()) : resolve()))),
+    );
     for (const c of [...this.connections]) c.destroy();
     await closed;
-  }
-
-  /** One log line per notable event; evictions are counted and logged once per event-loop turn. */
-  private logEvent(event: { type: string; [k: string]: unknown }): void {
-    switch (event.type) {
-      case 'worker.evicted':
-        if (this.evictedUnlogged++ === 0 && this.hivesRemovedUnlogged === 0) setImmediate(() => this.logEvictions());
-        break;
-      case 'hive.removed':
-        if (this.evictedUnlogged > 0) this.hivesRemovedUnlogged++;
-        break;
-      case 'guard.on':
-        this.log.warning(`Expiry guard tripped (${event.mode}): ${event.online} of ${event.baseline} workers online; evictions held`);
-        break;
-      case 'guard.off':
-        this.log.notice(`Expiry guard lifted (${event.mode}): ${event.online} of ${event.baseline} workers online; evictions resume`);
-        break;
-    }
-  }
-
-  private logEvictions(): void {
-    const hives = this.hivesRemovedUnlogged > 0 ? ` (${this.hivesRemovedUnlogged} hives left empty and removed)` : '';
-    this.log.notice(`Evicted ${this.evictedUnlogged} offline workers${hives}`);
-    this.evictedUnlogged = 0;
-    this.hivesRemovedUnlogged = 0;
   }
 
   clients(): Iterable<Connection> {
@@ -401,7 +405,19 @@ export class RegistryServer implements ServerContext, ConnectionHost {
       socket.end(MAX_CLIENTS_REACHED);
       return;
     }
+    const denied = protectedModeRefusal(this.settings, this.acl, socket);
+    if (denied !== null) {
+      socket.on('error', () => socket.destroy());
+      socket.once('finish', () => socket.destroy());
+      socket.end(denied);
+      return;
+    }
     const conn = new Connection(this.nextClientId++, this, socket);
+    const certUser = certificateUser(this.settings, this.acl, socket);
+    if (certUser !== null) {
+      conn.user = certUser;
+      conn.authenticated = true;
+    }
     this.connections.add(conn);
     if (this.shuttingDown) conn.hold(true);
   }

@@ -14,6 +14,7 @@ import {
   type IntRange,
 } from './values.js';
 import { sha256Hex } from '../acl/user.js';
+import { tlsFilesProblem } from '../server/listeners.js';
 
 export type SettingType = 'int' | 'memory' | 'bool' | 'enum' | 'string';
 
@@ -148,6 +149,23 @@ export const SETTINGS = [
     doc: "an ACL user in Redis' rule syntax, e.g. `--user 'gpu-a on >pw -@all +@connection +hbeat ~worker:gpu-a-*'`; repeatable; not with --aclfile",
     parse: (t: string): readonly string[] => (t === '' ? [] : [t]),
     format: (v: readonly string[]) => v.join(', '),
+  }),
+  oneOf('protected-mode', {
+    values: ['yes', 'no'],
+    default: 'yes',
+    mutable: true,
+    doc: 'with no password on the default user, refuse clients from anywhere but 127.0.0.1 and ::1 (the Redis 7.0 rule: 127.0.0.2 is remote) with `-DENIED`',
+  }),
+  int('tls-port', { range: { min: 0, max: 65535 }, default: 0, defaultDoc: 'off', mutable: false, doc: 'TLS port (0: no TLS); with --port 0, TLS only' }),
+  text('tls-cert-file', { arg: 'FILE', default: '', defaultDoc: 'none', mutable: true, check: (_v, get) => tlsFilesProblem(get), doc: 'server certificate (PEM); CONFIG SET reloads it for new connections' }),
+  text('tls-key-file', { arg: 'FILE', default: '', defaultDoc: 'none', mutable: true, check: (_v, get) => tlsFilesProblem(get), doc: 'server private key (PEM); CONFIG SET reloads it' }),
+  text('tls-ca-cert-file', { arg: 'FILE', default: '', defaultDoc: 'none', mutable: true, check: (_v, get) => tlsFilesProblem(get), doc: 'CA certificates (PEM) that client certificates must chain to; CONFIG SET reloads them' }),
+  oneOf('tls-auth-clients', { values: ['yes', 'no', 'optional'], default: 'yes', mutable: false, doc: 'client certificates: required (yes), not asked for (no), or checked when given (optional)' }),
+  oneOf('tls-auth-clients-user', {
+    values: ['off', 'CN'],
+    default: 'off',
+    mutable: true,
+    doc: "CN: a client certificate's Common Name logs the connection in as the ACL user of that name, without AUTH (create such users without a password so they cannot be reached over plain TCP)",
   }),
   text('aclfile', { arg: 'FILE', default: '', defaultDoc: 'none', mutable: false, doc: "ACL users in Redis' ACL file format: loaded at start (all or nothing: a bad line stops the start, naming file:line), by ACL LOAD, written by ACL SAVE" }),
   int('maxclients', { range: { min: 1, max: 1_000_000 }, default: 10_000, mutable: true, doc: 'most connections at once; more get `ERR max number of clients reached`' }),
