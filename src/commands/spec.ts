@@ -101,9 +101,9 @@ export interface CommandSpec {
   /** Absent on container commands, which dispatch to a subcommand. */
   handler?: Handler;
   /**
-   * Optional hot-path handler that reads the request's bytes directly (no argument strings). It returns
-   * undefined for anything it does not handle, and the request then goes through `handler` as usual, which
-   * gives the errors: a fast path must never answer differently from `handler`.
+   * Optional hot-path handler that reads the request's bytes directly (no argument strings), outside MULTI. It
+   * returns undefined for anything it leaves to `handler`; what it throws becomes an error reply, as for
+   * `handler`. It must answer as `handler` does: share the parser (see ArgvFrame) rather than write a second.
    */
   frameHandler?: (client: ClientState, frame: RequestFrame) => Reply | undefined;
 }
