@@ -181,7 +181,9 @@ export function markdownReport(input: MarkdownInput): string {
     'server, each on a free loopback port, drives both with `redis-benchmark`, and stops them. A/B runs are',
     `interleaved over ${input.rounds} rounds (the order rotates every round) after one unrecorded warm-up run each;`,
     'the figures are the medians over the rounds. Raw runs: [bench/results/latest.json](bench/results/latest.json). ' +
-      'Event lateness and stalls with 100k workers going offline: [bench/results/liveness.md](bench/results/liveness.md) (`npm run bench:liveness`).',
+      'Event lateness and stalls with 100k workers going offline: [bench/results/liveness.md](bench/results/liveness.md) (`npm run bench:liveness`). ' +
+      'WORKER.CLAIM against WORKER.BEST at 100k workers: [bench/results/claim.md](bench/results/claim.md) (`npm run bench -- --only claim`). ' +
+      'What ACL checks and TLS cost: [bench/results/security.md](bench/results/security.md) (`npm run bench -- --only security`).',
     '',
   );
   if (input.quick) out.push('> **Quick mode**: few requests and rounds; a smoke test, not a measurement.', '');

@@ -2,9 +2,7 @@
 // only through the table.
 
 import { randomBytes } from 'node:crypto';
-import { constants, readFileSync } from 'node:fs';
-import { access, rename } from 'node:fs/promises';
-import path from 'node:path';
+import { readFileSync } from 'node:fs';
 import net from 'node:net';
 import type { ServerContext, ServerStats, ShutdownOptions } from '../commands/context.js';
 import { createCommandTable } from '../commands/index.js';
@@ -116,9 +114,9 @@ const CRON_INTERVAL_MS = 100;
 const MAX_CLIENTS_REACHED = encodeReply(new ErrorReply('ERR max number of clients reached'), 2);
 
 
-const VERSION: string = (() => {
+export const VERSION: string = (() => {
   try {
-    return JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')).version;
+    return (JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
   } catch {
     return '0.0.0';
   }
