@@ -5,6 +5,7 @@
 import { constants as bufferConstants } from 'node:buffer';
 import { getHeapStatistics } from 'node:v8';
 import {
+  asciiLower,
   formatMemory,
   parseEnum,
   parseInteger,
@@ -102,7 +103,7 @@ function parseOutputLimits(value: string, current: OutputBufferLimits): OutputBu
   const next = structuredClone(current);
   for (let i = 0; i < words.length; i += 4) {
     const [cls, hard, soft, secs] = words.slice(i, i + 4) as [string, string, string, string];
-    const lower = cls.toLowerCase();
+    const lower = asciiLower(cls);
     const name = lower === 'slave' ? 'replica' : lower;
     if (!(OUTPUT_CLASSES as readonly string[]).includes(name)) throw new ValueError('Invalid client class specified in buffer limit configuration.', 'a class: normal, replica or pubsub');
     next[name as keyof OutputBufferLimits] = {
@@ -226,6 +227,13 @@ export const SETTINGS = [
   int('proto-max-multibulk-len', { range: { min: 1, max: 16 * 1024 * 1024 }, default: 1024 * 1024, mutable: true, doc: 'most arguments in one request' }),
   memory('proto-inline-max-size', { range: { min: 1, max: 8 * MB }, default: 64 * 1024, mutable: true, doc: 'longest inline request (Redis: 64kb, fixed)' }),
   memory('client-query-buffer-limit', { range: { min: 1, max: GB }, default: 64 * MB, mutable: true, doc: 'most unparsed bytes held for one client' }),
+  int('http-port', {
+    range: { min: -1, max: 65535 },
+    default: -1,
+    defaultDoc: '-1 (off)',
+    mutable: false,
+    doc: 'serve /metrics (Prometheus) over HTTP on this port, at the same bind address; 0 picks a free one; -1: off. With a password or ACL users, HTTP Basic auth against the same users',
+  }),
   int('slowlog-log-slower-than', {
     arg: 'USEC',
     range: { min: -1, max: 2 ** 31 - 1 },
