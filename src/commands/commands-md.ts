@@ -96,7 +96,7 @@ as of its start (a record changed or removed before the writer reached it leaves
 written in slices of a few milliseconds, so clients are served meanwhile. At start, temp files a crashed save left
 are removed; the checksum is checked before anything is loaded, then each record is checked as HBEAT checks it
 (bounds, VRAM, GPU…): a bad file stops the start naming its line and why. Liveness follows from each worker's
-\`last_seen_ms\`, the current windows and the restart clock; the event revision continues. With
+\`last_seen_ms\`, the current windows and the restart clock (a snapshot saved by a clock ahead of this one is moved back by the difference, and the log says so); the event revision continues. With
 \`--ignore-bad-snapshot\`, an unusable file is renamed to \`FILE.corrupt-<ms>\` before the server starts empty; a
 snapshot directory the server cannot write to stops the start.
 

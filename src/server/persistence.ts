@@ -38,6 +38,8 @@ export class Persistence implements SaveControl {
   readonly file: string | null;
   /** Epoch ms of the last good save; at start, the start (as Redis: "at startup we consider the DB saved"). */
   lastSaveMs = Date.now();
+  /** Epoch ms of the last good save; 0 before any (for /metrics). */
+  lastWrittenMs = 0;
   private lastStatusOk = true;
   private lastDurationMs = -1;
   private lastBytes = 0;
@@ -173,7 +175,7 @@ export class Persistence implements SaveControl {
     running.done = writeSnapshot(file, reader, this.o.writeOptions).then(
       (result) => {
         const ms = Math.round(performance.now() - started);
-        this.lastSaveMs = Date.now();
+        this.lastSaveMs = this.lastWrittenMs = Date.now();
         this.lastStatusOk = true;
         this.lastDurationMs = ms;
         this.lastBytes = result.bytes;
