@@ -38,7 +38,7 @@ try {
   } catch (e) {
     fail(`--logfile: cannot open ${values.logfile} for appending: ${(e as Error).message}`);
   }
-  server = new RegistryServer({ settings: values, logger });
+  server = new RegistryServer({ settings: values, logger, onExit: (code) => process.exit(code) });
 } catch (e) {
   // A check across settings names the setting; a flag's own parse names the flag and the value.
   if (e instanceof SettingError) fail(/^[a-z]/.test(e.setting) && e.setting !== 'command line' ? `--${e.message}` : e.message);
@@ -51,8 +51,15 @@ try {
 
 let stopping = false;
 let ready = false;
-const stop = (signal: string) => {
-  if (stopping) return;
+const stop = (signal: 'SIGINT' | 'SIGTERM') => {
+  if (stopping) {
+    // As Redis: a second Ctrl-C while the final save runs means "now", without it.
+    if (signal === 'SIGINT') {
+      logger.warning('You insist... exiting now.');
+      process.exit(1);
+    }
+    return;
+  }
   stopping = true;
   logger.warning(`Received ${signal} scheduling shutdown...`);
   if (!ready) {
@@ -60,13 +67,13 @@ const stop = (signal: string) => {
     logger.warning('Not ready yet: exiting without saving (nothing changed since the snapshot)');
     process.exit(0);
   }
-  server.close().then(
-    () => {
-      logger.notice('rbee-registry is now ready to exit, bye bye...');
-      process.exit(0);
+  server.shutdown({ save: null, force: false, origin: signal }).then(
+    (exited) => {
+      // Not exited: the save failed, the server goes on serving, and the next signal tries again.
+      if (!exited) stopping = false;
     },
     (e) => {
-      logger.warning(`Shutdown snapshot failed: ${(e as Error).message}`);
+      logger.warning(`Shutdown failed: ${(e as Error).stack ?? e}`);
       process.exit(1);
     },
   );

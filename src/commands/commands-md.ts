@@ -89,14 +89,21 @@ it anew (HBEAT replies 1). A hive is online while any of its workers is.
 publishes \`guard.on\`; it lifts (\`guard.off\`) when more than (100 − percent)% of the workers online when it tripped
 are back, and evictions due meanwhile then happen. \`REGISTRY.GUARD ON|OFF|AUTO\` overrides it; INFO shows it.
 
-**Snapshots.** With \`--snapshot FILE\`, the registry is written atomically (temp file, fsync, rename) on SAVE, at
-shutdown and every \`--save-interval\` ms, as JSON lines (a header, one line per worker, an end line with the count).
-At start it is restored: every worker keeps its \`last_seen_ms\`, and whether it is online, offline or already
-evicted (not loaded) follows from it, the current \`--offline-after\`/\`--evict-after\` and the restart clock, by the
-same rule as always; a snapshot saved by a clock ahead of this one is moved back by the difference (ages as at the
-save), and the log says so. The event revision continues. With
+**Snapshots.** With \`--snapshot FILE\`, the registry is written atomically (temp file, fsync, rename) on SAVE and
+BGSAVE, at shutdown and every \`--save-interval\` ms (skipped while another save runs), as JSON lines: a header, one
+line per worker, and an end line with the count and the SHA-256 of every byte before it. A save holds the registry
+as of its start (a record changed or removed before the writer reached it leaves a copy of itself behind) and is
+written in slices of a few milliseconds, so clients are served meanwhile. At start, temp files a crashed save left
+are removed; the checksum is checked before anything is loaded, then each record is checked as HBEAT checks it
+(bounds, VRAM, GPU…): a bad file stops the start naming its line and why. Liveness follows from each worker's
+\`last_seen_ms\`, the current windows and the restart clock (a snapshot saved by a clock ahead of this one is moved back by the difference, and the log says so); the event revision continues. With
 \`--ignore-bad-snapshot\`, an unusable file is renamed to \`FILE.corrupt-<ms>\` before the server starts empty; a
 snapshot directory the server cannot write to stops the start.
+
+**Shutdown.** SHUTDOWN, SIGTERM and SIGINT hold every connection, write the final snapshot (when configured), then
+exit 0. When that save fails the server does not exit, as Redis: it logs \`Error trying to save the DB, can't
+exit.\`, goes on serving, and the next SIGTERM or SHUTDOWN tries again; \`SHUTDOWN NOSAVE\` or \`FORCE\` exits
+anyway. SIGHUP (a closed terminal) is ignored; a second SIGINT during the final save exits at once.
 
 ## Events
 

@@ -84,13 +84,34 @@ export interface ServerContext {
   readonly logSlowerThanMs: number;
   /** The snapshot file, or null when snapshots are off. */
   readonly snapshotPath: string | null;
-  /** Writes the snapshot now (atomically). */
-  saveSnapshot(): Promise<void>;
-  /** When the last snapshot was written (epoch ms), or 0. */
-  readonly lastSaveMs: number;
+  /** SAVE, BGSAVE, LASTSAVE and INFO persistence. */
+  readonly persistence: SaveControl;
+  /** SHUTDOWN: resolves false (after logging why) when the server could not exit and goes on serving. */
+  shutdown(options: ShutdownOptions): Promise<boolean>;
   clients(): Iterable<ClientState>;
   /** Wall-clock time in microseconds, for TIME. */
   wallClockMicros(): bigint;
+}
+
+export interface SaveControl {
+  readonly file: string | null;
+  /** When the last good save finished (epoch ms; the start time before any). */
+  readonly lastSaveMs: number;
+  /** SAVE: rejects with the reason (`Background save already in progress` while one runs). */
+  save(): Promise<void>;
+  /** BGSAVE [SCHEDULE]: throws with the reason when it cannot start or be scheduled. */
+  bgsave(schedule: boolean): 'started' | 'scheduled';
+  lastSaveUnixSeconds(): number;
+  infoLines(): Array<[string, string | number]>;
+}
+
+export interface ShutdownOptions {
+  /** true: SAVE; false: NOSAVE; null: save when a snapshot file is configured. */
+  save: boolean | null;
+  /** FORCE: exit even when the save fails. */
+  force: boolean;
+  /** Who asked (for the log): a client address or a signal name. */
+  origin: string;
 }
 
 /** A queued MULTI command. */

@@ -30,6 +30,9 @@ export class WorkerRegistry {
   /** WORKER.BEST, WORKER.CLAIM/RELEASE and GPU capacity (scheduling.ts). */
   readonly scheduling: Scheduling;
 
+  /** Heartbeats taken (with the event revision, what INFO's rdb_changes_since_last_save counts). */
+  heartbeatCount = 0;
+
   constructor(o: RegistryOptions = {}) {
     this.liveness = new Liveness(o);
     this.offlineAfterMs = this.liveness.offlineAfterMs;
@@ -93,6 +96,7 @@ export class WorkerRegistry {
   heartbeat(workerId: string, hiveId: string, fields: HeartbeatFields): boolean {
     checkId(workerId, 'worker_id', FIELD_MAX_BYTES.worker_id);
     checkId(hiveId, 'hive_id', FIELD_MAX_BYTES.hive_id);
+    this.heartbeatCount++;
     const now = this.liveness.now();
     this.liveness.sync(now);
     const hive = this.hives.obtain(hiveId, now);

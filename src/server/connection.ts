@@ -63,6 +63,8 @@ export class Connection implements ClientState {
   private waiting = false;
   /** The socket refused more output: stop reading until it drains. */
   private congested = false;
+  /** Held by a shutdown that is saving: nothing this client sends runs until it lets go. */
+  private held = false;
   /** No more requests are read: the connection closes once its pending replies are written. */
   private closing = false;
   /** The socket is shut for writing; it is destroyed once the kernel has taken the last bytes. */
@@ -183,6 +185,17 @@ export class Connection implements ClientState {
     this.run();
   }
 
+  /** Stops (or restarts) running what this client sends; its socket stops being read meanwhile. */
+  hold(on: boolean): void {
+    if (this.held === on || this.gone) return;
+    this.held = on;
+    if (on) this.socket.pause();
+    else {
+      if (!this.congested) this.socket.resume();
+      if (!this.waiting && !this.closing) this.run();
+    }
+  }
+
   /** Runs every complete request the decoder holds, unless a command is waiting or output is congested. */
   private run(): void {
     const writer = this.writer;
@@ -191,7 +204,7 @@ export class Connection implements ClientState {
     // One clock read per request: each one's time runs from the end of the one before (its decoding included).
     let startedAt = performance.now();
     try {
-      while (!this.waiting && !this.closing && !this.congested) {
+      while (!this.waiting && !this.closing && !this.congested && !this.held) {
         let ready: boolean;
         try {
           ready = this.decoder.nextFrame();

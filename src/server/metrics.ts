@@ -162,7 +162,7 @@ export class Metrics {
       for (const _ of server.clients()) n++;
       return n;
     });
-    gauge('rbee_registry_snapshot_last_success_timestamp_seconds', 'When the last snapshot was written (Unix seconds; 0: never)', () => server.lastSaveMs / 1000);
+    gauge('rbee_registry_snapshot_last_success_timestamp_seconds', 'When the last snapshot was written (Unix seconds; 0: never)', () => server.persistence.lastWrittenMs / 1000);
     new client.Counter({
       name: 'rbee_registry_commands_total',
       help: 'Commands run, by command (subcommands as container|sub)',

@@ -2,11 +2,9 @@
 // only through the table.
 
 import { randomBytes } from 'node:crypto';
-import { constants, readFileSync } from 'node:fs';
-import { access, rename } from 'node:fs/promises';
-import path from 'node:path';
+import { readFileSync } from 'node:fs';
 import net from 'node:net';
-import type { ServerContext, ServerStats } from '../commands/context.js';
+import type { ServerContext, ServerStats, ShutdownOptions } from '../commands/context.js';
 import { createCommandTable } from '../commands/index.js';
 import { OpsState } from '../commands/ops/state.js';
 import { HttpSide } from './http.js';
@@ -21,7 +19,9 @@ import { systemClock, type Clock } from '../registry/types.js';
 import { Connection, type ConnectionHost, type OutputBufferLimits } from './connection.js';
 import { ProcessMemoryGauge } from './memory.js';
 import { PubSub } from './pubsub.js';
-import { readSnapshot, SnapshotError, writeSnapshot } from './snapshot.js';
+import { SnapshotError, type WriteOptions } from './snapshot.js';
+import { Persistence } from './persistence.js';
+import { EventLogLines } from './event-log-lines.js';
 import { CommandCatalog } from '../acl/catalog.js';
 import { sha256Hex } from '../acl/user.js';
 import { AclFileError, AclStore } from '../acl/store.js';
@@ -64,6 +64,10 @@ export interface ServerOptions {
   tls?: { port?: number; only?: boolean };
   /** The server log (default: warnings only, on standard error). */
   logger?: Log;
+  /** Called when SHUTDOWN (or a signal's shutdown) has closed everything: the process exits (main.ts). */
+  onExit?: (code: number) => void;
+  /** For tests: how snapshots are written (slices, a hook before each write). */
+  snapshotWriteOptions?: WriteOptions;
   /** Commands that take at least this long (ms) are logged; 0 = none. Default 100. */
   logSlowerThanMs?: number;
 }
@@ -120,7 +124,8 @@ export const VERSION: string = (() => {
 })();
 
 export class RegistryServer implements ServerContext, ConnectionHost {
-  readonly registry: WorkerRegistry;
+  /** Replaced only before listening, when a bad snapshot was half loaded and --ignore-bad-snapshot says go on. */
+  registry: WorkerRegistry;
   readonly commands: CommandTable;
   readonly stats: ServerStats = {
     totalConnectionsReceived: 0,
@@ -131,7 +136,7 @@ export class RegistryServer implements ServerContext, ConnectionHost {
   };
   readonly pubsub = new PubSub();
   readonly snapshotPath: string | null;
-  lastSaveMs = 0;
+  readonly persistence: Persistence;
   readonly outputLimits: { normal: OutputBufferLimits; pubsub: OutputBufferLimits };
   readonly clock: Clock;
   readonly version = VERSION;
@@ -157,15 +162,11 @@ export class RegistryServer implements ServerContext, ConnectionHost {
   private readonly connections = new Set<Connection>();
   private readonly net: net.Server;
   private nextClientId = 1;
-  private readonly saveIntervalMs: number;
-  private saveTimer: ReturnType<typeof setInterval> | null = null;
-  private saving: Promise<void> | null = null;
-  private readonly ignoreBadSnapshot: boolean;
   readonly log: Log;
+  /** A shutdown is saving: connections are held (nothing they send runs) so the save misses no answered change. */
+  private shuttingDown = false;
+  private readonly onExit: (code: number) => void;
   logSlowerThanMs: number;
-  /** Evictions since the last log line about them (logged once per event-loop turn, as a batch). */
-  private evictedUnlogged = 0;
-  private hivesRemovedUnlogged = 0;
   /** Clients over a soft output limit, checked by the cron until they drain or are dropped. */
   private readonly overSoftLimit = new Set<Connection>();
   private cronTimer: ReturnType<typeof setInterval> | null = null;
@@ -173,28 +174,44 @@ export class RegistryServer implements ServerContext, ConnectionHost {
   constructor(options: ServerOptions = {}) {
     const settings = (this.settings = new Settings(settingValues(options)));
     this.memory = new ProcessMemoryGauge(settings);
-    this.registry = new WorkerRegistry({
-      clock: options.clock,
-      timers: options.timers ?? systemTimers,
-      offlineAfterMs: settings.get('offline-after'),
-      evictAfterMs: settings.get('evict-after'),
-      expiryGuardPercent: settings.get('expiry-guard'),
-      expiryGuardMinWorkers: settings.get('expiry-guard-min'),
-      eventLogSize: settings.get('event-log'),
-    });
+    const eventLines = new EventLogLines(() => this.log);
+    const makeRegistry = () => {
+      const registry = new WorkerRegistry({
+        clock: options.clock,
+        timers: options.timers ?? systemTimers,
+        offlineAfterMs: settings.get('offline-after'),
+        evictAfterMs: settings.get('evict-after'),
+        expiryGuardPercent: settings.get('expiry-guard'),
+        expiryGuardMinWorkers: settings.get('expiry-guard-min'),
+        eventLogSize: settings.get('event-log'),
+      });
+      registry.onEvent((e) => {
+        const channel = 'registry:' + e.event.type;
+        if (this.pubsub.hasSubscribers(channel)) this.pubsub.publish(channel, e.json);
+        eventLines.take(e.event);
+      });
+      return registry;
+    };
+    this.registry = makeRegistry();
     this.log = options.logger ?? warningsToStderr();
+    this.onExit = options.onExit ?? (() => {});
     this.logSlowerThanMs = settings.get('log-slower-than');
     settings.onChange('log-slower-than', (v) => void (this.logSlowerThanMs = v));
     const logger = this.log;
     if (logger instanceof Logger) settings.onChange('loglevel', (v) => void (logger.level = v as LogLevel));
-    this.registry.onEvent((e) => {
-      const channel = 'registry:' + e.event.type;
-      if (this.pubsub.hasSubscribers(channel)) this.pubsub.publish(channel, e.json);
-      this.logEvent(e.event);
-    });
     this.snapshotPath = settings.get('snapshot') || null;
-    this.saveIntervalMs = settings.get('save-interval');
-    this.ignoreBadSnapshot = settings.get('ignore-bad-snapshot');
+    this.persistence = new Persistence({
+      file: this.snapshotPath,
+      saveIntervalMs: settings.get('save-interval'),
+      ignoreBadSnapshot: settings.get('ignore-bad-snapshot'),
+      log: this.log,
+      registry: () => this.registry,
+      resetRegistry: () => {
+        this.registry.stop();
+        this.registry = makeRegistry();
+      },
+      writeOptions: options.snapshotWriteOptions,
+    });
     // Connections hold these objects and read them on every check: a CONFIG SET reaches open connections at once.
     this.clock = options.clock ?? systemClock;
     const outputLimits = settings.get('client-output-buffer-limit');
@@ -265,35 +282,7 @@ export class RegistryServer implements ServerContext, ConnectionHost {
    * ignoreBadSnapshot).
    */
   async listen(): Promise<number> {
-    if (this.snapshotPath !== null) {
-      const file = this.snapshotPath;
-      // A snapshot that could never be written would lose the registry at shutdown: say so now.
-      try {
-        await access(path.dirname(path.resolve(file)), constants.W_OK);
-      } catch (e) {
-        throw new SnapshotError(`cannot write snapshots next to ${file}: ${(e as Error).message}`);
-      }
-      try {
-        const started = performance.now();
-        const snap = await readSnapshot(file);
-        if (snap !== null) {
-          const restorer = this.registry.beginRestore(snap);
-          for (const w of snap.workers) restorer.add(w);
-          const report = restorer.finish();
-          if (report.clockAheadMs > 0) {
-            this.log.warning(`The snapshot was saved ${report.clockAheadMs} ms ahead of this clock; its times were moved back by that much`);
-          }
-          const ms = Math.round(performance.now() - started);
-          this.log.notice(`Snapshot restored from ${file}: ${report.workers} workers, ${report.hives} hives, revision ${snap.rev}, ${ms} ms`);
-        } else this.log.notice(`No snapshot at ${file} yet: starting empty`);
-      } catch (e) {
-        if (!(e instanceof SnapshotError) || !this.ignoreBadSnapshot) throw e;
-        // Keep the bad file for inspection: the next save would overwrite it.
-        const aside = `${file}.corrupt-${Date.now()}`;
-        await rename(file, aside).catch(() => {});
-        this.log.warning(`${e.message}; moved it to ${aside} and starting empty (--ignore-bad-snapshot)`);
-      }
-    }
+    await this.persistence.restore();
     if (!isLoopbackBind(this.bind) && this.acl.defaultUser.nopass) {
       this.log.warning(
         `Listening on ${this.bind} and the default user has no password: ` +
@@ -309,41 +298,13 @@ export class RegistryServer implements ServerContext, ConnectionHost {
       this.http = new HttpSide(this);
       this.httpPort = await this.http.listen(httpPort, this.bind);
     }
-    if (this.snapshotPath !== null && this.saveIntervalMs > 0) {
-      this.saveTimer = setInterval(() => {
-        this.saveSnapshot().catch(() => {});
-      }, this.saveIntervalMs);
-      this.saveTimer.unref();
-    }
+    this.persistence.startTimer();
     return port;
   }
 
-  /**
-   * Writes the snapshot. A call made while a write is under way waits for it and then writes again, so what
-   * it saves includes every change made before the call.
-   */
+  /** SAVE from code (tests, embedding): as the command. */
   saveSnapshot(): Promise<void> {
-    if (this.snapshotPath === null) return Promise.reject(new Error('no snapshot file is configured'));
-    if (this.saving !== null) return this.saving.catch(() => {}).then(() => this.saveSnapshot());
-    const file = this.snapshotPath;
-    const started = performance.now();
-    const reader = this.registry.openSnapshot();
-    const { workers, rev } = reader.header;
-    this.saving = writeSnapshot(file, reader)
-      .then(
-        () => {
-          this.lastSaveMs = Date.now();
-          this.log.notice(`Snapshot saved: ${workers} workers, revision ${rev}, ${Math.round(performance.now() - started)} ms`);
-        },
-        (e) => {
-          this.log.warning(`Snapshot save failed after ${Math.round(performance.now() - started)} ms: ${(e as Error).message}`);
-          throw e;
-        },
-      )
-      .finally(() => {
-        this.saving = null;
-      });
-    return this.saving;
+    return this.persistence.save();
   }
 
   private listenSocket(): Promise<number> {
@@ -381,10 +342,59 @@ export class RegistryServer implements ServerContext, ConnectionHost {
     this.connections.delete(c);
   }
 
+  /**
+   * SHUTDOWN and SIGTERM/SIGINT, as Redis: hold every connection (nothing more runs, so the snapshot misses
+   * no answered change), write the final snapshot, then close and exit. When that save fails the server does
+   * not exit — it logs why, lets the connections go on and resolves false — unless NOSAVE or FORCE.
+   */
+  async shutdown(options: ShutdownOptions): Promise<boolean> {
+    if (this.shuttingDown) return false;
+    const save = options.save ?? this.snapshotPath !== null;
+    this.log.warning(`User requested shutdown... (${options.origin})`);
+    this.shuttingDown = true;
+    for (const c of this.connections) c.hold(true);
+    try {
+      if (save) {
+        this.log.notice('Saving the final snapshot before exiting.');
+        try {
+          if (this.snapshotPath === null) throw new Error('no snapshot file is configured (start the server with --snapshot FILE)');
+          await this.persistence.saveForShutdown();
+          this.log.notice('DB saved on disk');
+        } catch (e) {
+          if (!options.force) {
+            this.log.warning("Error trying to save the DB, can't exit.");
+            this.log.warning('Errors trying to shut down the server. Check the logs for more information.');
+            this.shuttingDown = false;
+            for (const c of this.connections) c.hold(false);
+            return false;
+          }
+          this.log.warning(`Error trying to save the DB. Exit anyway. (${(e as Error).message})`);
+        }
+      } else if (this.snapshotPath !== null) this.log.warning('Not saving the final snapshot (SHUTDOWN NOSAVE): changes since the last save are lost.');
+      await this.closeAll();
+      this.log.notice('rbee-registry is now ready to exit, bye bye...');
+      this.onExit(0);
+      return true;
+    } catch (e) {
+      this.shuttingDown = false;
+      for (const c of this.connections) c.hold(false);
+      throw e;
+    }
+  }
+
+  get holding(): boolean {
+    return this.shuttingDown;
+  }
+
   /** Stops accepting, closes every connection, writes the snapshot (if configured), stops the timers. */
   async close(): Promise<void> {
-    if (this.saveTimer !== null) clearInterval(this.saveTimer);
-    this.saveTimer = null;
+    await this.closeAll();
+    if (this.snapshotPath !== null) await this.persistence.saveForShutdown();
+    this.registry.stop();
+  }
+
+  private async closeAll(): Promise<void> {
+    this.persistence.stopTimer();
     if (this.cronTimer !== null) clearInterval(this.cronTimer);
     this.cronTimer = null;
     const closed = Promise.all(
@@ -393,33 +403,6 @@ export class RegistryServer implements ServerContext, ConnectionHost {
     for (const c of [...this.connections]) c.destroy();
     await closed;
     if (this.http !== null) await this.http.close();
-    if (this.snapshotPath !== null) await this.saveSnapshot();
-    this.registry.stop();
-  }
-
-  /** One log line per notable event; evictions are counted and logged once per event-loop turn. */
-  private logEvent(event: { type: string; [k: string]: unknown }): void {
-    switch (event.type) {
-      case 'worker.evicted':
-        if (this.evictedUnlogged++ === 0 && this.hivesRemovedUnlogged === 0) setImmediate(() => this.logEvictions());
-        break;
-      case 'hive.removed':
-        if (this.evictedUnlogged > 0) this.hivesRemovedUnlogged++;
-        break;
-      case 'guard.on':
-        this.log.warning(`Expiry guard tripped (${String(event.mode)}): ${String(event.online)} of ${String(event.baseline)} workers online; evictions held`);
-        break;
-      case 'guard.off':
-        this.log.notice(`Expiry guard lifted (${String(event.mode)}): ${String(event.online)} of ${String(event.baseline)} workers online; evictions resume`);
-        break;
-    }
-  }
-
-  private logEvictions(): void {
-    const hives = this.hivesRemovedUnlogged > 0 ? ` (${this.hivesRemovedUnlogged} hives left empty and removed)` : '';
-    this.log.notice(`Evicted ${this.evictedUnlogged} offline workers${hives}`);
-    this.evictedUnlogged = 0;
-    this.hivesRemovedUnlogged = 0;
   }
 
   clients(): Iterable<Connection> {
@@ -454,5 +437,6 @@ export class RegistryServer implements ServerContext, ConnectionHost {
       conn.authenticated = true;
     }
     this.connections.add(conn);
+    if (this.shuttingDown) conn.hold(true);
   }
 }

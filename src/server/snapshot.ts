@@ -1,44 +1,123 @@
-// Snapshot files: the registry written atomically (temp file, fsync, rename, fsync of the directory) as JSON
-// lines — a header, one line per worker, an end line with the count — so a torn or edited file is caught.
+// Snapshot files: JSON lines — a header, one line per worker, an end line carrying the count and the SHA-256
+// of every byte before it — written and read a chunk at a time (never the whole registry as one string or
+// array), atomically (temp file, fsync, rename, fsync of the directory), each record checked as HBEAT checks.
 
+import { createHash } from 'node:crypto';
 import { promises as fs, openSync, closeSync, fsyncSync } from 'node:fs';
 import path from 'node:path';
+import { parseTimestamp, parseUrl } from '../registry/heartbeat-input.js';
+import { DEVICE_ID_MAX, FIELD_MAX_BYTES } from '../registry/field-limits.js';
 import type { SnapshotReader, WorkerSnapshot } from '../registry/snapshot.js';
 
 export const SNAPSHOT_FORMAT = 'rbee-registry-snapshot';
-export const SNAPSHOT_VERSION = 1;
-
-export interface SnapshotData {
-  rev: number;
-  savedAtMs: number;
-  workers: WorkerSnapshot[];
-}
+/** 2: the end line has `sha256`. 1 (no checksum) is still read. */
+export const SNAPSHOT_VERSION = 2;
 
 export class SnapshotError extends Error {}
 
-/** Writes the snapshot; the old file stays intact until the new one is complete and synced. */
-export async function writeSnapshot(file: string, reader: SnapshotReader): Promise<void> {
-  const tmp = `${file}.tmp-${process.pid}`;
+export interface SnapshotHeader {
+  rev: number;
+  savedAtMs: number;
+  workers: number;
+  /** Extra state saved beside the workers (the guard's hold); absent in older files. */
+  extra: Record<string, unknown>;
+}
+
+/** Where a restore puts the records (the registry's restorer). */
+export interface SnapshotSink {
+  add(w: WorkerSnapshot): void;
+}
+
+export interface WriteOptions {
+  /** Longest stretch of serialising before the event loop gets a turn (ms). Default 8. */
+  sliceMs?: number;
+  /** State saved in the header beside the workers. */
+  extra?: Record<string, unknown>;
+  /** Called before each chunk is written (tests stop the writer at a chosen point). */
+  beforeWrite?: (bytesSoFar: number) => void | Promise<void>;
+}
+
+export interface WriteResult {
+  bytes: number;
+  workers: number;
+}
+
+/** Temp files are `<file>.tmp-<pid>`: a crashed save leaves one, removed at the next start. */
+export function tempFileFor(file: string): string {
+  return `${file}.tmp-${process.pid}`;
+}
+
+/** Removes temp files a crashed save left beside `file`; returns their names. */
+export async function removeLeftoverTempFiles(file: string): Promise<string[]> {
+  const dir = path.dirname(path.resolve(file));
+  const prefix = `${path.basename(file)}.tmp-`;
+  let names: string[];
+  try {
+    names = await fs.readdir(dir);
+  } catch {
+    return [];
+  }
+  const removed: string[] = [];
+  for (const name of names) {
+    if (!name.startsWith(prefix) || !/^\d+$/.test(name.slice(prefix.length))) continue;
+    await fs.rm(path.join(dir, name), { force: true });
+    removed.push(name);
+  }
+  return removed;
+}
+
+/**
+ * Writes what `reader` yields; the old file stays intact until the new one is complete and synced. Work is
+ * sliced: at most `sliceMs` of serialising, then the event loop gets a turn (clients are served while a big
+ * registry is saved; the reader keeps the picture consistent as of its opening).
+ */
+export async function writeSnapshot(file: string, reader: SnapshotReader, options: WriteOptions = {}): Promise<WriteResult> {
+  const sliceMs = options.sliceMs ?? 8;
+  const tmp = tempFileFor(file);
   const { rev, savedAtMs, workers } = reader.header;
+  const hash = createHash('sha256');
   let handle: fs.FileHandle | null = null;
+  let bytes = 0;
+  let written = 0;
+  const write = async (text: string) => {
+    const buffer = Buffer.from(text, 'utf8');
+    await options.beforeWrite?.(bytes);
+    hash.update(buffer);
+    bytes += buffer.length;
+    // A short write is retried by FileHandle.write's caller contract: loop until all is down.
+    for (let at = 0; at < buffer.length; ) at += (await handle!.write(buffer, at, buffer.length - at)).bytesWritten;
+  };
   try {
     handle = await fs.open(tmp, 'w', 0o600);
-    await handle.write(JSON.stringify({ format: SNAPSHOT_FORMAT, version: SNAPSHOT_VERSION, rev, saved_at_ms: savedAtMs, workers }) + '\n');
-    for (let chunk = reader.read(5000); chunk.length > 0; chunk = reader.read(5000)) {
+    await write(JSON.stringify({ format: SNAPSHOT_FORMAT, version: SNAPSHOT_VERSION, rev, saved_at_ms: savedAtMs, workers, ...options.extra }) + '\n');
+    for (let done = false; !done; ) {
+      const sliceEnd = performance.now() + sliceMs;
       let text = '';
-      for (const w of chunk) text += JSON.stringify(w) + '\n';
-      await handle.write(text);
+      do {
+        const chunk = reader.read(256);
+        if (chunk.length === 0) {
+          done = true;
+          break;
+        }
+        for (const w of chunk) text += JSON.stringify(w) + '\n';
+        written += chunk.length;
+      } while (performance.now() < sliceEnd && text.length < 4 * 1024 * 1024);
+      if (text.length > 0) await write(text);
     }
-    await handle.write(JSON.stringify({ end: true, workers }) + '\n');
+    if (written !== workers) throw new Error(`internal error: the registry yielded ${written} workers, expected ${workers}`);
+    const end = JSON.stringify({ end: true, workers, sha256: hash.digest('hex') }) + '\n';
+    await handle.write(end);
+    bytes += Buffer.byteLength(end);
     await handle.sync();
+    await handle.close();
+    handle = null;
+    await fs.rename(tmp, file);
   } catch (e) {
     reader.close();
     await handle?.close().catch(() => {});
-    await fs.rm(tmp, { force: true });
+    await fs.rm(tmp, { force: true }).catch(() => {});
     throw e;
   }
-  await handle.close();
-  await fs.rename(tmp, file);
   try {
     const dir = openSync(path.dirname(path.resolve(file)), 'r');
     try {
@@ -49,73 +128,188 @@ export async function writeSnapshot(file: string, reader: SnapshotReader): Promi
   } catch {
     // Some filesystems refuse to fsync a directory; the rename is still atomic.
   }
+  return { bytes, workers };
 }
 
-const NULLABLE_STRING = (v: unknown) => v === null || typeof v === 'string';
-const NULLABLE_NUMBER = (v: unknown) => v === null || (typeof v === 'number' && Number.isFinite(v));
+// ── reading ─────────────────────────────────────────────────────────────────────────────────────────────
 
-const FIELD_CHECKS: Record<keyof WorkerSnapshot, (v: unknown) => boolean> = {
-  worker_id: (v) => typeof v === 'string' && v.length > 0,
-  hive_id: (v) => typeof v === 'string' && v.length > 0,
-  state: (v) => v === null || v === 'Idle' || v === 'Busy' || v === 'Loading',
-  health: (v) => v === null || v === 'healthy' || v === 'degraded',
-  url: NULLABLE_STRING,
-  model_id: NULLABLE_STRING,
-  backend: NULLABLE_STRING,
-  device_id: NULLABLE_NUMBER,
-  vram_bytes: NULLABLE_NUMBER,
-  vram_total_bytes: NULLABLE_NUMBER,
-  ram_bytes: NULLABLE_NUMBER,
-  cpu_percent: NULLABLE_NUMBER,
-  gpu_percent: NULLABLE_NUMBER,
-  reported_at: NULLABLE_STRING,
-  skew_ms: NULLABLE_NUMBER,
-  last_seen_ms: (v) => typeof v === 'number' && Number.isFinite(v),
+const READ_CHUNK = 1024 * 1024;
+
+/**
+ * Calls `onBody` with each run of complete lines before the last line, and returns the last line (the end
+ * line of a good file). Reads in chunks; never holds more than a chunk and a line.
+ */
+async function streamLines(handle: fs.FileHandle, onBody: (body: Buffer) => void): Promise<{ last: Buffer; bytes: number }> {
+  let carry = Buffer.alloc(0);
+  let bytes = 0;
+  for (;;) {
+    const chunk = Buffer.allocUnsafe(READ_CHUNK);
+    const { bytesRead } = await handle.read(chunk, 0, READ_CHUNK, bytes);
+    if (bytesRead === 0) break;
+    bytes += bytesRead;
+    const buf = carry.length === 0 ? chunk.subarray(0, bytesRead) : Buffer.concat([carry, chunk.subarray(0, bytesRead)]);
+    const lastNewline = buf.lastIndexOf(10);
+    if (lastNewline < 0) {
+      carry = buf;
+      continue;
+    }
+    // Hold back the newest complete line: it may be the end line, which is not part of the checksum.
+    const cut = lastNewline === 0 ? -1 : buf.lastIndexOf(10, lastNewline - 1);
+    if (cut >= 0) onBody(buf.subarray(0, cut + 1));
+    carry = Buffer.from(buf.subarray(cut + 1));
+  }
+  return { last: carry, bytes };
+}
+
+function parseObject(text: string, fail: (why: string) => never): Record<string, unknown> {
+  let v: unknown;
+  try {
+    v = JSON.parse(text);
+  } catch (e) {
+    fail((e as Error).message);
+  }
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) fail('not a JSON object');
+  return v as Record<string, unknown>;
+}
+
+const shown = (v: unknown) => {
+  const text = JSON.stringify(v) ?? String(v);
+  return text.length > 80 ? text.slice(0, 80) + '…' : text;
 };
 
-/** Reads a snapshot. Returns null when the file does not exist; throws SnapshotError when it is unusable. */
-export async function readSnapshot(file: string): Promise<SnapshotData | null> {
-  let text: string;
+const isCount = (v: unknown): v is number => Number.isSafeInteger(v) && (v as number) >= 0;
+const isPercent = (v: unknown) => typeof v === 'number' && v >= 0 && v <= 100;
+const nonEmpty = (v: unknown) => typeof v === 'string' && v.length > 0;
+const name = (max: number) => (v: unknown) => nonEmpty(v) && Buffer.byteLength(v as string) <= max;
+const validUrl = (v: unknown) => {
+  if (typeof v !== 'string') return false;
   try {
-    text = await fs.readFile(file, 'utf8');
+    parseUrl(v);
+    return true;
+  } catch {
+    return false;
+  }
+};
+const validTimestamp = (v: unknown) => {
+  if (typeof v !== 'string') return false;
+  try {
+    parseTimestamp(v);
+    return true;
+  } catch {
+    return false;
+  }
+};
+const orNull = (ok: (v: unknown) => boolean) => (v: unknown) => v === null || ok(v);
+
+/** Each field as HBEAT would accept it (a saved record must be one a heartbeat could have made). */
+const FIELD_RULES: Record<keyof WorkerSnapshot, [(v: unknown) => boolean, string]> = {
+  worker_id: [name(FIELD_MAX_BYTES.worker_id), `a non-empty string of at most ${FIELD_MAX_BYTES.worker_id} bytes`],
+  hive_id: [name(FIELD_MAX_BYTES.hive_id), `a non-empty string of at most ${FIELD_MAX_BYTES.hive_id} bytes`],
+  state: [orNull((v) => v === 'Idle' || v === 'Busy' || v === 'Loading'), 'Idle, Busy, Loading or null'],
+  health: [orNull((v) => v === 'healthy' || v === 'degraded'), 'healthy, degraded or null'],
+  url: [orNull((v) => validUrl(v) && Buffer.byteLength(v as string) <= FIELD_MAX_BYTES.url), `an absolute URL of at most ${FIELD_MAX_BYTES.url} bytes or null`],
+  model_id: [orNull(name(FIELD_MAX_BYTES.model_id)), `a non-empty string of at most ${FIELD_MAX_BYTES.model_id} bytes or null`],
+  backend: [orNull(name(FIELD_MAX_BYTES.backend)), `a non-empty string of at most ${FIELD_MAX_BYTES.backend} bytes or null`],
+  device_id: [orNull((v) => isCount(v) && v <= DEVICE_ID_MAX), `an integer from 0 to ${DEVICE_ID_MAX} or null`],
+  vram_bytes: [orNull(isCount), 'a non-negative integer (bytes) or null'],
+  vram_total_bytes: [orNull(isCount), 'a non-negative integer (bytes) or null'],
+  ram_bytes: [orNull(isCount), 'a non-negative integer (bytes) or null'],
+  cpu_percent: [orNull(isPercent), 'a number from 0 to 100 or null'],
+  gpu_percent: [orNull(isPercent), 'a number from 0 to 100 or null'],
+  reported_at: [orNull(validTimestamp), 'an ISO 8601 date-time with offset or null'],
+  skew_ms: [orNull(Number.isSafeInteger), 'an integer or null'],
+  last_seen_ms: [isCount, 'a non-negative integer (epoch ms)'],
+};
+const FIELDS = Object.keys(FIELD_RULES) as Array<keyof WorkerSnapshot>;
+/** Fields of older versions, read and dropped (liveness now follows from last_seen_ms). */
+const DROPPED_FIELDS = new Set(['online']);
+
+/** The record on a line, or the reason it is refused. */
+export function checkRecord(o: Record<string, unknown>): WorkerSnapshot | string {
+  for (const field of FIELDS) {
+    if (!(field in o)) return `no ${field}`;
+    const [ok, expected] = FIELD_RULES[field];
+    if (!ok(o[field])) return `invalid ${field} ${shown(o[field])}: expected ${expected}`;
+  }
+  for (const key of Object.keys(o)) if (!(key in FIELD_RULES) && !DROPPED_FIELDS.has(key)) return `unknown field ${shown(key)}`;
+  const w = {} as Record<string, unknown>;
+  for (const field of FIELDS) w[field] = o[field];
+  return w as unknown as WorkerSnapshot;
+}
+
+/**
+ * Reads a snapshot into what `begin` returns, a chunk at a time. First a pass over the bytes checks the
+ * checksum, so a damaged or edited file is refused before anything is loaded; then the records are parsed,
+ * checked and handed over one by one. Returns null when the file does not exist; throws SnapshotError (with
+ * the line and the reason) when it is unusable — a record refused in the second pass may leave part of the
+ * file loaded, which the caller must discard.
+ */
+export async function readSnapshot(file: string, begin: (header: SnapshotHeader) => SnapshotSink): Promise<SnapshotHeader | null> {
+  let handle: fs.FileHandle;
+  try {
+    handle = await fs.open(file, 'r');
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return null;
     throw new SnapshotError(`cannot read snapshot ${file}: ${(e as Error).message}`);
   }
-  const lines = text.split('\n');
-  if (lines[lines.length - 1] === '') lines.pop();
-  const fail = (line: number, why: string): never => {
+  const fail = (line: number | string, why: string): never => {
     throw new SnapshotError(`snapshot ${file} is corrupt at line ${line}: ${why}`);
   };
-  const parse = (i: number): Record<string, unknown> => {
-    try {
-      const v: unknown = JSON.parse(lines[i]!);
-      if (typeof v !== 'object' || v === null || Array.isArray(v)) return fail(i + 1, 'not a JSON object');
-      return v as Record<string, unknown>;
-    } catch (e) {
-      if (e instanceof SnapshotError) throw e;
-      return fail(i + 1, (e as Error).message);
+  try {
+    // Pass 1: the bytes, the line count and the checksum.
+    const hash = createHash('sha256');
+    let lines = 0;
+    let firstLine: Buffer | null = null;
+    const scan = await streamLines(handle, (body) => {
+      hash.update(body);
+      if (firstLine === null) firstLine = Buffer.from(body.subarray(0, body.indexOf(10)));
+      for (let i = body.indexOf(10); i >= 0; i = body.indexOf(10, i + 1)) lines++;
+    });
+    if (scan.bytes === 0) throw new SnapshotError(`snapshot ${file} is empty`);
+    const endLineNo = lines + 1;
+    const endText = scan.last.toString('utf8');
+    if (!endText.endsWith('\n')) fail(endLineNo, 'the file is truncated (its last line is cut short)');
+    const headerText = (firstLine ?? scan.last).toString('utf8');
+    const header = parseObject(headerText, (why) => fail(1, why));
+    if (header.format !== SNAPSHOT_FORMAT) fail(1, `not a registry snapshot (format ${shown(header.format)})`);
+    if (header.version !== 1 && header.version !== SNAPSHOT_VERSION) fail(1, `unsupported version ${shown(header.version)}`);
+    if (!isCount(header.rev)) fail(1, `invalid rev ${shown(header.rev)}`);
+    if (!isCount(header.workers)) fail(1, `invalid worker count ${shown(header.workers)}`);
+    if (header.saved_at_ms !== undefined && !isCount(header.saved_at_ms)) fail(1, `invalid saved_at_ms ${shown(header.saved_at_ms)}`);
+    if (lines === 0) fail(1, 'the file is truncated (a header and no end line)');
+    const end = parseObject(endText, (why) => fail(endLineNo, `the file is truncated (no end line): ${why}`));
+    if (end.end !== true) fail(endLineNo, 'the file is truncated (no end line)');
+    const expected = header.workers as number;
+    if (end.workers !== expected || lines - 1 !== expected) fail(endLineNo, `expected ${expected} workers, found ${lines - 1}`);
+    if (header.version === SNAPSHOT_VERSION) {
+      const sum = hash.digest('hex');
+      if (typeof end.sha256 !== 'string') fail(endLineNo, 'no sha256 in the end line');
+      if (end.sha256 !== sum) fail(endLineNo, `checksum mismatch: the file was changed or damaged (sha256 of lines 1-${lines} is ${sum}, the end line says ${shown(end.sha256)})`);
     }
-  };
-  if (lines.length === 0) throw new SnapshotError(`snapshot ${file} is empty`);
-  const header = parse(0);
-  if (header.format !== SNAPSHOT_FORMAT) fail(1, `not a registry snapshot (format ${JSON.stringify(header.format)})`);
-  if (header.version !== SNAPSHOT_VERSION) fail(1, `unsupported version ${JSON.stringify(header.version)}`);
-  if (!Number.isSafeInteger(header.rev) || (header.rev as number) < 0) fail(1, 'bad rev');
-  if (!Number.isSafeInteger(header.workers)) fail(1, 'bad worker count');
-  if (lines.length < 2) fail(1, 'the file is truncated (a header and no end line)');
-  const end = parse(lines.length - 1);
-  if (end.end !== true) fail(lines.length, 'the file is truncated (no end line)');
-  const expected = header.workers as number;
-  if (lines.length - 2 !== expected || end.workers !== expected) fail(lines.length, `expected ${expected} workers, found ${lines.length - 2}`);
-  const workers: WorkerSnapshot[] = [];
-  const seen = new Set<string>();
-  for (let i = 1; i < lines.length - 1; i++) {
-    const w = parse(i);
-    for (const [field, ok] of Object.entries(FIELD_CHECKS)) if (!ok(w[field])) fail(i + 1, `bad ${field} ${JSON.stringify(w[field])}`);
-    if (seen.has(w.worker_id as string)) fail(i + 1, `duplicate worker ${JSON.stringify(w.worker_id)}`);
-    seen.add(w.worker_id as string);
-    workers.push(w as unknown as WorkerSnapshot);
+    const { format: _f, version: _v, rev, saved_at_ms, workers, ...extra } = header;
+    const result: SnapshotHeader = { rev: rev as number, savedAtMs: (saved_at_ms as number | undefined) ?? 0, workers: workers as number, extra };
+
+    // Pass 2: the records.
+    const sink = begin(result);
+    let lineNo = 0;
+    await streamLines(handle, (body) => {
+      const text = body.toString('utf8');
+      let from = 0;
+      for (let nl = text.indexOf('\n'); nl >= 0; from = nl + 1, nl = text.indexOf('\n', from)) {
+        lineNo++;
+        if (lineNo === 1) continue;
+        const o = parseObject(text.slice(from, nl), (why) => fail(lineNo, why));
+        const w = checkRecord(o);
+        if (typeof w === 'string') fail(lineNo, w);
+        try {
+          sink.add(w as WorkerSnapshot);
+        } catch (e) {
+          fail(lineNo, (e as Error).message);
+        }
+      }
+    });
+    return result;
+  } finally {
+    await handle.close().catch(() => {});
   }
-  return { rev: header.rev as number, savedAtMs: (header.saved_at_ms as number) ?? 0, workers };
 }

@@ -55,16 +55,19 @@ describe('the server log (process)', function () {
       `* Ready to accept connections tcp on 127.0.0.1:${first.port}, version ${lines[0]!.split(/[=,]/)[1]}; settings not at their defaults: ` +
         `offline-after=60000 snapshot=${file} save-interval=0`,
     );
-    expect(lines[3]).to.match(/^\* Snapshot saved: 50 workers, revision \d+, \d+ ms$/);
+    expect(lines[3]).to.match(/^\* Snapshot saved \(save\): 50 workers, revision \d+, \d+ bytes, \d+ ms$/);
     expect(lines[4]).to.equal('* Received SIGHUP: ignored (the log file is reopened at each line)');
-    expect(lines[5]).to.equal('# Received SIGTERM scheduling shutdown...');
-    expect(lines[6]).to.match(/^\* Snapshot saved: 50 workers, revision \d+, \d+ ms$/);
-    expect(lines[7]).to.equal('* rbee-registry is now ready to exit, bye bye...');
-    expect(lines).to.have.length(8);
+    expect(lines.slice(5, 8)).to.deep.equal([
+      '# Received SIGTERM scheduling shutdown...',
+      '# User requested shutdown... (SIGTERM)',
+      '* Saving the final snapshot before exiting.',
+    ]);
+    expect(lines[8]).to.match(/^\* Snapshot saved \(shutdown\): 50 workers, revision \d+, \d+ bytes, \d+ ms$/);
+    expect(lines.slice(9)).to.deep.equal(['* DB saved on disk', '* rbee-registry is now ready to exit, bye bye...']);
 
     const second = start(['--snapshot', file, '--offline-after', '60000']);
     await second.ready();
-    expect(logLines(second.stdout)[1]!.message).to.match(/^Snapshot restored from .*: 50 workers, 3 hives, revision \d+, \d+ ms$/);
+    expect(logLines(second.stdout)[1]!.message).to.match(/^Snapshot restored from .*: 50 workers \(50 online\), 3 hives, revision \d+, \d+ ms$/);
   });
 
   it('--logfile takes the log (the ready line stays on stdout); --loglevel warning keeps only warnings', async () => {
@@ -80,7 +83,10 @@ describe('the server log (process)', function () {
     const quiet = start(['--loglevel', 'warning']);
     await quiet.ready();
     expect((await quiet.stop('SIGINT')).code).to.equal(0);
-    expect(logLines(quiet.stdout).map((l) => `${l.mark} ${l.message}`)).to.deep.equal(['# Received SIGINT scheduling shutdown...']);
+    expect(logLines(quiet.stdout).map((l) => `${l.mark} ${l.message}`)).to.deep.equal([
+      '# Received SIGINT scheduling shutdown...',
+      '# User requested shutdown... (SIGINT)',
+    ]);
   });
 
   it('a bad --loglevel or an unwritable --logfile stops the start with exit 2', async () => {

@@ -56,7 +56,7 @@ describe('the server process and its snapshot file', function () {
     expect(await r.call('WORKER.DEL', 'gone')).to.equal(1);
     expect(await r.call('SAVE')).to.equal('OK');
     const header = JSON.parse((await readFile(file, 'utf8')).split('\n')[0]!);
-    expect(header).to.include({ format: 'rbee-registry-snapshot', version: 1, workers: 2 });
+    expect(header).to.include({ format: 'rbee-registry-snapshot', version: 2, workers: 2 });
     expect(Number(infoField(await r.call('INFO', 'registry'), 'snapshot_last_save_ms'))).to.be.greaterThan(0);
     expect(infoField(await r.call('INFO', 'registry'), 'snapshot')).to.equal(file);
 
@@ -68,7 +68,7 @@ describe('the server process and its snapshot file', function () {
     r.disconnect();
     expect(await first.stop('SIGTERM')).to.deep.equal({ code: 0, signal: null });
     expect(first.stdout).to.include('# Received SIGTERM scheduling shutdown...');
-    expect(first.stdout).to.match(/\* Snapshot saved: 3 workers, revision 8, \d+ ms/);
+    expect(first.stdout).to.match(/\* Snapshot saved \(shutdown\): 3 workers, revision 8, \d+ bytes, \d+ ms/);
     expect(first.stderr).to.equal('');
 
     const second = start(args);
@@ -121,7 +121,7 @@ describe('the server process and its snapshot file', function () {
     expect(p.stderr).to.match(/cannot write snapshots next to .*missing-dir.*ENOENT/);
   });
 
-  it('SAVE to a place it can no longer write is an error naming why; the server keeps serving, and says so at shutdown', async () => {
+  it('SAVE to a place it can no longer write is an error naming why; SIGTERM then keeps the server up (as Redis) until the save can be made', async () => {
     const goneDir = path.join(dir, 'goes-away');
     await mkdir(goneDir);
     const unwritable = path.join(goneDir, 'registry.snapshot');
@@ -131,9 +131,18 @@ describe('the server process and its snapshot file', function () {
     await r.call('HBEAT', 'w', 'h');
     expect((await rejection(r.call('SAVE'))).message).to.match(/^ERR snapshot failed: .*ENOENT/);
     expect(await r.call('WORKER.COUNT')).to.equal(1);
-    const exit = await p.stop('SIGTERM');
-    expect(exit.code).to.equal(1);
-    expect(p.stdout).to.match(/Shutdown snapshot failed: .*ENOENT/);
+    p.signal('SIGTERM');
+    await p.output(/Error trying to save the DB, can't exit\.\n.*Errors trying to shut down the server/);
+    expect(p.stdout).to.match(/Snapshot save \(shutdown\) failed after \d+ ms: .*ENOENT/);
+    // Still serving, with everything it had; heartbeats keep being taken.
+    expect(await r.call('HBEAT', 'w2', 'h')).to.equal(1);
+    expect((await rejection(r.call('SHUTDOWN'))).message).to.equal('ERR Errors trying to SHUTDOWN. Check logs.');
+    expect(await r.call('WORKER.COUNT')).to.equal(2);
+    await mkdir(goneDir);
+    expect(await p.stop('SIGTERM')).to.deep.equal({ code: 0, signal: null });
+    const saved: string[] = [];
+    await readSnapshot(unwritable, () => ({ add: (w) => void saved.push(w.worker_id) }));
+    expect(saved.sort()).to.deep.equal(['w', 'w2']);
   });
 
   it('with --ignore-bad-snapshot a corrupt snapshot is reported and the server starts empty', async () => {
@@ -178,8 +187,9 @@ describe('the server process and its snapshot file', function () {
     const lines = p.stdout.trim().split('\n');
     expect(lines.filter((l) => l.includes(' ready on '))).to.have.length(1);
     expect(lines.filter((l) => l.startsWith('rbee-registry ')).join('\n')).to.match(/^rbee-registry \S+ ready on 127\.0\.0\.1:\d+ \(RESP2\/RESP3, pid \d+\)$/);
-    expect(logLines(p.stdout).map((l) => l.mark + ' ' + l.message).slice(-2)).to.deep.equal([
+    expect(logLines(p.stdout).map((l) => l.mark + ' ' + l.message).slice(-3)).to.deep.equal([
       '# Received SIGINT scheduling shutdown...',
+      '# User requested shutdown... (SIGINT)',
       '* rbee-registry is now ready to exit, bye bye...',
     ]);
     expect(p.stderr).to.equal('');
@@ -198,8 +208,9 @@ describe('saving while a save is under way', () => {
       server.server.registry.heartbeat('w2', 'hive-a', {});
       const second = server.server.saveSnapshot();
       await Promise.all([first, second]);
-      const saved = await readSnapshot(file);
-      expect(saved!.workers.map((w) => w.worker_id).sort()).to.deep.equal(['w1', 'w2']);
+      const saved: string[] = [];
+      await readSnapshot(file, () => ({ add: (w) => void saved.push(w.worker_id) }));
+      expect(saved.sort()).to.deep.equal(['w1', 'w2']);
     } finally {
       await server.close();
       await rm(dir, { recursive: true, force: true });

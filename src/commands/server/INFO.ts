@@ -84,13 +84,7 @@ const SECTIONS: Section[] = [
   ],
   [
     'persistence',
-    () => [
-      ['loading', 0],
-      ['async_loading', 0],
-      ['rdb_changes_since_last_save', 0],
-      ['rdb_bgsave_in_progress', 0],
-      ['aof_enabled', 0],
-    ],
+    (s) => s.persistence.infoLines(),
   ],
   [
     'stats',
@@ -141,7 +135,7 @@ const SECTIONS: Section[] = [
         ['event_log_length', r.events.length],
         ['event_log_capacity', r.events.capacity],
         ['snapshot', s.snapshotPath ?? ''],
-        ['snapshot_last_save_ms', s.lastSaveMs],
+        ['snapshot_last_save_ms', s.persistence.lastSaveMs],
       ];
     },
   ],
