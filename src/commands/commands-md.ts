@@ -67,6 +67,7 @@ Every change gets the next revision and an event, a JSON object:
 | \`state\`, \`health\`, \`model_id\`, \`url\`, \`backend\` | worker.online, worker.state | the worker's state after the change |
 | \`moved_from\` | worker.state | the hive a worker left when it named another |
 | \`mode\`, \`online\`, \`baseline\` | guard.on, guard.off | guard mode, online workers now, online workers when it tripped |
+| \`workers\`, \`hives\` | registry.flushed | how many workers and hives FLUSHALL removed |
 
 | type | when |
 | --- | --- |
@@ -78,6 +79,7 @@ Every change gets the next revision and an event, a JSON object:
 | \`hive.online\` / \`hive.offline\` | its first worker comes online / its last online worker goes offline |
 | \`hive.removed\` | HIVE.DEL, or its last worker is removed, evicted or moves away |
 | \`guard.on\` / \`guard.off\` | the mass-expiry guard trips / lifts |
+| \`registry.flushed\` | FLUSHALL / FLUSHDB removed every worker and hive at once (no event per removal) |
 
 Each event is published on the pub/sub channel \`registry:<type>\` (\`PSUBSCRIBE registry:*\` receives them all) and
 kept in a log of the last \`--event-log\` events for \`EVENTS.READ\`. Pub/sub is fire-and-forget; the log lets a

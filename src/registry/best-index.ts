@@ -29,21 +29,39 @@ function better(a: WorkerRecord, b: WorkerRecord): boolean {
   return a.workerId < b.workerId;
 }
 
+/** Free VRAM, or -Infinity for a worker that never sent VRAM_TOTAL (it never passes MINFREE). */
+function freeVram(w: WorkerRecord): number {
+  return w.vramTotalBytes === null ? -Infinity : w.vramTotalBytes - (w.vramBytes ?? 0);
+}
+
 function qualifies(w: WorkerRecord, f: CandidateFilter): boolean {
   if (f.backend !== undefined && w.backend !== f.backend) return false;
   if (f.minFreeVramBytes !== undefined && (w.vramTotalBytes === null || w.vramTotalBytes - (w.vramBytes ?? 0) < f.minFreeVramBytes)) return false;
   return true;
 }
 
-/** One bucket: its workers, and the best of them when known (kept as workers come, forgotten when it leaves). */
+/**
+ * One bucket: its workers, the best of them when known (kept as workers come, forgotten when it leaves), and a
+ * bound on their free VRAM, so MINFREE skips in O(1) a bucket where no worker has enough. The bound may be high
+ * (workers left or used more VRAM) but never low: it rises with every worker filed or whose VRAM changes, and
+ * becomes exact again whenever a filtered query reads the whole bucket.
+ */
 class Bucket {
   readonly workers = new WorkerSet(BUCKET_LINKS);
   best: WorkerRecord | null = null;
+  maxFreeVram = -Infinity;
 
   add(w: WorkerRecord): void {
     if (this.workers.size === 0) this.best = w;
     else if (this.best !== null && better(w, this.best)) this.best = w;
     this.workers.add(w);
+    this.raise(w);
+  }
+
+  /** A worker here now has this much free VRAM (filed, or its VRAM changed). */
+  raise(w: WorkerRecord): void {
+    const free = freeVram(w);
+    if (free > this.maxFreeVram) this.maxFreeVram = free;
   }
 
   /** `w` must be in this bucket. */
@@ -55,8 +73,15 @@ class Bucket {
   /** The best worker passing the filter; with no filter, from the cache (recomputed once after it left). */
   pick(filter: CandidateFilter, unfiltered: boolean): WorkerRecord | undefined {
     if (unfiltered && this.best !== null) return this.best;
+    if (filter.minFreeVramBytes !== undefined && filter.minFreeVramBytes > this.maxFreeVram) return undefined;
     let best: WorkerRecord | undefined;
-    for (const w of this.workers) if ((unfiltered || qualifies(w, filter)) && (best === undefined || better(w, best))) best = w;
+    let maxFree = -Infinity;
+    for (const w of this.workers) {
+      if ((unfiltered || qualifies(w, filter)) && (best === undefined || better(w, best))) best = w;
+      const free = freeVram(w);
+      if (free > maxFree) maxFree = free;
+    }
+    this.maxFreeVram = maxFree;
     if (unfiltered && best !== undefined) this.best = best;
     return best;
   }
@@ -99,6 +124,11 @@ export class BestWorkerIndex {
       buckets[b] = undefined;
       if (buckets.every((s) => s === undefined)) this.byModel.delete(key);
     }
+  }
+
+  /** A filed worker's VRAM or VRAM total changed: MINFREE must see it. */
+  vramChanged(w: WorkerRecord): void {
+    this.byModel.get(w.modelId ?? NO_MODEL)?.[bucketOf(w)]?.raise(w);
   }
 
   /** The best worker with this model that passes the filter. */

@@ -19,18 +19,23 @@ export class WorkerRegistry {
   readonly evictAfterMs: number;
   readonly expiryGuardPercent: number;
   private readonly bus: EventBus;
-  private readonly liveness: Liveness;
-  private readonly hives = new Hives();
-  private readonly workers = new Workers(this.hives);
+  // Replaced whole by flush(): see there.
+  private liveness: Liveness;
+  private hives = new Hives();
+  private workers = new Workers(this.hives);
   private reader: SnapshotReader | null = null;
 
-  constructor(o: RegistryOptions = {}) {
-    this.liveness = new Liveness(o);
+  constructor(private readonly options: RegistryOptions = {}) {
+    this.liveness = this.newLiveness();
     this.offlineAfterMs = this.liveness.offlineAfterMs;
     this.evictAfterMs = this.liveness.evictAfterMs;
     this.expiryGuardPercent = this.liveness.expiryGuardPercent;
-    this.bus = new EventBus(o.eventLogSize ?? 100_000);
-    this.liveness.hooks = {
+    this.bus = new EventBus(options.eventLogSize ?? 100_000);
+  }
+
+  private newLiveness(): Liveness {
+    const liveness = new Liveness(this.options);
+    liveness.hooks = {
       cameOnline: (w, at) => {
         this.hives.count(w, 1, false, true);
         this.workers.refresh(w);
@@ -46,6 +51,7 @@ export class WorkerRegistry {
       evicted: (w, at) => this.remove(w, 'worker.evicted', at),
       guardChanged: (active, at, g) => this.emit(active ? 'guard.on' : 'guard.off', at, null, null, { mode: g.mode, online: this.liveness.onlineWorkers, baseline: g.baseline }),
     };
+    return liveness;
   }
 
   /** The registry's time: the clock, never allowed to go backwards. */
@@ -153,6 +159,26 @@ export class WorkerRegistry {
     }
     this.liveness.arm();
     return true;
+  }
+
+  /**
+   * FLUSHALL: forgets every worker and hive at once. The parts are replaced, not emptied record by record, so
+   * the cost does not grow with the fleet: the old records become garbage that the collector frees in the
+   * background. One `registry.flushed` event, with the counts, stands for all the removals. The guard mode
+   * (REGISTRY.GUARD) and the revision carry on; a snapshot being read keeps reading what it opened.
+   */
+  flush(): { workers: number; hives: number } {
+    const now = this.liveness.now();
+    this.liveness.sync(now);
+    const removed = { workers: this.workers.size, hives: this.hives.size };
+    const mode = this.liveness.guardStatus().mode;
+    this.liveness.stop();
+    this.liveness = this.newLiveness();
+    this.liveness.setGuardMode(mode);
+    this.hives = new Hives();
+    this.workers = new Workers(this.hives);
+    this.emit('registry.flushed', now, null, null, removed);
+    return removed;
   }
 
   /** Forgets a worker that is on no liveness list any more; drops its hive when it was the last one there. */
@@ -284,6 +310,14 @@ export class WorkerRegistry {
 
   /** Workers matching every given filter, by id. Uses the narrowest index the filter allows. */
   listWorkers(filter: WorkerFilter = {}): readonly WorkerView[] {
+    return this.listWorkersUpTo(filter, Infinity)!;
+  }
+
+  /**
+   * As listWorkers, or null when more than `limit` match (the caller pages instead): stops looking once past
+   * the limit, and without a filter answers from the count alone.
+   */
+  listWorkersUpTo(filter: WorkerFilter, limit: number): readonly WorkerView[] | null {
     const t = this.liveness.now();
     this.liveness.sync(t);
     const { hiveId, modelId, maxAgeMs } = filter;
@@ -291,10 +325,36 @@ export class WorkerRegistry {
     if (modelId !== undefined) source = this.workers.withModel(modelId);
     else if (hiveId !== undefined) source = this.hives.get(hiveId)?.workers ?? [];
     else if (maxAgeMs !== undefined) source = this.liveness.seenWithinNewestFirst(maxAgeMs);
-    else source = this.workers.all();
+    else {
+      // No filter and too many: say so without walking them.
+      if (filter.state === undefined && filter.backend === undefined && this.workers.size > limit) return null;
+      source = this.workers.all();
+    }
     const recent = maxAgeMs === undefined ? null : (lastSeenMs: number) => this.liveness.seenWithin(lastSeenMs, maxAgeMs, t);
-    const out: WorkerView[] = this.workers.select(source, filter, recent);
-    return out.sort(byWorkerId);
+    const out: WorkerView[] = this.workers.select(source, filter, recent, limit);
+    return out.length > limit ? null : out.sort(byWorkerId);
+  }
+
+  /**
+   * One page of a walk over the workers matching the filter, in slot order (WORKER.LIST … CURSOR): up to `count`
+   * of them, looking at no more than 10 × `count` slots. Returns the next cursor (0: the walk is complete).
+   */
+  scanWorkers(cursor: number, count: number, filter: WorkerFilter = {}): { cursor: number; items: WorkerView[] } {
+    const t = this.liveness.now();
+    this.liveness.sync(t);
+    const { maxAgeMs } = filter;
+    const recent = maxAgeMs === undefined ? null : (lastSeenMs: number) => this.liveness.seenWithin(lastSeenMs, maxAgeMs, t);
+    const items: WorkerView[] = [];
+    const next = this.workers.slots.walk(cursor, count, count * 10, (w) => this.workers.matches(w, filter, recent) && items.push(w) > 0);
+    return { cursor: next, items };
+  }
+
+  /** One page of a walk over the hives in slot order (HIVE.LIST … CURSOR), as scanWorkers. */
+  scanHives(cursor: number, count: number): { cursor: number; items: HiveView[] } {
+    this.liveness.sync();
+    const items: HiveView[] = [];
+    const next = this.hives.slots.walk(cursor, count, count * 10, (h) => items.push(h) > 0);
+    return { cursor: next, items };
   }
 
   /**

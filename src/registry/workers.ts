@@ -95,6 +95,7 @@ export class Workers {
       this.hives.count(w, 1, true, w.online);
     }
     if (f.vramTotalBytes !== undefined) w.vramTotalBytes = f.vramTotalBytes;
+    if (w.available && (f.vramBytes !== undefined || f.vramTotalBytes !== undefined)) this.best.vramChanged(w);
     if (f.cpuPercent !== undefined) w.cpuPercent = f.cpuPercent;
     if (f.gpuPercent !== undefined) w.gpuPercent = f.gpuPercent;
     if (f.reportedAt !== undefined) this.setReported(w, f.reportedAt, f.reportedAtMs === undefined ? null : f.reportedAtMs - now);
@@ -125,16 +126,22 @@ export class Workers {
     this.rows.release(w);
   }
 
-  /** Those of `source` matching every filter given (MAXAGE through `recent`). */
-  select(source: Iterable<WorkerRecord>, f: WorkerFilter, recent: ((lastSeenMs: number) => boolean) | null): WorkerRecord[] {
+  /** Whether `w` matches every filter given (MAXAGE through `recent`). */
+  matches(w: WorkerRecord, f: WorkerFilter, recent: ((lastSeenMs: number) => boolean) | null): boolean {
+    if (f.hiveId !== undefined && w.hive.hiveId !== f.hiveId) return false;
+    if (f.state !== undefined && w.effectiveState !== f.state) return false;
+    if (f.modelId !== undefined && w.modelId !== f.modelId) return false;
+    if (f.backend !== undefined && w.backend !== f.backend) return false;
+    return recent === null || recent(w.lastSeenMs);
+  }
+
+  /** Those of `source` matching every filter given; stops once it holds more than `limit`. */
+  select(source: Iterable<WorkerRecord>, f: WorkerFilter, recent: ((lastSeenMs: number) => boolean) | null, limit = Infinity): WorkerRecord[] {
     const out: WorkerRecord[] = [];
     for (const w of source) {
-      if (f.hiveId !== undefined && w.hive.hiveId !== f.hiveId) continue;
-      if (f.state !== undefined && w.effectiveState !== f.state) continue;
-      if (f.modelId !== undefined && w.modelId !== f.modelId) continue;
-      if (f.backend !== undefined && w.backend !== f.backend) continue;
-      if (recent !== null && !recent(w.lastSeenMs)) continue;
+      if (!this.matches(w, f, recent)) continue;
       out.push(w);
+      if (out.length > limit) break;
     }
     return out;
   }
