@@ -181,7 +181,8 @@ export function markdownReport(input: MarkdownInput): string {
     'server, each on a free loopback port, drives both with `redis-benchmark`, and stops them. A/B runs are',
     `interleaved over ${input.rounds} rounds (the order rotates every round) after one unrecorded warm-up run each;`,
     'the figures are the medians over the rounds. Raw runs: [bench/results/latest.json](bench/results/latest.json). ' +
-      'Event lateness and stalls with 100k workers going offline: [bench/results/liveness.md](bench/results/liveness.md) (`npm run bench:liveness`).',
+      'Event lateness and stalls with 100k workers going offline: [bench/results/liveness.md](bench/results/liveness.md) (`npm run bench:liveness`). ' +
+      'Stalls and memory at 1M and 5M workers: [bench/results/scale.md](bench/results/scale.md) (`npm run bench -- --only scale`).',
     '',
   );
   if (input.quick) out.push('> **Quick mode**: few requests and rounds; a smoke test, not a measurement.', '');

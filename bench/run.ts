@@ -10,6 +10,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import { Redis } from 'ioredis';
 import { bulkLoad, type LoadReport } from './bulk-load.js';
+import { scaleSection } from './scale.js';
 import {
   installCleanup,
   killAllChildren,
@@ -50,10 +51,11 @@ const USAGE = `Usage: npm run bench [-- options]
   --quick          few requests and rounds, a smoke test of under a minute (or BENCH_QUICK=1); writes its
                    results under bench/results/tmp/ and leaves BENCHMARKS.md alone
   --rounds N       interleaved rounds per case (default 5, quick 2)
-  --only LIST      comma-separated sections: hbeat, active, best, memory (default all)
+  --only LIST      comma-separated sections: hbeat, active, best, memory, scale (default all); scale writes
+                   bench/results/scale.md (1M workers: stalls, memory at 1M and 5M)
   --help           this text`;
 
-const SECTIONS = ['hbeat', 'active', 'best', 'memory'] as const;
+const SECTIONS = ['hbeat', 'active', 'best', 'memory', 'scale'] as const;
 type Section = (typeof SECTIONS)[number];
 
 interface Plan {
@@ -68,6 +70,8 @@ interface Plan {
   bestWorkers: number;
   bestRequests: number;
   memoryWorkers: number;
+  scaleWorkers: number;
+  scaleBigWorkers: number;
   runTimeoutMs: number;
 }
 
@@ -110,6 +114,8 @@ function makePlan(): Plan {
     bestWorkers: quick ? 20_000 : 100_000,
     bestRequests: quick ? 5_000 : 50_000,
     memoryWorkers: quick ? 100_000 : 1_000_000,
+    scaleWorkers: quick ? 50_000 : 1_000_000,
+    scaleBigWorkers: quick ? 0 : 5_000_000,
     runTimeoutMs: 180_000,
   };
 }
@@ -607,11 +613,16 @@ async function main(): Promise<void> {
     if (plan.sections.has('active')) await activeSection(bench);
     if (plan.sections.has('best')) await bestSection(bench);
     if (plan.sections.has('memory')) await memorySection(bench);
+    if (plan.sections.has('scale')) {
+      await scaleSection({ workers: plan.scaleWorkers, bigWorkers: plan.scaleBigWorkers, outDir, log: (m) => bench.log(m) });
+    }
   } catch (e) {
     save('failed.json', { error: String((e as Error).stack ?? e) });
     throw e;
   }
 
+  // The scale section writes its own report: alone, it leaves BENCHMARKS.md and latest.json as they are.
+  if (![...plan.sections].some((section) => section !== 'scale')) return;
   const durationS = bench.elapsedS();
   env.loadAvgEnd = os.loadavg()[0]!;
   bench.notes.push(

@@ -50,7 +50,7 @@ export function pagingNotes(what: string): string {
     `complete) and up to COUNT ${what}, in no particular order; each call looks at no more than 10 × COUNT slots, so ` +
     `a page may hold fewer, even none, before the walk ends. Every one present for the whole walk is returned ` +
     `exactly once; one added or removed during the walk may or may not be; each page is as of its own call. ` +
-    `Without CURSOR, more than \`reply-max-records\` (default 10000) ${what} is an error naming the paged form.`
+    `Without CURSOR, more than \`reply-max-records\` (default 5000) ${what} is an error naming the paged form.`
   );
 }
 
