@@ -36,6 +36,7 @@ import {
 import {
   BEST_LUA,
   bestScore,
+  CLAIM_LUA,
   FIXED_BEAT,
   generatedBeat,
   hashPairs,
@@ -51,11 +52,14 @@ const USAGE = `Usage: npm run bench [-- options]
   --quick          few requests and rounds, a smoke test of under a minute (or BENCH_QUICK=1); writes its
                    results under bench/results/tmp/ and leaves BENCHMARKS.md alone
   --rounds N       interleaved rounds per case (default 5, quick 2)
-  --only LIST      comma-separated sections: hbeat, active, best, memory, scale (default all); scale writes
-                   bench/results/scale.md (1M workers: stalls, memory at 1M and 5M)
+  --only LIST      comma-separated sections: hbeat, active, best, memory, claim, scale (default all); claim
+                   writes bench/results/claim.md (and claim.json) instead of BENCHMARKS.md; scale writes
+                   bench/results/scale.md and scale.json (1M workers: stalls; memory at 1M and 5M)
   --help           this text`;
 
-const SECTIONS = ['hbeat', 'active', 'best', 'memory', 'scale'] as const;
+const SECTIONS = ['hbeat', 'active', 'best', 'memory', 'claim', 'scale'] as const;
+/** Sections with a report of their own (bench/results/<name>.md), not part of BENCHMARKS.md's table. */
+const OWN_REPORT: ReadonlySet<Section> = new Set(['claim', 'scale']);
 type Section = (typeof SECTIONS)[number];
 
 interface Plan {
@@ -452,6 +456,88 @@ async function bestSection(bench: Bench): Promise<void> {
   });
 }
 
+// ── 6: WORKER.CLAIM against WORKER.BEST (own report: bench/results/claim.md) ───────────────────────────────
+
+const CLAIM_LEASE_MS = '1';
+
+async function claimSection(bench: Bench): Promise<void> {
+  const plan = bench.plan;
+  const n = plan.bestWorkers;
+  bench.log('claim: starting redis-server and ours');
+  await withServers(await startOurs(['--offline-after', '3600000']), await startRedis(), async (servers) => {
+    const ours = await connect(servers.ours.port);
+    const redis = await connect(servers.redis.port);
+    const oursLoad = await bulkLoad(
+      servers.ours.port,
+      (function* () {
+        for (const i of range(n)) yield hbeat(workerId(i), hiveId(i % BEST_HIVES), generatedBeat(i, BEST_MODELS));
+      })(),
+    );
+    const redisLoad = await bulkLoad(
+      servers.redis.port,
+      (function* () {
+        for (const i of range(n)) {
+          const fields = generatedBeat(i, BEST_MODELS);
+          const key = `worker:${workerId(i)}`;
+          yield ['HSET', key, ...hashPairs(hiveId(i % BEST_HIVES), fields)];
+          if (fields[0]![2] === 'Idle') yield ['ZADD', `idle:${modelId(i % BEST_MODELS)}`, String(bestScore(fields)), key];
+        }
+      })(),
+    );
+    expect(Number(await ours.call('WORKER.COUNT')) === n, `ours holds ${n} workers`);
+    const sha = await scriptLoad(redis, CLAIM_LUA);
+    bench.scripts['claim (ZRANGE + SET NX PX + HGETALL)'] = CLAIM_LUA;
+    // Every claim must find a worker: with a 1 ms lease, reservations end as fast as they are made.
+    const claimsAWorker = async () => {
+      const reply = (await ours.call('WORKER.CLAIM', modelId(0), 'LEASE', CLAIM_LEASE_MS)) as string[] | null;
+      expect(reply !== null && reply.includes('claim_token'), 'WORKER.CLAIM returns a reserved worker');
+    };
+    await claimsAWorker();
+    expect(((await redis.call('EVALSHA', sha, '1', `idle:${modelId(0)}`, CLAIM_LEASE_MS, 'sanity')) as string[]).length === 24, 'the claim script returns a record');
+    const c: Case = {
+      id: 'claim',
+      title: `claim: ${(n / 1000).toFixed(0)}k workers, ${BEST_MODELS} models, -c 50`,
+      shape: { clients: 50, requests: plan.bestRequests, pipeline: 1, keyspace: BEST_MODELS },
+      variants: [
+        { id: 'ours', label: 'ours: WORKER.CLAIM LEASE 1', server: 'ours', command: ['WORKER.CLAIM', 'model-__rand_int__', 'LEASE', CLAIM_LEASE_MS], verify: claimsAWorker },
+        { id: 'ours-best', label: 'ours: WORKER.BEST', server: 'ours', command: ['WORKER.BEST', 'model-__rand_int__'] },
+        { id: 'redis', label: 'Redis: EVALSHA ZRANGE+SET NX PX+HGETALL', server: 'redis', command: ['EVALSHA', sha, '1', 'idle:model-__rand_int__', CLAIM_LEASE_MS, 'token'] },
+      ],
+    };
+    await bench.runCase(c, servers);
+    await bench.runCase(
+      {
+        ...c,
+        id: 'claim-c1',
+        title: `claim latency: ${(n / 1000).toFixed(0)}k workers, ${BEST_MODELS} models, -c 1`,
+        shape: { ...c.shape, clients: 1, requests: Math.max(1000, Math.round(plan.bestRequests / 5)) },
+      },
+      servers,
+    );
+    for (const summary of bench.cases) {
+      const claim = summary.variants.find((v) => v.id === 'ours')!;
+      const best = summary.variants.find((v) => v.id === 'ours-best')!;
+      bench.notes.push(
+        `${summary.title}: WORKER.CLAIM/WORKER.BEST req/s ${(claim.rps / best.rps).toFixed(2)}×, p50 ${(claim.p50Ms / best.p50Ms).toFixed(2)}×, ` +
+          `p99 ${(claim.p99Ms / best.p99Ms).toFixed(2)}×.`,
+      );
+    }
+    bench.notes.push(
+      'A claim is WORKER.BEST plus a reservation: the worker leaves the best-worker index and a lease deadline is kept; ' +
+        'with LEASE 1 each later query first ends the leases that are over (the steady state of short jobs). The Redis script ' +
+        "takes a lock key per worker with SET NX PX and does no liveness check; the ours/Redis ratios compare the first row (WORKER.CLAIM) with it.",
+    );
+    bench.populations.push(
+      `claim: the best-worker population: ${n.toLocaleString('en-US')} workers in ${BEST_HIVES.toLocaleString('en-US')} hives, ${BEST_MODELS} models, ` +
+        `3 in 4 Idle. ${describeLoad('Ours', oursLoad)} (--offline-after 3600000). ${describeLoad('Redis (HSET + ZADD of each idle worker)', redisLoad)}. ` +
+        `Claims use LEASE ${CLAIM_LEASE_MS} (ms): reservations end about as fast as they are made, so no run drains a model's idle workers ` +
+        '(checked after each run: a claim still gets a worker).',
+    );
+    ours.disconnect();
+    redis.disconnect();
+  });
+}
+
 // ── 5: memory per worker ────────────────────────────────────────────────────────────────────────────────────
 
 const MEMORY_HIVES = 10_000;
@@ -585,6 +671,7 @@ function countRuns(plan: Plan): number {
   if (plan.sections.has('hbeat')) runs += 2 * 3 * perVariant;
   if (plan.sections.has('active')) runs += 2 * perVariant;
   if (plan.sections.has('best')) runs += 2 * perVariant;
+  if (plan.sections.has('claim')) runs += 2 * 3 * perVariant;
   return runs;
 }
 
@@ -592,7 +679,7 @@ async function main(): Promise<void> {
   installCleanup();
   const plan = makePlan();
   const env = environment();
-  const bench = new Bench(plan, countRuns(plan));
+  const bench = new Bench(plan, countRuns({ ...plan, sections: new Set([...plan.sections].filter((s) => !OWN_REPORT.has(s))) }));
   bench.log(
     `bench${plan.quick ? ' (quick)' : ''}: ${plan.rounds} rounds, sections ${[...plan.sections].join(', ')}; ` +
       `${env.cpus} × ${env.cpuModel}, Node ${env.node}, Redis ${env.redisServer}`,
@@ -608,11 +695,28 @@ async function main(): Promise<void> {
     writeFileSync(join(outDir, name), `${JSON.stringify(raw, null, 2)}\n`);
   };
 
+  // A section with a report of its own runs on its own Bench and writes bench/results/<name>.md and .json.
+  const ownReport = async (name: Section, section: (b: Bench) => Promise<void>) => {
+    const own = new Bench(plan, countRuns({ ...plan, sections: new Set([name]) }));
+    const ownEnv = { ...env, loadAvgStart: os.loadavg()[0]! };
+    await section(own);
+    ownEnv.loadAvgEnd = os.loadavg()[0]!;
+    mkdirSync(outDir, { recursive: true });
+    const raw = { env: ownEnv, plan: { ...plan, sections: [name] }, durationS: own.elapsedS(), cases: own.cases, runs: own.runs };
+    writeFileSync(join(outDir, `${name}.json`), `${JSON.stringify(raw, null, 2)}\n`);
+    const markdown = markdownReport({ env: ownEnv, quick: plan.quick, rounds: plan.rounds, durationS: own.elapsedS(), cases: own.cases, memory: null, populations: own.populations, scripts: own.scripts, notes: own.notes })
+      .replace(/^# Benchmarks\n/, `# Benchmarks: ${name} (\`npm run bench -- --only ${name}\`)\n`)
+      .replace('[bench/results/latest.json](bench/results/latest.json)', `[${name}.json](${name}.json)`);
+    writeFileSync(join(outDir, `${name}.md`), markdown);
+    console.log(`\n${consoleReport(own.cases, null)}\n`);
+  };
+
   try {
     if (plan.sections.has('hbeat')) await hbeatSection(bench);
     if (plan.sections.has('active')) await activeSection(bench);
     if (plan.sections.has('best')) await bestSection(bench);
     if (plan.sections.has('memory')) await memorySection(bench);
+    if (plan.sections.has('claim')) await ownReport('claim', claimSection);
     if (plan.sections.has('scale')) {
       await scaleSection({ workers: plan.scaleWorkers, bigWorkers: plan.scaleBigWorkers, outDir, log: (m) => bench.log(m) });
     }
@@ -621,8 +725,10 @@ async function main(): Promise<void> {
     throw e;
   }
 
-  // The scale section writes its own report: alone, it leaves BENCHMARKS.md and latest.json as they are.
-  if (![...plan.sections].some((section) => section !== 'scale')) return;
+  if ([...plan.sections].every((s) => OWN_REPORT.has(s))) {
+    console.log(`wrote ${[...plan.sections].map((s) => join(plan.quick ? 'bench/results/tmp' : 'bench/results', `${s}.md`)).join(', ')}`);
+    return;
+  }
   const durationS = bench.elapsedS();
   env.loadAvgEnd = os.loadavg()[0]!;
   bench.notes.push(

@@ -55,6 +55,18 @@ local best = redis.call('ZRANGE', KEYS[1], 0, 0)[1]
 if best == nil then return false end
 return redis.call('HGETALL', best)`;
 
+/**
+ * WORKER.CLAIM's nearest Redis pattern: a lock key per worker with SET NX PX (the lease ends by itself), tried down
+ * the model's idle set from the best. It reads keys it does not declare (fine outside a cluster).
+ */
+export const CLAIM_LUA = `-- KEYS[1]: a model's sorted set of idle workers (as for the best-worker script); ARGV[1]: lease ms, ARGV[2]: token
+for _, key in ipairs(redis.call('ZRANGE', KEYS[1], 0, 63)) do
+  if redis.call('SET', 'claim:' .. key, ARGV[2], 'NX', 'PX', ARGV[1]) then
+    return redis.call('HGETALL', key)
+  end
+end
+return false`;
+
 /** redis-benchmark's __rand_int__ is 12 digits, zero-padded; generated ids use the same shape to match. */
 export function pad12(n: number): string {
   return String(n).padStart(12, '0');

@@ -3,7 +3,7 @@
 // exits cleanly on SIGINT/SIGTERM.
 
 import { readCommandLine, usageText } from './settings/cli.js';
-import { RegistryServer, SettingError, SnapshotError } from './server/server.js';
+import { AclFileError, RegistryServer, SettingError, SnapshotError } from './server/server.js';
 import { Logger } from './server/log.js';
 import { SETTINGS, Settings, type SettingName } from './settings/settings.js';
 
@@ -32,6 +32,10 @@ try {
 } catch (e) {
   // A check across settings names the setting; a flag's own parse names the flag and the value.
   if (e instanceof SettingError) fail(/^[a-z]/.test(e.setting) && e.setting !== 'command line' ? `--${e.message}` : e.message);
+  if (e instanceof AclFileError) {
+    console.error(`rbee-registry: ${e.message}`);
+    process.exit(1);
+  }
   throw e;
 }
 

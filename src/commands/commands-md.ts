@@ -15,7 +15,10 @@ Errors that any command can return, in Redis' words:
 - \`ERR wrong number of arguments for 'x' command\`
 - \`ERR unknown subcommand 'x'. Try CLIENT HELP.\`
 - \`ERR syntax error, unknown option 'x'\` for an option the command does not take
-- \`NOAUTH Authentication required.\` when the server has a password and the connection has not authenticated
+- \`NOAUTH Authentication required.\` when the default user has a password (or is off) and the connection has not
+  authenticated
+- \`NOPERM User <user> has no permissions to run the '<command>' command\`, \`NOPERM No permissions to access a key\`,
+  \`NOPERM No permissions to access a channel\` when the connection's ACL user may not (see "Users and access")
 - \`ERR Protocol error: …\` for malformed RESP (the connection is then closed, as Redis does): \`invalid multibulk
   length\`, \`invalid bulk length\`, \`expected '$', got 'x'\`, \`too big inline request\`, \`too big mbulk count
   string\`, \`too big bulk count string\`, \`unbalanced quotes in request\`, and a query buffer over
@@ -31,6 +34,46 @@ ${settingsMarkdown()}
 Memory settings take a byte count or Redis' units: \`1k\` = 1000, \`1kb\` = 1024, \`1m\`, \`1mb\`, \`1g\`, \`1gb\`
 (case-insensitive); CONFIG GET answers bytes. A flag or CONFIG SET value outside its range is refused with
 \`argument must be between MIN and MAX inclusive\` (the server does not start; CONFIG SET changes nothing).
+
+## Users and access (ACL)
+
+Users, rules, categories and errors follow Redis 7.2 (see ACL SETUSER). A new connection runs as \`default\`, which
+is on, has no password and may do everything until told otherwise (\`--requirepass\`, \`ACL SETUSER default …\`).
+Passwords are kept only as SHA-256 digests and compared in constant time.
+
+**Keys.** The registry's keyspace names a worker \`worker:<worker_id>\` and a hive \`hive:<hive_id>\`. Each command
+that takes a worker or hive id declares it as a key (COMMAND INFO key specs; COMMAND GETKEYS returns the names), with
+Redis' access flags: reads (ACCESS) need a \`~\` or \`%R~\` pattern, writes (INSERT, UPDATE, DELETE) a \`~\` or \`%W~\`
+one. HBEAT writes \`worker:<worker_id>\` and \`hive:<hive_id>\` (in the JSON form, the payload's ids). The keyspace
+views (HGETALL, TYPE, OBJECT …) take the key names themselves. Commands without an id (WORKER.BEST, WORKER.LIST,
+HIVE.ACTIVE, HIVE.LIST, EVENTS.READ, SCAN, the counts…) are governed by command permissions alone, and so are
+HIVE.DEL's and FLUSHALL's effects on the workers they remove.
+
+**Categories.** Redis' categories, plus \`@registry\` (every registry command) and \`@heartbeat\` (HBEAT). FLUSHALL,
+FLUSHDB, HIVE.DEL, WORKER.DEL, REGISTRY.GUARD, CONFIG SET, CLIENT KILL and SAVE are \`@dangerous\` (the server ones
+\`@admin\` too). As in Redis, \`@connection\` includes CLIENT KILL and CLIENT LIST: grant \`+@connection -@dangerous\`.
+
+**Channels.** \`&pattern\` rules apply to SUBSCRIBE and PUBLISH (glob match) and PSUBSCRIBE (the pattern must
+equal a rule's pattern, as in Redis 7). Registry events are not filtered per key: a user allowed \`registry:*\` sees
+every worker's and hive's events.
+
+**Denials** reply with Redis 7.2's short NOPERM texts (ACL DRYRUN gives the verbose ones), are counted in INFO
+(\`acl_access_denied_auth\`, \`_cmd\`, \`_key\`, \`_channel\`) and logged in ACL LOG. Inside MULTI a denied command
+fails to queue (EXEC then aborts); EXEC checks each command again, so rights removed meanwhile apply.
+
+**Protected mode** (\`--protected-mode yes\`, the default): while the default user has no password, a client
+connecting from anywhere but 127.0.0.1 or ::1 gets \`-DENIED rbee-registry is running in protected mode …\` and is
+closed. This is Redis 7.0's rule for what is local (7.2 counts all of 127.0.0.0/8): the stricter one, and it makes
+127.0.0.2 remote. Binding a non-loopback address while the default user has no password logs a warning.
+
+**TLS.** \`--tls-port N --tls-cert-file F --tls-key-file F --tls-ca-cert-file F\` serve TLS beside plain TCP;
+\`--port 0\` with a TLS port serves TLS only. \`--tls-auth-clients yes\` (default) requires a client certificate that
+chains to the CA, \`optional\` checks one when given, \`no\` does not ask. \`--tls-auth-clients-user CN\` logs a
+connection in as the ACL user named by its certificate's Common Name, without AUTH (a CN naming no enabled user
+leaves the connection as \`default\`); give such users no password, so they cannot be reached over plain TCP.
+\`CONFIG SET tls-cert-file … tls-key-file …\` reloads the files for new connections (checked first: a bad set changes
+nothing). Before authentication a client may send at most 10 arguments of 16 KB per request and hold 1 MB of
+unparsed input (Redis' limits and errors; the connection is then closed).
 
 ## Lifecycle
 
@@ -66,6 +109,8 @@ Every change gets the next revision and an event, a JSON object:
 | \`worker_id\`, \`hive_id\` | where they apply | |
 | \`state\`, \`health\`, \`model_id\`, \`url\`, \`backend\` | worker.online, worker.state | the worker's state after the change |
 | \`moved_from\` | worker.state | the hive a worker left when it named another |
+| \`model_id\`, \`match\`, \`claim_expires_ms\` | worker.claimed | the model asked for, \`model\` or \`fallback\`, the lease's end |
+| \`reason\`, \`state\` | worker.released | \`released\` (WORKER.RELEASE), \`expired\` (at the lease's end) or \`heartbeat\` (with the \`state\` it reported) |
 | \`mode\`, \`online\`, \`baseline\` | guard.on, guard.off | guard mode, online workers now, online workers when it tripped |
 | \`workers\`, \`hives\` | registry.flushed | how many workers and hives FLUSHALL removed |
 
@@ -76,6 +121,7 @@ Every change gets the next revision and an event, a JSON object:
 | \`worker.evicted\` | at \`last_seen_ms + --evict-after\` (unless the guard holds evictions) |
 | \`worker.state\` | a heartbeat changes state, health or model, or moves the worker to another hive |
 | \`worker.removed\` | WORKER.DEL, or HIVE.DEL of its hive |
+| \`worker.claimed\` / \`worker.released\` | WORKER.CLAIM reserves a worker / the reservation ends |
 | \`hive.online\` / \`hive.offline\` | its first worker comes online / its last online worker goes offline |
 | \`hive.removed\` | HIVE.DEL, or its last worker is removed, evicted or moves away |
 | \`guard.on\` / \`guard.off\` | the mass-expiry guard trips / lifts |

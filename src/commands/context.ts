@@ -6,6 +6,8 @@ import type { Reply } from '../resp/reply.js';
 import type { WorkerRegistry } from '../registry/registry.js';
 import type { CommandTable } from './table.js';
 import type { Settings } from '../settings/settings.js';
+import type { AclStore } from '../acl/store.js';
+import type { AclUser } from '../acl/user.js';
 
 export type LogLevel = 'debug' | 'verbose' | 'notice' | 'warning';
 
@@ -70,8 +72,8 @@ export interface ServerContext {
   readonly memory: MemoryGauge;
   /** Every setting's value; CONFIG GET/SET read and change them. */
   readonly settings: Settings;
-  /** The password clients must give (AUTH / HELLO AUTH), or null when none is required. */
-  readonly requirePass: string | null;
+  /** Users, authentication, ACL LOG and denial counters. */
+  readonly acl: AclStore;
   readonly pubsub: PubSubHub;
   /** The server log (Redis' levels and line format). */
   readonly log: Log;
@@ -105,6 +107,8 @@ export interface ClientState {
   libName: string | null;
   libVersion: string | null;
   authenticated: boolean;
+  /** The ACL user the connection runs as (`default` until AUTH). Shared with its other connections. */
+  user: AclUser;
   /** The command being run or last run, for CLIENT LIST. */
   lastCommand: string;
   lastInteractionMs: number;

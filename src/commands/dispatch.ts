@@ -7,6 +7,8 @@ import { isSubscribed, type ClientState, type Log } from './context.js';
 import { CommandError, unknownCommand, unknownSubcommand, wrongArity } from './errors.js';
 import type { ResolvedCommand } from './table.js';
 import type { RequestFrame } from '../resp/decoder.js';
+import { checkAccess, denialError } from '../acl/check.js';
+import { clientInfoLine } from './server/CLIENT.js';
 
 const NOAUTH = new ErrorReply('NOAUTH Authentication required.');
 
@@ -40,9 +42,23 @@ export function dispatch(client: ClientState, frame: RequestFrame): Reply | Prom
   const n = frame.frameLength;
   const name = frame.argString(0);
   const top = client.server.commands.lookup(name);
-  // The hot path (HBEAT): a plain request outside MULTI, pub/sub mode and pending auth, read from its bytes.
-  if (top?.spec.frameHandler !== undefined && client.multi === null && client.authenticated && !isSubscribed(client)) {
-    const reply = top.spec.frameHandler(client, frame);
+  // The hot path (HBEAT): a plain request outside MULTI, pub/sub mode and pending auth, read from its bytes,
+  // through the same ACL check (one byte read for the command; keys only for a user without allkeys). A
+  // denial takes the ordinary path below, which words and logs it.
+  if (
+    top?.spec.frameHandler !== undefined &&
+    client.multi === null &&
+    client.authenticated &&
+    !isSubscribed(client) &&
+    client.user.allowed[top.id] === 1 &&
+    (client.user.allKeys || checkAccess(client.user, top, n, (i) => frame.argString(i)) === null)
+  ) {
+    let reply: Reply | undefined;
+    try {
+      reply = top.spec.frameHandler(client, frame);
+    } catch (e) {
+      reply = toErrorReply(e);
+    }
     if (reply !== undefined) {
       client.lastCommand = top.fullName;
       client.server.stats.totalCommandsProcessed++;
@@ -64,7 +80,12 @@ export function dispatch(client: ClientState, frame: RequestFrame): Reply | Prom
     raw = new Array<Buffer>(n);
     for (let i = 0; i < n; i++) raw[i] = frame.argBuffer(i);
   }
-  if (server.requirePass !== null && !client.authenticated && !spec.flags.includes('no-auth')) return NOAUTH;
+  if (!client.authenticated && !spec.flags.includes('no-auth')) return NOAUTH;
+  const denied = aclDenied(client, command, argv, 'toplevel');
+  if (denied !== null) {
+    if (client.multi !== null) client.multiDirty = true;
+    return denied;
+  }
   if (client.proto === 2 && !spec.allowedInSubscribe && isSubscribed(client)) {
     return new ErrorReply(
       `ERR Can't execute '${command.fullName}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context`,
@@ -79,6 +100,15 @@ export function dispatch(client: ClientState, frame: RequestFrame): Reply | Prom
     return QUEUED;
   }
   return call(client, command, argv, raw);
+}
+
+/** Checks the client's user may run this request; logs and counts a denial and returns its error reply. */
+export function aclDenied(client: ClientState, command: ResolvedCommand, argv: string[], context: 'toplevel' | 'multi'): ErrorReply | null {
+  const user = client.user;
+  const d = checkAccess(user, command, argv.length, (i) => argv[i]!);
+  if (d === null) return null;
+  client.server.acl.recordDenial(d.reason, context, d.object, user.name, clientInfoLine(client, Date.now()));
+  return new ErrorReply(denialError(user, command, d));
 }
 
 /** Calls a resolved command's handler, turning thrown errors into error replies. */

@@ -2,7 +2,7 @@
 // exact shapes; redis-cli builds its hints from DOCS) and the COMMANDS.md reference.
 
 import { MapReply, SetReply, SimpleString, type Reply } from '../resp/reply.js';
-import type { ArgSpec, CommandSpec } from './spec.js';
+import type { ArgSpec, CommandSpec, KeySpec } from './spec.js';
 import type { CommandTable, ResolvedCommand } from './table.js';
 import { argSynopsis } from './server/help.js';
 
@@ -10,18 +10,43 @@ import { argSynopsis } from './server/help.js';
 export function commandInfo(cmd: ResolvedCommand): Reply {
   const spec = cmd.spec;
   const subs = cmd.subcommands ? [...cmd.subcommands.values()].map(commandInfo) : [];
+  const [first, last, step] = legacyKeyRange(spec.keySpecs ?? []);
   return [
     cmd.fullName,
     spec.arity,
     new SetReply(spec.flags.map((f) => new SimpleString(f))),
-    0,
-    0,
-    0,
+    first,
+    last,
+    step,
     new SetReply(spec.aclCategories.map((c) => new SimpleString('@' + c))),
     new SetReply([]),
-    new SetReply([]),
+    (spec.keySpecs ?? []).map(keySpecReply),
     subs,
   ];
+}
+
+/** COMMAND INFO's first-key, last-key and step, which Redis derives from the index-based key specs. */
+function legacyKeyRange(specs: readonly KeySpec[]): [number, number, number] {
+  if (specs.length === 0 || specs.some((k) => !('index' in k.begin))) return [0, 0, 0];
+  const first = Math.min(...specs.map((k) => ('index' in k.begin ? k.begin.index : 0)));
+  const open = specs.find((k) => k.lastKey < 0);
+  const last = open !== undefined ? open.lastKey : Math.max(...specs.map((k) => ('index' in k.begin ? k.begin.index : 0) + k.lastKey));
+  return [first, last, 1];
+}
+
+/** One key spec in Redis' COMMAND INFO shape. */
+function keySpecReply(k: KeySpec): Reply {
+  const entries: Array<[Reply, Reply]> = [];
+  if (k.notes) entries.push(['notes', k.notes]);
+  entries.push(['flags', new SetReply(k.flags.map((f) => new SimpleString(f)))]);
+  entries.push([
+    'begin_search',
+    'index' in k.begin
+      ? new MapReply([['type', 'index'], ['spec', new MapReply([['index', k.begin.index]])]])
+      : new MapReply([['type', 'keyword'], ['spec', new MapReply([['keyword', k.begin.keyword], ['startfrom', k.begin.startFrom]])]]),
+  ]);
+  entries.push(['find_keys', new MapReply([['type', 'range'], ['spec', new MapReply([['lastkey', k.lastKey], ['keystep', k.keyStep ?? 1], ['limit', 0]])]])]);
+  return new MapReply(entries);
 }
 
 function argDocs(a: ArgSpec): Reply {

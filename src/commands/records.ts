@@ -30,20 +30,26 @@ export function workerReply(registry: WorkerRegistry, w: WorkerView): MapReply {
     ['last_seen_ms', w.lastSeenMs],
     ['age_ms', age],
     ['online', w.online ? 1 : 0],
+    ['claim_expires_ms', registry.scheduling.claimOf(w)?.expiresMs ?? null],
   ]);
 }
 
 /** HIVE.RES fields: the resource part of a hive. */
-export function hiveResourcesEntries(h: HiveView): Array<[Reply, Reply]> {
+export function hiveResourcesEntries(registry: WorkerRegistry, h: HiveView): Array<[Reply, Reply]> {
+  const gpus = registry.scheduling.hiveCapacity(h);
   return [
     ['worker_count', h.workerCount],
     ['vram_used_bytes', h.vramUsedBytes],
     ['ram_used_bytes', h.ramUsedBytes],
     ['vram_used_gb', new DoubleReply(h.vramUsedBytes / GB)],
     ['ram_used_gb', new DoubleReply(h.ramUsedBytes / GB)],
+    ['vram_total_bytes', gpus.vramTotalBytes],
+    ['vram_free_bytes', gpus.vramFreeBytes],
     ['online_worker_count', h.onlineWorkers],
     ['online_vram_used_bytes', h.onlineVramUsedBytes],
     ['online_ram_used_bytes', h.onlineRamUsedBytes],
+    ['online_vram_total_bytes', gpus.onlineVramTotalBytes],
+    ['online_vram_free_bytes', gpus.onlineVramFreeBytes],
   ];
 }
 
@@ -53,7 +59,7 @@ export function hiveReply(registry: WorkerRegistry, h: HiveView): MapReply {
     ['hive_id', h.hiveId],
     ['last_heartbeat_ms', h.lastHeartbeatMs],
     ['online', h.online ? 1 : 0],
-    ...hiveResourcesEntries(h),
+    ...hiveResourcesEntries(registry, h),
     ['workers', workerIds],
   ]);
 }

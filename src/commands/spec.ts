@@ -29,6 +29,37 @@ export interface ArgSpec {
  */
 export type Handler = (client: ClientState, argv: string[], raw: Buffer[]) => Reply | Promise<Reply>;
 
+/**
+ * Redis' key-spec flags. RO/RW/OW/RM say what the command does to the key; ACCESS (reads the value), UPDATE,
+ * INSERT and DELETE say which ACL permission it needs: ACCESS needs read (`%R~`), the others write (`%W~`).
+ */
+export type KeyFlag = 'RO' | 'RW' | 'OW' | 'RM' | 'ACCESS' | 'UPDATE' | 'INSERT' | 'DELETE';
+
+/**
+ * One key argument, as Redis' key specs: where the first key is (an argument index, or after a keyword) and
+ * how far keys go. The registry's keys are derived from ids: `worker:<worker_id>`, `hive:<hive_id>` (`prefix`).
+ */
+export interface KeySpec {
+  /** Prepended to the argument to make the key name. */
+  prefix: '' | 'worker:' | 'hive:';
+  /** begin_search: the argument index of the first key, or the keyword after which it comes. */
+  begin: { index: number } | { keyword: string; startFrom: number };
+  /** find_keys range: the last key relative to the first (0: one key, -1: to the end), the step between keys. */
+  lastKey: number;
+  keyStep?: number;
+  flags: KeyFlag[];
+  notes?: string;
+}
+
+/** A key a request names, with the access it needs. */
+export interface KeyRef {
+  key: string;
+  flags: readonly KeyFlag[];
+}
+
+/** Reads argument i of a request (from argv or directly from the request's bytes). */
+export type ArgReader = (i: number) => string;
+
 export interface CommandSpec {
   /** Upper case as documented: `HBEAT`, `HIVE.GET`, `CLIENT`; a subcommand's own name: `ID`. */
   name: string;
@@ -58,12 +89,21 @@ export interface CommandSpec {
   rawArgs?: boolean;
   /** Allowed for a RESP2 client in subscribe mode ((P)SUBSCRIBE, (P)UNSUBSCRIBE, PING, QUIT, RESET). */
   allowedInSubscribe?: boolean;
+  /** The command's key arguments (COMMAND INFO key specs, COMMAND GETKEYS, ACL key patterns). */
+  keySpecs?: KeySpec[];
+  /**
+   * Finds the keys when the key specs alone cannot (HBEAT's JSON form carries its ids in the payload). Gets
+   * the argument count and a reader, so the hot path can call it without building argv.
+   */
+  getKeys?: (argc: number, arg: ArgReader) => KeyRef[];
+  /** Channel arguments, checked against ACL `&` rules: at `index` (to the end when `multiple`); `pattern`: PSUBSCRIBE's. */
+  channels?: { index: number; multiple: boolean; pattern: boolean };
   /** Absent on container commands, which dispatch to a subcommand. */
   handler?: Handler;
   /**
-   * Optional hot-path handler that reads the request's bytes directly (no argument strings). It returns
-   * undefined for anything it does not handle, and the request then goes through `handler` as usual, which
-   * gives the errors: a fast path must never answer differently from `handler`.
+   * Optional hot-path handler that reads the request's bytes directly (no argument strings), outside MULTI. It
+   * returns undefined for anything it leaves to `handler`; what it throws becomes an error reply, as for
+   * `handler`. It must answer as `handler` does: share the parser (see ArgvFrame) rather than write a second.
    */
   frameHandler?: (client: ClientState, frame: RequestFrame) => Reply | undefined;
 }

@@ -2,16 +2,23 @@
 // knows a command by name.
 
 import type { CommandSpec } from './spec.js';
+import { keySpecsFromArguments } from './keys.js';
 
 export interface ResolvedCommand {
   spec: CommandSpec;
   /** `hbeat`, or `client|id` for a subcommand: the name Redis uses in errors and COMMAND INFO. */
   fullName: string;
   subcommands: Map<string, ResolvedCommand> | null;
+  /** Dense number of this command or subcommand: its bit in each ACL user's command bitmap. */
+  id: number;
+  /** The container of a subcommand, null for a top-level command. */
+  parent: ResolvedCommand | null;
 }
 
 export class CommandTable {
   private readonly byName = new Map<string, ResolvedCommand>();
+  /** Every command and subcommand by id. */
+  readonly byId: ResolvedCommand[] = [];
   /** Top-level specs sorted by name. */
   readonly specs: readonly CommandSpec[];
 
@@ -20,21 +27,36 @@ export class CommandTable {
     for (const spec of this.specs) {
       const key = spec.name.toLowerCase();
       if (this.byName.has(key)) throw new Error(`duplicate command ${spec.name}`);
-      let subcommands: Map<string, ResolvedCommand> | null = null;
+      spec.keySpecs ??= keySpecsFromArguments(spec, false);
+      const top: ResolvedCommand = { spec, fullName: key, subcommands: null, id: this.byId.length, parent: null };
+      this.byId.push(top);
       if (spec.subcommands) {
-        subcommands = new Map();
+        const subcommands = new Map<string, ResolvedCommand>();
         for (const sub of spec.subcommands) {
           const subKey = sub.name.toLowerCase();
-          subcommands.set(subKey, { spec: sub, fullName: `${key}|${subKey}`, subcommands: null });
+          sub.keySpecs ??= keySpecsFromArguments(sub, true);
+          const resolved: ResolvedCommand = { spec: sub, fullName: `${key}|${subKey}`, subcommands: null, id: this.byId.length, parent: top };
+          this.byId.push(resolved);
+          subcommands.set(subKey, resolved);
         }
+        top.subcommands = subcommands;
       }
-      if (!spec.handler && !subcommands) throw new Error(`command ${spec.name} has neither handler nor subcommands`);
-      this.byName.set(key, { spec, fullName: key, subcommands });
+      if (!spec.handler && !top.subcommands) throw new Error(`command ${spec.name} has neither handler nor subcommands`);
+      this.byName.set(key, top);
     }
   }
 
   lookup(name: string): ResolvedCommand | undefined {
     return this.byName.get(name) ?? this.byName.get(name.toLowerCase());
+  }
+
+  /** `name` or `container|sub`, case-insensitively. */
+  find(name: string): ResolvedCommand | undefined {
+    const bar = name.indexOf('|');
+    if (bar === -1) return this.lookup(name);
+    const sub = name.slice(bar + 1).toLowerCase();
+    if (sub.includes('|')) return undefined;
+    return this.lookup(name.slice(0, bar))?.subcommands?.get(sub);
   }
 
   get size(): number {

@@ -13,7 +13,12 @@ const NO_MODEL = '\0';
 
 export interface CandidateFilter {
   backend?: string;
+  /** Skip workers whose GPU has less free VRAM than this (by `freeVramOf`; unknown free VRAM is skipped too). */
   minFreeVramBytes?: number;
+  /** Free VRAM of a worker's GPU (see capacity.ts); default: the worker's own total minus its own use. */
+  freeVramOf?: (w: WorkerRecord) => number | null;
+  /** Skip workers without a URL (a fallback must be reachable). */
+  requireUrl?: boolean;
 }
 
 function bucketOf(w: WorkerRecord): number {
@@ -29,61 +34,117 @@ function better(a: WorkerRecord, b: WorkerRecord): boolean {
   return a.workerId < b.workerId;
 }
 
-/** Free VRAM, or -Infinity for a worker that never sent VRAM_TOTAL (it never passes MINFREE). */
-function freeVram(w: WorkerRecord): number {
-  return w.vramTotalBytes === null ? -Infinity : w.vramTotalBytes - (w.vramBytes ?? 0);
-}
+const ownFreeVram = (w: WorkerRecord): number | null => (w.vramTotalBytes === null ? null : w.vramTotalBytes - (w.vramBytes ?? 0));
 
 function qualifies(w: WorkerRecord, f: CandidateFilter): boolean {
   if (f.backend !== undefined && w.backend !== f.backend) return false;
-  if (f.minFreeVramBytes !== undefined && (w.vramTotalBytes === null || w.vramTotalBytes - (w.vramBytes ?? 0) < f.minFreeVramBytes)) return false;
+  if (f.requireUrl && w.url === null) return false;
+  if (f.minFreeVramBytes !== undefined) {
+    const free = (f.freeVramOf ?? ownFreeVram)(w);
+    if (free === null || free < f.minFreeVramBytes) return false;
+  }
   return true;
 }
 
 /**
- * One bucket: its workers, the best of them when known (kept as workers come, forgotten when it leaves), and a
- * bound on their free VRAM, so MINFREE skips in O(1) a bucket where no worker has enough. The bound may be high
- * (workers left or used more VRAM) but never low: it rises with every worker filed or whose VRAM changes, and
- * becomes exact again whenever a filtered query reads the whole bucket.
+ * The most free VRAM MINFREE can find for `w`, whichever way it counts: a GPU's free VRAM (capacity.ts) is the
+ * largest VRAM_TOTAL of its workers minus what they all use, so it is at most the largest total any worker of the
+ * hive reports minus w's own use; w's own total minus its use is too.
+ */
+function freeVramBound(w: WorkerRecord): number {
+  const total = w.hive.vramTotalBound;
+  return total === -Infinity ? -Infinity : Math.max(0, total - (w.vramBytes ?? 0));
+}
+
+function isUnfiltered(f: CandidateFilter): boolean {
+  return f.backend === undefined && f.minFreeVramBytes === undefined && !f.requireUrl;
+}
+
+/** How many of a bucket's best workers it keeps in order (see Bucket). */
+const TOP = 64;
+
+/**
+ * One bucket: its workers, and its best ones in order. `top` holds the best min(TOP, size) workers as of its last
+ * rebuild, kept up to date as workers come (a better one is inserted) and go (removed from it). Every worker not
+ * in `top` is worse than all of `top`, so `top[0]` is the best while `top` is not empty. When it empties while
+ * other workers remain, the next unfiltered pick rebuilds it: a claim takes the best out every time, and this
+ * makes that O(K/TOP) per claim instead of a scan of the whole bucket.
  */
 class Bucket {
   readonly workers = new WorkerSet(BUCKET_LINKS);
-  best: WorkerRecord | null = null;
-  maxFreeVram = -Infinity;
+  /** Null until the first unfiltered pick, and after `top` ran out with workers left. */
+  private top: WorkerRecord[] | null = null;
+  /** `top` holds every worker of the bucket. */
+  private complete = false;
+  /**
+   * At least the largest freeVramBound of the bucket's workers, so MINFREE skips in O(1) a bucket where no worker
+   * can have enough. It may be high (workers left or used more) but never low: it rises with every worker filed
+   * and every change of VRAM figures, and becomes exact whenever a MINFREE query reads the whole bucket.
+   */
+  private maxFreeVram = -Infinity;
 
-  add(w: WorkerRecord): void {
-    if (this.workers.size === 0) this.best = w;
-    else if (this.best !== null && better(w, this.best)) this.best = w;
-    this.workers.add(w);
-    this.raise(w);
+  /** A worker here may have more free VRAM now (filed, or its VRAM figures or its hive's changed). */
+  raise(w: WorkerRecord): void {
+    const free = freeVramBound(w);
+    if (free > this.maxFreeVram) this.maxFreeVram = free;
   }
 
-  /** A worker here now has this much free VRAM (filed, or its VRAM changed). */
-  raise(w: WorkerRecord): void {
-    const free = freeVram(w);
-    if (free > this.maxFreeVram) this.maxFreeVram = free;
+  add(w: WorkerRecord): void {
+    this.workers.add(w);
+    this.raise(w);
+    const top = this.top;
+    if (top === null) return;
+    // Binary search for the first kept worker that w is better than.
+    let lo = 0;
+    let hi = top.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (better(w, top[mid]!)) hi = mid;
+      else lo = mid + 1;
+    }
+    const i = lo;
+    if (i === top.length && !this.complete) return; // worse than every kept one: one of the unkept
+    top.splice(i, 0, w);
+    if (top.length > TOP) {
+      top.pop();
+      this.complete = false;
+    }
   }
 
   /** `w` must be in this bucket. */
   delete(w: WorkerRecord): void {
     this.workers.delete(w);
-    if (this.best === w) this.best = null;
+    const top = this.top;
+    if (top === null) return;
+    const i = top.indexOf(w);
+    if (i >= 0) top.splice(i, 1);
+    if (top.length === 0 && !this.complete) this.top = null;
   }
 
-  /** The best worker passing the filter; with no filter, from the cache (recomputed once after it left). */
+  /** The best worker passing the filter; with no filter, from `top`. */
   pick(filter: CandidateFilter, unfiltered: boolean): WorkerRecord | undefined {
-    if (unfiltered && this.best !== null) return this.best;
+    if (unfiltered) {
+      if (this.top === null) this.rebuild();
+      return this.top![0];
+    }
     if (filter.minFreeVramBytes !== undefined && filter.minFreeVramBytes > this.maxFreeVram) return undefined;
     let best: WorkerRecord | undefined;
     let maxFree = -Infinity;
     for (const w of this.workers) {
-      if ((unfiltered || qualifies(w, filter)) && (best === undefined || better(w, best))) best = w;
-      const free = freeVram(w);
+      if (qualifies(w, filter) && (best === undefined || better(w, best))) best = w;
+      const free = freeVramBound(w);
       if (free > maxFree) maxFree = free;
     }
     this.maxFreeVram = maxFree;
-    if (unfiltered && best !== undefined) this.best = best;
     return best;
+  }
+
+  private rebuild(): void {
+    const all: WorkerRecord[] = [];
+    for (const w of this.workers) all.push(w);
+    all.sort((a, b) => (better(a, b) ? -1 : better(b, a) ? 1 : 0));
+    this.complete = all.length <= TOP;
+    this.top = this.complete ? all : all.slice(0, TOP);
   }
 }
 
@@ -126,7 +187,7 @@ export class BestWorkerIndex {
     }
   }
 
-  /** A filed worker's VRAM or VRAM total changed: MINFREE must see it. */
+  /** A filed worker's VRAM figures (or its hive's largest total) changed: MINFREE must see it. */
   vramChanged(w: WorkerRecord): void {
     this.byModel.get(w.modelId ?? NO_MODEL)?.[bucketOf(w)]?.raise(w);
   }
@@ -135,7 +196,7 @@ export class BestWorkerIndex {
   best(modelId: string, filter: CandidateFilter = {}): WorkerRecord | undefined {
     const buckets = this.byModel.get(modelId);
     if (buckets === undefined) return undefined;
-    const unfiltered = filter.backend === undefined && filter.minFreeVramBytes === undefined;
+    const unfiltered = isUnfiltered(filter);
     for (let b = 0; b < BUCKETS; b++) {
       const best = buckets[b]?.pick(filter, unfiltered);
       if (best !== undefined) return best;
@@ -145,7 +206,7 @@ export class BestWorkerIndex {
 
   /** The best worker of any model (or none) that passes the filter. */
   bestOfAll(filter: CandidateFilter = {}): WorkerRecord | undefined {
-    const unfiltered = filter.backend === undefined && filter.minFreeVramBytes === undefined;
+    const unfiltered = isUnfiltered(filter);
     for (let b = 0; b < BUCKETS; b++) {
       let best: WorkerRecord | undefined;
       for (const buckets of this.byModel.values()) {

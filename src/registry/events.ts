@@ -7,6 +7,8 @@ export const EVENT_TYPES = [
   'worker.evicted',
   'worker.state',
   'worker.removed',
+  'worker.claimed',
+  'worker.released',
   'hive.online',
   'hive.offline',
   'hive.removed',

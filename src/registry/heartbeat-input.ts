@@ -1,10 +1,10 @@
-// Validation of heartbeat values, from HBEAT options or from the seed's JSON payload. Every error names the
-// field and the value, and nothing is applied unless the whole heartbeat is valid.
+// Validation of heartbeat values (HBEAT's option table in src/commands reads them with these, and so can a
+// snapshot loader): every error names the field and the value.
 
 import { integerOrNull, quote } from '../settings/values.js';
 import { StringPool } from './string-pool.js';
 import { checkFieldSize, DEVICE_ID_MAX, FIELD_MAX_BYTES } from './field-limits.js';
-import { HEALTH_VALUES, type HeartbeatFields, type Health, RegistryError, WORKER_STATES, type WorkerState } from './types.js';
+import { HEALTH_VALUES, type Health, RegistryError, WORKER_STATES, type WorkerState } from './types.js';
 
 const shown = quote;
 
@@ -90,11 +90,6 @@ function daysFromCivil(y: number, m: number, d: number): number {
   return era * 146_097 + doe - 719_468;
 }
 
-function nonEmpty(value: string, field: string): string {
-  if (value.length === 0) throw new RegistryError(`invalid ${field} '': expected a non-empty string`);
-  return value;
-}
-
 // URLs already seen valid, each kept once: a worker sends the same URL on every heartbeat, URL parsing is not
 // cheap, and handing back the kept copy lets the record keep it instead of a fresh string per beat. 4 MB holds
 // the URLs of tens of thousands of workers; past that, the oldest are parsed again when they next arrive.
@@ -110,8 +105,15 @@ export function parseUrl(value: string, field = 'URL'): string {
   return validUrls.keep(value);
 }
 
+/** An id or name: any non-empty string. */
 export function parseId(value: string, field: string): string {
-  return nonEmpty(value, field);
+  if (value.length === 0) throw new RegistryError(`invalid ${field} '': expected a non-empty string`);
+  return value;
+}
+
+/** A name the registry keeps (MODEL, BACKEND): non-empty and within its size bound. */
+export function parseName(value: string, field: string, maxBytes: number): string {
+  return checkFieldSize(parseId(value, field), field, maxBytes);
 }
 
 /** A device ordinal, 0 to DEVICE_ID_MAX. */
@@ -119,95 +121,4 @@ export function parseDeviceId(value: string, field = 'DEVICE'): number {
   const n = integerOrNull(value);
   if (n === null || n < 0 || n > DEVICE_ID_MAX) throw new RegistryError(`invalid ${field} '${shown(value)}': expected an integer from 0 to ${DEVICE_ID_MAX}`);
   return n;
-}
-
-/** HBEAT option names (upper case) and how each sets a field. Shared by the command parser and its docs. */
-export const HEARTBEAT_OPTIONS: ReadonlyArray<{
-  option: string;
-  json: string;
-  type: 'string' | 'integer' | 'double';
-  summary: string;
-  apply: (fields: HeartbeatFields, value: string, field: string) => void;
-}> = [
-  { option: 'STATE', json: 'state', type: 'string', summary: 'Idle, Busy or Loading (case-insensitive)', apply: (f, v, n) => void (f.state = parseState(v, n)) },
-  { option: 'HEALTH', json: 'health_status', type: 'string', summary: 'healthy or degraded (case-insensitive)', apply: (f, v, n) => void (f.health = parseHealth(v, n)) },
-  { option: 'URL', json: 'url', type: 'string', summary: `absolute URL the worker serves inference on, at most ${FIELD_MAX_BYTES.url} bytes`, apply: (f, v, n) => void (f.url = parseUrl(v, n)) },
-  { option: 'MODEL', json: 'model_id', type: 'string', summary: `id of the loaded model, at most ${FIELD_MAX_BYTES.model_id} bytes`, apply: (f, v, n) => void (f.modelId = checkFieldSize(nonEmpty(v, n), n, FIELD_MAX_BYTES.model_id)) },
-  { option: 'BACKEND', json: 'backend', type: 'string', summary: `cpu, cuda, metal, …; at most ${FIELD_MAX_BYTES.backend} bytes`, apply: (f, v, n) => void (f.backend = checkFieldSize(nonEmpty(v, n), n, FIELD_MAX_BYTES.backend)) },
-  { option: 'DEVICE', json: 'device_id', type: 'integer', summary: `device ordinal, 0 to ${DEVICE_ID_MAX}`, apply: (f, v, n) => void (f.deviceId = parseDeviceId(v, n)) },
-  { option: 'VRAM', json: 'vram_bytes', type: 'integer', summary: 'VRAM in use, bytes', apply: (f, v, n) => void (f.vramBytes = parseUint(v, n, 'a non-negative integer (bytes)')) },
-  { option: 'VRAM_TOTAL', json: 'vram_total_bytes', type: 'integer', summary: "the device's VRAM capacity, bytes (WORKER.BEST MINFREE uses it)", apply: (f, v, n) => void (f.vramTotalBytes = parseUint(v, n, 'a non-negative integer (bytes)')) },
-  { option: 'RAM', json: 'ram_bytes', type: 'integer', summary: 'RAM in use, bytes', apply: (f, v, n) => void (f.ramBytes = parseUint(v, n, 'a non-negative integer (bytes)')) },
-  { option: 'CPU', json: 'cpu_percent', type: 'double', summary: 'CPU load, 0 to 100', apply: (f, v, n) => void (f.cpuPercent = parsePercent(v, n)) },
-  { option: 'GPU', json: 'gpu_percent', type: 'double', summary: 'GPU load, 0 to 100', apply: (f, v, n) => void (f.gpuPercent = parsePercent(v, n)) },
-  {
-    option: 'TS',
-    json: 'timestamp',
-    type: 'string',
-    summary: "the worker's own ISO 8601 time; stored as reported_at, never used for liveness",
-    apply: (f, v, n) => {
-      f.reportedAtMs = parseTimestamp(v, n);
-      f.reportedAt = v;
-    },
-  },
-];
-
-const OPTION_BY_NAME = new Map(HEARTBEAT_OPTIONS.map((o) => [o.option, o]));
-
-/** Parses `NAME value` pairs from args[start…] (names case-insensitive). Throws RegistryError naming the bad pair. */
-export function parseHeartbeatOptions(args: readonly string[], start = 0): HeartbeatFields {
-  const fields: HeartbeatFields = {};
-  for (let i = start; i < args.length; i += 2) {
-    const name = args[i]!;
-    const opt = OPTION_BY_NAME.get(name) ?? OPTION_BY_NAME.get(name.toUpperCase());
-    if (opt === undefined) throw new RegistryError(`unknown HBEAT option '${shown(name)}'`);
-    if (i + 1 >= args.length) throw new RegistryError(`HBEAT option ${opt.option} needs a value`);
-    opt.apply(fields, args[i + 1]!, opt.option);
-  }
-  return fields;
-}
-
-export interface ParsedHeartbeat {
-  workerId: string;
-  hiveId: string;
-  fields: HeartbeatFields;
-}
-
-/** The seed's serde heartbeat payload. `null` (Rust's None) means "not sent"; unknown keys are ignored. */
-export function parseHeartbeatJson(text: string): ParsedHeartbeat {
-  let payload: unknown;
-  try {
-    payload = JSON.parse(text);
-  } catch (e) {
-    throw new RegistryError(`invalid HBEAT JSON payload: ${(e as Error).message}`);
-  }
-  if (typeof payload !== 'object' || payload === null || Array.isArray(payload)) {
-    throw new RegistryError('invalid HBEAT JSON payload: expected an object');
-  }
-  const obj = payload as Record<string, unknown>;
-  const str = (key: string): string | undefined => {
-    const v = obj[key];
-    if (v === undefined || v === null) return undefined;
-    if (typeof v !== 'string') throw new RegistryError(`invalid HBEAT JSON field '${key}': expected a string`);
-    return v;
-  };
-  const workerId = str('worker_id');
-  const hiveId = str('hive_id');
-  if (workerId === undefined) throw new RegistryError("invalid HBEAT JSON payload: missing 'worker_id'");
-  if (hiveId === undefined) throw new RegistryError("invalid HBEAT JSON payload: missing 'hive_id'");
-  const fields: HeartbeatFields = {};
-  for (const opt of HEARTBEAT_OPTIONS) {
-    const v = obj[opt.json];
-    if (v === undefined || v === null) continue;
-    let text: string;
-    if (opt.type === 'string') {
-      if (typeof v !== 'string') throw new RegistryError(`invalid HBEAT JSON field '${opt.json}': expected a string`);
-      text = v;
-    } else {
-      if (typeof v !== 'number') throw new RegistryError(`invalid HBEAT JSON field '${opt.json}': expected a number`);
-      text = String(v);
-    }
-    opt.apply(fields, text, opt.json);
-  }
-  return { workerId: parseId(workerId, 'worker_id'), hiveId: parseId(hiveId, 'hive_id'), fields };
 }

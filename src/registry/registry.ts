@@ -11,6 +11,8 @@ import { Liveness } from './liveness.js';
 import { Restorer, SnapshotReader } from './snapshot.js';
 import { type BestWorkerQuery, type HeartbeatFields, type HiveRecord, type HiveView, type RegistryOptions, RegistryError, type WorkerFilter, type WorkerRecord, type WorkerView } from './types.js';
 import { Workers } from './workers.js';
+import { Claims } from './claims.js';
+import { Scheduling } from './scheduling.js';
 
 const byWorkerId = (a: WorkerView, b: WorkerView): number => (a.workerId < b.workerId ? -1 : a.workerId > b.workerId ? 1 : 0);
 
@@ -19,23 +21,41 @@ export class WorkerRegistry {
   readonly evictAfterMs: number;
   readonly expiryGuardPercent: number;
   private readonly bus: EventBus;
-  // Replaced whole by flush(): see there.
-  private liveness: Liveness;
-  private hives = new Hives();
-  private workers = new Workers(this.hives);
+  // The parts below are replaced whole by flush(): see there.
+  private liveness!: Liveness;
+  private hives!: Hives;
+  private workers!: Workers;
   private reader: SnapshotReader | null = null;
+  private claims!: Claims;
+  private scheduler!: Scheduling;
 
   constructor(private readonly options: RegistryOptions = {}) {
-    this.liveness = this.newLiveness();
+    this.bus = new EventBus(options.eventLogSize ?? 100_000);
+    this.build();
     this.offlineAfterMs = this.liveness.offlineAfterMs;
     this.evictAfterMs = this.liveness.evictAfterMs;
     this.expiryGuardPercent = this.liveness.expiryGuardPercent;
-    this.bus = new EventBus(options.eventLogSize ?? 100_000);
   }
 
-  private newLiveness(): Liveness {
-    const liveness = new Liveness(this.options);
-    liveness.hooks = {
+  /** WORKER.BEST, WORKER.CLAIM/RELEASE and GPU capacity (scheduling.ts). */
+  get scheduling(): Scheduling {
+    return this.scheduler;
+  }
+
+  /** Makes empty parts: at construction, and for flush(). */
+  private build(): void {
+    const o = this.options;
+    this.liveness = new Liveness(o);
+    this.hives = new Hives();
+    this.workers = new Workers(this.hives);
+    this.claims = new Claims(
+      { refresh: (w) => this.workers.refresh(w), emit: (type, at, w, details) => this.emit(type, at, w, w.hive, details) },
+      o.timers ?? null,
+      () => this.liveness.now(),
+    );
+    this.workers.isReserved = (w) => this.claims.isClaimed(w);
+    this.scheduler = new Scheduling(this.liveness, this.workers, this.hives, this.claims);
+    this.liveness.hooks = {
       cameOnline: (w, at) => {
         this.hives.count(w, 1, false, true);
         this.workers.refresh(w);
@@ -51,7 +71,6 @@ export class WorkerRegistry {
       evicted: (w, at) => this.remove(w, 'worker.evicted', at),
       guardChanged: (active, at, g) => this.emit(active ? 'guard.on' : 'guard.off', at, null, null, { mode: g.mode, online: this.liveness.onlineWorkers, baseline: g.baseline }),
     };
-    return liveness;
   }
 
   /** The registry's time: the clock, never allowed to go backwards. */
@@ -114,6 +133,8 @@ export class WorkerRegistry {
       this.hives.join(w);
     }
     this.workers.apply(w, fields, now);
+    // The worker's own word on its state is newer than any claim on it.
+    if (fields.state !== undefined) this.claims.stateReported(w, fields.state, now);
     this.liveness.beat(w, now, true);
     if (wasOnline) {
       this.workers.refresh(w);
@@ -164,7 +185,7 @@ export class WorkerRegistry {
   /**
    * FLUSHALL: forgets every worker and hive at once. The parts are replaced, not emptied record by record, so
    * the cost does not grow with the fleet: the old records become garbage that the collector frees in the
-   * background. One `registry.flushed` event, with the counts, stands for all the removals. The guard mode
+   * background; claims go with their workers. One `registry.flushed` event, with the counts, stands for all the removals. The guard mode
    * (REGISTRY.GUARD) and the revision carry on; a snapshot being read keeps reading what it opened.
    */
   flush(): { workers: number; hives: number } {
@@ -173,10 +194,9 @@ export class WorkerRegistry {
     const removed = { workers: this.workers.size, hives: this.hives.size };
     const mode = this.liveness.guardStatus().mode;
     this.liveness.stop();
-    this.liveness = this.newLiveness();
+    this.claims.stop();
+    this.build();
     this.liveness.setGuardMode(mode);
-    this.hives = new Hives();
-    this.workers = new Workers(this.hives);
     this.emit('registry.flushed', now, null, null, removed);
     return removed;
   }
@@ -184,6 +204,7 @@ export class WorkerRegistry {
   /** Forgets a worker that is on no liveness list any more; drops its hive when it was the last one there. */
   private remove(w: WorkerRecord, type: 'worker.removed' | 'worker.evicted', atMs: number): void {
     this.reader?.beforeChange(w);
+    this.claims.forget(w);
     this.workers.forget(w);
     this.hives.leave(w);
     this.emit(type, atMs, w, w.hive);
@@ -204,6 +225,7 @@ export class WorkerRegistry {
 
   /** Stops the timer (server shutdown). */
   stop(): void {
+    this.claims.stop();
     this.liveness.stop();
   }
 
@@ -357,14 +379,15 @@ export class WorkerRegistry {
     return { cursor: next, items };
   }
 
+
+
   /**
    * The best online idle worker for a model: among those with the model loaded (optionally on a backend,
-   * with enough free VRAM), healthy before degraded, then least GPU load, then worker id. If none has the
-   * model, the best online idle worker of any model, in the same order. Undefined when there is none.
+   * with enough free VRAM on its GPU), not reserved, healthy before degraded, then least GPU load, then worker
+   * id. If none has the model, unless `strict`, the best such worker of any model that has a URL (see scheduling.ts).
    */
   bestWorker(modelId: string, query: BestWorkerQuery = {}): WorkerView | undefined {
-    this.liveness.sync();
-    return this.workers.bestWorker(modelId, query);
+    return this.scheduling.best(modelId, query)?.worker;
   }
 
   // ── snapshots ─────────────────────────────────────────────────────────────────────────────────────────

@@ -51,8 +51,16 @@ export interface WorkerFilter {
 /** WORKER.BEST's filters. */
 export interface BestWorkerQuery {
   backend?: string;
-  /** Skip workers whose free VRAM (vram_total - vram_used) is below this; workers without VRAM_TOTAL are skipped. */
+  /** Skip workers whose GPU has less free VRAM than this (see capacity.ts); GPUs without VRAM_TOTAL are skipped. */
   minFreeVramBytes?: number;
+  /** Only workers with the model: no fallback. */
+  strict?: boolean;
+}
+
+/** WORKER.CLAIM's query. */
+export interface ClaimQuery extends BestWorkerQuery {
+  /** Default: the offline window. */
+  leaseMs?: number;
 }
 
 /** What one heartbeat may carry besides the two ids. Omitted fields keep their last value. */
@@ -314,6 +322,11 @@ export class HiveRecord implements HiveView {
   newer: HiveRecord | null = null;
   /** Place in the registry's slot index (cursors walk it), -1 when not in a registry. */
   keySlot = -1;
+  /**
+   * At least the largest VRAM_TOTAL any worker of this hive reports (never lowered: a bound, see best-index.ts);
+   * -Infinity while none did.
+   */
+  vramTotalBound = -Infinity;
 
   constructor(readonly hiveId: string) {}
 

@@ -3,11 +3,12 @@
 // heartbeat's fields to a record happens here, so every index sees each change.
 
 import { BestWorkerIndex, type CandidateFilter } from './best-index.js';
+import { freeVramLookup } from './capacity.js';
 import type { Hives } from './hives.js';
 import { RowPages } from './number-rows.js';
 import { StringPool } from './string-pool.js';
 import { SlotIndex } from './slot-index.js';
-import { type HeartbeatFields, type HiveRecord, type WorkerFilter, WorkerRecord } from './types.js';
+import { type BestWorkerQuery, type HeartbeatFields, type HiveRecord, type WorkerFilter, WorkerRecord } from './types.js';
 import { MODEL_LINKS, WorkerSet } from './worker-set.js';
 
 /** Workers whose reported clock is further than this from the server's are counted in INFO (Celery warns at 16 s). */
@@ -31,6 +32,9 @@ export class Workers {
   private skewed = 0;
   /** Stable slots for cursors (SCAN): a walk of N slots costs O(N) whatever the registry's size. */
   readonly slots = new SlotIndex<WorkerRecord>();
+
+  /** Whether a worker is held by a WORKER.CLAIM (then it is out of the best-worker index). Set by the registry. */
+  isReserved: (w: WorkerRecord) => boolean = () => false;
 
   constructor(private readonly hives: Hives) {}
 
@@ -95,7 +99,13 @@ export class Workers {
       this.hives.count(w, 1, true, w.online);
     }
     if (f.vramTotalBytes !== undefined) w.vramTotalBytes = f.vramTotalBytes;
-    if (w.available && (f.vramBytes !== undefined || f.vramTotalBytes !== undefined)) this.best.vramChanged(w);
+    if (f.vramTotalBytes !== undefined && f.vramTotalBytes > w.hive.vramTotalBound) {
+      // Workers sharing a GPU share its total: every filed worker of the hive may have more free VRAM now.
+      w.hive.vramTotalBound = f.vramTotalBytes;
+      for (const other of w.hive.workers) if (other.available) this.best.vramChanged(other);
+    }
+    // Also after a move: the new hive's bound may be higher.
+    if (w.available) this.best.vramChanged(w);
     if (f.cpuPercent !== undefined) w.cpuPercent = f.cpuPercent;
     if (f.gpuPercent !== undefined) w.gpuPercent = f.gpuPercent;
     if (f.reportedAt !== undefined) this.setReported(w, f.reportedAt, f.reportedAtMs === undefined ? null : f.reportedAtMs - now);
@@ -112,7 +122,7 @@ export class Workers {
 
   /** Files the worker in the best-worker index when it is online and Idle, and takes it out otherwise. */
   refresh(w: WorkerRecord): void {
-    const should = w.online && w.effectiveState === 'Idle';
+    const should = w.online && w.effectiveState === 'Idle' && !this.isReserved(w);
     if (should !== w.available) this.setAvailable(w, should);
   }
 
@@ -146,9 +156,18 @@ export class Workers {
     return out;
   }
 
-  /** The best available worker with this model passing the filter, else the best of any model. */
-  bestWorker(modelId: string, filter: CandidateFilter): WorkerRecord | undefined {
-    return this.best.best(modelId, filter) ?? this.best.bestOfAll(filter);
+  /**
+   * The best available worker with the model passing the filter (`model`); else, unless strict, the best of any
+   * model that has a URL (`fallback`: it must be reachable). MINFREE counts each GPU's free VRAM (capacity.ts).
+   */
+  bestMatch(modelId: string, query: BestWorkerQuery): BestMatch | undefined {
+    const { backend, minFreeVramBytes } = query;
+    const filter: CandidateFilter = { backend, minFreeVramBytes, freeVramOf: minFreeVramBytes === undefined ? undefined : freeVramLookup() };
+    const w = this.best.best(modelId, filter);
+    if (w !== undefined) return { worker: w, match: 'model' };
+    if (query.strict) return undefined;
+    const fallback = this.best.bestOfAll({ ...filter, requireUrl: true });
+    return fallback === undefined ? undefined : { worker: fallback, match: 'fallback' };
   }
 
   private setAvailable(w: WorkerRecord, on: boolean): void {
@@ -167,4 +186,10 @@ export class Workers {
   private intern(value: string): string {
     return this.interned.keep(value);
   }
+}
+
+/** WORKER.BEST's pick: the worker, and whether it has the model or is the fallback. */
+export interface BestMatch {
+  worker: WorkerRecord;
+  match: 'model' | 'fallback';
 }

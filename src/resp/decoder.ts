@@ -23,6 +23,8 @@ export const DEFAULT_LIMITS: DecoderLimits = {
   maxQueryBuffer: 64 * 1024 * 1024,
 };
 
+const UNAUTHENTICATED_QUERY_BUFFER = 1024 * 1024;
+
 /** A malformed request. The connection replies `-ERR <message>` and closes, as Redis does. */
 export class ProtocolError extends Error {}
 
@@ -103,11 +105,11 @@ export class RequestDecoder implements RequestFrame {
       this.buf = Buffer.concat([this.buf.subarray(this.pos), chunk]);
       this.pos = 0;
     }
-    if (this.pendingBytes > this.limits.maxQueryBuffer) {
+    // Before authentication Redis holds at most 1 MB for a client, whatever client-query-buffer-limit says.
+    const limit = this.authRequired() ? Math.min(UNAUTHENTICATED_QUERY_BUFFER, this.limits.maxQueryBuffer) : this.limits.maxQueryBuffer;
+    if (this.pendingBytes > limit) {
       this.failed = true;
-      throw new ProtocolError(
-        `Protocol error: client query buffer of ${this.pendingBytes} bytes exceeds the limit of ${this.limits.maxQueryBuffer} bytes`,
-      );
+      throw new ProtocolError(`Protocol error: client query buffer of ${this.pendingBytes} bytes exceeds the limit of ${limit} bytes`);
     }
   }
 

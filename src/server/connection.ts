@@ -9,6 +9,7 @@ import { dispatch } from '../commands/dispatch.js';
 import { ProtocolError, RequestDecoder, type DecoderLimits } from '../resp/decoder.js';
 import { ReplyWriter, type Protocol } from '../resp/encoder.js';
 import { ErrorReply, type Reply } from '../resp/reply.js';
+import type { AclUser } from '../acl/user.js';
 import type { Clock } from '../registry/types.js';
 
 /** One class of Redis' `client-output-buffer-limit <class> <hard> <soft> <soft-seconds>`; 0 turns a limit off. */
@@ -39,6 +40,7 @@ export class Connection implements ClientState {
   libName: string | null = null;
   libVersion: string | null = null;
   authenticated: boolean;
+  user: AclUser;
   lastCommand = 'NULL';
   lastInteractionMs: number;
   multi: QueuedCommand[] | null = null;
@@ -76,7 +78,8 @@ export class Connection implements ClientState {
     private readonly socket: Socket,
   ) {
     this.decoder = new RequestDecoder(server.limits, () => !this.authenticated);
-    this.authenticated = server.requirePass === null;
+    this.user = server.acl.defaultUser;
+    this.authenticated = server.acl.defaultLogsIn;
     this.createdAtMs = this.lastInteractionMs = Date.now();
     this.addr = formatAddress(socket.remoteAddress, socket.remotePort);
     this.laddr = formatAddress(socket.localAddress, socket.localPort);

@@ -20,7 +20,12 @@ import { Connection, type ConnectionHost, type OutputBufferLimits } from './conn
 import { ProcessMemoryGauge } from './memory.js';
 import { PubSub } from './pubsub.js';
 import { readSnapshot, SnapshotError, writeSnapshot } from './snapshot.js';
+import { CommandCatalog } from '../acl/catalog.js';
+import { sha256Hex } from '../acl/user.js';
+import { AclFileError, AclStore } from '../acl/store.js';
 import { Logger, warningsToStderr, type Log, type LogLevel } from './log.js';
+import type tls from 'node:tls';
+import { certificateUser, createTlsServer, isLoopbackBind, listen, protectedModeRefusal } from './listeners.js';
 
 /**
  * A server's settings (rows of src/settings: flags, CONFIG, COMMANDS.md) and the parts only code can give.
@@ -30,7 +35,12 @@ export interface ServerOptions {
   settings?: Partial<SettingValues>;
   port?: number;
   bind?: string;
+  /** The default user's password (in clear: it is hashed on the way in). */
   requirePass?: string | null;
+  /** Users in Redis' ACL file format, loaded at start (all or nothing) and by ACL LOAD; ACL SAVE writes it. */
+  aclFile?: string | null;
+  /** Users given as `name rules…` (the --user flag), applied at start. */
+  users?: string[];
   maxClients?: number;
   offlineAfterMs?: number;
   evictAfterMs?: number;
@@ -48,6 +58,8 @@ export interface ServerOptions {
   normalOutputLimits?: Partial<OutputBufferLimits>;
   clock?: Clock;
   timers?: Timers;
+  /** Serve TLS on `port` (default: the tls-port setting; 0 picks a free one); `only`: no plain TCP listener. */
+  tls?: { port?: number; only?: boolean };
   /** The server log (default: warnings only, on standard error). */
   logger?: Log;
   /** Commands that take at least this long (ms) are logged; 0 = none. Default 100. */
@@ -59,7 +71,9 @@ function settingValues(o: ServerOptions): Partial<SettingValues> {
   const v: Record<string, unknown> = {
     port: o.port,
     bind: o.bind,
-    requirepass: o.requirePass === null ? '' : o.requirePass,
+    requirepass: o.requirePass == null ? undefined : sha256Hex(o.requirePass),
+    aclfile: o.aclFile === null ? '' : o.aclFile,
+    user: o.users,
     maxclients: o.maxClients,
     'offline-after': o.offlineAfterMs,
     'evict-after': o.evictAfterMs,
@@ -87,7 +101,7 @@ function settingValues(o: ServerOptions): Partial<SettingValues> {
   return { ...(v as Partial<SettingValues>), ...o.settings };
 }
 
-export { SnapshotError, SettingError };
+export { SnapshotError, SettingError, AclFileError };
 
 /** How often clients over a soft output limit are re-checked (Redis' clientsCron runs at hz 10). */
 const CRON_INTERVAL_MS = 100;
@@ -121,11 +135,16 @@ export class RegistryServer implements ServerContext, ConnectionHost {
   readonly version = VERSION;
   readonly runId = randomBytes(20).toString('hex');
   readonly startedAtMs = Date.now();
-  readonly requirePass: string | null;
+  readonly acl: AclStore;
   readonly settings: Settings;
   readonly memory: ProcessMemoryGauge;
   readonly limits: DecoderLimits;
   tcpPort = 0;
+  /** The TLS port bound, or 0 without TLS. */
+  tlsPort = 0;
+  private readonly tlsServer: tls.Server | null = null;
+  private readonly tlsRequestedPort: number;
+  private readonly tcpEnabled: boolean;
 
   private readonly bind: string;
   private readonly requestedPort: number;
@@ -189,10 +208,37 @@ export class RegistryServer implements ServerContext, ConnectionHost {
     settings.onChange('proto-inline-max-size', (v) => void (this.limits.maxInlineLength = v));
     settings.onChange('client-query-buffer-limit', (v) => void (this.limits.maxQueryBuffer = v));
     this.commands = createCommandTable();
-    this.requirePass = settings.get('requirepass') || null;
+    this.acl = new AclStore(new CommandCatalog(this.commands), settings.get('aclfile') || null);
+    this.setUpUsers();
+    settings.onChange('requirepass', (digest) => this.acl.setRequirePassDigest(digest));
     this.bind = settings.get('bind');
     this.requestedPort = settings.get('port');
     this.net = net.createServer((socket) => this.accept(socket));
+    // As Redis: --tls-port N serves TLS; with --port 0 as well, TLS only.
+    this.tlsRequestedPort = options.tls?.port ?? settings.get('tls-port');
+    this.tcpEnabled = !(options.tls?.only ?? (this.requestedPort === 0 && this.tlsRequestedPort !== 0));
+    if (options.tls !== undefined || this.tlsRequestedPort !== 0) {
+      try {
+        this.tlsServer = createTlsServer(settings, (socket) => this.accept(socket));
+      } catch (e) {
+        throw new SettingError('tls-cert-file', (e as Error).message);
+      }
+    }
+  }
+
+  /** Users from --requirepass, --user and --aclfile. Throws AclFileError naming the flag or file:line. */
+  private setUpUsers(): void {
+    const settings = this.settings;
+    this.acl.setRequirePassDigest(settings.get('requirepass'));
+    const users = settings.get('user');
+    if (users.length > 0 && settings.get('aclfile') !== '') {
+      throw new AclFileError('--user cannot be combined with --aclfile: define the users in the ACL file');
+    }
+    if (users.length > 0) {
+      const parsed = this.acl.parseUsers(users.map((text, i) => ({ text: 'user ' + text, where: `--user #${i + 1}` })));
+      this.acl.install([...parsed, ...(parsed.some((u) => u.name === 'default') ? [] : [this.acl.defaultUser.clone()])]);
+    }
+    if (settings.get('aclfile') !== '') this.acl.loadFile();
   }
 
   get maxClients(): number {
@@ -234,7 +280,16 @@ export class RegistryServer implements ServerContext, ConnectionHost {
         this.log.warning(`${e.message}; moved it to ${aside} and starting empty (--ignore-bad-snapshot)`);
       }
     }
-    const port = await this.listenSocket();
+    if (!isLoopbackBind(this.bind) && this.acl.defaultUser.nopass) {
+      this.log.warning(
+        `Listening on ${this.bind} and the default user has no password: ` +
+          (this.settings.get('protected-mode') === 'yes'
+            ? 'protected mode refuses clients from other hosts until one is set (--requirepass) or protected mode is turned off'
+            : 'anyone who can reach this address may do anything (set --requirepass or ACL users)'),
+      );
+    }
+    if (this.tlsServer !== null) this.tlsPort = await listen(this.tlsServer, this.tlsRequestedPort, this.bind);
+    const port = this.tcpEnabled ? await this.listenSocket() : this.tlsPort;
     if (this.snapshotPath !== null && this.saveIntervalMs > 0) {
       this.saveTimer = setInterval(() => {
         this.saveSnapshot().catch(() => {});
@@ -313,7 +368,9 @@ export class RegistryServer implements ServerContext, ConnectionHost {
     this.saveTimer = null;
     if (this.cronTimer !== null) clearInterval(this.cronTimer);
     this.cronTimer = null;
-    const closed = new Promise<void>((resolve) => this.net.close(() => resolve()));
+    const closed = Promise.all(
+      [this.net, this.tlsServer].map((s) => new Promise<void>((resolve) => (s !== null && s.listening ? s.close(() => resolve()) : resolve()))),
+    );
     for (const c of [...this.connections]) c.destroy();
     await closed;
     if (this.snapshotPath !== null) await this.saveSnapshot();
@@ -363,7 +420,19 @@ export class RegistryServer implements ServerContext, ConnectionHost {
       socket.end(MAX_CLIENTS_REACHED);
       return;
     }
+    const denied = protectedModeRefusal(this.settings, this.acl, socket);
+    if (denied !== null) {
+      socket.on('error', () => socket.destroy());
+      socket.once('finish', () => socket.destroy());
+      socket.end(denied);
+      return;
+    }
     const conn = new Connection(this.nextClientId++, this, socket);
+    const certUser = certificateUser(this.settings, this.acl, socket);
+    if (certUser !== null) {
+      conn.user = certUser;
+      conn.authenticated = true;
+    }
     this.connections.add(conn);
   }
 }

@@ -49,10 +49,10 @@ export interface CommandLine {
  * the refused value: `--event-log 99999999999: argument must be between 1 and 10000000 inclusive`.
  */
 export function readCommandLine(args: readonly string[], env: NodeJS.ProcessEnv, switches: readonly string[] = []): CommandLine {
-  const options: Record<string, { type: 'string' | 'boolean'; short?: string }> = {};
-  for (const s of withFlag) options[s.name] = { type: isSwitch(s) ? 'boolean' : 'string' };
+  const options: Record<string, { type: 'string' | 'boolean'; multiple?: boolean }> = {};
+  for (const s of withFlag) options[s.name] = { type: isSwitch(s) ? 'boolean' : 'string', multiple: s.multiple === true };
   for (const name of switches) options[name] = { type: 'boolean' };
-  let parsed: Record<string, string | boolean | undefined>;
+  let parsed: Record<string, string | boolean | string[] | undefined>;
   try {
     parsed = parseArgs({ args: [...args], options, strict: true, allowPositionals: false }).values as typeof parsed;
   } catch (e) {
@@ -61,6 +61,15 @@ export function readCommandLine(args: readonly string[], env: NodeJS.ProcessEnv,
   const values: Record<string, unknown> = {};
   for (const s of withFlag) {
     const given = parsed[s.name];
+    if (Array.isArray(given)) {
+      try {
+        values[s.name] = given.flatMap((t) => (s.parse as (t: string) => unknown[])(t));
+      } catch (e) {
+        if (e instanceof ValueError) throw new SettingError(`--${s.name}`, e.message);
+        throw e;
+      }
+      continue;
+    }
     const text = given ?? (s.env !== undefined ? env[s.env] : undefined);
     if (text === undefined) continue;
     if (typeof text === 'boolean') {

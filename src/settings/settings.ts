@@ -13,6 +13,8 @@ import {
   ValueError,
   type IntRange,
 } from './values.js';
+import { sha256Hex } from '../acl/user.js';
+import { tlsFilesProblem } from '../server/listeners.js';
 
 export type SettingType = 'int' | 'memory' | 'bool' | 'enum' | 'string';
 
@@ -39,6 +41,8 @@ export interface Setting<N extends string = string, T = unknown> {
   readonly defaultDoc?: string;
   /** The range as documented, beyond what `range` says (`0, or at least --offline-after`). */
   readonly rangeDoc?: string;
+  /** The flag may be given more than once; the values parsed from each are concatenated (arrays). */
+  readonly multiple?: true;
   /** `current`: the value now, for a setting given in parts (client-output-buffer-limit names some classes). */
   parse(text: string, current?: T): T;
   format(value: T): string;
@@ -122,7 +126,48 @@ export const MAXMEMORY_HEAP_SHARE = 0.75;
 export const SETTINGS = [
   int('port', { env: 'REGISTRY_PORT', range: { min: 0, max: 65535 }, default: 6390, mutable: false, doc: 'TCP port; 0 picks a free one (CONFIG GET then answers the port picked)' }),
   text('bind', { arg: 'ADDR', env: 'REGISTRY_BIND', default: '127.0.0.1', mutable: false, doc: 'address to listen on' }),
-  text('requirepass', { arg: 'PASS', env: 'REGISTRY_PASSWORD', config: false, default: '', defaultDoc: 'none', mutable: false, doc: 'password of the `default` user (AUTH, HELLO AUTH); empty: none' }),
+  // Kept as its SHA-256 digest from the moment it is read, like every ACL password; CONFIG GET says `(set)` or ''.
+  custom('requirepass', {
+    type: 'string',
+    arg: 'PASS',
+    env: 'REGISTRY_PASSWORD',
+    default: '',
+    defaultDoc: 'none',
+    mutable: true,
+    doc: "password of the `default` user (AUTH, HELLO AUTH); CONFIG SET rotates it at run time, '' removes it; CONFIG GET answers `(set)` or '' (only a digest is kept)",
+    parse: (t: string) => (t === '' ? '' : sha256Hex(t)),
+    format: (v: string) => (v === '' ? '' : '(set)'),
+  }),
+  custom('user', {
+    type: 'string',
+    arg: "'NAME RULES'",
+    config: false,
+    multiple: true,
+    default: [] as readonly string[],
+    defaultDoc: 'none',
+    mutable: false,
+    doc: "an ACL user in Redis' rule syntax, e.g. `--user 'gpu-a on >pw -@all +@connection +hbeat ~worker:gpu-a-*'`; repeatable; not with --aclfile",
+    parse: (t: string): readonly string[] => (t === '' ? [] : [t]),
+    format: (v: readonly string[]) => v.join(', '),
+  }),
+  oneOf('protected-mode', {
+    values: ['yes', 'no'],
+    default: 'yes',
+    mutable: true,
+    doc: 'with no password on the default user, refuse clients from anywhere but 127.0.0.1 and ::1 (the Redis 7.0 rule: 127.0.0.2 is remote) with `-DENIED`',
+  }),
+  int('tls-port', { range: { min: 0, max: 65535 }, default: 0, defaultDoc: 'off', mutable: false, doc: 'TLS port (0: no TLS); with --port 0, TLS only' }),
+  text('tls-cert-file', { arg: 'FILE', default: '', defaultDoc: 'none', mutable: true, check: (_v, get) => tlsFilesProblem(get), doc: 'server certificate (PEM); CONFIG SET reloads it for new connections' }),
+  text('tls-key-file', { arg: 'FILE', default: '', defaultDoc: 'none', mutable: true, check: (_v, get) => tlsFilesProblem(get), doc: 'server private key (PEM); CONFIG SET reloads it' }),
+  text('tls-ca-cert-file', { arg: 'FILE', default: '', defaultDoc: 'none', mutable: true, check: (_v, get) => tlsFilesProblem(get), doc: 'CA certificates (PEM) that client certificates must chain to; CONFIG SET reloads them' }),
+  oneOf('tls-auth-clients', { values: ['yes', 'no', 'optional'], default: 'yes', mutable: false, doc: 'client certificates: required (yes), not asked for (no), or checked when given (optional)' }),
+  oneOf('tls-auth-clients-user', {
+    values: ['off', 'CN'],
+    default: 'off',
+    mutable: true,
+    doc: "CN: a client certificate's Common Name logs the connection in as the ACL user of that name, without AUTH (create such users without a password so they cannot be reached over plain TCP)",
+  }),
+  text('aclfile', { arg: 'FILE', default: '', defaultDoc: 'none', mutable: false, doc: "ACL users in Redis' ACL file format: loaded at start (all or nothing: a bad line stops the start, naming file:line), by ACL LOAD, written by ACL SAVE" }),
   int('maxclients', { range: { min: 1, max: 1_000_000 }, default: 10_000, mutable: true, doc: 'most connections at once; more get `ERR max number of clients reached`' }),
   memory('maxmemory', {
     range: { min: 0, max: Number.MAX_SAFE_INTEGER },

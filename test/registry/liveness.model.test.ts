@@ -38,6 +38,7 @@ interface NaiveWorker {
   state: WorkerState | null;
   health: Health | null;
   modelId: string | null;
+  url: string | null;
   backend: string | null;
   vramBytes: number | null;
   vramTotalBytes: number | null;
@@ -164,7 +165,7 @@ class NaiveRegistry {
     if (w === undefined) {
       w = {
         hiveId, lastSeenMs: now, beat: 0, online: false, state: null, health: null, modelId: null, backend: null,
-        vramBytes: null, vramTotalBytes: null, ramBytes: null, gpuPercent: null, skewMs: null,
+        vramBytes: null, vramTotalBytes: null, ramBytes: null, gpuPercent: null, skewMs: null, url: null,
       };
       this.workers.set(workerId, w);
     }
@@ -175,7 +176,7 @@ class NaiveRegistry {
     w.hiveId = hiveId;
     w.lastSeenMs = now;
     w.beat = ++this.beats;
-    for (const key of ['state', 'health', 'modelId', 'backend', 'vramBytes', 'vramTotalBytes', 'ramBytes', 'gpuPercent'] as const) {
+    for (const key of ['state', 'health', 'modelId', 'url', 'backend', 'vramBytes', 'vramTotalBytes', 'ramBytes', 'gpuPercent'] as const) {
       if (f[key] !== undefined) (w as unknown as Record<string, unknown>)[key] = f[key];
     }
     if (f.reportedAt !== undefined) w.skewMs = f.reportedAtMs === undefined ? null : f.reportedAtMs - now;
@@ -242,7 +243,8 @@ class NaiveRegistry {
       .filter(([, w]) => w.online && (w.state ?? 'Idle') === 'Idle' && (backend === undefined || w.backend === backend))
       .filter(([, w]) => minFree === undefined || (w.vramTotalBytes !== null && w.vramTotalBytes - (w.vramBytes ?? 0) >= minFree));
     const withModel = candidates.filter(([, w]) => w.modelId === modelId);
-    const pool = withModel.length > 0 ? withModel : candidates;
+    // A fallback must be reachable: only workers with a URL.
+    const pool = withModel.length > 0 ? withModel : candidates.filter(([, w]) => w.url !== null);
     const key = ([id, w]: [string, NaiveWorker]) => [(w.health ?? 'healthy') === 'healthy' ? 0 : 1, w.gpuPercent ?? 100, id] as const;
     pool.sort((a, b) => {
       const [ka, kb] = [key(a), key(b)];
@@ -270,6 +272,7 @@ const fieldsArb: fc.Arbitrary<HeartbeatFields> = fc
       state: fc.constantFrom<WorkerState>(...WORKER_STATES),
       health: fc.constantFrom<Health>(...HEALTH_VALUES),
       modelId: fc.constantFrom(...MODELS),
+      url: fc.constantFrom('http://10.0.0.1:1', 'http://10.0.0.2:1'),
       backend: fc.constantFrom(...BACKENDS),
       vramBytes: fc.constantFrom(0, 4e9, 8e9),
       vramTotalBytes: fc.constantFrom(8e9, 16e9),

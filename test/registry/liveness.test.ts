@@ -180,7 +180,7 @@ describe('liveness engine', () => {
       const f = setup({ withTimers: false, evictAfterMs: 300_000, guard: 'off' });
       f.registry.heartbeat('w1', 'hive-a', { modelId: 'llama', vramBytes: 3, ramBytes: 4 });
       f.clock.advance(10_000);
-      f.registry.heartbeat('w2', 'hive-b', { modelId: 'mistral' });
+      f.registry.heartbeat('w2', 'hive-b', { modelId: 'mistral', url: 'http://10.0.0.2:1' });
       f.take();
       f.clock.advance(19_999);
       expect(f.registry.onlineWorkerCount()).to.equal(2);
@@ -240,7 +240,7 @@ describe('liveness engine', () => {
         const f = setup({ withTimers: false, evictAfterMs: 30_000 });
         f.registry.heartbeat('w-gone', 'hive-a', { modelId: 'llama', reportedAt: 'far ahead', reportedAtMs: T0 + 3_600_000 });
         f.clock.advance(10_000);
-        f.registry.heartbeat('w-live', 'hive-b', { modelId: 'mistral' });
+        f.registry.heartbeat('w-live', 'hive-b', { modelId: 'mistral', url: 'http://10.0.0.2:1' });
         f.take();
         f.clock.advance(20_000);
         expect(query(f.registry)).to.deep.equal(expected);

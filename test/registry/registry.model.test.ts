@@ -132,15 +132,23 @@ class ReferenceRegistry {
     return [...this.workers.values()].filter((w) => w.skewMs !== null && Math.abs(w.skewMs) > SKEW_WARN_MS).length;
   }
 
+  /** Free VRAM of w's GPU (its hive and device; no device: its own): the largest total reported on it minus all their VRAM. */
+  gpuFree(w: RefWorker): number | null {
+    const same = w.fields.deviceId === null ? [w] : [...this.workers.values()].filter((o) => o.hiveId === w.hiveId && o.fields.deviceId === w.fields.deviceId);
+    const totals = same.map((o) => o.fields.vramTotalBytes).filter((t): t is number => t !== null);
+    if (totals.length === 0) return null;
+    return Math.max(0, Math.max(...totals) - same.reduce((sum, o) => sum + (o.fields.vramBytes ?? 0), 0));
+  }
+
   bestWorker(modelId: string, query: BestWorkerQuery): string | undefined {
     const candidates = [...this.workers].filter(([, w]) =>
       this.online(w) &&
       (w.fields.state ?? 'Idle') === 'Idle' &&
       (query.backend === undefined || w.fields.backend === query.backend) &&
-      (query.minFreeVramBytes === undefined ||
-        (w.fields.vramTotalBytes !== null && w.fields.vramTotalBytes - (w.fields.vramBytes ?? 0) >= query.minFreeVramBytes)));
+      (query.minFreeVramBytes === undefined || (this.gpuFree(w) ?? -1) >= query.minFreeVramBytes));
     const withModel = candidates.filter(([, w]) => w.fields.modelId === modelId);
-    const pool = withModel.length > 0 ? withModel : candidates;
+    // A fallback must be reachable: only workers with a URL.
+    const pool = withModel.length > 0 ? withModel : candidates.filter(([, w]) => w.fields.url !== null);
     const rank = ([id, w]: [string, RefWorker]) => [(w.fields.health ?? 'healthy') === 'healthy' ? 0 : 1, w.fields.gpuPercent ?? 100, id] as const;
     pool.sort((a, b) => {
       const [ra, rb] = [rank(a), rank(b)];

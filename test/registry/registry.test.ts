@@ -142,7 +142,7 @@ describe('WorkerRegistry', () => {
   describe('liveness', () => {
     it('counts a worker online while its heartbeat is younger than offlineAfterMs, offline at exactly that age', () => {
       const { clock, registry } = setup();
-      registry.heartbeat('w1', 'hive-a', {});
+      registry.heartbeat('w1', 'hive-a', { url: 'http://10.0.0.9:1' });
       const last = registry.getWorker('w1')!.lastSeenMs;
       clock.advance(29_999);
       expect(registry.ageMs(last)).to.equal(29_999);
@@ -168,7 +168,7 @@ describe('WorkerRegistry', () => {
 
     it('uses a custom offlineAfterMs as the default window everywhere', () => {
       const { clock, registry } = setup({ offlineAfterMs: 5_000 });
-      registry.heartbeat('w1', 'hive-a', {});
+      registry.heartbeat('w1', 'hive-a', { url: 'http://10.0.0.9:1' });
       clock.advance(4_999);
       expect([registry.isHiveOnline('hive-a'), registry.onlineWorkerCount(), registry.activeHives().length]).to.deep.equal([true, 1, 1]);
       expect(registry.bestWorker('m')?.workerId).to.equal('w1');
@@ -377,7 +377,7 @@ describe('WorkerRegistry', () => {
       clock.advance(30_000);
       registry.heartbeat('w-busy', 'hive-a', { modelId: 'llama', state: 'Busy', gpuPercent: 0 });
       registry.heartbeat('w-loading', 'hive-a', { modelId: 'llama', state: 'Loading', gpuPercent: 0 });
-      registry.heartbeat('w-other', 'hive-a', { modelId: 'mistral', state: 'Idle', gpuPercent: 0 });
+      registry.heartbeat('w-other', 'hive-a', { modelId: 'mistral', state: 'Idle', gpuPercent: 0, url: 'http://10.0.0.9:1' });
       registry.heartbeat('w-idle', 'hive-b', { modelId: 'llama', state: 'Idle', gpuPercent: 90 });
       expect(registry.bestWorker('llama')?.workerId).to.equal('w-idle');
       registry.heartbeat('w-idle', 'hive-b', { state: 'Busy' });
@@ -418,7 +418,7 @@ describe('WorkerRegistry', () => {
     it('breaks ties by worker id whatever the heartbeat order', () => {
       for (const order of [['w1', 'w2', 'w3'], ['w3', 'w2', 'w1'], ['w2', 'w3', 'w1']]) {
         const { registry } = setup();
-        for (const id of order) registry.heartbeat(id, `hive-${id}`, { modelId: 'm', gpuPercent: 10 });
+        for (const id of order) registry.heartbeat(id, `hive-${id}`, { modelId: 'm', gpuPercent: 10, url: 'http://10.0.0.9:1' });
         expect(registry.bestWorker('m')?.workerId, order.join()).to.equal('w1');
         expect(registry.bestWorker('other')?.workerId, order.join()).to.equal('w1');
       }
@@ -439,7 +439,7 @@ describe('WorkerRegistry', () => {
       registry.heartbeat('w-busy', 'hive-a', { modelId: 'mistral', state: 'Busy', gpuPercent: 0 });
       registry.heartbeat('w-deg', 'hive-a', { modelId: 'mistral', health: 'degraded', gpuPercent: 0 });
       registry.heartbeat('w-60', 'hive-b', { modelId: 'mistral', gpuPercent: 60 });
-      registry.heartbeat('w-30', 'hive-b', { gpuPercent: 30 });
+      registry.heartbeat('w-30', 'hive-b', { gpuPercent: 30, url: 'http://10.0.0.9:1' });
       expect(registry.bestWorker('llama')?.workerId).to.equal('w-30');
       expect(registry.bestWorker('never-seen')?.workerId).to.equal('w-30');
       // With the model on a worker that can take it, that worker wins even when busier.
@@ -450,7 +450,7 @@ describe('WorkerRegistry', () => {
       const { registry } = setup();
       registry.heartbeat('w-cuda', 'hive-a', { modelId: 'm', backend: 'cuda', gpuPercent: 0 });
       registry.heartbeat('w-cpu', 'hive-a', { modelId: 'm', backend: 'cpu', gpuPercent: 80 });
-      registry.heartbeat('w-metal', 'hive-b', { modelId: 'x', backend: 'metal', gpuPercent: 10 });
+      registry.heartbeat('w-metal', 'hive-b', { modelId: 'x', backend: 'metal', gpuPercent: 10, url: 'http://10.0.0.9:1' });
       registry.heartbeat('w-none', 'hive-b', { modelId: 'm', gpuPercent: 5 });
       expect(registry.bestWorker('m')?.workerId).to.equal('w-cuda');
       expect(registry.bestWorker('m', { backend: 'cpu' })?.workerId).to.equal('w-cpu');
@@ -641,7 +641,7 @@ describe('WorkerRegistry', () => {
       clock.advance(20_000); // the clock reads T0 + 25 s
       expect(registry.now()).to.equal(T0 + 25_000);
       expect(registry.ageMs(registry.getWorker('w1')!.lastSeenMs)).to.equal(5_000);
-      registry.heartbeat('w4', 'hive-a', {});
+      registry.heartbeat('w4', 'hive-a', { url: 'http://10.0.0.9:1' });
       expectListsConsistent(registry);
       clock.advance(29_999); // w1/w2/w3 at 34 999 ms, w4 at 29 999 ms
       expect(workerIds(registry.listWorkers({ maxAgeMs: 30_000 }))).to.deep.equal(['w4']);

@@ -401,6 +401,16 @@ describe('RequestDecoder', () => {
       expect(drain(decoder(), Buffer.from('*2\r\n$4\r\nAUTH\r\n$16385\r\n'))).to.equal('Protocol error: unauthenticated bulk length');
     });
 
+    it('holds at most 1 MB of unparsed requests, whatever client-query-buffer-limit says', () => {
+      const pipeline = Buffer.from('PING\r\n'.repeat(Math.ceil((1024 * 1024 + 1) / 6)));
+      const d = decoder();
+      expect(() => d.push(pipeline)).to.throw(`Protocol error: client query buffer of ${pipeline.length} bytes exceeds the limit of 1048576 bytes`);
+      authRequired = false;
+      const authed = decoder();
+      authed.push(pipeline);
+      expect(authed.pendingBytes).to.equal(pipeline.length);
+    });
+
     it('lifts the caps once the client is authenticated', () => {
       const d = decoder();
       expect(drain(d, multibulk('AUTH', 'secret'))).to.equal('1 requests');

@@ -221,14 +221,20 @@ for (const mode of MODES) {
         ]);
         const registry = (await r.call('COMMAND', 'LIST', 'FILTERBY', 'ACLCAT', 'registry')) as string[];
         expect(registry.filter((n) => n.startsWith('worker.')).sort()).to.deep.equal([
-          'worker.best', 'worker.count', 'worker.del', 'worker.get', 'worker.list', 'worker.url',
+          'worker.best', 'worker.claim', 'worker.count', 'worker.del', 'worker.get', 'worker.list', 'worker.release', 'worker.url',
         ]);
         expect(registry).to.include.members(hive);
       });
 
       it("INFO gives Redis' entry shape; nil for an unknown command", async () => {
         const [hbeat, unknown, sub] = (await r.call('COMMAND', 'INFO', 'HBEAT', 'nope', 'client|id')) as unknown[][];
-        expect(hbeat).to.deep.equal(['hbeat', -3, ['write', 'fast'], 0, 0, 0, ['@registry', '@write', '@fast'], [], [], []]);
+        expect(hbeat!.slice(0, 8)).to.deep.equal(['hbeat', -3, ['write', 'fast', 'movablekeys'], 1, 2, 1, ['@registry', '@heartbeat', '@write', '@fast'], []]);
+        const specs = (hbeat![8] as unknown[]).map(record);
+        expect(specs.map((s) => s.flags)).to.deep.equal([['RW', 'INSERT', 'UPDATE'], ['RW', 'INSERT']]);
+        expect(record(specs[1]!.begin_search)).to.deep.include({ type: 'index' });
+        expect(record(record(specs[1]!.begin_search).spec)).to.deep.equal({ index: 2 });
+        expect(record(record(specs[0]!.find_keys).spec)).to.deep.equal({ lastkey: 0, keystep: 1, limit: 0 });
+        expect(hbeat![9]).to.deep.equal([]);
         expect(unknown).to.equal(null);
         expect(sub!.slice(0, 2)).to.deep.equal(['client|id', 2]);
         const [client] = (await r.call('COMMAND', 'INFO', 'client')) as unknown[][];
@@ -256,8 +262,13 @@ for (const mode of MODES) {
         expect(Object.keys(record(await r.call('COMMAND', 'DOCS', 'nope')))).to.deep.equal([]);
       });
 
-      it('GETKEYS: no command takes keys', async () => {
-        expect((await rejection(r.call('COMMAND', 'GETKEYS', 'HBEAT', 'w', 'h'))).message).to.equal('ERR The command has no key arguments');
+      it('GETKEYS: worker:<id> and hive:<id>, also from the JSON form; errors in Redis\' words', async () => {
+        expect(await r.call('COMMAND', 'GETKEYS', 'HBEAT', 'w', 'h', 'STATE', 'Idle')).to.deep.equal(['worker:w', 'hive:h']);
+        expect(await r.call('COMMAND', 'GETKEYS', 'HBEAT', 'JSON', '{"worker_id":"w1","hive_id":"h1"}')).to.deep.equal(['worker:w1', 'hive:h1']);
+        expect(await r.call('COMMAND', 'GETKEYS', 'HIVE.DEL', 'h')).to.deep.equal(['hive:h']);
+        expect(await r.call('COMMAND', 'GETKEYS', 'worker.url', 'w')).to.deep.equal(['worker:w']);
+        expect((await rejection(r.call('COMMAND', 'GETKEYS', 'WORKER.BEST', 'm'))).message).to.equal('ERR The command has no key arguments');
+        expect((await rejection(r.call('COMMAND', 'GETKEYS', 'WORKER.GET'))).message).to.equal('ERR Invalid number of arguments specified for command');
         expect((await rejection(r.call('COMMAND', 'GETKEYS', 'nope', 'x'))).message).to.equal('ERR Invalid command specified');
       });
     });

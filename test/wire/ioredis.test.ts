@@ -44,6 +44,7 @@ const FULL_RECORD = {
   last_seen_ms: T0,
   age_ms: 0,
   online: 1,
+  claim_expires_ms: null,
 };
 
 const MINIMAL_RECORD = {
@@ -65,6 +66,7 @@ const MINIMAL_RECORD = {
   last_seen_ms: T0,
   age_ms: 0,
   online: 1,
+  claim_expires_ms: null,
 };
 
 const call = (r: Client, argv: readonly string[]) => r.call(argv[0]!, ...argv.slice(1));
@@ -149,6 +151,7 @@ for (const mode of MODES) {
             last_seen_ms: T0,
             age_ms: 0,
             online: 1,
+            claim_expires_ms: null,
           }),
         );
       });
@@ -188,9 +191,13 @@ for (const mode of MODES) {
             ram_used_bytes: 1_500_000_000,
             vram_used_gb: dbl(8.5),
             ram_used_gb: dbl(1.5),
+            vram_total_bytes: null,
+            vram_free_bytes: null,
             online_worker_count: 2,
             online_vram_used_bytes: 8_500_000_000,
             online_ram_used_bytes: 1_500_000_000,
+            online_vram_total_bytes: null,
+            online_vram_free_bytes: null,
             workers: ['w-a', 'w-b'],
           }),
         );
@@ -208,9 +215,13 @@ for (const mode of MODES) {
             ram_used_bytes: 2_000_000_000,
             vram_used_gb: dbl(4.25),
             ram_used_gb: dbl(2),
+            vram_total_bytes: null,
+            vram_free_bytes: null,
             online_worker_count: 2,
             online_vram_used_bytes: 4_250_000_000,
             online_ram_used_bytes: 2_000_000_000,
+            online_vram_total_bytes: null,
+            online_vram_free_bytes: null,
           }),
         );
         expect(await r.call('HIVE.RES', 'nope')).to.equal(null);
@@ -322,7 +333,7 @@ for (const mode of MODES) {
         await r.call('HBEAT', 'no-gpu', 'h', 'MODEL', 'm');
         await r.call('HBEAT', 'gpu-50-b', 'h', 'MODEL', 'm', 'GPU', '50', 'BACKEND', 'cuda');
         await r.call('HBEAT', 'gpu-50-a', 'h', 'MODEL', 'm', 'GPU', '50', 'BACKEND', 'cpu');
-        await r.call('HBEAT', 'other', 'h', 'MODEL', 'x', 'GPU', '0');
+        await r.call('HBEAT', 'other', 'h', 'MODEL', 'x', 'GPU', '0', 'URL', 'http://10.0.0.7:1');
         expect(record(await r.call('WORKER.BEST', 'm')).worker_id).to.equal('gpu-50-a');
         expect(record(await r.call('WORKER.BEST', 'm', 'backend', 'cuda')).worker_id).to.equal('gpu-50-b');
         await r.call('HBEAT', 'gpu-50-a', 'h', 'STATE', 'Busy');
@@ -330,8 +341,9 @@ for (const mode of MODES) {
         expect(record(await r.call('WORKER.BEST', 'm')).worker_id).to.equal('no-gpu'); // never sent GPU: 100
         await r.call('HBEAT', 'no-gpu', 'h', 'STATE', 'Busy');
         expect(record(await r.call('WORKER.BEST', 'm')).worker_id).to.equal('degraded');
-        // No worker has the model: any online idle worker, so the caller can load it there.
-        expect(await r.call('WORKER.BEST', 'unknown-model')).to.deep.equal(await r.call('WORKER.GET', 'other'));
+        // No worker has the model: any online idle worker with a URL, so the caller can load it there.
+        expect({ ...record(await r.call('WORKER.BEST', 'unknown-model')), match: undefined }).to.deep.equal({ ...record(await r.call('WORKER.GET', 'other')), match: undefined });
+        expect(record(await r.call('WORKER.BEST', 'unknown-model')).match).to.equal('fallback');
         expect(await r.call('WORKER.BEST', 'm', 'BACKEND', 'rocm')).to.equal(null);
         fx.clock.advance(30_000);
         expect(await r.call('WORKER.BEST', 'm')).to.equal(null);
@@ -456,9 +468,13 @@ for (const mode of MODES) {
             ram_used_bytes: 0,
             vram_used_gb: dbl(5e-9),
             ram_used_gb: dbl(0),
+            vram_total_bytes: null,
+            vram_free_bytes: null,
             online_worker_count: 1,
             online_vram_used_bytes: 5,
             online_ram_used_bytes: 0,
+            online_vram_total_bytes: null,
+            online_vram_free_bytes: null,
           }),
         );
         expect(results![3]).to.deep.equal([null, 1]);

@@ -52,18 +52,22 @@ describeNeeding(['redis-cli'], 'redis-cli', () => {
     });
 
     it('-3 shows records as maps with doubles', async () => {
-      await cli(fx.port, 'HBEAT', 'w', 'hive-a', 'VRAM', '8000000000', 'RAM', '1500000000');
+      await cli(fx.port, 'HBEAT', 'w', 'hive-a', 'VRAM', '8000000000', 'RAM', '1500000000', 'VRAM_TOTAL', '24000000000');
       expect(await cli(fx.port, '-3', '--no-raw', 'HIVE.RES', 'hive-a')).to.equal(
         [
-          '1# "hive_id" => "hive-a"',
-          '2# "worker_count" => (integer) 1',
-          '3# "vram_used_bytes" => (integer) 8000000000',
-          '4# "ram_used_bytes" => (integer) 1500000000',
-          '5# "vram_used_gb" => (double) 8',
-          '6# "ram_used_gb" => (double) 1.5',
-          '7# "online_worker_count" => (integer) 1',
-          '8# "online_vram_used_bytes" => (integer) 8000000000',
-          '9# "online_ram_used_bytes" => (integer) 1500000000',
+          ' 1# "hive_id" => "hive-a"',
+          ' 2# "worker_count" => (integer) 1',
+          ' 3# "vram_used_bytes" => (integer) 8000000000',
+          ' 4# "ram_used_bytes" => (integer) 1500000000',
+          ' 5# "vram_used_gb" => (double) 8',
+          ' 6# "ram_used_gb" => (double) 1.5',
+          ' 7# "vram_total_bytes" => (integer) 24000000000',
+          ' 8# "vram_free_bytes" => (integer) 16000000000',
+          ' 9# "online_worker_count" => (integer) 1',
+          '10# "online_vram_used_bytes" => (integer) 8000000000',
+          '11# "online_ram_used_bytes" => (integer) 1500000000',
+          '12# "online_vram_total_bytes" => (integer) 24000000000',
+          '13# "online_vram_free_bytes" => (integer) 16000000000',
           '',
         ].join('\n'),
       );

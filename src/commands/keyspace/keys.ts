@@ -58,7 +58,7 @@ export function hashFields(registry: WorkerRegistry, r: KeyRecord): Array<[strin
           ['hive_id', r.hiveId],
           ['last_heartbeat_ms', r.lastHeartbeatMs],
           ['online', r.online ? 1 : 0],
-          ...hiveResourcesEntries(r),
+          ...hiveResourcesEntries(registry, r),
         ] as Array<[Reply, Reply]>)
       : workerReply(registry, r).entries;
   const out: Array<[string, string]> = [];

@@ -15,6 +15,7 @@ export default defineCommand({
   arity: 3,
   flags: ['pubsub', 'loading', 'stale', 'fast'],
   aclCategories: ['pubsub', 'fast'],
+  channels: { index: 1, multiple: false, pattern: false },
   arguments: [
     { name: 'channel', type: 'string' },
     { name: 'message', type: 'string' },

@@ -34,6 +34,7 @@ function subscribeFamily(
         ? 'Registry events are published on `registry:<type>`: `PSUBSCRIBE registry:*` receives them all. Messages arrive as `pmessage`, pattern, channel, event JSON.'
         : undefined,
     allowedInSubscribe: true,
+    channels: unsubscribe ? undefined : { index: 1, multiple: true, pattern: kind === 'pattern' },
     handler(client, argv) {
       const hub = client.server.pubsub;
       const set = kind === 'pattern' ? client.patterns : client.subscriptions;

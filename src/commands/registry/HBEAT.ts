@@ -1,99 +1,56 @@
 // HBEAT: a worker's heartbeat, from option pairs or from the seed's JSON payload (update_hive_state).
 
 import { ONE, type Reply, ZERO } from '../../resp/reply.js';
-import {
-  HEARTBEAT_OPTIONS,
-  parseHeartbeatJson,
-  parseHeartbeatOptions,
-  parsePercent,
-  parseTimestamp,
-  parseUrl,
-} from '../../registry/heartbeat-input.js';
-import { type HeartbeatFields, RegistryError } from '../../registry/types.js';
-import { DEVICE_ID_MAX, FIELD_MAX_BYTES } from '../../registry/field-limits.js';
 import type { RequestFrame } from '../../resp/decoder.js';
+import { asciiUpper } from '../../resp/ascii.js';
+import { ArgvFrame } from '../argv-frame.js';
 import type { ClientState } from '../context.js';
-import { defineCommand } from '../spec.js';
+import { defineCommand, type ArgReader, type KeyFlag, type KeyRef } from '../spec.js';
+import { hiveKey, workerKey } from '../keys.js';
 import { CommandError } from '../errors.js';
+import { DEVICE_ID_MAX, FIELD_MAX_BYTES } from '../../registry/field-limits.js';
+import { HEARTBEAT_OPTIONS, parseHeartbeatJson, parseHeartbeatOptions } from './heartbeat-options.js';
 
-const bytes = (s: string) => new Uint8Array(Buffer.from(s, 'latin1'));
-const T = {
-  STATE: bytes('STATE'), HEALTH: bytes('HEALTH'), URL: bytes('URL'), MODEL: bytes('MODEL'), BACKEND: bytes('BACKEND'),
-  DEVICE: bytes('DEVICE'), VRAM: bytes('VRAM'), VRAM_TOTAL: bytes('VRAM_TOTAL'), RAM: bytes('RAM'), CPU: bytes('CPU'),
-  GPU: bytes('GPU'), TS: bytes('TS'), JSON: bytes('JSON'),
-};
-const V = { Idle: bytes('Idle'), Busy: bytes('Busy'), Loading: bytes('Loading'), healthy: bytes('healthy'), degraded: bytes('degraded') };
+const JSON_TOKEN = new Uint8Array(Buffer.from('JSON', 'latin1'));
 
-/**
- * The heartbeat hot path: options matched and numbers read from the request bytes, so a beat makes strings
- * only for the ids and the values it stores (URL, model, backend, TS). Anything unusual — another spelling of a
- * state, a bad value, the JSON form — returns undefined and goes through the handler below, which owns every
- * error message.
- */
-function fastHeartbeat(client: ClientState, f: RequestFrame): Reply | undefined {
-  const n = f.frameLength;
-  if (n < 3 || (n - 3) % 2 !== 0 || f.argLength(1) === 0 || f.argLength(2) === 0 || f.argIsToken(1, T.JSON)) return undefined;
-  if (f.argLength(1) > FIELD_MAX_BYTES.worker_id || f.argLength(2) > FIELD_MAX_BYTES.hive_id) return undefined;
-  const fields: HeartbeatFields = {};
-  try {
-    for (let i = 3; i < n; i += 2) {
-      const v = i + 1;
-      switch (f.argLength(i)) {
-        case 2:
-          if (!f.argIsToken(i, T.TS)) return undefined;
-          fields.reportedAt = f.argString(v);
-          fields.reportedAtMs = parseTimestamp(fields.reportedAt);
-          break;
-        case 3:
-          if (f.argIsToken(i, T.URL)) fields.url = parseUrl(f.argString(v));
-          else if (f.argIsToken(i, T.RAM)) {
-            if ((fields.ramBytes = f.argUint(v)) < 0) return undefined;
-          } else if (f.argIsToken(i, T.CPU)) fields.cpuPercent = parsePercent(f.argString(v), 'CPU');
-          else if (f.argIsToken(i, T.GPU)) fields.gpuPercent = parsePercent(f.argString(v), 'GPU');
-          else return undefined;
-          break;
-        case 4:
-          if (!f.argIsToken(i, T.VRAM) || (fields.vramBytes = f.argUint(v)) < 0) return undefined;
-          break;
-        case 5:
-          if (f.argIsToken(i, T.STATE)) {
-            if (f.argIs(v, V.Idle)) fields.state = 'Idle';
-            else if (f.argIs(v, V.Busy)) fields.state = 'Busy';
-            else if (f.argIs(v, V.Loading)) fields.state = 'Loading';
-            else return undefined;
-          } else if (f.argIsToken(i, T.MODEL)) {
-            if (f.argLength(v) === 0 || f.argLength(v) > FIELD_MAX_BYTES.model_id) return undefined;
-            fields.modelId = f.argString(v);
-          } else return undefined;
-          break;
-        case 6:
-          if (f.argIsToken(i, T.HEALTH)) {
-            if (f.argIs(v, V.healthy)) fields.health = 'healthy';
-            else if (f.argIs(v, V.degraded)) fields.health = 'degraded';
-            else return undefined;
-          } else if (f.argIsToken(i, T.DEVICE)) {
-            if ((fields.deviceId = f.argUint(v)) < 0 || fields.deviceId > DEVICE_ID_MAX) return undefined;
-          } else return undefined;
-          break;
-        case 7:
-          if (!f.argIsToken(i, T.BACKEND) || f.argLength(v) === 0 || f.argLength(v) > FIELD_MAX_BYTES.backend) return undefined;
-          fields.backend = f.argString(v);
-          break;
-        case 10:
-          if (!f.argIsToken(i, T.VRAM_TOTAL) || (fields.vramTotalBytes = f.argUint(v)) < 0) return undefined;
-          break;
-        default:
-          return undefined;
-      }
-    }
-  } catch (e) {
-    if (e instanceof RegistryError) return undefined;
-    throw e;
+/** HBEAT from a request, read from its bytes (the hot path) or from strings (queued in MULTI): one parser. */
+function heartbeat(client: ClientState, f: RequestFrame): Reply {
+  const registry = client.server.registry;
+  if (f.argIsToken(1, JSON_TOKEN)) {
+    if (f.frameLength !== 3) throw new CommandError('ERR syntax error, HBEAT JSON takes exactly one payload');
+    const hb = parseHeartbeatJson(f.argString(2));
+    admitNewWorker(client, hb.workerId);
+    return registry.heartbeat(hb.workerId, hb.hiveId, hb.fields) ? ONE : ZERO;
   }
+  const fields = parseHeartbeatOptions(f, 3);
   const workerId = f.argString(1);
-  // Over maxmemory the handler decides (and refuses a new worker): the fast path never answers with an error.
-  if (client.server.memory.overLimit() && client.server.registry.getWorker(workerId) === undefined) return undefined;
-  return client.server.registry.heartbeat(workerId, f.argString(2), fields) ? ONE : ZERO;
+  admitNewWorker(client, workerId);
+  return registry.heartbeat(workerId, f.argString(2), fields) ? ONE : ZERO;
+}
+
+const OOM = "OOM command not allowed when used memory > 'maxmemory'.";
+
+const WORKER_KEY: KeyFlag[] = ['RW', 'INSERT', 'UPDATE'];
+const HIVE_KEY: KeyFlag[] = ['RW', 'INSERT'];
+
+/** worker:<id> and hive:<id>; the JSON form's ids are read the way the handler reads them (none if it is bad). */
+function heartbeatKeys(argc: number, arg: ArgReader): KeyRef[] {
+  if (argc < 3) return [];
+  let workerId = arg(1);
+  let hiveId = arg(2);
+  // ASCII folding, as the parser does: 'jſon' is a worker id, not the JSON form.
+  if (asciiUpper(workerId) === 'JSON') {
+    if (argc !== 3) return [];
+    try {
+      ({ workerId, hiveId } = parseHeartbeatJson(hiveId));
+    } catch {
+      return [];
+    }
+  }
+  return [
+    { key: 'worker:' + workerId, flags: WORKER_KEY },
+    { key: 'hive:' + hiveId, flags: HIVE_KEY },
+  ];
 }
 
 /**
@@ -106,8 +63,6 @@ function admitNewWorker(client: ClientState, workerId: string): void {
   }
 }
 
-const OOM = "OOM command not allowed when used memory > 'maxmemory'.";
-
 export default defineCommand({
   name: 'HBEAT',
   summary: 'Records a heartbeat from a worker: registers it, refreshes it, updates its state and moves it between hives.',
@@ -115,8 +70,13 @@ export default defineCommand({
   group: 'registry',
   complexity: 'O(1) (O(W) when the worker leaves a hive whose newest heartbeat it held, W the workers left there)',
   arity: -3,
-  flags: ['write', 'fast'],
-  aclCategories: ['registry', 'write', 'fast'],
+  flags: ['write', 'fast', 'movablekeys'],
+  aclCategories: ['registry', 'heartbeat', 'write', 'fast'],
+  keySpecs: [
+    { ...workerKey(1, ['RW', 'INSERT', 'UPDATE']), notes: "the key is worker:<worker_id>; in the JSON form, the payload's worker_id" },
+    { ...hiveKey(2, ['RW', 'INSERT']), notes: "the key is hive:<hive_id>; in the JSON form, the payload's hive_id" },
+  ],
+  getKeys: heartbeatKeys,
   arguments: [
     {
       name: 'heartbeat',
@@ -161,17 +121,7 @@ export default defineCommand({
     '`gpu_percent`; `null` means not sent, unknown keys are ignored. A heartbeat is applied whole or not at all. ' +
     'Because of the JSON form, a worker cannot be named `JSON`.',
   seed: ['update_hive_state'],
-  frameHandler: fastHeartbeat,
-  handler(client, argv) {
-    const registry = client.server.registry;
-    if (argv[1]!.toUpperCase() === 'JSON') {
-      if (argv.length !== 3) throw new CommandError('ERR syntax error, HBEAT JSON takes exactly one payload');
-      const hb = parseHeartbeatJson(argv[2]!);
-      admitNewWorker(client, hb.workerId);
-      return registry.heartbeat(hb.workerId, hb.hiveId, hb.fields) ? ONE : ZERO;
-    }
-    const fields = parseHeartbeatOptions(argv, 3);
-    admitNewWorker(client, argv[1]!);
-    return registry.heartbeat(argv[1]!, argv[2]!, fields) ? ONE : ZERO;
-  },
+  // With fewer than three arguments the usual path answers, with the arity error.
+  frameHandler: (client, frame) => (frame.frameLength < 3 ? undefined : heartbeat(client, frame)),
+  handler: (client, argv) => heartbeat(client, new ArgvFrame(argv)),
 });

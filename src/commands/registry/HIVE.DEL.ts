@@ -1,6 +1,7 @@
 // HIVE.DEL: forget a hive and all its workers (remove_hive).
 
 import { ONE, ZERO } from '../../resp/reply.js';
+import { hiveKey, workerKey } from '../keys.js';
 import { defineCommand } from '../spec.js';
 
 export default defineCommand({
@@ -11,7 +12,8 @@ export default defineCommand({
   complexity: 'O(W), W the workers on the hive',
   arity: 2,
   flags: ['write'],
-  aclCategories: ['registry', 'write'],
+  aclCategories: ['registry', 'keyspace', 'write', 'slow', 'dangerous'],
+  keySpecs: [hiveKey(1, ['RW', 'DELETE'])],
   arguments: [{ name: 'hive_id', type: 'string' }],
   reply: 'Integer: `1` if the hive existed and was removed, `0` if it was unknown.',
   notes: 'A removed worker that heartbeats again is registered anew (HBEAT replies 1).',

@@ -1,5 +1,6 @@
 // HIVE.ONLINE: is a hive alive (is_hive_online).
 
+import { hiveKey, workerKey } from '../keys.js';
 import { defineCommand } from '../spec.js';
 import { syntaxError } from '../errors.js';
 import { MAX_AGE_ARG, parseMaxAge } from './max-age.js';
@@ -13,6 +14,7 @@ export default defineCommand({
   arity: -2,
   flags: ['readonly', 'fast'],
   aclCategories: ['registry', 'read', 'fast'],
+  keySpecs: [hiveKey(1, ['RO', 'ACCESS'])],
   arguments: [{ name: 'hive_id', type: 'string' }, MAX_AGE_ARG],
   reply: 'Integer: `1` online, `0` offline or unknown.',
   errors: ["`ERR invalid max_age_ms 'x': expected a non-negative integer`"],

@@ -1,5 +1,6 @@
 // HIVE.WORKERS: the workers on one hive (get_workers_on_hive, get_worker_count).
 
+import { hiveKey, workerKey } from '../keys.js';
 import { defineCommand } from '../spec.js';
 import { workerReply } from '../records.js';
 
@@ -12,6 +13,7 @@ export default defineCommand({
   arity: 2,
   flags: ['readonly'],
   aclCategories: ['registry', 'read'],
+  keySpecs: [hiveKey(1, ['RO', 'ACCESS'])],
   arguments: [{ name: 'hive_id', type: 'string' }],
   reply: 'Array of worker records (see WORKER.GET), sorted by worker id; empty if the hive is unknown. Its length is the worker count.',
   seed: ['get_workers_on_hive', 'get_worker_count'],

@@ -1,44 +1,36 @@
 // WORKER.BEST: where to route a request for a model (find_best_worker_for_model).
 
-import { defineCommand, type ArgSpec } from '../spec.js';
-import { parseTokens } from '../options.js';
+import { defineCommand } from '../spec.js';
 import { workerReply } from '../records.js';
-import { parseUint } from '../../registry/heartbeat-input.js';
-
-const OPTIONS: ArgSpec[] = [
-  { name: 'backend', type: 'string', token: 'BACKEND', optional: true, summary: 'only workers on this backend' },
-  { name: 'bytes', type: 'integer', token: 'MINFREE', optional: true, summary: 'only workers with at least this much free VRAM (vram_total - vram_used); workers that never sent VRAM_TOTAL are skipped' },
-];
+import { parseSelection, SELECTION_NOTES, SELECTION_OPTIONS } from './selection.js';
 
 export default defineCommand({
   name: 'WORKER.BEST',
-  summary: 'Picks the best online idle worker for a model.',
+  summary: 'Picks the best online idle worker for a model, saying whether it has the model or is a fallback.',
   since: '0.1.0',
   group: 'registry',
   complexity:
     'O(B + K): online idle workers are indexed per model in buckets by health and whole GPU percent (B ≤ 202); ' +
     'the query stops at the first bucket with a candidate and looks at its K workers only. With BACKEND/MINFREE, ' +
-    'buckets whose workers all fail the filter are also read. The any-model fallback reads the same buckets of every model.',
+    'buckets whose workers all fail the filter are also read (MINFREE: O(W) per GPU tested, W the workers on its hive). ' +
+    'The any-model fallback reads the same buckets of every model.',
   arity: -2,
   flags: ['readonly', 'fast'],
   aclCategories: ['registry', 'read', 'fast'],
-  arguments: [{ name: 'model_id', type: 'string' }, ...OPTIONS],
-  reply: 'The chosen worker record (see WORKER.GET), or nil when no online idle worker qualifies.',
+  arguments: [{ name: 'model_id', type: 'string' }, ...SELECTION_OPTIONS],
+  reply:
+    'The chosen worker record (see WORKER.GET) followed by `match`: `model` (it has the model loaded) or `fallback` ' +
+    '(an idle worker with a URL and another model, or none). Nil when no worker qualifies.',
   errors: ["`ERR invalid MINFREE 'x': expected a non-negative integer (bytes)`", "`ERR syntax error, unknown option 'x'`"],
-  notes:
-    'Candidates are online (heartbeat younger than --offline-after) and Idle (a worker that never sent STATE counts as ' +
-    'Idle). Among those with the model loaded: healthy before degraded (never sent counts as healthy), then lowest ' +
-    '`gpu_percent` (never sent counts as 100), then worker id. If none has the model, any online idle worker in the ' +
-    'same order, so the caller can load the model there.',
+  notes: SELECTION_NOTES,
   seed: ['find_best_worker_for_model'],
   handler(client, argv) {
-    const opts = parseTokens(argv, 2, OPTIONS);
+    const { query } = parseSelection(argv, 2);
     const registry = client.server.registry;
-    const minFree = opts.get('MINFREE');
-    const w = registry.bestWorker(argv[1]!, {
-      backend: opts.get('BACKEND'),
-      minFreeVramBytes: minFree === undefined ? undefined : parseUint(minFree, 'MINFREE', 'a non-negative integer (bytes)'),
-    });
-    return w === undefined ? null : workerReply(registry, w);
+    const best = registry.scheduling.best(argv[1]!, query);
+    if (best === undefined) return null;
+    const reply = workerReply(registry, best.worker);
+    reply.entries.push(['match', best.match]);
+    return reply;
   },
 });

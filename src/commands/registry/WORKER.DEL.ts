@@ -1,6 +1,7 @@
 // WORKER.DEL: a clean deregister.
 
 import { ONE, ZERO } from '../../resp/reply.js';
+import { hiveKey, workerKey } from '../keys.js';
 import { defineCommand } from '../spec.js';
 
 export default defineCommand({
@@ -11,7 +12,8 @@ export default defineCommand({
   complexity: 'O(1) (O(W) when it held its hive\'s newest heartbeat, W the workers left there)',
   arity: 2,
   flags: ['write', 'fast'],
-  aclCategories: ['registry', 'write', 'fast'],
+  aclCategories: ['registry', 'keyspace', 'write', 'fast', 'dangerous'],
+  keySpecs: [workerKey(1, ['RW', 'DELETE'])],
   arguments: [{ name: 'worker_id', type: 'string' }],
   reply: 'Integer: `1` if the worker existed and was removed, `0` if it was unknown.',
   handler(client, argv) {

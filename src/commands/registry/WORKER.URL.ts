@@ -1,5 +1,6 @@
 // WORKER.URL: where to send a worker inference requests (get_worker_url).
 
+import { hiveKey, workerKey } from '../keys.js';
 import { defineCommand } from '../spec.js';
 
 export default defineCommand({
@@ -11,6 +12,7 @@ export default defineCommand({
   arity: 2,
   flags: ['readonly', 'fast'],
   aclCategories: ['registry', 'read', 'fast'],
+  keySpecs: [workerKey(1, ['RO', 'ACCESS'])],
   arguments: [{ name: 'worker_id', type: 'string' }],
   reply: 'Bulk string; nil if the worker is unknown or never sent a URL.',
   seed: ['get_worker_url'],

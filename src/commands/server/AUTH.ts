@@ -4,18 +4,22 @@ import { MapReply, OK, SimpleString, type Reply } from '../../resp/reply.js';
 import type { ClientState } from '../context.js';
 import { defineCommand } from '../spec.js';
 import { CommandError } from '../errors.js';
-import { validClientName } from './CLIENT.js';
+import { clientInfoLine, validClientName } from './CLIENT.js';
 
 /** The Redis version whose protocol and client-facing behaviour this server follows. */
 export const REDIS_COMPAT_VERSION = '7.2.0';
 
 const WRONGPASS = 'WRONGPASS invalid username-password pair or user is disabled.';
 
-/** Checks credentials for the single `default` user; throws the Redis error on failure. */
+/** Logs the connection in as `username`; a failure is counted and logged (ACL LOG reason `auth`) as in Redis. */
 function authenticate(client: ClientState, username: string, password: string): void {
-  const required = client.server.requirePass;
-  if (username !== 'default') throw new CommandError(WRONGPASS);
-  if (required !== null && password !== required) throw new CommandError(WRONGPASS);
+  const acl = client.server.acl;
+  const user = acl.authenticate(username, password);
+  if (user === null) {
+    acl.recordDenial('auth', client.multi !== null ? 'multi' : 'toplevel', 'AUTH', username, clientInfoLine(client, Date.now()));
+    throw new CommandError(WRONGPASS);
+  }
+  client.user = user;
   client.authenticated = true;
 }
 
@@ -37,10 +41,13 @@ export const AUTH = defineCommand({
     '`WRONGPASS invalid username-password pair or user is disabled.`',
     '`ERR AUTH <password> called without any password configured for the default user. Are you sure your configuration is correct?`',
   ],
-  notes: 'The only user is `default`; its password is set with `--requirepass` (or REGISTRY_PASSWORD).',
+  notes:
+    'With one argument, logs in as `default` (its password is set with `--requirepass`, REGISTRY_PASSWORD or ' +
+    '`CONFIG SET requirepass`); with two, as the named ACL user. Passwords are kept only as SHA-256 digests and ' +
+    'compared in constant time. A failure is counted in INFO `acl_access_denied_auth` and logged in ACL LOG.',
   handler(client, argv) {
     if (argv.length > 3) throw new CommandError('ERR syntax error');
-    if (argv.length === 2 && client.server.requirePass === null) {
+    if (argv.length === 2 && client.server.acl.defaultUser.nopass) {
       throw new CommandError(
         'ERR AUTH <password> called without any password configured for the default user. Are you sure your configuration is correct?',
       );
@@ -130,7 +137,7 @@ export const HELLO = defineCommand({
       }
     }
     if (auth !== null) authenticate(client, auth[0], auth[1]);
-    else if (client.server.requirePass !== null && !client.authenticated) {
+    else if (!client.authenticated) {
       throw new CommandError(
         'NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO <proto> AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time',
       );
@@ -158,7 +165,8 @@ export const RESET = defineCommand({
     client.multiDirty = false;
     client.name = null;
     client.proto = 2;
-    client.authenticated = client.server.requirePass === null;
+    client.user = client.server.acl.defaultUser;
+    client.authenticated = client.server.acl.defaultLogsIn;
     for (const ch of [...client.subscriptions]) client.server.pubsub.unsubscribe(client, ch);
     for (const p of [...client.patterns]) client.server.pubsub.punsubscribe(client, p);
     return new SimpleString('RESET');

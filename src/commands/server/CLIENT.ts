@@ -21,7 +21,7 @@ export function clientInfoLine(c: ClientState, nowMs: number): string {
     `age=${Math.floor((nowMs - c.createdAtMs) / 1000)} idle=${Math.floor((nowMs - c.lastInteractionMs) / 1000)} ` +
     `flags=${flags} db=0 sub=${c.subscriptions.size} psub=${c.patterns.size} ssub=0 multi=${inMulti ? c.multi!.length : -1} ` +
     `qbuf=${c.queryBufferBytes()} qbuf-free=0 argv-mem=0 multi-mem=0 rbs=0 rbp=0 obl=0 oll=0 omem=${c.outputBufferBytes()} ` +
-    `tot-mem=0 events=r cmd=${c.lastCommand} user=default redir=-1 resp=${c.proto} ` +
+    `tot-mem=0 events=r cmd=${c.lastCommand} user=${c.user.name} redir=-1 resp=${c.proto} ` +
     `lib-name=${c.libName ?? ''} lib-ver=${c.libVersion ?? ''}`
   );
 }

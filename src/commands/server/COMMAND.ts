@@ -6,6 +6,7 @@ import { defineCommand, type CommandSpec } from '../spec.js';
 import { CommandError } from '../errors.js';
 import { commandDocs, commandInfo } from '../docs.js';
 import { globMatch } from '../glob.js';
+import { commandKeys } from '../keys.js';
 import type { ClientState } from '../context.js';
 import type { ResolvedCommand } from '../table.js';
 import { helpSubcommand } from './help.js';
@@ -120,11 +121,24 @@ const subcommands: CommandSpec[] = [
       { name: 'command', type: 'string' },
       { name: 'arg', type: 'string', optional: true, multiple: true },
     ],
-    reply: 'No registry command takes keys, so this always errors.',
-    errors: ['`ERR Invalid command specified`', '`ERR The command has no key arguments`'],
+    reply:
+      "Array of the keys the command would touch: a registry command's worker ids as `worker:<worker_id>`, its hive " +
+      'ids as `hive:<hive_id>` (the names ACL key patterns match).',
+    errors: [
+      '`ERR Invalid command specified`',
+      '`ERR Invalid number of arguments specified for command`',
+      '`ERR The command has no key arguments`',
+    ],
     handler(client, argv) {
-      if (find(client, argv[2]!) === undefined) throw new CommandError('ERR Invalid command specified');
-      throw new CommandError('ERR The command has no key arguments');
+      const args = argv.slice(2);
+      let cmd = client.server.commands.lookup(args[0]!);
+      if (cmd !== undefined && cmd.subcommands !== null && args.length >= 2) cmd = cmd.subcommands.get(args[1]!.toLowerCase());
+      if (cmd === undefined) throw new CommandError('ERR Invalid command specified');
+      const arity = cmd.spec.arity;
+      if ((arity > 0 && args.length !== arity) || args.length < -arity) throw new CommandError('ERR Invalid number of arguments specified for command');
+      const keys = commandKeys(cmd.spec, args.length, (i) => args[i]!);
+      if (keys.length === 0) throw new CommandError('ERR The command has no key arguments');
+      return keys.map((k) => k.key);
     },
   },
 ];

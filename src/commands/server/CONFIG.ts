@@ -103,6 +103,8 @@ const subcommands: CommandSpec[] = [
       stats.totalConnectionsReceived = 0;
       stats.rejectedConnections = 0;
       stats.protocolErrors = 0;
+      const denied = client.server.acl.denied;
+      denied.auth = denied.command = denied.key = denied.channel = 0;
       return OK;
     },
   },

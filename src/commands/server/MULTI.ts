@@ -4,7 +4,7 @@
 import { ErrorReply, OK, type Reply } from '../../resp/reply.js';
 import { defineCommand } from '../spec.js';
 import { CommandError } from '../errors.js';
-import { call, resolve } from '../dispatch.js';
+import { aclDenied, call, resolve } from '../dispatch.js';
 import type { ClientState, QueuedCommand } from '../context.js';
 
 export const MULTI = defineCommand({
@@ -62,6 +62,12 @@ function runQueued(client: ClientState, queued: QueuedCommand[], replies: Reply[
       const command = resolve(client, argv);
       if (command instanceof ErrorReply) {
         replies.push(command);
+        continue;
+      }
+      // Rights may have changed since the command was queued: check again, as Redis' EXEC does.
+      const denied = aclDenied(client, command, argv, 'multi');
+      if (denied !== null) {
+        replies.push(denied);
         continue;
       }
       const reply = call(client, command, argv, raw);

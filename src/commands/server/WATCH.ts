@@ -14,6 +14,7 @@ export const WATCH = defineCommand({
   arity: -2,
   flags: ['noscript', 'loading', 'stale', 'fast', 'allow-busy'],
   aclCategories: ['fast', 'transaction'],
+  keySpecs: [{ prefix: '', begin: { index: 1 }, lastKey: -1, flags: ['RO'] }],
   arguments: [{ name: 'key', type: 'key', multiple: true }],
   reply: 'Simple string `OK`.',
   errors: ['`ERR WATCH inside MULTI is not allowed`'],

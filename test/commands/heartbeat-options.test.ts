@@ -1,18 +1,17 @@
-// Heartbeat validation: HBEAT option pairs and the seed's JSON payload. Every error names the field and the
-// value, and a rejected heartbeat leaves the registry exactly as it was.
+// HBEAT's option table and value validation: option pairs (read as strings here; the byte path shares the
+// parser, see hbeat-fast-path.test.ts) and the seed's JSON payload. Every error names the field and the value,
+// and a rejected heartbeat leaves the registry exactly as it was.
 
 import { expect } from 'chai';
 import fc from 'fast-check';
-import {
-  parseHeartbeatJson,
-  parseHeartbeatOptions,
-  parsePercent,
-  parseTimestamp,
-  parseUint,
-} from '../../src/registry/heartbeat-input.js';
+import { ArgvFrame } from '../../src/commands/argv-frame.js';
+import { parseHeartbeatJson, parseHeartbeatOptions as parseFrame } from '../../src/commands/registry/heartbeat-options.js';
+import { parsePercent, parseTimestamp, parseUint } from '../../src/registry/heartbeat-input.js';
 import { WorkerRegistry } from '../../src/registry/registry.js';
 import { HEALTH_VALUES, type HeartbeatFields, RegistryError, WORKER_STATES } from '../../src/registry/types.js';
 import { ManualClock } from '../helpers/clock.js';
+
+const parseHeartbeatOptions = (args: string[]): HeartbeatFields => parseFrame(new ArgvFrame(args), 0);
 
 /** The error `fn` throws; fails the test when it throws nothing or something other than a RegistryError. */
 function registryErrorOf(fn: () => unknown): RegistryError {

@@ -1,0 +1,56 @@
+// An argv (strings) seen as a RequestFrame, so a parser written once over frames serves both the byte-level
+// fast path and requests that arrive as strings (inside MULTI, queued; a JSON payload's values).
+
+import type { RequestFrame } from '../resp/decoder.js';
+
+export class ArgvFrame implements RequestFrame {
+  constructor(private readonly argv: readonly string[]) {}
+
+  get frameLength(): number {
+    return this.argv.length;
+  }
+
+  argString(i: number): string {
+    return this.argv[i]!;
+  }
+
+  argBuffer(i: number): Buffer {
+    return Buffer.from(this.argv[i]!, 'utf8');
+  }
+
+  /** In UTF-16 units: enough to pick candidate tokens, which are ASCII (a longer UTF-8 form never matches them). */
+  argLength(i: number): number {
+    return this.argv[i]!.length;
+  }
+
+  /** ASCII case folding only, as Redis compares option names ('ſtate' is not STATE). */
+  argIsToken(i: number, token: Uint8Array): boolean {
+    const s = this.argv[i]!;
+    if (s.length !== token.length) return false;
+    for (let j = 0; j < s.length; j++) {
+      let c = s.charCodeAt(j);
+      if (c >= 97 && c <= 122) c -= 32;
+      if (c !== token[j]) return false;
+    }
+    return true;
+  }
+
+  argIs(i: number, bytes: Uint8Array): boolean {
+    const s = this.argv[i]!;
+    if (s.length !== bytes.length) return false;
+    for (let j = 0; j < s.length; j++) if (s.charCodeAt(j) !== bytes[j]) return false;
+    return true;
+  }
+
+  argUint(i: number): number {
+    const s = this.argv[i]!;
+    if (s.length === 0 || s.length > 16 || (s.charCodeAt(0) === 48 && s.length > 1)) return -1;
+    let n = 0;
+    for (let j = 0; j < s.length; j++) {
+      const d = s.charCodeAt(j) - 48;
+      if (d < 0 || d > 9) return -1;
+      n = n * 10 + d;
+    }
+    return n <= Number.MAX_SAFE_INTEGER ? n : -1;
+  }
+}
