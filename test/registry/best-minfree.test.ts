@@ -21,6 +21,16 @@ describe('WORKER.BEST MINFREE bound', () => {
     expect(r.bestWorker('m', { minFreeVramBytes: 50 * GB })?.workerId).to.equal('a');
   });
 
+  it('counts a shared GPU: a worker without VRAM_TOTAL qualifies through its GPU-mate reporting one', () => {
+    const r = new WorkerRegistry({ clock: new ManualClock() });
+    r.heartbeat('b', 'h', { modelId: 'm', deviceId: 0, vramBytes: 10 * GB, gpuPercent: 5 });
+    expect(r.bestWorker('m', { minFreeVramBytes: 50 * GB })).to.equal(undefined);
+    // Its GPU-mate (same hive, same DEVICE) is busy but reports the GPU's total: 80 - 10 - 10 = 60 GB free.
+    r.heartbeat('a', 'h', { modelId: 'm', deviceId: 0, state: 'Busy', vramBytes: 10 * GB, vramTotalBytes: 80 * GB });
+    expect(r.bestWorker('m', { minFreeVramBytes: 50 * GB })?.workerId).to.equal('b');
+    expect(r.bestWorker('m', { minFreeVramBytes: 61 * GB })).to.equal(undefined);
+  });
+
   it('agrees with a plain scan after any history', () => {
     const op = fc.oneof(
       fc.record({ kind: fc.constant('beat' as const), id: fc.integer({ min: 0, max: 5 }), vram: fc.integer({ min: 0, max: 24 }), total: fc.option(fc.integer({ min: 0, max: 48 })), gpu: fc.integer({ min: 0, max: 2 }), busy: fc.boolean() }),
