@@ -706,7 +706,8 @@ async function main(): Promise<void> {
     writeFileSync(join(outDir, `${name}.json`), `${JSON.stringify(raw, null, 2)}\n`);
     const markdown = markdownReport({ env: ownEnv, quick: plan.quick, rounds: plan.rounds, durationS: own.elapsedS(), cases: own.cases, memory: null, populations: own.populations, scripts: own.scripts, notes: own.notes })
       .replace(/^# Benchmarks\n/, `# Benchmarks: ${name} (\`npm run bench -- --only ${name}\`)\n`)
-      .replace('[bench/results/latest.json](bench/results/latest.json)', `[${name}.json](${name}.json)`);
+      .replace('[bench/results/latest.json](bench/results/latest.json)', `[${name}.json](${name}.json)`)
+      .replace('[bench/results/liveness.md](bench/results/liveness.md)', '[liveness.md](liveness.md)');
     writeFileSync(join(outDir, `${name}.md`), markdown);
     console.log(`\n${consoleReport(own.cases, null)}\n`);
   };

@@ -92,6 +92,8 @@ export class HeartbeatAgent extends EventEmitter {
     this.timers = timers ?? defaultTimers;
     this.random = random ?? Math.random;
     this.redis = new Redis({
+      // A worker's user is usually allowed little beyond HBEAT: ioredis' INFO ready check would only warn.
+      enableReadyCheck: false,
       ...connection,
       lazyConnect: true,
       // A beat is worth sending only now: never queue one while disconnected, never resend one after a reconnect

@@ -4,7 +4,8 @@
 import type { Protocol } from '../resp/encoder.js';
 import type { Reply } from '../resp/reply.js';
 import type { WorkerRegistry } from '../registry/registry.js';
-import type { CommandTable } from './table.js';
+import type { CommandTable, ResolvedCommand } from './table.js';
+import type { OpsState } from './ops/state.js';
 import type { Settings } from '../settings/settings.js';
 import type { AclStore } from '../acl/store.js';
 import type { AclUser } from '../acl/user.js';
@@ -69,6 +70,8 @@ export interface ServerContext {
   readonly runId: string;
   readonly startedAtMs: number;
   readonly tcpPort: number;
+  /** Command and error counters, the slow log, the latency monitor and the MONITOR clients. */
+  readonly ops: OpsState;
   readonly memory: MemoryGauge;
   /** Every setting's value; CONFIG GET/SET read and change them. */
   readonly settings: Settings;
@@ -111,6 +114,8 @@ export interface ClientState {
   user: AclUser;
   /** The command being run or last run, for CLIENT LIST. */
   lastCommand: string;
+  /** The command the current request ran (set by the dispatcher; null when none ran): its time is measured. */
+  current: ResolvedCommand | null;
   lastInteractionMs: number;
   /** Commands queued since MULTI, or null outside a transaction. */
   multi: QueuedCommand[] | null;

@@ -1,7 +1,8 @@
 // The dispatcher: argv → command lookup, arity check, auth, MULTI queueing → handler → reply value.
 // Every error a command can cause is turned into a reply here; nothing a client sends can throw past it.
 
-import { ErrorReply, QUEUED, type Reply } from '../resp/reply.js';
+import { ErrorReply, QUEUED, SimpleString, type Reply } from '../resp/reply.js';
+import { monitorLine, redactedArgs } from './ops/monitor-line.js';
 import { RegistryError } from '../registry/types.js';
 import { isSubscribed, type ClientState, type Log } from './context.js';
 import { CommandError, unknownCommand, unknownSubcommand, wrongArity } from './errors.js';
@@ -11,11 +12,6 @@ import { checkAccess, denialError } from '../acl/check.js';
 import { clientInfoLine } from './server/CLIENT.js';
 
 const NOAUTH = new ErrorReply('NOAUTH Authentication required.');
-
-export interface Resolved {
-  command: ResolvedCommand;
-  argv: string[];
-}
 
 /**
  * Finds the command (or subcommand) and checks its arity. Returns an error reply when that fails. `top` is the
@@ -61,7 +57,12 @@ export function dispatch(client: ClientState, frame: RequestFrame): Reply | Prom
     }
     if (reply !== undefined) {
       client.lastCommand = top.fullName;
+      client.current = top;
       client.server.stats.totalCommandsProcessed++;
+      const stats = top.stats;
+      stats.calls++;
+      if (reply instanceof ErrorReply) stats.failedCalls++;
+      if (client.server.ops.monitors.size > 0) feedMonitors(client, frame.frameLength, (i) => frame.argBuffer(i));
       return reply;
     }
   }
@@ -72,6 +73,8 @@ export function dispatch(client: ClientState, frame: RequestFrame): Reply | Prom
   const server = client.server;
   if (command instanceof ErrorReply) {
     if (client.multi !== null) client.multiDirty = true;
+    // Redis counts a known command refused for its arity as a rejected call of it.
+    if (top !== undefined) (top.subcommands?.get(argv[1]?.toLowerCase() ?? '') ?? top).stats.rejectedCalls++;
     return command;
   }
   const spec = command.spec;
@@ -80,13 +83,18 @@ export function dispatch(client: ClientState, frame: RequestFrame): Reply | Prom
     raw = new Array<Buffer>(n);
     for (let i = 0; i < n; i++) raw[i] = frame.argBuffer(i);
   }
-  if (!client.authenticated && !spec.flags.includes('no-auth')) return NOAUTH;
+  if (!client.authenticated && !spec.flags.includes('no-auth')) {
+    command.stats.rejectedCalls++;
+    return NOAUTH;
+  }
   const denied = aclDenied(client, command, argv, 'toplevel');
   if (denied !== null) {
     if (client.multi !== null) client.multiDirty = true;
+    command.stats.rejectedCalls++;
     return denied;
   }
   if (client.proto === 2 && !spec.allowedInSubscribe && isSubscribed(client)) {
+    command.stats.rejectedCalls++;
     return new ErrorReply(
       `ERR Can't execute '${command.fullName}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context`,
     );
@@ -94,6 +102,7 @@ export function dispatch(client: ClientState, frame: RequestFrame): Reply | Prom
   if (client.multi !== null && !spec.runsInMulti) {
     if (spec.flags.includes('no-multi')) {
       client.multiDirty = true;
+      command.stats.rejectedCalls++;
       return new ErrorReply('ERR Command not allowed inside a transaction');
     }
     client.multi.push({ argv, raw });
@@ -111,18 +120,40 @@ export function aclDenied(client: ClientState, command: ResolvedCommand, argv: s
   return new ErrorReply(denialError(user, command, d));
 }
 
-/** Calls a resolved command's handler, turning thrown errors into error replies. */
+/**
+ * Calls a resolved command's handler, turning thrown errors into error replies. Counts the call (and a failure)
+ * in the command's stats; the request's time goes to the outermost command (EXEC for the ones it runs).
+ */
 export function call(client: ClientState, command: ResolvedCommand, argv: string[], raw: Buffer[]): Reply | Promise<Reply> {
   client.lastCommand = command.fullName;
+  if (client.current === null) client.current = command;
   const server = client.server;
   server.stats.totalCommandsProcessed++;
+  const stats = command.stats;
+  stats.calls++;
+  if (server.ops.monitors.size > 0 && !command.spec.flags.includes('admin')) {
+    feedMonitors(client, argv.length, (i) => raw[i] ?? Buffer.from(argv[i]!));
+  }
   const started = performance.now();
   try {
     const reply = command.spec.handler!(client, argv, raw);
     // A blocking command's wait is not work done on the event loop: only its synchronous part is timed.
-    if (reply instanceof Promise) return reply.catch((e) => toErrorReply(e, server.log));
+    if (reply instanceof Promise) {
+      return reply.then(
+        (r) => {
+          if (r instanceof ErrorReply) stats.failedCalls++;
+          return r;
+        },
+        (e) => {
+          stats.failedCalls++;
+          return toErrorReply(e, server.log);
+        },
+      );
+    }
+    if (reply instanceof ErrorReply) stats.failedCalls++;
     return reply;
   } catch (e) {
+    stats.failedCalls++;
     return toErrorReply(e, server.log);
   } finally {
     const tookMs = performance.now() - started;
@@ -130,6 +161,13 @@ export function call(client: ClientState, command: ResolvedCommand, argv: string
       server.log.notice(`Slow command: ${command.fullName} (${argv.length} arguments) took ${tookMs.toFixed(1)} ms, client id=${client.id} addr=${client.addr}`);
     }
   }
+}
+
+/** Shows a command to every MONITOR client (the sender too, as Redis does), in Redis' line format. */
+function feedMonitors(client: ClientState, argc: number, arg: (i: number) => Buffer): void {
+  const monitors = client.server.ops.monitors;
+  const line = new SimpleString(monitorLine(Number(client.server.wallClockMicros()), client.addr, redactedArgs(argc, arg)));
+  for (const m of monitors) m.push(line);
 }
 
 export function toErrorReply(e: unknown, log?: Log): ErrorReply {

@@ -2,6 +2,7 @@
 // knows a command by name.
 
 import type { CommandSpec } from './spec.js';
+import { CommandStats } from './ops/stats.js';
 import { keySpecsFromArguments } from './keys.js';
 
 export interface ResolvedCommand {
@@ -9,6 +10,8 @@ export interface ResolvedCommand {
   /** `hbeat`, or `client|id` for a subcommand: the name Redis uses in errors and COMMAND INFO. */
   fullName: string;
   subcommands: Map<string, ResolvedCommand> | null;
+  /** This server's counters for the command (INFO commandstats, /metrics). */
+  readonly stats: CommandStats;
   /** Dense number of this command or subcommand: its bit in each ACL user's command bitmap. */
   id: number;
   /** The container of a subcommand, null for a top-level command. */
@@ -28,14 +31,14 @@ export class CommandTable {
       const key = spec.name.toLowerCase();
       if (this.byName.has(key)) throw new Error(`duplicate command ${spec.name}`);
       spec.keySpecs ??= keySpecsFromArguments(spec, false);
-      const top: ResolvedCommand = { spec, fullName: key, subcommands: null, id: this.byId.length, parent: null };
+      const top: ResolvedCommand = { spec, fullName: key, subcommands: null, id: this.byId.length, parent: null, stats: new CommandStats() };
       this.byId.push(top);
       if (spec.subcommands) {
         const subcommands = new Map<string, ResolvedCommand>();
         for (const sub of spec.subcommands) {
           const subKey = sub.name.toLowerCase();
           sub.keySpecs ??= keySpecsFromArguments(sub, true);
-          const resolved: ResolvedCommand = { spec: sub, fullName: `${key}|${subKey}`, subcommands: null, id: this.byId.length, parent: top };
+          const resolved: ResolvedCommand = { spec: sub, fullName: `${key}|${subKey}`, subcommands: null, id: this.byId.length, parent: top, stats: new CommandStats() };
           this.byId.push(resolved);
           subcommands.set(subKey, resolved);
         }
@@ -48,6 +51,11 @@ export class CommandTable {
 
   lookup(name: string): ResolvedCommand | undefined {
     return this.byName.get(name) ?? this.byName.get(name.toLowerCase());
+  }
+
+  /** Every command and subcommand with its stats, for INFO commandstats and /metrics. */
+  allResolved(): readonly ResolvedCommand[] {
+    return this.byId;
   }
 
   /** `name` or `container|sub`, case-insensitively. */

@@ -150,11 +150,6 @@ class Bucket {
 
 export class BestWorkerIndex {
   private readonly byModel = new Map<string, Array<Bucket | undefined>>();
-  private count = 0;
-
-  get size(): number {
-    return this.count;
-  }
 
   /**
    * Adds a worker under its current model, health and GPU load. It must be removed (with the same values)
@@ -168,7 +163,6 @@ export class BestWorkerIndex {
     let bucket = buckets[b];
     if (bucket === undefined) buckets[b] = bucket = new Bucket();
     bucket.add(w);
-    this.count++;
   }
 
   /** Removes a worker added (and not yet removed), while its model, health and GPU load are as they were then. */
@@ -180,7 +174,6 @@ export class BestWorkerIndex {
     const bucket = buckets[b];
     if (bucket === undefined) return;
     bucket.delete(w);
-    this.count--;
     if (bucket.workers.size === 0) {
       buckets[b] = undefined;
       if (buckets.every((s) => s === undefined)) this.byModel.delete(key);

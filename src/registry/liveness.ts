@@ -86,11 +86,6 @@ export class Liveness {
     return 'evicted';
   }
 
-  /** Online now. The lists hold the rule's answer: every caller syncs first. */
-  isOnline(w: WorkerRecord): boolean {
-    return w.online;
-  }
-
   get onlineWorkers(): number {
     return this.onlineCount;
   }
@@ -131,11 +126,6 @@ export class Liveness {
     this.offline.sortByLastSeen();
     this.guard.restart(now, this.onlineCount);
     this.arm();
-  }
-
-  /** Every worker, offline ones first, each list oldest heartbeat first. */
-  *workers(): Generator<WorkerRecord> {
-    for (const list of [this.offline, this.online]) for (let w = list.oldest; w !== null; w = w.newer) yield w;
   }
 
   /** Newest heartbeat first, stopping at the first worker not seen within `windowMs`. Call after sync(). */

@@ -134,7 +134,7 @@ export class WorkerRegistry {
     }
     this.workers.apply(w, fields, now);
     // The worker's own word on its state is newer than any claim on it.
-    if (fields.state !== undefined) this.claims.stateReported(w, fields.state, now);
+    if (fields.state !== undefined) this.claims.stateReported(w, w.effectiveState, now);
     this.liveness.beat(w, now, true);
     if (wasOnline) {
       this.workers.refresh(w);
@@ -273,11 +273,6 @@ export class WorkerRegistry {
   /** How long ago the heartbeat at `lastSeenMs` was received. */
   ageMs(lastSeenMs: number): number {
     return this.liveness.ageMs(lastSeenMs);
-  }
-
-  /** A heartbeat at `lastSeenMs` is younger than `maxAgeMs` (default: the offline window). */
-  isOnline(lastSeenMs: number, maxAgeMs = this.offlineAfterMs): boolean {
-    return this.liveness.seenWithin(lastSeenMs, maxAgeMs);
   }
 
   isHiveOnline(hiveId: string, maxAgeMs = this.offlineAfterMs): boolean {

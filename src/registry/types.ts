@@ -63,22 +63,25 @@ export interface ClaimQuery extends BestWorkerQuery {
   leaseMs?: number;
 }
 
-/** What one heartbeat may carry besides the two ids. Omitted fields keep their last value. */
+/**
+ * What one heartbeat may carry besides the two ids. Omitted (undefined) fields keep their last value; null clears
+ * a field back to "never reported" (HBEAT UNSET, or null in the JSON form).
+ */
 export interface HeartbeatFields {
-  state?: WorkerState;
-  health?: Health;
-  url?: string;
-  modelId?: string;
-  backend?: string;
-  deviceId?: number;
-  vramBytes?: number;
+  state?: WorkerState | null;
+  health?: Health | null;
+  url?: string | null;
+  modelId?: string | null;
+  backend?: string | null;
+  deviceId?: number | null;
+  vramBytes?: number | null;
   /** The device's VRAM capacity, bytes. */
-  vramTotalBytes?: number;
-  ramBytes?: number;
-  cpuPercent?: number;
-  gpuPercent?: number;
+  vramTotalBytes?: number | null;
+  ramBytes?: number | null;
+  cpuPercent?: number | null;
+  gpuPercent?: number | null;
   /** The worker's own ISO 8601 timestamp: stored, never used for liveness. */
-  reportedAt?: string;
+  reportedAt?: string | null;
   /** reportedAt as epoch ms (set together with reportedAt). */
   reportedAtMs?: number;
 }

@@ -56,24 +56,9 @@ export class WorkerSet implements Iterable<WorkerRecord> {
     this.count--;
   }
 
-  clear(): void {
-    // Unlinked one by one so a record kept elsewhere does not hold the rest of the list alive.
-    for (let w = this.first; w !== null; ) {
-      const next: WorkerRecord | null = w[this.next];
-      w[this.prev] = w[this.next] = null;
-      w = next;
-    }
-    this.first = this.last = null;
-    this.count = 0;
-  }
-
   /** The member being visited may be deleted during the walk (as with a Set); others must not be. */
   [Symbol.iterator](): WorkerSetIterator {
     return new WorkerSetIterator(this.first, this.next);
-  }
-
-  values(): WorkerSetIterator {
-    return this[Symbol.iterator]();
   }
 }
 

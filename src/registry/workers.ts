@@ -85,12 +85,15 @@ export class Workers {
     if (f.url !== undefined) w.url = f.url;
     if (f.modelId !== undefined && f.modelId !== w.modelId) {
       if (w.modelId !== null) this.unindexModel(w);
-      w.modelId = this.intern(f.modelId);
-      let set = this.byModel.get(f.modelId);
-      if (set === undefined) this.byModel.set(f.modelId, (set = new WorkerSet(MODEL_LINKS)));
-      set.add(w);
+      if (f.modelId === null) w.modelId = null;
+      else {
+        w.modelId = this.intern(f.modelId);
+        let set = this.byModel.get(f.modelId);
+        if (set === undefined) this.byModel.set(f.modelId, (set = new WorkerSet(MODEL_LINKS)));
+        set.add(w);
+      }
     }
-    if (f.backend !== undefined) w.backend = this.intern(f.backend);
+    if (f.backend !== undefined) w.backend = f.backend === null ? null : this.intern(f.backend);
     if (f.deviceId !== undefined) w.deviceId = f.deviceId;
     if (f.vramBytes !== undefined || f.ramBytes !== undefined) {
       this.hives.count(w, -1, true, w.online);
@@ -108,7 +111,7 @@ export class Workers {
     if (w.available) this.best.vramChanged(w);
     if (f.cpuPercent !== undefined) w.cpuPercent = f.cpuPercent;
     if (f.gpuPercent !== undefined) w.gpuPercent = f.gpuPercent;
-    if (f.reportedAt !== undefined) this.setReported(w, f.reportedAt, f.reportedAtMs === undefined ? null : f.reportedAtMs - now);
+    if (f.reportedAt !== undefined) this.setReported(w, f.reportedAt, f.reportedAt === null || f.reportedAtMs === undefined ? null : f.reportedAtMs - now);
   }
 
   /** The worker's own clock reading and its distance from the server's. */

@@ -99,11 +99,3 @@ export const QUEUED = new RawReply(Buffer.from('+QUEUED\r\n'));
 export const PONG = new RawReply(Buffer.from('+PONG\r\n'));
 export const ZERO = new RawReply(Buffer.from(':0\r\n'));
 export const ONE = new RawReply(Buffer.from(':1\r\n'));
-
-export function err(message: string): ErrorReply {
-  return new ErrorReply(message);
-}
-
-export function isError(r: Reply): r is ErrorReply {
-  return r instanceof ErrorReply;
-}

@@ -6,6 +6,8 @@ import type { Socket } from 'node:net';
 import type { ClientState, QueuedCommand, ServerContext } from '../commands/context.js';
 import { isSubscribed } from '../commands/context.js';
 import { dispatch } from '../commands/dispatch.js';
+import type { ResolvedCommand } from '../commands/table.js';
+import { afterCommand } from './command-timing.js';
 import { ProtocolError, RequestDecoder, type DecoderLimits } from '../resp/decoder.js';
 import { ReplyWriter, type Protocol } from '../resp/encoder.js';
 import { ErrorReply, type Reply } from '../resp/reply.js';
@@ -42,6 +44,7 @@ export class Connection implements ClientState {
   authenticated: boolean;
   user: AclUser;
   lastCommand = 'NULL';
+  current: ResolvedCommand | null = null;
   lastInteractionMs: number;
   multi: QueuedCommand[] | null = null;
   multiDirty = false;
@@ -183,7 +186,10 @@ export class Connection implements ClientState {
   /** Runs every complete request the decoder holds, unless a command is waiting or output is congested. */
   private run(): void {
     const writer = this.writer;
+    const ops = this.server.ops;
     this.running = true;
+    // One clock read per request: each one's time runs from the end of the one before (its decoding included).
+    let startedAt = performance.now();
     try {
       while (!this.waiting && !this.closing && !this.congested) {
         let ready: boolean;
@@ -196,7 +202,18 @@ export class Connection implements ClientState {
         }
         if (!ready) break;
         this.lastInteractionMs = Date.now();
+        this.current = null;
         const reply = dispatch(this, this.decoder);
+        const endedAt = performance.now();
+        const command = this.current as ResolvedCommand | null;
+        if (command !== null) {
+          const ns = (endedAt - startedAt) * 1e6;
+          command.stats.usec += ns / 1000;
+          command.stats.latency.record(ns);
+          if (ns >= ops.slowlogThresholdNs || ns >= ops.latencyThresholdNs) afterCommand(this, this.decoder, command, ns);
+        }
+        startedAt = endedAt;
+        if (reply instanceof ErrorReply) ops.errors.record(reply.message);
         if (reply instanceof Promise) {
           this.waiting = true;
           reply.then(
@@ -220,6 +237,7 @@ export class Connection implements ClientState {
 
   private resume(reply: Reply): void {
     this.waiting = false;
+    if (reply instanceof ErrorReply) this.server.ops.errors.record(reply.message);
     if (this.gone) return;
     this.writer.proto = this.proto;
     this.writer.write(reply);
@@ -289,7 +307,9 @@ export class Connection implements ClientState {
   private protocolError(e: unknown): void {
     if (!(e instanceof ProtocolError)) throw e;
     this.server.stats.protocolErrors++;
-    this.writer.write(new ErrorReply(`ERR ${e.message}`));
+    const reply = new ErrorReply(`ERR ${e.message}`);
+    this.server.ops.errors.record(reply.message);
+    this.writer.write(reply);
     this.closing = true;
     this.flush();
   }

@@ -8,6 +8,7 @@ import path from 'node:path';
 import net from 'node:net';
 import type { ServerContext, ServerStats } from '../commands/context.js';
 import { createCommandTable } from '../commands/index.js';
+import { OpsState } from '../commands/ops/state.js';
 import type { CommandTable } from '../commands/table.js';
 import type { DecoderLimits } from '../resp/decoder.js';
 import { Settings, SettingError, type SettingValues } from '../settings/settings.js';
@@ -137,6 +138,7 @@ export class RegistryServer implements ServerContext, ConnectionHost {
   readonly startedAtMs = Date.now();
   readonly acl: AclStore;
   readonly settings: Settings;
+  readonly ops: OpsState;
   readonly memory: ProcessMemoryGauge;
   readonly limits: DecoderLimits;
   tcpPort = 0;
@@ -208,6 +210,14 @@ export class RegistryServer implements ServerContext, ConnectionHost {
     settings.onChange('proto-inline-max-size', (v) => void (this.limits.maxInlineLength = v));
     settings.onChange('client-query-buffer-limit', (v) => void (this.limits.maxQueryBuffer = v));
     this.commands = createCommandTable();
+    this.ops = new OpsState({
+      slowlogSlowerThanUsec: settings.get('slowlog-log-slower-than'),
+      slowlogMaxLen: settings.get('slowlog-max-len'),
+      latencyThresholdMs: settings.get('latency-monitor-threshold'),
+    });
+    settings.onChange('slowlog-log-slower-than', (v) => this.ops.setSlowlogThreshold(v));
+    settings.onChange('slowlog-max-len', (v) => this.ops.slowlog.trim(v));
+    settings.onChange('latency-monitor-threshold', (v) => this.ops.setLatencyThreshold(v));
     this.acl = new AclStore(new CommandCatalog(this.commands), settings.get('aclfile') || null);
     this.setUpUsers();
     settings.onChange('requirepass', (digest) => this.acl.setRequirePassDigest(digest));

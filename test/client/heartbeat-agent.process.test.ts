@@ -5,7 +5,7 @@
 import { once } from 'node:events';
 import { expect } from 'chai';
 import { Redis } from 'ioredis';
-import { AuthenticationError, HeartbeatAgent, RegistryClient, type BeatInfo } from 'rbee-registry/client';
+import { AuthenticationError, HeartbeatAgent, PermissionError, RegistryClient, type BeatInfo } from 'rbee-registry/client';
 import { startServerProcess, type ServerProcess } from '../helpers/server-process.js';
 
 const OFFLINE_AFTER = 900;
@@ -111,5 +111,17 @@ describe('HeartbeatAgent against the server process', function () {
     // The agent's one attempt and this observer: nothing else connected.
     expect(/total_connections_received:(\d+)/.exec(info)?.[1]).to.equal('2');
     expect(await observer.workerCount()).to.equal(0);
+  });
+
+  it('stops at once when its user may not run HBEAT (NOPERM), with a PermissionError', async () => {
+    server = await startServerProcess(['--user', 'w1 on >pw -@all +@connection']);
+    agent = new HeartbeatAgent({ workerId: 'w1', hiveId: 'h1', report, port: server.port, host: '127.0.0.1', username: 'w1', password: 'pw' });
+    const failed = once(agent, 'error');
+    agent.start();
+    const [err] = (await failed) as [PermissionError];
+    expect(err).to.be.instanceOf(PermissionError);
+    expect(err).to.include({ code: 'NOPERM', command: 'HBEAT' });
+    expect(agent.isRunning).to.equal(false);
+    if (agent.redis.status !== 'end') await once(agent.redis, 'end');
   });
 });

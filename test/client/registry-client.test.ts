@@ -38,6 +38,9 @@ for (const { name, options } of CONNECTIONS) {
       expect(w!.lastSeenMs).to.equal(fx.clock.now());
       expect(w!.ageMs).to.equal(0);
       expect(await client.workerGet('nobody')).to.equal(null);
+      // null clears a field (sent as UNSET), undefined leaves it.
+      await client.hbeat('w1', 'h1', { modelId: null, url: null, gpuPercent: 1 });
+      expect(await client.workerGet('w1')).to.deep.include({ modelId: null, url: null, gpuPercent: 1, vramBytes: 4e9 });
     });
 
     it('reads hives, lists and counts typed', async () => {

@@ -282,16 +282,22 @@ describe('heartbeat input', () => {
       expect(parseHeartbeatJson(JSON.stringify(IDS))).to.deep.equal({ workerId: 'gpu0-worker', hiveId: 'hive-a', fields: {} });
     });
 
-    it('treats null as not sent and ignores unknown keys', () => {
+    it('treats null as clear, an absent key as not sent, and refuses unknown keys', () => {
       const hb = parseHeartbeatJson(
         JSON.stringify({
           ...IDS,
           timestamp: null, health_status: null, state: null, url: null, model_id: null, backend: null, device_id: null,
           vram_bytes: null, vram_total_bytes: null, ram_bytes: null, cpu_percent: null, gpu_percent: 7,
-          colour: 'blue', STATE: 42, vram: 'x',
         }),
       );
-      expect(hb.fields).to.deep.equal({ gpuPercent: 7 });
+      expect(hb.fields).to.deep.equal({
+        reportedAt: null, health: null, state: null, url: null, modelId: null, backend: null, deviceId: null,
+        vramBytes: null, vramTotalBytes: null, ramBytes: null, cpuPercent: null, gpuPercent: 7,
+      });
+      expect(parseHeartbeatJson(JSON.stringify({ ...IDS, gpu_percent: 7 })).fields).to.deep.equal({ gpuPercent: 7 });
+      for (const key of ['colour', 'STATE', 'vram']) {
+        expect(() => parseHeartbeatJson(JSON.stringify({ ...IDS, [key]: 1 })), key).to.throw(RegistryError, `invalid HBEAT JSON payload: unknown field '${key}'`);
+      }
     });
 
     it('takes very small and exactly-integral numbers as JSON prints them', () => {
@@ -412,7 +418,7 @@ describe('heartbeat input', () => {
     };
     /** What parsing should give back: the fields sent, and the instant of TS beside its text. */
     const parsed = (fields: SentFields): HeartbeatFields =>
-      fields.reportedAt === undefined ? fields : { ...fields, reportedAtMs: Date.parse(fields.reportedAt) };
+      fields.reportedAt === undefined || fields.reportedAt === null ? fields : { ...fields, reportedAtMs: Date.parse(fields.reportedAt) };
 
     it('the JSON form gives back every valid field it was sent', () => {
       fc.assert(

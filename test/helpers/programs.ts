@@ -17,6 +17,7 @@ const DEBIAN_PACKAGE: Record<string, string> = {
   chromium: 'chromium',
   promtool: 'prometheus',
   redis_exporter: 'prometheus-redis-exporter',
+  'prometheus-redis-exporter': 'prometheus-redis-exporter',
 };
 
 export const STRICT = process.env['REGISTRY_TEST_STRICT'] === '1';

@@ -146,7 +146,7 @@ describe('WorkerRegistry', () => {
       const last = registry.getWorker('w1')!.lastSeenMs;
       clock.advance(29_999);
       expect(registry.ageMs(last)).to.equal(29_999);
-      expect(registry.isOnline(last)).to.equal(true);
+      expect(registry.getWorker('w1')!.online).to.equal(true);
       expect(registry.isHiveOnline('hive-a')).to.equal(true);
       expect(registry.onlineWorkerCount()).to.equal(1);
       expect(hiveIds(registry.activeHives())).to.deep.equal(['hive-a']);
@@ -154,7 +154,7 @@ describe('WorkerRegistry', () => {
       expect(registry.bestWorker('any')?.workerId).to.equal('w1');
       clock.advance(1);
       expect(registry.ageMs(last)).to.equal(30_000);
-      expect(registry.isOnline(last)).to.equal(false);
+      expect(registry.getWorker('w1')!.online).to.equal(false);
       expect(registry.isHiveOnline('hive-a')).to.equal(false);
       expect(registry.onlineWorkerCount()).to.equal(0);
       expect(registry.activeHives()).to.deep.equal([]);

@@ -77,7 +77,7 @@ function answers(registry: WorkerRegistry, workerId: string) {
   const w = registry.getWorker(workerId)!;
   return {
     get: w.online,
-    rule: registry.isOnline(w.lastSeenMs),
+    rule: registry.now() - w.lastSeenMs < registry.offlineAfterMs,
     hiveActive: registry.activeHives().some((h) => h.hiveId === w.hiveId),
     hiveOnline: registry.getHive(w.hiveId)!.online,
     listed: registry.listWorkers({ maxAgeMs: registry.offlineAfterMs }).some((x) => x.workerId === workerId),

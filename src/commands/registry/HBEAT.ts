@@ -95,6 +95,14 @@ export default defineCommand({
               optional: true,
               summary: o.summary,
             })),
+            {
+              name: 'field',
+              type: 'string',
+              token: 'UNSET',
+              optional: true,
+              multiple: true,
+              summary: 'clears these fields (option names: MODEL, URL, VRAM, …) back to never reported; last, runs to the end',
+            },
           ],
         },
         { name: 'payload', type: 'string', token: 'JSON', summary: "the seed's serde heartbeat as a JSON object" },
@@ -107,6 +115,8 @@ export default defineCommand({
   errors: [
     "`ERR invalid STATE 'x': expected Idle, Busy or Loading` (likewise HEALTH, URL, DEVICE, VRAM, RAM, CPU, GPU, TS: the message names the field and value)",
     "`ERR unknown HBEAT option 'x'`, `ERR HBEAT option X needs a value`",
+    "`ERR HBEAT UNSET needs at least one field`, `ERR unknown HBEAT field 'x' in UNSET`, `ERR HBEAT both sets and clears MODEL` (a field named twice in one heartbeat)",
+    "`ERR invalid HBEAT JSON payload: unknown field 'x'`",
     `\`ERR invalid worker_id 'x…': longer than ${FIELD_MAX_BYTES.worker_id} bytes\` — the bounds, in UTF-8 bytes: worker_id and hive_id ` +
       `${FIELD_MAX_BYTES.worker_id}, URL ${FIELD_MAX_BYTES.url}, MODEL ${FIELD_MAX_BYTES.model_id}, BACKEND ${FIELD_MAX_BYTES.backend}; ` +
       `\`ERR invalid DEVICE 'x': expected an integer from 0 to ${DEVICE_ID_MAX}\``,
@@ -118,7 +128,12 @@ export default defineCommand({
     "from the server's receive time only: `TS` is stored as `reported_at` and never used for liveness, so a skewed " +
     'worker clock can neither hide nor fake a worker. The JSON form takes `worker_id`, `hive_id`, `timestamp`, ' +
     '`health_status`, `state`, `url`, `model_id`, `backend`, `device_id`, `vram_bytes`, `ram_bytes`, `cpu_percent`, ' +
-    '`gpu_percent`; `null` means not sent, unknown keys are ignored. A heartbeat is applied whole or not at all. ' +
+    '`gpu_percent`, `vram_total_bytes`. ' +
+    'Clearing: `UNSET` followed by option names (any of them, e.g. `HBEAT w h GPU 0 UNSET MODEL URL`) sets those fields ' +
+    'back to never reported (nil; STATE and HEALTH then read Idle and healthy, and the worker leaves its model\'s index); ' +
+    'it comes after the options and runs to the end. In the JSON form `null` clears a field and an absent key leaves it ' +
+    'as it is; an unknown key is refused. An empty string is never a value (`MODEL ""` is refused): UNSET is the one way ' +
+    'to clear. A heartbeat is applied whole or not at all. ' +
     'Because of the JSON form, a worker cannot be named `JSON`.',
   seed: ['update_hive_state'],
   // With fewer than three arguments the usual path answers, with the arity error.

@@ -61,12 +61,20 @@ export interface HeartbeatOption {
   type: 'string' | 'integer' | 'double';
   summary: string;
   token: Uint8Array;
+  /** The field it sets: UNSET and JSON null set it to null (cleared), and tell a set from a clear of it. */
+  key: Exclude<keyof HeartbeatFields, 'reportedAtMs'>;
   /** Reads the value at `i` into `fields`; throws RegistryError naming `field` and the value. */
   apply(fields: HeartbeatFields, f: RequestFrame, i: number, field: string): void;
 }
 
-function row<T>(option: string, json: string, kind: ValueKind<T>, summary: string, set: (fields: HeartbeatFields, value: T) => void): HeartbeatOption {
-  return { option, json, type: kind.type, summary, token: ascii(option), apply: (fields, f, i, field) => set(fields, kind.read(f, i, field)) };
+// The field each option sets, by option word.
+const KEYS = {
+  STATE: 'state', HEALTH: 'health', URL: 'url', MODEL: 'modelId', BACKEND: 'backend', DEVICE: 'deviceId', VRAM: 'vramBytes',
+  VRAM_TOTAL: 'vramTotalBytes', RAM: 'ramBytes', CPU: 'cpuPercent', GPU: 'gpuPercent', TS: 'reportedAt',
+} as const satisfies Record<string, HeartbeatOption['key']>;
+
+function row<T>(option: keyof typeof KEYS, json: string, kind: ValueKind<T>, summary: string, set: (fields: HeartbeatFields, value: T) => void): HeartbeatOption {
+  return { option, json, type: kind.type, summary, token: ascii(option), key: KEYS[option], apply: (fields, f, i, field) => set(fields, kind.read(f, i, field)) };
 }
 
 const BYTES = 'a non-negative integer (bytes)';
@@ -99,11 +107,21 @@ function optionAt(f: RequestFrame, i: number): HeartbeatOption | undefined {
   return undefined;
 }
 
-/** Parses `NAME value` pairs from argument `start` on (names ASCII case-insensitive). Throws RegistryError naming the bad pair. */
+const UNSET = ascii('UNSET');
+
+/**
+ * Parses `NAME value` pairs from argument `start` on (names ASCII case-insensitive), then an optional
+ * `UNSET NAME [NAME …]` that runs to the end (as XREAD's STREAMS does) and clears those fields. Throws
+ * RegistryError naming the bad pair or name.
+ */
 export function parseHeartbeatOptions(f: RequestFrame, start: number): HeartbeatFields {
   const fields: HeartbeatFields = {};
   const n = f.frameLength;
   for (let i = start; i < n; i += 2) {
+    if (f.argLength(i) === 5 && f.argIsToken(i, UNSET)) {
+      parseUnset(f, i + 1, fields);
+      break;
+    }
     const o = optionAt(f, i);
     if (o === undefined) throw new RegistryError(`unknown HBEAT option '${quote(f.argString(i))}'`);
     if (i + 1 >= n) throw new RegistryError(`HBEAT option ${o.option} needs a value`);
@@ -112,13 +130,35 @@ export function parseHeartbeatOptions(f: RequestFrame, start: number): Heartbeat
   return fields;
 }
 
+function parseUnset(f: RequestFrame, from: number, fields: HeartbeatFields): void {
+  const n = f.frameLength;
+  if (from >= n) throw new RegistryError('HBEAT UNSET needs at least one field');
+  for (let i = from; i < n; i++) {
+    const o = optionAt(f, i);
+    if (o === undefined) throw new RegistryError(`unknown HBEAT field '${quote(f.argString(i))}' in UNSET`);
+    clear(fields, o);
+  }
+}
+
+/** Clears o's field; naming a field twice (set and clear, or clear twice) in one heartbeat is refused. */
+function clear(fields: HeartbeatFields, o: HeartbeatOption): void {
+  if (fields[o.key] !== undefined) throw new RegistryError(`HBEAT both sets and clears ${o.option}`);
+  fields[o.key] = null;
+}
+
 export interface ParsedHeartbeat {
   workerId: string;
   hiveId: string;
   fields: HeartbeatFields;
 }
 
-/** The seed's serde heartbeat payload. `null` (Rust's None) means "not sent"; unknown keys are ignored. */
+/** Every key the JSON form knows; any other is refused rather than silently dropped (a typo would look applied). */
+const JSON_KEYS = new Set(['worker_id', 'hive_id', ...HEARTBEAT_OPTIONS.map((o) => o.json)]);
+
+/**
+ * The seed's serde heartbeat payload. An absent key leaves its field as it is; `null` (Rust's None: the worker has
+ * no value) clears it; an unknown key is an error.
+ */
 export function parseHeartbeatJson(text: string): ParsedHeartbeat {
   let payload: unknown;
   try {
@@ -140,10 +180,17 @@ export function parseHeartbeatJson(text: string): ParsedHeartbeat {
   const hiveId = str('hive_id');
   if (workerId === undefined) throw new RegistryError("invalid HBEAT JSON payload: missing 'worker_id'");
   if (hiveId === undefined) throw new RegistryError("invalid HBEAT JSON payload: missing 'hive_id'");
+  for (const key of Object.keys(obj)) {
+    if (!JSON_KEYS.has(key)) throw new RegistryError(`invalid HBEAT JSON payload: unknown field '${quote(key)}'`);
+  }
   const fields: HeartbeatFields = {};
   for (const o of HEARTBEAT_OPTIONS) {
     const v = obj[o.json];
-    if (v === undefined || v === null) continue;
+    if (v === undefined) continue;
+    if (v === null) {
+      fields[o.key] = null;
+      continue;
+    }
     if (o.type === 'string' ? typeof v !== 'string' : typeof v !== 'number') {
       throw new RegistryError(`invalid HBEAT JSON field '${o.json}': expected a ${o.type === 'string' ? 'string' : 'number'}`);
     }

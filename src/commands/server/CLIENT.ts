@@ -238,7 +238,41 @@ const subcommands: CommandSpec[] = [
       return victims.length;
     },
   }),
+  onOffSub('NO-EVICT', '7.0.0', 'Accepted for tools that set it: no client is ever evicted for memory here (only the output-buffer limits close clients).'),
+  onOffSub('NO-TOUCH', '7.2.0', 'Accepted for tools that set it: keys have no access time to touch.'),
 ];
+
+// CLIENT PAUSE is left out on purpose: holding heartbeats while the liveness clock runs on would turn a pause
+// into a fleet going offline; Redis pauses expiry during a pause, and the registry's deadlines cannot wait.
+function onOffSub(name: string, since: string, notes: string): CommandSpec {
+  return sub({
+    name,
+    summary: `Sets the ${name.toLowerCase()} mode of the connection (ON or OFF): a no-op here.`,
+    since,
+    complexity: 'O(1)',
+    arity: 3,
+    flags: ['admin', 'noscript', 'loading', 'stale'],
+    aclCategories: ['admin', 'slow', 'dangerous', 'connection'],
+    arguments: [
+      {
+        name: 'enabled',
+        type: 'oneof',
+        arguments: [
+          { name: 'on', type: 'pure-token', token: 'ON' },
+          { name: 'off', type: 'pure-token', token: 'OFF' },
+        ],
+      },
+    ],
+    reply: 'Simple string `OK`.',
+    errors: ['`ERR syntax error` for anything but ON or OFF'],
+    notes,
+    handler(_client, argv) {
+      const v = argv[2]!.toLowerCase();
+      if (v !== 'on' && v !== 'off') throw new CommandError('ERR syntax error');
+      return OK;
+    },
+  });
+}
 
 subcommands.push(helpSubcommand('CLIENT', 'connection', subcommands));
 

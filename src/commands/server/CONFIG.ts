@@ -103,6 +103,9 @@ const subcommands: CommandSpec[] = [
       stats.totalConnectionsReceived = 0;
       stats.rejectedConnections = 0;
       stats.protocolErrors = 0;
+      // Redis' RESETSTAT also clears commandstats, errorstats and latencystats.
+      for (const command of client.server.commands.allResolved()) command.stats.reset();
+      client.server.ops.errors.reset();
       const denied = client.server.acl.denied;
       denied.auth = denied.command = denied.key = denied.channel = 0;
       return OK;

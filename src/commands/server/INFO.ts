@@ -99,6 +99,7 @@ const SECTIONS: Section[] = [
       ['rejected_connections', s.stats.rejectedConnections],
       ['total_protocol_errors', s.stats.protocolErrors],
       ['client_output_buffer_limit_disconnections', s.stats.outputLimitDisconnections],
+      ['total_error_replies', s.ops.errors.total],
       ['pubsub_channels', s.pubsub.channels(null).length],
       ['pubsub_patterns', s.pubsub.numpat()],
       ['acl_access_denied_auth', s.acl.denied.auth],
@@ -144,6 +145,40 @@ const SECTIONS: Section[] = [
     },
   ],
   [
+    'commandstats',
+    (s) => {
+      const out: Array<[string, string]> = [];
+      for (const c of s.commands.allResolved()) {
+        const st = c.stats;
+        if (st.calls + st.rejectedCalls + st.failedCalls === 0) continue;
+        const usec = Math.round(st.usec);
+        const perCall = st.calls === 0 ? 0 : st.usec / st.calls;
+        out.push([
+          `cmdstat_${c.fullName}`,
+          `calls=${st.calls},usec=${usec},usec_per_call=${perCall.toFixed(2)},rejected_calls=${st.rejectedCalls},failed_calls=${st.failedCalls}`,
+        ]);
+      }
+      return out;
+    },
+  ],
+  [
+    'errorstats',
+    (s) => [...s.ops.errors.byCode].map(([code, count]): [string, string] => [`errorstat_${code}`, `count=${count}`]),
+  ],
+  [
+    'latencystats',
+    (s) => {
+      const out: Array<[string, string]> = [];
+      for (const c of s.commands.allResolved()) {
+        const h = c.stats.latency;
+        if (h.count === 0) continue;
+        const p = (q: number) => h.percentileUsec(q).toFixed(3);
+        out.push([`latency_percentiles_usec_${c.fullName}`, `p50=${p(50)},p99=${p(99)},p99.9=${p(99.9)}`]);
+      }
+      return out;
+    },
+  ],
+  [
     'keyspace',
     (s) => {
       const keys = keyCount(s.registry);
@@ -152,20 +187,25 @@ const SECTIONS: Section[] = [
   ],
 ];
 
-const DEFAULT = new Set(SECTIONS.map(([name]) => name));
+// As in Redis: commandstats and latencystats only on request or with `all`/`everything`.
+const ALL = new Set(SECTIONS.map(([name]) => name));
+const DEFAULT = new Set([...ALL].filter((n) => n !== 'commandstats' && n !== 'latencystats'));
+
+const TITLES: Record<string, string> = { cpu: 'CPU', commandstats: 'Commandstats', errorstats: 'Errorstats', latencystats: 'Latencystats' };
 
 export function infoText(server: ServerContext, requested: readonly string[]): string {
   const wanted = new Set<string>();
   if (requested.length === 0) for (const n of DEFAULT) wanted.add(n);
   for (const r of requested) {
     const name = r.toLowerCase();
-    if (name === 'all' || name === 'everything' || name === 'default') for (const n of DEFAULT) wanted.add(n);
+    if (name === 'all' || name === 'everything') for (const n of ALL) wanted.add(n);
+    else if (name === 'default') for (const n of DEFAULT) wanted.add(n);
     else wanted.add(name);
   }
   const parts: string[] = [];
   for (const [name, lines] of SECTIONS) {
     if (!wanted.has(name)) continue;
-    const title = name === 'cpu' ? 'CPU' : name[0]!.toUpperCase() + name.slice(1);
+    const title = TITLES[name] ?? name[0]!.toUpperCase() + name.slice(1);
     parts.push(`# ${title}\r\n` + lines(server).map(([k, v]) => `${k}:${v}\r\n`).join(''));
   }
   return parts.join('\r\n');
@@ -183,8 +223,8 @@ export default defineCommand({
   arguments: [{ name: 'section', type: 'string', optional: true, multiple: true }],
   reply:
     'Bulk string (RESP3: verbatim string) of `# Section` headers and `key:value` lines, CRLF-separated. Sections: ' +
-    'server, clients, memory, persistence, stats, replication, cpu, registry, keyspace; `all`, `everything` and ' +
-    '`default` select them all. Unknown sections are left out.',
+    'server, clients, memory, persistence, stats, replication, cpu, registry, errorstats, keyspace by default (or with ' +
+    '`default`); commandstats and latencystats on request, or with `all` / `everything`. Unknown sections are left out.',
   notes:
     '`redis_version` is the Redis version whose behaviour this server follows (7.2.0); `registry_version` is ours. ' +
     'The registry section has `workers`, `workers_online`, `hives`, `hives_online`, `offline_after_ms`, ' +
@@ -194,7 +234,10 @@ export default defineCommand({
     'the V8 heap in use (live objects and garbage not yet collected) plus the memory V8 tracks outside it (Buffers, ' +
     'typed arrays); it is what `maxmemory` limits. `used_memory_rss` is the resident set; `used_memory_heap`, ' +
     '`used_memory_external`, `used_memory_heap_total` and `heap_size_limit` break it down; `maxmemory` (0: none) and ' +
-    '`maxmemory_policy` (noeviction).',
+    '`maxmemory_policy` (noeviction). Commandstats, errorstats and ' +
+    "latencystats are in Redis' format: `cmdstat_hbeat:calls=N,usec=N,usec_per_call=N.NN,rejected_calls=N,failed_calls=N`, " +
+    '`errorstat_ERR:count=N`, `latency_percentiles_usec_hbeat:p50=N.NNN,p99=N.NNN,p99.9=N.NNN` (from a histogram with ' +
+    '12.5% wide buckets). A command\'s time runs from the end of the previous request on its connection.',
   handler(client, argv) {
     return new VerbatimReply(infoText(client.server, argv.slice(1)));
   },
