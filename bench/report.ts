@@ -182,11 +182,8 @@ export function markdownReport(input: MarkdownInput): string {
     `interleaved over ${input.rounds} rounds (the order rotates every round) after one unrecorded warm-up run each;`,
     'the figures are the medians over the rounds. Raw runs: [bench/results/latest.json](bench/results/latest.json). ' +
       'Event lateness and stalls with 100k workers going offline: [bench/results/liveness.md](bench/results/liveness.md) (`npm run bench:liveness`). ' +
-<<<<<<< HEAD
+      'WORKER.CLAIM against WORKER.BEST at 100k workers: [bench/results/claim.md](bench/results/claim.md) (`npm run bench -- --only claim`). ' +
       'Stalls and memory at 1M and 5M workers: [bench/results/scale.md](bench/results/scale.md) (`npm run bench -- --only scale`).',
-=======
-      'WORKER.CLAIM against WORKER.BEST at 100k workers: [bench/results/claim.md](bench/results/claim.md) (`npm run bench -- --only claim`).',
->>>>>>> main
     '',
   );
   if (input.quick) out.push('> **Quick mode**: few requests and rounds; a smoke test, not a measurement.', '');

@@ -102,7 +102,7 @@ export class Workers {
       this.hives.count(w, 1, true, w.online);
     }
     if (f.vramTotalBytes !== undefined) w.vramTotalBytes = f.vramTotalBytes;
-    if (f.vramTotalBytes !== undefined && f.vramTotalBytes > w.hive.vramTotalBound) {
+    if (typeof f.vramTotalBytes === 'number' && f.vramTotalBytes > w.hive.vramTotalBound) {
       // Workers sharing a GPU share its total: every filed worker of the hive may have more free VRAM now.
       w.hive.vramTotalBound = f.vramTotalBytes;
       for (const other of w.hive.workers) if (other.available) this.best.vramChanged(other);

@@ -225,14 +225,13 @@ export const SETTINGS = [
   int('proto-max-multibulk-len', { range: { min: 1, max: 16 * 1024 * 1024 }, default: 1024 * 1024, mutable: true, doc: 'most arguments in one request' }),
   memory('proto-inline-max-size', { range: { min: 1, max: 8 * MB }, default: 64 * 1024, mutable: true, doc: 'longest inline request (Redis: 64kb, fixed)' }),
   memory('client-query-buffer-limit', { range: { min: 1, max: GB }, default: 64 * MB, mutable: true, doc: 'most unparsed bytes held for one client' }),
-<<<<<<< HEAD
   int('reply-max-records', {
     range: { min: 1, max: 1_000_000 },
     // Building and encoding a worker record costs ~10 µs of CPU: 5000 keep an unpaged reply's stall near 50 ms.
     default: 5_000,
     mutable: true,
     doc: 'most records one WORKER.LIST or HIVE.LIST reply carries: the unpaged form refuses more (page with CURSOR), and COUNT may not ask for more',
-=======
+  }),
   int('slowlog-log-slower-than', {
     arg: 'USEC',
     range: { min: -1, max: 2 ** 31 - 1 },
@@ -247,7 +246,6 @@ export const SETTINGS = [
     default: 0,
     mutable: true,
     doc: 'LATENCY records commands that took at least this many milliseconds; 0: off',
->>>>>>> main
   }),
   int('databases', { flag: false, range: { min: 1, max: 1 }, default: 1, mutable: false, doc: 'one database (SELECT 0); for tools that ask' }),
   text('save', { flag: false, default: '', defaultDoc: 'empty', mutable: false, doc: "Redis' RDB schedule: empty (see --snapshot); for tools that ask, such as redis-benchmark" }),
