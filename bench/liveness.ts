@@ -96,11 +96,11 @@ async function main(): Promise<void> {
     // Start the pinger just before the first deadline.
     const pingerProc = spawn(process.execPath, [fileURLToPath(import.meta.url), '--pinger', String(port), '5'], { stdio: ['pipe', 'pipe', 'inherit'] });
     let pingOut = '';
-    pingerProc.stdout!.on('data', (d: Buffer) => (pingOut += d.toString()));
+    pingerProc.stdout.on('data', (d: Buffer) => (pingOut += d.toString()));
     const timeout = setTimeout(() => allOffline(), OFFLINE_AFTER_MS + SPREAD_MS + 30_000);
     await done;
     clearTimeout(timeout);
-    pingerProc.stdin!.end('stop\n');
+    pingerProc.stdin.end('stop\n');
     await once(pingerProc, 'exit');
     const pings = (JSON.parse(pingOut.trim()) as number[]).sort((a, b) => a - b);
     lateness.sort((a, b) => a - b);

@@ -26,6 +26,6 @@ createInterface({ input: process.stdin }).on('line', (line) => {
   console.log(JSON.stringify({ heapUsed: m.heapUsed, heapTotal: m.heapTotal, external: m.external, arrayBuffers: m.arrayBuffers, rss: m.rss }));
 });
 
-const stop = () => server.close().then(() => process.exit(0));
+const stop = (): void => void server.close().then(() => process.exit(0));
 process.on('SIGINT', stop);
 process.on('SIGTERM', stop);

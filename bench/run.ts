@@ -20,8 +20,11 @@ import {
   startOurs,
   startRedis,
   toolVersion,
-  type ServerProcess,
+  freePort,
+  spawnTracked,
+  ServerProcess,
 } from './processes.js';
+import { makeCerts, type CertFiles } from '../test/helpers/certs.js';
 import { displayCommand, redisBenchmark, type LoadShape } from './redis-benchmark.js';
 import {
   consoleReport,
@@ -52,14 +55,14 @@ const USAGE = `Usage: npm run bench [-- options]
   --quick          few requests and rounds, a smoke test of under a minute (or BENCH_QUICK=1); writes its
                    results under bench/results/tmp/ and leaves BENCHMARKS.md alone
   --rounds N       interleaved rounds per case (default 5, quick 2)
-  --only LIST      comma-separated sections: hbeat, active, best, memory, claim, scale (default all); claim
-                   writes bench/results/claim.md (and claim.json) instead of BENCHMARKS.md; scale writes
-                   bench/results/scale.md and scale.json (1M workers: stalls; memory at 1M and 5M)
+  --only LIST      comma-separated sections: hbeat, active, best, memory, claim, security, scale (default all);
+                   claim, security and scale write bench/results/<section>.md (and .json) instead of BENCHMARKS.md
+                   (scale: stalls at 1M workers, memory at 1M and 5M)
   --help           this text`;
 
-const SECTIONS = ['hbeat', 'active', 'best', 'memory', 'claim', 'scale'] as const;
+const SECTIONS = ['hbeat', 'active', 'best', 'memory', 'claim', 'security', 'scale'] as const;
 /** Sections with a report of their own (bench/results/<name>.md), not part of BENCHMARKS.md's table. */
-const OWN_REPORT: ReadonlySet<Section> = new Set(['claim', 'scale']);
+const OWN_REPORT: ReadonlySet<Section> = new Set(['claim', 'security', 'scale']);
 type Section = (typeof SECTIONS)[number];
 
 interface Plan {
@@ -136,6 +139,9 @@ interface Variant {
   prepare?: () => Promise<string[]>;
   /** Checked after every run: the run measured what it claims to. */
   verify?: () => Promise<void>;
+  /** Another port of the server (its TLS port) and how to connect to it or log in (redis-benchmark flags). */
+  port?: number;
+  connArgs?: string[];
 }
 
 interface Case {
@@ -188,7 +194,7 @@ class Bench {
         const loadAvg1m = os.loadavg()[0]!;
         let result;
         try {
-          result = await redisBenchmark(server.port, shape, command, this.plan.runTimeoutMs);
+          result = await redisBenchmark(v.port ?? server.port, shape, command, this.plan.runTimeoutMs, v.connArgs);
         } catch (e) {
           server.assertAlive(); // a crash is the better explanation
           throw e;
@@ -207,7 +213,7 @@ class Bench {
     const summary = summariseCase(
       c.id,
       c.title,
-      c.variants.map((v) => ({ id: v.id, label: v.label, server: v.server, command: displayCommand(c.shape, v.command) })),
+      c.variants.map((v) => ({ id: v.id, label: v.label, server: v.server, command: displayCommand(c.shape, v.command, v.connArgs) })),
       this.runs,
     );
     this.cases.push(summary);
@@ -538,6 +544,89 @@ async function claimSection(bench: Bench): Promise<void> {
   });
 }
 
+// ── 7: what ACL checks and TLS cost (own report: bench/results/security.md) ────────────────────────────────
+
+const SECURITY_PASSWORD = 'bench-secret';
+
+/** Redis as startRedis runs it, plus a TLS port (client certificates not asked for, as ours here). */
+async function startRedisWithTls(certs: CertFiles): Promise<ServerProcess & { tlsPort: number }> {
+  const [port, tlsPort] = [await freePort(), await freePort()];
+  const args = ['--port', String(port), '--tls-port', String(tlsPort), '--tls-cert-file', certs.cert('server'), '--tls-key-file', certs.key('server'),
+    '--tls-ca-cert-file', certs.caCert, '--tls-auth-clients', 'no', '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--daemonize', 'no'];
+  const server = new ServerProcess('redis-server', spawnTracked('redis-server', args));
+  await server.waitForLine(/Ready to accept connections/, 10_000);
+  server.port = port;
+  return Object.assign(server, { tlsPort });
+}
+
+async function securitySection(bench: Bench): Promise<void> {
+  const plan = bench.plan;
+  const certs = makeCerts('openssl', []);
+  try {
+    // The README's worker role; Redis gets the same rules with HSET in place of HBEAT.
+    const workerRules = (command: string) => `gpu-a on >${SECURITY_PASSWORD} resetchannels -@all +@connection -@dangerous +info +${command} ~worker:gpu-a-* ~hive:hive-a`;
+    const tlsPort = await freePort();
+    // A TCP port of its own: with --port 0 beside --tls-port the server would serve TLS only (as Redis).
+    const ours = await startOurs(['--port', String(await freePort()), '--tls-port', String(tlsPort), '--tls-cert-file', certs.cert('server'), '--tls-key-file', certs.key('server'),
+      '--tls-ca-cert-file', certs.caCert, '--tls-auth-clients', 'no', '--user', workerRules('hbeat')]);
+    const redis = await startRedisWithTls(certs);
+    bench.log('security: started redis-server and ours, each with TLS and an ACL worker user');
+    await withServers(ours, redis, async (servers) => {
+      const admin = await connect(redis.port);
+      await admin.call('ACL', 'SETUSER', ...workerRules('hset').split(' '));
+      admin.disconnect();
+      const oursBeat = ['HBEAT', 'gpu-a-__rand_int__', 'hive-a', 'STATE', 'Idle', 'GPU', '40'];
+      const redisBeat = ['HSET', 'worker:gpu-a-__rand_int__', 'hive_id', 'hive-a', 'state', 'Idle', 'gpu_percent', '40'];
+      const asWorker = ['--user', 'gpu-a', '-a', SECURITY_PASSWORD];
+      const overTls = ['--tls', '--cacert', certs.caCert];
+      const acl = (shape: LoadShape, id: string, title: string): Case => ({
+        id,
+        title,
+        shape,
+        variants: [
+          { id: 'ours-acl', label: 'ours: HBEAT as ACL user gpu-a', server: 'ours', command: oursBeat, connArgs: asWorker },
+          { id: 'ours-default', label: 'ours: HBEAT as default', server: 'ours', command: oursBeat },
+          { id: 'redis-acl', label: 'Redis: HSET as ACL user gpu-a', server: 'redis', command: redisBeat, connArgs: asWorker },
+          { id: 'redis-default', label: 'Redis: HSET as default', server: 'redis', command: redisBeat },
+        ],
+      });
+      const keyspace = 10_000;
+      await bench.runCase(acl({ clients: 50, requests: plan.hbeatRequests, pipeline: 1, keyspace }, 'acl', 'ACL check: HBEAT as a restricted worker against the default user, -c 50'), servers);
+      await bench.runCase(acl({ clients: 50, requests: plan.hbeatPipelinedRequests, pipeline: 16, keyspace }, 'acl-p16', 'ACL check, pipelined: -c 50 -P 16'), servers);
+      await bench.runCase(
+        {
+          id: 'tls',
+          title: 'TLS: HBEAT through TLS against plain TCP, -c 50',
+          shape: { clients: 50, requests: plan.hbeatRequests, pipeline: 1, keyspace },
+          variants: [
+            { id: 'ours-tls', label: 'ours: HBEAT over TLS', server: 'ours', command: oursBeat, port: tlsPort, connArgs: overTls },
+            { id: 'ours-plain', label: 'ours: HBEAT over TCP', server: 'ours', command: oursBeat },
+            { id: 'redis-tls', label: 'Redis: HSET over TLS', server: 'redis', command: redisBeat, port: redis.tlsPort, connArgs: overTls },
+            { id: 'redis-plain', label: 'Redis: HSET over TCP', server: 'redis', command: redisBeat },
+          ],
+        },
+        servers,
+      );
+      for (const c of bench.cases) {
+        const [a, b, ra, rb] = c.variants;
+        bench.notes.push(
+          `${c.title}: ours ${a!.label.replace('ours: ', '')} / ${b!.label.replace('ours: ', '')}: req/s ${(a!.rps / b!.rps).toFixed(3)}×, ` +
+            `p50 ${(a!.p50Ms / b!.p50Ms).toFixed(2)}×, p99 ${(a!.p99Ms / b!.p99Ms).toFixed(2)}×; Redis for reference: req/s ${(ra!.rps / rb!.rps).toFixed(3)}×.`,
+        );
+      }
+    });
+    bench.notes.push(
+      "The ACL user is the README's worker role (`~worker:gpu-a-* ~hive:hive-a`): each beat checks its command bit and both keys " +
+        'against the patterns; the default user has allkeys and skips the key check. TLS runs without client certificates ' +
+        '(--tls-auth-clients no, on both servers): the handshake happens once per connection, so this measures encrypting the traffic. ' +
+        'The machine was shared with other work while measuring: compare the ratios, not the absolute figures.',
+    );
+    bench.populations.push('security: each run heartbeats up to 10,000 distinct workers gpu-a-<n> on hive-a (ours: HBEAT; Redis: HSET of the same fields).');
+  } finally {
+    certs.remove();
+  }
+}
+
 // ── 5: memory per worker ────────────────────────────────────────────────────────────────────────────────────
 
 const MEMORY_HIVES = 10_000;
@@ -672,6 +761,7 @@ function countRuns(plan: Plan): number {
   if (plan.sections.has('active')) runs += 2 * perVariant;
   if (plan.sections.has('best')) runs += 2 * perVariant;
   if (plan.sections.has('claim')) runs += 2 * 3 * perVariant;
+  if (plan.sections.has('security')) runs += 3 * 4 * perVariant;
   return runs;
 }
 
@@ -718,6 +808,7 @@ async function main(): Promise<void> {
     if (plan.sections.has('best')) await bestSection(bench);
     if (plan.sections.has('memory')) await memorySection(bench);
     if (plan.sections.has('claim')) await ownReport('claim', claimSection);
+    if (plan.sections.has('security')) await ownReport('security', securitySection);
     if (plan.sections.has('scale')) {
       await scaleSection({ workers: plan.scaleWorkers, bigWorkers: plan.scaleBigWorkers, outDir, log: (m) => bench.log(m) });
     }

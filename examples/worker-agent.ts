@@ -42,9 +42,8 @@ agent.on('error', (e: Error) => {
 });
 agent.start();
 
-const stop = async () => {
-  await agent.stop({ remove: true });
-  process.exit(0);
+const stop = () => {
+  void agent.stop({ remove: true }).then(() => process.exit(0));
 };
 process.on('SIGINT', stop);
 process.on('SIGTERM', stop);

@@ -3,11 +3,14 @@
 // exits cleanly on SIGINT/SIGTERM.
 
 import { readCommandLine, usageText } from './settings/cli.js';
-import { AclFileError, RegistryServer, SettingError, SnapshotError } from './server/server.js';
+import { AclFileError, RegistryServer, SettingError, SnapshotError, VERSION } from './server/server.js';
 import { Logger } from './server/log.js';
 import { SETTINGS, Settings, type SettingName } from './settings/settings.js';
 
-const USAGE = usageText([['--help', 'this text']]);
+const USAGE = usageText([
+  ['-h, --help', 'this text'],
+  ['-v, --version', 'print the version and exit'],
+]);
 
 function fail(message: string): never {
   console.error(`rbee-registry: ${message}\nRun with --help for the options.`);
@@ -17,9 +20,16 @@ function fail(message: string): never {
 let server: RegistryServer;
 let logger: Logger;
 try {
-  const { values, switches } = readCommandLine(process.argv.slice(2), process.env, ['help']);
+  const { values, switches } = readCommandLine(process.argv.slice(2), process.env, [
+    { name: 'help', short: 'h' },
+    { name: 'version', short: 'v' },
+  ]);
   if (switches.has('help')) {
     console.log(USAGE);
+    process.exit(0);
+  }
+  if (switches.has('version')) {
+    console.log(`rbee-registry ${VERSION}`);
     process.exit(0);
   }
   logger = new Logger({ level: values.loglevel as Logger['level'] | undefined, file: values.logfile ?? '' });

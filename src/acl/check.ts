@@ -2,7 +2,7 @@
 // function for the dispatcher (every request, the HBEAT fast path included), EXEC and ACL DRYRUN.
 
 import { commandKeys, keyAccess } from '../commands/keys.js';
-import type { ArgReader } from '../commands/spec.js';
+import type { ArgReader, CommandSpec } from '../commands/spec.js';
 import type { ResolvedCommand } from '../commands/table.js';
 import type { AclUser } from './user.js';
 
@@ -32,6 +32,24 @@ export function checkAccess(user: AclUser, command: ResolvedCommand, argc: numbe
     }
   }
   return null;
+}
+
+/**
+ * The hot path's key check, straight from the request's bytes by the index key specs (no argv, no key list).
+ * It may only say yes when checkAccess would: anything it cannot judge this way answers false, and the request
+ * then takes the ordinary path, whose checkAccess has the last word (HBEAT's JSON form, for one, is judged there).
+ */
+export function frameKeysAllowed(user: AclUser, spec: CommandSpec, argc: number, arg: ArgReader): boolean {
+  const specs = spec.keySpecs;
+  if (specs === undefined) return spec.getKeys === undefined;
+  for (let i = 0; i < specs.length; i++) {
+    const ks = specs[i]!;
+    if (!('index' in ks.begin) || ks.lastKey !== 0) return false;
+    if (ks.begin.index >= argc) continue;
+    const { read, write } = keyAccess(ks.flags);
+    if (!user.keyAllowed(ks.prefix + arg(ks.begin.index), read, write)) return false;
+  }
+  return true;
 }
 
 /** The error a client gets: Redis 7.2's short forms. */

@@ -178,7 +178,7 @@ export class AclUser {
 
   private commandRule(rule: string, name: string, allow: boolean): void {
     const bar = name.indexOf('|');
-    let cmd = this.catalog.command(name);
+    const cmd = this.catalog.command(name);
     if (cmd === undefined && bar > 0 && allow) {
       // Redis' first-arg rule (`+select|0`): a command without subcommands, allowed with this first argument only.
       const parent = this.catalog.command(name.slice(0, bar));

@@ -64,7 +64,7 @@ export class EventFollower implements AsyncIterable<FollowerItem> {
       while (!this.closed) {
         let events: RegistryEvent[];
         try {
-          events = await this.client.eventsRead(this.rev!, { count: this.count, blockMs: this.blockMs });
+          events = await this.client.eventsRead(this.rev, { count: this.count, blockMs: this.blockMs });
         } catch (e) {
           if (this.closed) return;
           if (e instanceof CompactedError) {

@@ -103,7 +103,7 @@ export class HeartbeatAgent extends EventEmitter {
       autoResendUnfulfilledCommands: false,
       retryStrategy: () => this.retryDelayMs(),
     });
-    this.redis.on('ready', () => this.onReady());
+    this.redis.on('ready', () => void this.onReady());
     this.redis.on('error', (e: unknown) => {
       const err = typedError(e, 'AUTH');
       if (isFatal(err)) this.fail(err);
@@ -187,8 +187,8 @@ export class HeartbeatAgent extends EventEmitter {
     if (!this.configured) {
       this.configured = true;
       try {
-        const reply = (await this.redis.call('CONFIG', 'GET', 'offline-after')) as unknown;
-        const value = Array.isArray(reply) ? reply[1] : (reply as Record<string, unknown> | null)?.['offline-after'];
+        const reply = await this.redis.call('CONFIG', 'GET', 'offline-after');
+        const value: unknown = Array.isArray(reply) ? reply[1] : (reply as Record<string, unknown> | null)?.['offline-after'];
         const ms = Number(value);
         if (Number.isFinite(ms) && ms > 0) {
           this.offlineAfterMs = ms;
@@ -316,11 +316,11 @@ function changedFields(fields: WorkerFields, acknowledged: WorkerFields): Worker
     const held = acknowledged[key] ?? null;
     if (v !== undefined && v !== held) out[key] = v;
   }
-  return out as WorkerFields;
+  return out;
 }
 
 function definedOnly(fields: WorkerFields): WorkerFields {
   const out: Record<string, unknown> = {};
   for (const [key] of HBEAT_OPTION) if (fields[key] !== undefined && fields[key] !== null) out[key] = fields[key];
-  return out as WorkerFields;
+  return out;
 }

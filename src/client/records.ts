@@ -126,9 +126,13 @@ export function asMap(reply: unknown): Raw {
   throw new TypeError(`expected a map reply, got ${JSON.stringify(reply)}`);
 }
 
-function str(v: unknown): string | null {
+/** A reply value as text (bulk strings may come as Buffers), or null for nil. */
+export function str(v: unknown): string | null {
   if (v === null || v === undefined) return null;
-  return Buffer.isBuffer(v) ? v.toString('utf8') : String(v);
+  if (typeof v === 'string') return v;
+  if (Buffer.isBuffer(v)) return v.toString('utf8');
+  if (typeof v === 'number' || typeof v === 'bigint' || typeof v === 'boolean') return String(v);
+  return JSON.stringify(v);
 }
 
 function num(v: unknown): number | null {

@@ -5,6 +5,7 @@
 import { Redis, type RedisOptions } from 'ioredis';
 import { typedError } from './errors.js';
 import {
+  str,
   type BestWorker,
   type ClaimedWorker,
   decodeBest,
@@ -149,7 +150,7 @@ export class RegistryClient {
 
   async workerUrl(workerId: string): Promise<string | null> {
     const reply = await this.command('WORKER.URL', workerId);
-    return reply === null ? null : String(reply);
+    return str(reply);
   }
 
   async workerList(filter: WorkerListFilter = {}): Promise<WorkerRecord[]> {
@@ -232,7 +233,7 @@ export class RegistryClient {
     const reply = await this.command('CONFIG', 'GET', name);
     if (Array.isArray(reply)) return reply.length >= 2 ? String(reply[1]) : null;
     const map = reply as Record<string, unknown>;
-    return map[name] === undefined ? null : String(map[name]);
+    return str(map[name]);
   }
 }
 

@@ -8,7 +8,7 @@ import { isSubscribed, type ClientState, type Log } from './context.js';
 import { CommandError, unknownCommand, unknownSubcommand, wrongArity } from './errors.js';
 import type { ResolvedCommand } from './table.js';
 import type { RequestFrame } from '../resp/decoder.js';
-import { checkAccess, denialError } from '../acl/check.js';
+import { checkAccess, denialError, frameKeysAllowed } from '../acl/check.js';
 import { clientInfoLine } from './server/CLIENT.js';
 
 const NOAUTH = new ErrorReply('NOAUTH Authentication required.');
@@ -47,7 +47,7 @@ export function dispatch(client: ClientState, frame: RequestFrame): Reply | Prom
     client.authenticated &&
     !isSubscribed(client) &&
     client.user.allowed[top.id] === 1 &&
-    (client.user.allKeys || checkAccess(client.user, top, n, (i) => frame.argString(i)) === null)
+    (client.user.allKeys || frameKeysAllowed(client.user, top.spec, n, (i) => frame.argString(i)))
   ) {
     let reply: Reply | undefined;
     try {
@@ -70,7 +70,6 @@ export function dispatch(client: ClientState, frame: RequestFrame): Reply | Prom
   argv[0] = name;
   for (let i = 1; i < n; i++) argv[i] = frame.argString(i);
   const command = resolve(client, argv, top);
-  const server = client.server;
   if (command instanceof ErrorReply) {
     if (client.multi !== null) client.multiDirty = true;
     // Redis counts a known command refused for its arity as a rejected call of it.

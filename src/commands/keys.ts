@@ -39,10 +39,18 @@ export interface KeyAccess {
   write: boolean;
 }
 
+// Flag lists are constants of the specs: work each out once (the restricted worker's HBEAT asks on every beat).
+const accessOf = new WeakMap<readonly KeyFlag[], KeyAccess>();
+
 /** Which ACL permissions a key's flags need, as Redis: ACCESS reads; INSERT, UPDATE and DELETE write. */
 export function keyAccess(flags: readonly KeyFlag[]): KeyAccess {
-  // Without any of these flags (WATCH's RO), any pattern that matches the key will do, as in Redis.
-  return { read: flags.includes('ACCESS'), write: flags.includes('INSERT') || flags.includes('UPDATE') || flags.includes('DELETE') };
+  let access = accessOf.get(flags);
+  if (access === undefined) {
+    // Without any of these flags (WATCH's RO), any pattern that matches the key will do, as in Redis.
+    access = { read: flags.includes('ACCESS'), write: flags.includes('INSERT') || flags.includes('UPDATE') || flags.includes('DELETE') };
+    accessOf.set(flags, access);
+  }
+  return access;
 }
 
 /**

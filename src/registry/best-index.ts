@@ -158,7 +158,7 @@ export class BestWorkerIndex {
   add(w: WorkerRecord): void {
     const key = w.modelId ?? NO_MODEL;
     let buckets = this.byModel.get(key);
-    if (buckets === undefined) this.byModel.set(key, (buckets = new Array(BUCKETS)));
+    if (buckets === undefined) this.byModel.set(key, (buckets = new Array<Bucket | undefined>(BUCKETS)));
     const b = bucketOf(w);
     let bucket = buckets[b];
     if (bucket === undefined) buckets[b] = bucket = new Bucket();

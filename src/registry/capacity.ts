@@ -107,7 +107,7 @@ export function freeVramLookup(): (w: GpuUser) => number | null {
   const memo = new Map<object, Map<DeviceKey, number | null>>();
   return (w) => {
     let byDevice = memo.get(w.hive);
-    if (byDevice === undefined) memo.set(w.hive, (byDevice = new Map()));
+    if (byDevice === undefined) memo.set(w.hive, (byDevice = new Map<DeviceKey, number | null>()));
     const key = deviceKey(w);
     let free = byDevice.get(key);
     if (free === undefined) byDevice.set(key, (free = deviceCapacity(w).freeBytes));

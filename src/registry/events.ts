@@ -1,6 +1,8 @@
 // Registry events and the in-memory log behind EVENTS.READ: every change gets a monotonic revision, and the
 // last N events are kept in a ring so a client can resume from the revision it last saw (etcd-style watch).
 
+import type { WorkerView } from './types.js';
+
 export const EVENT_TYPES = [
   'worker.online',
   'worker.offline',
@@ -129,6 +131,11 @@ export class EventLog {
   get waiting(): number {
     return this.waiters.size;
   }
+}
+
+/** What worker.online and worker.state events say about the worker. */
+export function stateDetails(w: WorkerView): Record<string, string | number | null> {
+  return { state: w.effectiveState, health: w.effectiveHealth, model_id: w.modelId, url: w.url, backend: w.backend };
 }
 
 /** Where the registry publishes: the log, then every listener, in the order changes happen. */

@@ -4,13 +4,14 @@
 // Queries hand out read-only views of the records: no links, rows or sets leave the registry.
 
 import { checkFieldSize, FIELD_MAX_BYTES } from './field-limits.js';
-import { CompactedError, EventBus, type EventLog, type EventType, type LoggedEvent } from './events.js';
+import { CompactedError, EventBus, stateDetails, type EventLog, type EventType, type LoggedEvent } from './events.js';
 import type { GuardMode, GuardStatus } from './guard.js';
 import { Hives } from './hives.js';
 import { Liveness } from './liveness.js';
 import { Restorer, SnapshotReader } from './snapshot.js';
 import { type BestWorkerQuery, type HeartbeatFields, type HiveRecord, type HiveView, type RegistryOptions, RegistryError, type WorkerFilter, type WorkerRecord, type WorkerView } from './types.js';
 import { Workers } from './workers.js';
+import { scanBoth } from './slot-index.js';
 import { Claims } from './claims.js';
 import { Scheduling } from './scheduling.js';
 
@@ -59,7 +60,7 @@ export class WorkerRegistry {
       cameOnline: (w, at) => {
         this.hives.count(w, 1, false, true);
         this.workers.refresh(w);
-        this.emit('worker.online', at, w, w.hive, this.stateDetails(w));
+        this.emit('worker.online', at, w, w.hive, stateDetails(w));
         if (w.hive.onlineWorkers === 1) this.emit('hive.online', at, null, w.hive);
       },
       wentOffline: (w, at) => {
@@ -90,10 +91,6 @@ export class WorkerRegistry {
 
   private emit(type: EventType, atMs: number, worker: WorkerRecord | null, hive: HiveRecord | null, details?: Record<string, string | number | null>): void {
     this.bus.emit(type, atMs, worker === null ? null : worker.workerId, hive === null ? null : hive.hiveId, details);
-  }
-
-  private stateDetails(w: WorkerRecord): Record<string, string | number | null> {
-    return { state: w.effectiveState, health: w.effectiveHealth, model_id: w.modelId, url: w.url, backend: w.backend };
   }
 
   // ── changes ───────────────────────────────────────────────────────────────────────────────────────────
@@ -139,10 +136,10 @@ export class WorkerRegistry {
     if (wasOnline) {
       this.workers.refresh(w);
       if (from !== hive) {
-        this.emit('worker.state', now, w, hive, { ...this.stateDetails(w), moved_from: from.hiveId });
+        this.emit('worker.state', now, w, hive, { ...stateDetails(w), moved_from: from.hiveId });
         if (hive.onlineWorkers === 1) this.emit('hive.online', now, null, hive);
       } else if (w.effectiveState !== state || w.effectiveHealth !== health || w.modelId !== modelId) {
-        this.emit('worker.state', now, w, hive, this.stateDetails(w));
+        this.emit('worker.state', now, w, hive, stateDetails(w));
       }
     }
     if (from !== hive) {
@@ -250,24 +247,10 @@ export class WorkerRegistry {
     return this.hives.get(hiveId);
   }
 
-  /**
-   * Walks workers and hives by slot from `cursor` (0 starts), as Redis' SCAN walks buckets: stops after `count`
-   * records or `count * 10` slots. Returns the next cursor, 0 when the walk is complete.
-   */
+  /** Workers and hives by slot from `cursor` (SCAN): see scanBoth. */
   scanSlots(cursor: number, count: number, onWorker: (w: WorkerView) => void, onHive: (h: HiveView) => void): number {
     this.liveness.sync();
-    const [workers, hives] = [this.workers.slots, this.hives.slots];
-    const end = Math.max(workers.capacity, hives.capacity);
-    let slot = cursor;
-    let found = 0;
-    for (let steps = count * 10; slot < end && found < count && steps > 0; slot++, steps--) {
-      const w = workers.at(slot);
-      const h = hives.at(slot);
-      if (w !== undefined) onWorker(w);
-      if (h !== undefined) onHive(h);
-      found += (w === undefined ? 0 : 1) + (h === undefined ? 0 : 1);
-    }
-    return slot >= end ? 0 : slot;
+    return scanBoth(this.workers.slots, this.hives.slots, cursor, count, onWorker, onHive);
   }
 
   /** How long ago the heartbeat at `lastSeenMs` was received. */

@@ -82,3 +82,21 @@ export class SlotIndex<T extends Slotted> {
     this.count = 0;
   }
 }
+
+/**
+ * Walks two indexes side by side from `cursor` (0 starts), as Redis' SCAN walks buckets: stops after `count`
+ * records or `count * 10` slots. Returns the next cursor, 0 when the walk is complete.
+ */
+export function scanBoth<A extends Slotted, B extends Slotted>(a: SlotIndex<A>, b: SlotIndex<B>, cursor: number, count: number, onA: (x: A) => void, onB: (y: B) => void): number {
+  const end = Math.max(a.capacity, b.capacity);
+  let slot = cursor;
+  let found = 0;
+  for (let steps = count * 10; slot < end && found < count && steps > 0; slot++, steps--) {
+    const x = a.at(slot);
+    const y = b.at(slot);
+    if (x !== undefined) onA(x);
+    if (y !== undefined) onB(y);
+    found += (x === undefined ? 0 : 1) + (y === undefined ? 0 : 1);
+  }
+  return slot >= end ? 0 : slot;
+}

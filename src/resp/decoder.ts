@@ -168,7 +168,7 @@ export class RequestDecoder implements RequestFrame {
 
   /** Argument i of the current request as bytes (a view, not a copy). */
   argBuffer(i: number): Buffer {
-    return this.argBufs[i]!.subarray(this.argStarts[i]!, this.argEnds[i]!);
+    return this.argBufs[i]!.subarray(this.argStarts[i], this.argEnds[i]);
   }
 
   argLength(i: number): number {
@@ -395,10 +395,7 @@ export function splitArgs(buf: Buffer, from: number, to: number): Buffer[] | nul
           bytes.push(c);
         }
       } else {
-        if (i >= to) {
-          done = true;
-          break;
-        }
+        if (i >= to) break;
         const c = buf[i]!;
         if (c === 32 || c === 10 || c === 13 || c === 9) {
           // Not isSpace: sdssplitargs keeps \v and \f inside an unquoted word.

@@ -197,7 +197,8 @@ export class ReplyWriter {
     }
     if (Array.isArray(r)) {
       this.text += '*' + r.length + CRLF;
-      for (let i = 0; i < r.length; i++) this.write(r[i]!);
+      const items = r as readonly Reply[];
+      for (let i = 0; i < items.length; i++) this.write(items[i]!);
       return;
     }
     if (r instanceof MapReply) {
@@ -300,7 +301,7 @@ class ReplyStream {
     this.inner = new ReplyWriter(proto);
     let header: string;
     if (Array.isArray(r)) {
-      this.items = r.slice();
+      this.items = (r as readonly Reply[]).slice();
       header = '*' + r.length;
     } else if (r instanceof MapReply) {
       this.items = r.entries.flat();

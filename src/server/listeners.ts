@@ -42,14 +42,17 @@ export function isLoopbackBind(bind: string): boolean {
 
 /** The key, certificate and CA the tls-* settings name, read now (a reload reads them again). */
 export function secureContextOptions(setting: (name: string) => unknown): tls.SecureContextOptions {
-  const get = (name: string) => String(setting(name) ?? '');
+  const get = (name: string): string => {
+    const v = setting(name);
+    return v === undefined || v === null ? '' : typeof v === 'string' ? v : JSON.stringify(v);
+  };
   const file = (name: string) => {
     const path = get(name);
     if (path === '') throw new Error(`${name} is not set`);
     try {
       return readFileSync(path);
     } catch (e) {
-      throw new Error(`cannot read ${name} ${path}: ${(e as Error).message}`);
+      throw new Error(`cannot read ${name} ${path}: ${(e as Error).message}`, { cause: e });
     }
   };
   const options: tls.SecureContextOptions = { cert: file('tls-cert-file'), key: file('tls-key-file') };

@@ -110,9 +110,9 @@ const CRON_INTERVAL_MS = 100;
 const MAX_CLIENTS_REACHED = encodeReply(new ErrorReply('ERR max number of clients reached'), 2);
 
 
-const VERSION: string = (() => {
+export const VERSION: string = (() => {
   try {
-    return JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')).version;
+    return (JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
   } catch {
     return '0.0.0';
   }
@@ -397,10 +397,10 @@ export class RegistryServer implements ServerContext, ConnectionHost {
         if (this.evictedUnlogged > 0) this.hivesRemovedUnlogged++;
         break;
       case 'guard.on':
-        this.log.warning(`Expiry guard tripped (${event.mode}): ${event.online} of ${event.baseline} workers online; evictions held`);
+        this.log.warning(`Expiry guard tripped (${String(event.mode)}): ${String(event.online)} of ${String(event.baseline)} workers online; evictions held`);
         break;
       case 'guard.off':
-        this.log.notice(`Expiry guard lifted (${event.mode}): ${event.online} of ${event.baseline} workers online; evictions resume`);
+        this.log.notice(`Expiry guard lifted (${String(event.mode)}): ${String(event.online)} of ${String(event.baseline)} workers online; evictions resume`);
         break;
     }
   }

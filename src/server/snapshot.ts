@@ -37,7 +37,7 @@ export async function writeSnapshot(file: string, reader: SnapshotReader): Promi
     await fs.rm(tmp, { force: true });
     throw e;
   }
-  await handle!.close();
+  await handle.close();
   await fs.rename(tmp, file);
   try {
     const dir = openSync(path.dirname(path.resolve(file)), 'r');
@@ -89,9 +89,9 @@ export async function readSnapshot(file: string): Promise<SnapshotData | null> {
   };
   const parse = (i: number): Record<string, unknown> => {
     try {
-      const v = JSON.parse(lines[i]!);
-      if (typeof v !== 'object' || v === null || Array.isArray(v)) fail(i + 1, 'not a JSON object');
-      return v;
+      const v: unknown = JSON.parse(lines[i]!);
+      if (typeof v !== 'object' || v === null || Array.isArray(v)) return fail(i + 1, 'not a JSON object');
+      return v as Record<string, unknown>;
     } catch (e) {
       if (e instanceof SnapshotError) throw e;
       return fail(i + 1, (e as Error).message);

@@ -38,6 +38,12 @@ function wrap(text: string, width: number, indent: string): string {
   return lines.join('\n');
 }
 
+/** A command-line switch that is not a setting, with its one-letter form (`{ name: 'help', short: 'h' }`). */
+export interface Switch {
+  name: string;
+  short?: string;
+}
+
 export interface CommandLine {
   values: Partial<SettingValues>;
   /** Switches that are not settings (`--help`, `--version`), by name. */
@@ -48,10 +54,10 @@ export interface CommandLine {
  * Reads flags, then env variables for settings without a flag given. Throws SettingError naming the flag and
  * the refused value: `--event-log 99999999999: argument must be between 1 and 10000000 inclusive`.
  */
-export function readCommandLine(args: readonly string[], env: NodeJS.ProcessEnv, switches: readonly string[] = []): CommandLine {
-  const options: Record<string, { type: 'string' | 'boolean'; multiple?: boolean }> = {};
+export function readCommandLine(args: readonly string[], env: NodeJS.ProcessEnv, switches: readonly Switch[] = []): CommandLine {
+  const options: Record<string, { type: 'string' | 'boolean'; multiple?: boolean; short?: string }> = {};
   for (const s of withFlag) options[s.name] = { type: isSwitch(s) ? 'boolean' : 'string', multiple: s.multiple === true };
-  for (const name of switches) options[name] = { type: 'boolean' };
+  for (const { name, short } of switches) options[name] = short === undefined ? { type: 'boolean' } : { type: 'boolean', short };
   let parsed: Record<string, string | boolean | string[] | undefined>;
   try {
     parsed = parseArgs({ args: [...args], options, strict: true, allowPositionals: false }).values as typeof parsed;
@@ -84,7 +90,7 @@ export function readCommandLine(args: readonly string[], env: NodeJS.ProcessEnv,
       throw e;
     }
   }
-  return { values: values as Partial<SettingValues>, switches: new Set(switches.filter((n) => parsed[n] === true)) };
+  return { values: values, switches: new Set(switches.filter((w) => parsed[w.name] === true).map((w) => w.name)) };
 }
 
 const cell = (text: string) => text.replace(/\|/g, '\\|');

@@ -148,7 +148,8 @@ export const SETTINGS = [
     mutable: false,
     doc: "an ACL user in Redis' rule syntax, e.g. `--user 'gpu-a on >pw -@all +@connection +hbeat ~worker:gpu-a-*'`; repeatable; not with --aclfile",
     parse: (t: string): readonly string[] => (t === '' ? [] : [t]),
-    format: (v: readonly string[]) => v.join(', '),
+    // Shown in logs and CONFIG-like listings: passwords are left out (`>…`).
+    format: (v: readonly string[]) => v.map((u) => u.replace(/(^|\s)([<>])\S*/g, '$1$2…')).join(', '),
   }),
   oneOf('protected-mode', {
     values: ['yes', 'no'],
@@ -186,7 +187,7 @@ export const SETTINGS = [
     defaultDoc: '300000, or --offline-after when larger',
     mutable: false,
     doc: 'an offline worker is removed this long after its last heartbeat; 0: never',
-    check: (v, get) => (v !== 0 && v < (get('offline-after') as number) ? `must be 0 or at least offline-after (${get('offline-after')})` : undefined),
+    check: (v, get) => (v !== 0 && v < (get('offline-after') as number) ? `must be 0 or at least offline-after (${get('offline-after') as number})` : undefined),
   }),
   int('expiry-guard', { arg: 'PCT', range: { min: 0, max: 100 }, default: 50, mutable: false, doc: 'mass-expiry guard: stop evicting when more than PCT% of the workers online at a window start go offline within that window (100: never)' }),
   int('expiry-guard-min', { range: { min: 1, max: 1_000_000_000 }, default: 2, mutable: false, doc: 'the guard only judges windows that start with at least N online workers' }),
@@ -317,7 +318,7 @@ export class Settings {
   /** Calls `fn` with the new value after each change (CONFIG SET, or `setValue`). */
   onChange<N extends SettingName>(name: N, fn: (value: SettingValues[N]) => void): void {
     const list = this.listeners.get(name) ?? [];
-    list.push(fn as (value: never) => void);
+    list.push(fn);
     this.listeners.set(name, list);
   }
 

@@ -4,7 +4,6 @@
 
 import { once } from 'node:events';
 import { expect } from 'chai';
-import { Redis } from 'ioredis';
 import { AuthenticationError, HeartbeatAgent, PermissionError, RegistryClient, type BeatInfo } from 'rbee-registry/client';
 import { startServerProcess, type ServerProcess } from '../helpers/server-process.js';
 

@@ -65,7 +65,7 @@ describe('HBEAT fast path', () => {
           if (reply === undefined) return;
           let expected: Reply;
           try {
-            expected = HBEAT.handler!(clientOf(slow), argv, []) as Reply;
+            expected = HBEAT.handler!(clientOf(slow), argv, []);
           } catch (e) {
             expected = toErrorReply(e);
           }
@@ -92,10 +92,10 @@ describe('HBEAT fast path', () => {
     const argv = ['HBEAT', 'w1', 'h1', 'ſtate', 'Busy'];
     const expected = "-ERR unknown HBEAT option 'ſtate'\r\n";
     const utf8 = (r: Reply) => encodeReply(r, 3).toString('utf8');
-    expect(utf8(dispatch(clientOf(server), frameOf(argv)) as Reply)).to.equal(expected);
+    expect(utf8(dispatch(clientOf(server), frameOf(argv)))).to.equal(expected);
     let slow: Reply;
     try {
-      slow = HBEAT.handler!(clientOf(server), argv, []) as Reply;
+      slow = HBEAT.handler!(clientOf(server), argv, []);
     } catch (e) {
       slow = toErrorReply(e);
     }
@@ -123,7 +123,7 @@ describe('HBEAT fast path', () => {
       expect(sample, `a sample for ${o.option}`).to.not.equal(undefined);
       const argv = ['HBEAT', `fast-${o.option}`, 'h1', o.option.toLowerCase(), sample![0]];
       expect(HBEAT.frameHandler!(clientOf(server), frameOf(argv)), o.option).to.not.equal(undefined);
-      HBEAT.handler!(clientOf(server), ['HBEAT', `argv-${o.option}`, 'h1', o.option.toLowerCase(), sample![0]], []);
+      void HBEAT.handler!(clientOf(server), ['HBEAT', `argv-${o.option}`, 'h1', o.option.toLowerCase(), sample![0]], []);
       for (const path of ['fast', 'argv']) expect(read(server.registry.getWorker(`${path}-${o.option}`), o.option), `${path} ${o.option}`).to.equal(sample![1]);
     }
     server.registry.stop();

@@ -41,7 +41,7 @@ describe('examples', function () {
   const run = (command: string, args: string[], env: Record<string, string> = {}) => {
     const child = spawn(command, args, { env: { ...process.env, REGISTRY_PORT: String(fx.port), REGISTRY_HOST: '127.0.0.1', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
     let stderr = '';
-    child.stderr!.on('data', (c: Buffer) => void (stderr += c.toString()));
+    child.stderr.on('data', (c: Buffer) => void (stderr += c.toString()));
     children.push(child);
     return { child, lines: new Lines(child), stderr: () => stderr };
   };

@@ -21,7 +21,7 @@ export interface GcServerMeasure {
 process.on('message', (message: string) => {
   if (message === 'measure') {
     // Several passes: weak references and finalizers let go of more on each.
-    for (let i = 0; i < 4; i++) gc!();
+    for (let i = 0; i < 4; i++) gc();
     const m = memoryFigures();
     process.send!({ used: m.used, heapUsed: m.heapUsed, external: m.external, rss: process.memoryUsage.rss() } satisfies GcServerMeasure);
   } else if (message === 'stop') {

@@ -30,7 +30,8 @@ export function parseResp2(bytes: Buffer, options: ParseOptions = {}): ParsedRes
     stringNumbers: options.stringNumbers ?? false,
   });
   parser.execute(bytes);
-  if (fatal !== null) throw fatal;
+  // TypeScript cannot see the callback's assignment, hence the widening.
+  if ((fatal as Error | null) !== null) throw fatal as unknown as Error;
   // The parser keeps the unread tail of an incomplete reply in its (private) buffer.
   const leftover = (parser as unknown as { buffer: Buffer | null }).buffer;
   return { replies, complete: leftover === null };

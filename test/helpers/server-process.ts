@@ -26,8 +26,8 @@ export async function startServerProcess(args: string[] = []): Promise<ServerPro
       const m = / ready on [^:]+:(\d+) /.exec(out);
       if (m) resolve(Number(m[1]));
     };
-    child.stdout!.on('data', onData);
-    child.stderr!.on('data', (c: Buffer) => void (out += c.toString()));
+    child.stdout.on('data', onData);
+    child.stderr.on('data', (c: Buffer) => void (out += c.toString()));
     child.once('exit', (code, signal) => reject(new Error(`server exited (${code ?? signal}) before it was ready:\n${out}`)));
   });
   return {

@@ -99,7 +99,7 @@ describe('EventLog', () => {
     log.onNextAppend(() => calls.push(`a saw ${log.lastRev}`));
     const cancelB = log.onNextAppend(() => calls.push('b'));
     log.onNextAppend(() => {
-      calls.push(`c saw ${revs(log, log.lastRev - 1)}`);
+      calls.push(`c saw ${revs(log, log.lastRev - 1).join(',')}`);
       // A waiter added while waiters run waits for the following append.
       log.onNextAppend(() => calls.push(`d saw ${log.lastRev}`));
     });

@@ -46,7 +46,7 @@ const decode = (input: Bytes, limits: Partial<DecoderLimits> = {}): Decoded => d
 
 function splitAt(input: Buffer, ...offsets: number[]): Buffer[] {
   const cuts = [0, ...offsets, input.length];
-  return cuts.slice(1).map((end, i) => input.subarray(cuts[i]!, end));
+  return cuts.slice(1).map((end, i) => input.subarray(cuts[i], end));
 }
 
 const byteByByte = (input: Buffer): Buffer[] => [...input].map((b) => Buffer.from([b]));

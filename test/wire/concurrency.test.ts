@@ -68,11 +68,11 @@ describe('concurrency: 50 agents heartbeating while 10 clients query', () => {
           reader.call('WORKER.LIST', 'MODEL', 'm1'),
         ]);
         // Workers are only ever added here, and each connection's replies come in order.
-        expect(count as number).to.be.within(lastCount, TOTAL);
+        expect(count).to.be.within(lastCount, TOTAL);
         lastCount = count as number;
-        expect(hives as number).to.be.at.most(HIVES);
+        expect(hives).to.be.at.most(HIVES);
         expect((active as string[]).length).to.be.at.most(HIVES);
-        if (res !== null) expect(record(res).worker_count as number).to.be.within(1, TOTAL);
+        if (res !== null) expect(record(res).worker_count).to.be.within(1, TOTAL);
         rounds++;
       }
       return rounds;

@@ -68,7 +68,7 @@ for (const mode of MODES) {
       const reader = await fx.ioredis(mode.options);
       let settled = false;
       const read = reader.call('EVENTS.READ', 'SINCE', '2', 'BLOCK', '0').finally(() => (settled = true));
-      await until(async () => waiting() === 1, 'the reader to block');
+      await until(() => waiting() === 1, 'the reader to block');
       // Other clients are served meanwhile, and an unrelated refresh wakes nobody.
       expect(await r.call('HBEAT', 'w1', 'hive-a')).to.equal(0);
       expect(await r.call('WORKER.COUNT')).to.equal(1);
@@ -104,7 +104,7 @@ for (const mode of MODES) {
         expect(err).to.equal(null);
         return value;
       });
-      expect(list as unknown[]).to.have.length(1);
+      expect(list).to.have.length(1);
       expect(record(rev)).to.include({ rev: 2 });
       expect(read).to.deep.equal([]);
       expect(waiting()).to.equal(0);
@@ -113,9 +113,9 @@ for (const mode of MODES) {
     it('a blocked reader that disconnects stops waiting', async () => {
       const reader = await fx.ioredis(mode.options);
       void reader.call('EVENTS.READ', 'SINCE', '0', 'BLOCK', '0').catch(() => {});
-      await until(async () => waiting() === 1, 'the reader to block');
+      await until(() => waiting() === 1, 'the reader to block');
       reader.disconnect();
-      await until(async () => waiting() === 0, 'the wait to be cancelled');
+      await until(() => waiting() === 0, 'the wait to be cancelled');
       expect(await r.call('HBEAT', 'w', 'h')).to.equal(1);
     });
   });
@@ -155,7 +155,7 @@ describe('EVENTS.READ: a short log (--event-log 5)', () => {
     expect(rev).to.equal(7);
     const next = await fx.ioredis({ protocol: 2 });
     const read = next.call('EVENTS.READ', 'SINCE', String(rev), 'BLOCK', '0');
-    await until(async () => fx.server.server.registry.events.waiting === 1, 'the reader to block');
+    await until(() => fx.server.server.registry.events.waiting === 1, 'the reader to block');
     await r.call('WORKER.DEL', 'w1');
     expect(parse(await read).map((e) => [e.rev, e.type, e.worker_id])).to.deep.equal([[8, 'worker.removed', 'w1']]);
   });
@@ -180,7 +180,7 @@ describe('EVENTS.READ BLOCK on a raw socket: pipelined commands wait behind it, 
 
   it('PING and EVENTS.REV sent after a blocked read are answered after it, in order', async () => {
     reader.send('EVENTS.READ SINCE 0 BLOCK 0\r\nPING\r\nEVENTS.REV\r\n');
-    await until(async () => fx.server.server.registry.events.waiting === 1, 'the reader to block');
+    await until(() => fx.server.server.registry.events.waiting === 1, 'the reader to block');
     // A round trip on another connection: had the server answered the PING, it would be on its way by now.
     await writer.request('PING\r\n', '+PONG\r\n');
     expect(reader.received.length).to.equal(0);
@@ -202,7 +202,7 @@ describe('EVENTS.READ BLOCK on a raw socket: pipelined commands wait behind it, 
       const mark = reader.received.length;
       reader.send(`EVENTS.READ SINCE ${fx.server.server.registry.events.lastRev} BLOCK ${wake ? 0 : 1}\r\n`);
       if (wake) {
-        await until(async () => fx.server.server.registry.events.waiting === 1, 'the reader to block');
+        await until(() => fx.server.server.registry.events.waiting === 1, 'the reader to block');
         writer.send(`HBEAT w${i} h\r\n`);
       }
       await reader.readUntil((b) => countResp2Replies(b.subarray(mark)) >= 1);

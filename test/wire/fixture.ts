@@ -50,7 +50,7 @@ export class WireFixture {
       retryStrategy: () => null,
       maxRetriesPerRequest: 0,
       ...options,
-    }) as Client;
+    });
     client.on('error', () => {});
     this.clients.push(client);
     return client;

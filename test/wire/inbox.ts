@@ -94,7 +94,7 @@ export function infoField(info: unknown, key: string): string | undefined {
 }
 
 /** Polls `probe` until it returns true (each try awaits a round trip, no fixed sleeps); fails after `timeoutMs`. */
-export async function until(probe: () => Promise<boolean>, what: string, timeoutMs = 5000): Promise<void> {
+export async function until(probe: () => boolean | Promise<boolean>, what: string, timeoutMs = 5000): Promise<void> {
   const deadline = performance.now() + timeoutMs;
   while (performance.now() < deadline) {
     if (await probe()) return;

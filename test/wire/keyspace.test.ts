@@ -144,7 +144,7 @@ for (const mode of MODES) {
 describe('redis-cli over the keyspace', () => {
   let fx: WireFixture;
 
-  before(async function () {
+  before(function () {
     needProgram(this, 'redis-cli');
   });
 

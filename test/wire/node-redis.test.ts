@@ -24,7 +24,7 @@ describe('node-redis (RESP3)', () => {
   let clients: NodeRedis[];
 
   async function connect(options: Parameters<typeof createClient>[0] = {}): Promise<NodeRedis> {
-    const client = createClient({ socket: { host: '127.0.0.1', port: fx.port, reconnectStrategy: false }, ...options }) as NodeRedis;
+    const client: NodeRedis = createClient({ socket: { host: '127.0.0.1', port: fx.port, reconnectStrategy: false }, ...options });
     client.on('error', () => {});
     clients.push(client);
     await client.connect();
@@ -43,11 +43,11 @@ describe('node-redis (RESP3)', () => {
 
   it('connects with HELLO 3 and CLIENT SETINFO (library name and version)', async () => {
     const c = await connect({ name: 'orchestrator' });
-    const info = String(await c.sendCommand(['CLIENT', 'INFO']));
+    const info = await c.sendCommand<string>(['CLIENT', 'INFO']);
     expect(info).to.include(' resp=3 ');
     expect(info).to.include(' name=orchestrator ');
     expect(info).to.include(` lib-name=node-redis lib-ver=${nodeRedisVersion()}`);
-    const hello = (await c.sendCommand(['HELLO'])) as Record<string, unknown>;
+    const hello = await c.sendCommand<Record<string, unknown>>(['HELLO']);
     expect(hello).to.include({ server: 'rbee-registry', proto: 3, mode: 'standalone' });
     expect(await c.ping()).to.equal('PONG');
   });
@@ -58,7 +58,7 @@ describe('node-redis (RESP3)', () => {
     expect(await c.sendCommand(['HBEAT', 'JSON', JSON.stringify({ worker_id: 'gpu1', hive_id: 'hive-a', vram_bytes: 500_000_000, state: 'Busy' })])).to.equal(1);
     expect(await c.sendCommand(['HBEAT', 'gpu0', 'hive-a', 'GPU', '20'])).to.equal(0);
 
-    const worker = (await c.sendCommand(['WORKER.GET', 'gpu0'])) as Record<string, unknown>;
+    const worker = await c.sendCommand<Record<string, unknown>>(['WORKER.GET', 'gpu0']);
     expect(worker).to.include({
       worker_id: 'gpu0',
       hive_id: 'hive-a',
@@ -79,17 +79,17 @@ describe('node-redis (RESP3)', () => {
     expect(await c.sendCommand(['WORKER.URL', 'gpu0'])).to.equal('http://10.0.0.5:8081');
     expect(await c.sendCommand(['WORKER.URL', 'gpu1'])).to.equal(null);
     expect(await c.sendCommand(['WORKER.COUNT'])).to.equal(2);
-    expect(((await c.sendCommand(['WORKER.LIST', 'STATE', 'Busy'])) as Array<Record<string, unknown>>).map((w) => w.worker_id)).to.deep.equal(['gpu1']);
-    expect(((await c.sendCommand(['WORKER.BEST', 'llama'])) as Record<string, unknown>).worker_id).to.equal('gpu0');
+    expect((await c.sendCommand<Array<Record<string, unknown>>>(['WORKER.LIST', 'STATE', 'Busy'])).map((w) => w.worker_id)).to.deep.equal(['gpu1']);
+    expect((await c.sendCommand<Record<string, unknown>>(['WORKER.BEST', 'llama'])).worker_id).to.equal('gpu0');
     expect(await c.sendCommand(['WORKER.BEST', 'llama', 'BACKEND', 'metal'])).to.equal(null);
 
-    const res = (await c.sendCommand(['HIVE.RES', 'hive-a'])) as Record<string, unknown>;
+    const res = await c.sendCommand<Record<string, unknown>>(['HIVE.RES', 'hive-a']);
     expect(res).to.include({ hive_id: 'hive-a', worker_count: 2, vram_used_bytes: 8_500_000_000, ram_used_bytes: 0, vram_used_gb: 8.5, ram_used_gb: 0 });
     expect(await c.sendCommand(['HIVE.RES', 'nope'])).to.equal(null);
-    const hive = (await c.sendCommand(['HIVE.GET', 'hive-a'])) as Record<string, unknown>;
+    const hive = await c.sendCommand<Record<string, unknown>>(['HIVE.GET', 'hive-a']);
     expect(hive).to.include({ hive_id: 'hive-a', online: 1, worker_count: 2, last_heartbeat_ms: T0 });
     expect(hive.workers).to.deep.equal(['gpu0', 'gpu1']);
-    expect(((await c.sendCommand(['HIVE.WORKERS', 'hive-a'])) as Array<Record<string, unknown>>).map((w) => w.worker_id)).to.deep.equal(['gpu0', 'gpu1']);
+    expect((await c.sendCommand<Array<Record<string, unknown>>>(['HIVE.WORKERS', 'hive-a'])).map((w) => w.worker_id)).to.deep.equal(['gpu0', 'gpu1']);
     expect(await c.sendCommand(['HIVE.LIST'])).to.deep.equal(['hive-a']);
     expect(await c.sendCommand(['HIVE.COUNT'])).to.equal(1);
     expect(await c.sendCommand(['HIVE.ACTIVE'])).to.deep.equal(['hive-a']);
@@ -113,7 +113,7 @@ describe('node-redis (RESP3)', () => {
       [['HIVE.ACTIVE', 'soon'], "ERR invalid max_age_ms 'soon': expected a non-negative integer"],
     ];
     for (const [argv, message] of cases) expect((await rejection(c.sendCommand(argv))).message, argv.join(' ')).to.equal(message);
-    expect(((await c.sendCommand(['WORKER.GET', 'w'])) as Record<string, unknown>).vram_bytes).to.equal(1);
+    expect((await c.sendCommand<Record<string, unknown>>(['WORKER.GET', 'w'])).vram_bytes).to.equal(1);
   });
 
   it('client.multi() runs a transaction; a queued unknown command aborts it', async () => {
@@ -151,7 +151,7 @@ describe('node-redis (RESP3)', () => {
     fx = await WireFixture.start({ requirePass: 's3cret' });
     const c = await connect({ password: 's3cret' });
     expect(await c.sendCommand(['HBEAT', 'w', 'h'])).to.equal(1);
-    const bad = createClient({ socket: { host: '127.0.0.1', port: fx.port, reconnectStrategy: false }, password: 'wrong' }) as NodeRedis;
+    const bad: NodeRedis = createClient({ socket: { host: '127.0.0.1', port: fx.port, reconnectStrategy: false }, password: 'wrong' });
     bad.on('error', () => {});
     clients.push(bad);
     expect((await rejection(bad.connect())).message).to.equal('WRONGPASS invalid username-password pair or user is disabled.');

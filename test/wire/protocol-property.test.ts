@@ -36,7 +36,7 @@ async function writePieces(client: RawClient, pieces: Buffer[]): Promise<void> {
 function cut(data: Buffer, offsets: number[]): Buffer[] {
   const cuts = [...new Set(offsets.map((o) => 1 + (o % Math.max(1, data.length - 1))))].filter((o) => o < data.length).sort((a, b) => a - b);
   const bounds = [0, ...cuts, data.length];
-  return bounds.slice(1).map((end, i) => data.subarray(bounds[i]!, end));
+  return bounds.slice(1).map((end, i) => data.subarray(bounds[i], end));
 }
 
 const chunking: fc.Arbitrary<(data: Buffer) => Buffer[]> = fc.oneof(

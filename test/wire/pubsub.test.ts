@@ -125,7 +125,7 @@ describe('pub/sub: RESP2 subscribe mode on a raw socket, as Redis does it', () =
     await r.send(['PSUBSCRIBE *'], 1);
     expect(await r.send(['QUIT'], 1)).to.deep.equal(['OK']);
     await c.closed;
-    await until(async () => fx.server.server.pubsub.numpat() === 0, 'the server to drop the closed subscriber');
+    await until(() => fx.server.server.pubsub.numpat() === 0, 'the server to drop the closed subscriber');
   });
 });
 
@@ -324,7 +324,7 @@ describe('pub/sub through node-redis (RESP3)', () => {
   let clients: NodeRedis[];
 
   async function connect(): Promise<NodeRedis> {
-    const client = createClient({ socket: { host: '127.0.0.1', port: fx.port, reconnectStrategy: false } }) as NodeRedis;
+    const client: NodeRedis = createClient({ socket: { host: '127.0.0.1', port: fx.port, reconnectStrategy: false } });
     client.on('error', () => {});
     clients.push(client);
     await client.connect();

@@ -125,7 +125,7 @@ describeNeeding(['redis-cli'], 'redis-cli', () => {
     /** Polls the pane until it satisfies `done`: each try is a real capture, bounded by a deadline. */
     async function waitForPane(done: (text: string) => boolean, what: string, withinMs = 10_000): Promise<string> {
       const deadline = Date.now() + withinMs;
-      let text = '';
+      let text: string;
       do {
         text = await pane();
         if (done(text)) return text;

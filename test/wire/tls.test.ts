@@ -165,7 +165,7 @@ describe('protected mode', () => {
       const s = net.connect({ port, host: '127.0.0.1', localAddress }, () => s.write('PING\r\n'));
       let got = '';
       s.on('data', (d) => {
-        got += d;
+        got += d.toString();
         if (got === '+PONG\r\n' || got.startsWith('-NOAUTH')) s.destroy();
       });
       s.on('close', () => resolve(got));

@@ -45,8 +45,11 @@ function subscribeFamily(
       }
       const replies: Reply[] = [];
       for (const t of targets) {
-        if (kind === 'channel') (unsubscribe ? hub.unsubscribe : hub.subscribe).call(hub, client, t);
-        else (unsubscribe ? hub.punsubscribe : hub.psubscribe).call(hub, client, t);
+        if (kind === 'channel') {
+          if (unsubscribe) hub.unsubscribe(client, t);
+          else hub.subscribe(client, t);
+        } else if (unsubscribe) hub.punsubscribe(client, t);
+        else hub.psubscribe(client, t);
         replies.push(new PushReply([word, t, count(client)]));
       }
       return new ReplySequence(replies);

@@ -1,7 +1,7 @@
 // HIVE.DEL: forget a hive and all its workers (remove_hive).
 
 import { ONE, ZERO } from '../../resp/reply.js';
-import { hiveKey, workerKey } from '../keys.js';
+import { hiveKey } from '../keys.js';
 import { defineCommand } from '../spec.js';
 
 export default defineCommand({

@@ -1,6 +1,6 @@
 // HIVE.GET: one hive's state (get_hive_state).
 
-import { hiveKey, workerKey } from '../keys.js';
+import { hiveKey } from '../keys.js';
 import { defineCommand } from '../spec.js';
 import { hiveReply } from '../records.js';
 

@@ -1,6 +1,6 @@
 // HIVE.ONLINE: is a hive alive (is_hive_online).
 
-import { hiveKey, workerKey } from '../keys.js';
+import { hiveKey } from '../keys.js';
 import { defineCommand } from '../spec.js';
 import { syntaxError } from '../errors.js';
 import { MAX_AGE_ARG, parseMaxAge } from './max-age.js';

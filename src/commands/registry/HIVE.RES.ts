@@ -1,7 +1,7 @@
 // HIVE.RES: a hive's resource use, summed from its workers' reports (get_available_resources).
 
 import { MapReply } from '../../resp/reply.js';
-import { hiveKey, workerKey } from '../keys.js';
+import { hiveKey } from '../keys.js';
 import { defineCommand } from '../spec.js';
 import { hiveResourcesEntries } from '../records.js';
 

@@ -1,6 +1,6 @@
 // HIVE.WORKERS: the workers on one hive (get_workers_on_hive, get_worker_count).
 
-import { hiveKey, workerKey } from '../keys.js';
+import { hiveKey } from '../keys.js';
 import { defineCommand } from '../spec.js';
 import { workerReply } from '../records.js';
 

@@ -1,7 +1,6 @@
 // REGISTRY.GUARD: the operator's override of the mass-expiry guard.
 
 import { MapReply, OK } from '../../resp/reply.js';
-import type { GuardMode } from '../../registry/registry.js';
 import { defineCommand } from '../spec.js';
 import { CommandError, syntaxError } from '../errors.js';
 
@@ -41,7 +40,7 @@ export default defineCommand({
     if (argv.length === 2) {
       const mode = argv[1]!.toLowerCase();
       if (mode !== 'on' && mode !== 'off' && mode !== 'auto') throw new CommandError(`ERR invalid guard mode '${argv[1]}': expected ON, OFF or AUTO`);
-      registry.setGuardMode(mode as GuardMode);
+      registry.setGuardMode(mode);
       return OK;
     }
     const g = registry.guardStatus();

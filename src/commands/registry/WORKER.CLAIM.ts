@@ -3,6 +3,7 @@
 
 import { ONE, ZERO } from '../../resp/reply.js';
 import { parseUint } from '../../registry/heartbeat-input.js';
+import { workerKey } from '../keys.js';
 import { defineCommand, type ArgSpec } from '../spec.js';
 import { CommandError } from '../errors.js';
 import { workerReply } from '../records.js';
@@ -57,6 +58,7 @@ export const WORKER_RELEASE = defineCommand({
   arity: 3,
   flags: ['write', 'fast'],
   aclCategories: ['registry', 'write', 'fast'],
+  keySpecs: [workerKey(1, ['RW', 'UPDATE'])],
   arguments: [
     { name: 'worker_id', type: 'string' },
     { name: 'token', type: 'string' },

@@ -1,7 +1,7 @@
 // WORKER.DEL: a clean deregister.
 
 import { ONE, ZERO } from '../../resp/reply.js';
-import { hiveKey, workerKey } from '../keys.js';
+import { workerKey } from '../keys.js';
 import { defineCommand } from '../spec.js';
 
 export default defineCommand({

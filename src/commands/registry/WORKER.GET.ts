@@ -1,6 +1,6 @@
 // WORKER.GET: one worker's record (get_worker).
 
-import { hiveKey, workerKey } from '../keys.js';
+import { workerKey } from '../keys.js';
 import { defineCommand } from '../spec.js';
 import { workerReply } from '../records.js';
 

@@ -1,6 +1,6 @@
 // WORKER.URL: where to send a worker inference requests (get_worker_url).
 
-import { hiveKey, workerKey } from '../keys.js';
+import { workerKey } from '../keys.js';
 import { defineCommand } from '../spec.js';
 
 export default defineCommand({

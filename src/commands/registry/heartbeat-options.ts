@@ -194,7 +194,7 @@ export function parseHeartbeatJson(text: string): ParsedHeartbeat {
     if (o.type === 'string' ? typeof v !== 'string' : typeof v !== 'number') {
       throw new RegistryError(`invalid HBEAT JSON field '${o.json}': expected a ${o.type === 'string' ? 'string' : 'number'}`);
     }
-    o.apply(fields, new ArgvFrame([String(v)]), 0, o.json);
+    o.apply(fields, new ArgvFrame([typeof v === 'number' ? String(v) : (v as string)]), 0, o.json);
   }
   return { workerId: parseId(workerId, 'worker_id'), hiveId: parseId(hiveId, 'hive_id'), fields };
 }
