@@ -112,7 +112,7 @@ for (const mode of MODES) {
         );
       });
 
-      it("takes the seed's JSON payload: null means not sent, unknown keys are ignored", async () => {
+      it("takes the seed's JSON payload: an absent key keeps the field, null clears it, an unknown key is refused", async () => {
         const payload = {
           worker_id: 'gpu1',
           hive_id: 'hive-b',
@@ -127,8 +127,9 @@ for (const mode of MODES) {
           ram_bytes: null,
           cpu_percent: 3,
           gpu_percent: 99.5,
-          something_new: { nested: true },
         };
+        const refused = await r.call('HBEAT', 'JSON', JSON.stringify({ ...payload, something_new: { nested: true } })).then(() => null, (e: Error) => e.message);
+        expect(refused).to.equal("ERR invalid HBEAT JSON payload: unknown field 'something_new'");
         expect(await r.call('HBEAT', 'JSON', JSON.stringify(payload))).to.equal(1);
         expect(await r.call('HBEAT', 'json', JSON.stringify({ worker_id: 'gpu1', hive_id: 'hive-b', gpu_percent: 50 }))).to.equal(0);
         expect(await r.call('WORKER.GET', 'gpu1')).to.deep.equal(
