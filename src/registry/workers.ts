@@ -102,9 +102,10 @@ export class Workers {
       this.hives.count(w, 1, true, w.online);
     }
     if (f.vramTotalBytes !== undefined) w.vramTotalBytes = f.vramTotalBytes;
-    if (typeof f.vramTotalBytes === 'number' && f.vramTotalBytes > w.hive.vramTotalBound) {
+    // Its total counts for its hive, whether just reported or brought along by a move.
+    if (w.vramTotalBytes !== null && w.vramTotalBytes > w.hive.vramTotalBound) {
       // Workers sharing a GPU share its total: every filed worker of the hive may have more free VRAM now.
-      w.hive.vramTotalBound = f.vramTotalBytes;
+      w.hive.vramTotalBound = w.vramTotalBytes;
       for (const other of w.hive.workers) if (other.available) this.best.vramChanged(other);
     }
     // Also after a move: the new hive's bound may be higher.

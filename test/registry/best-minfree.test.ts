@@ -47,7 +47,8 @@ describe('WORKER.BEST MINFREE bound', () => {
           else {
             const expected = r
               .listWorkers({ modelId: 'm', state: 'Idle' })
-              .filter((w) => w.vramTotalBytes !== null && w.vramTotalBytes - (w.vramBytes ?? 0) >= o.minFree * GB)
+              // A GPU's free VRAM is never below 0 (capacity.ts).
+              .filter((w) => w.vramTotalBytes !== null && Math.max(0, w.vramTotalBytes - (w.vramBytes ?? 0)) >= o.minFree * GB)
               .sort((a, b) => (a.gpuPercent ?? 100) - (b.gpuPercent ?? 100) || (a.workerId < b.workerId ? -1 : 1))[0];
             expect(r.bestWorker('m', { minFreeVramBytes: o.minFree * GB })?.workerId).to.equal(expected?.workerId);
           }
