@@ -92,7 +92,8 @@ try {
   const address = `${server.settings.get('bind')}:${bound}`;
   logger.notice(`Ready to accept connections tcp on ${address}, version ${server.version}; settings not at their defaults: ${changedSettings() || 'none'}`);
   ready = true;
-  console.log(`rbee-registry ${server.version} ready on ${address} (RESP2/RESP3, pid ${process.pid})`);
+  const http = server.settings.get('http-port') >= 0 ? `, metrics on http://${server.settings.get('bind')}:${server.httpPort}/metrics` : '';
+  console.log(`rbee-registry ${server.version} ready on ${address} (RESP2/RESP3, pid ${process.pid})${http}`);
 } catch (e) {
   const why = e instanceof SnapshotError ? `${e.message} (start with --ignore-bad-snapshot to start empty instead)` : `cannot start: ${(e as Error).message}`;
   logger.warning(why);

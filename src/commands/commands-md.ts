@@ -91,9 +91,10 @@ are back, and evictions due meanwhile then happen. \`REGISTRY.GUARD ON|OFF|AUTO\
 
 **Snapshots.** With \`--snapshot FILE\`, the registry is written atomically (temp file, fsync, rename) on SAVE, at
 shutdown and every \`--save-interval\` ms, as JSON lines (a header, one line per worker, an end line with the count).
-At start it is restored: workers that were online get one \`--offline-after\` of grace from the restart, so
-scheduling goes on and dead workers still age out (their \`last_seen_ms\` reads as the restart time, where that
-grace starts); offline ones keep their \`last_seen_ms\` and age; the event revision continues. With
+At start it is restored: every worker keeps its \`last_seen_ms\`, and whether it is online, offline or already
+evicted (not loaded) follows from it, the current \`--offline-after\`/\`--evict-after\` and the restart clock, by the
+same rule as always; a snapshot saved by a clock ahead of this one is moved back by the difference (ages as at the
+save), and the log says so. The event revision continues. With
 \`--ignore-bad-snapshot\`, an unusable file is renamed to \`FILE.corrupt-<ms>\` before the server starts empty; a
 snapshot directory the server cannot write to stops the start.
 

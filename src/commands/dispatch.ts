@@ -1,6 +1,7 @@
 // The dispatcher: argv → command lookup, arity check, auth, MULTI queueing → handler → reply value.
 // Every error a command can cause is turned into a reply here; nothing a client sends can throw past it.
 
+import { asciiLower } from '../settings/values.js';
 import { ErrorReply, QUEUED, SimpleString, type Reply } from '../resp/reply.js';
 import { monitorLine, redactedArgs } from './ops/monitor-line.js';
 import { RegistryError } from '../registry/types.js';
@@ -22,7 +23,7 @@ export function resolve(client: ClientState, argv: string[], top = client.server
   if (command === undefined) return unknownCommand(argv);
   if (command.subcommands !== null && (argv.length >= 2 || command.spec.handler === undefined)) {
     if (argv.length < 2) return wrongArity(command.fullName);
-    const sub = command.subcommands.get(argv[1]!.toLowerCase());
+    const sub = command.subcommands.get(asciiLower(argv[1]!));
     if (sub === undefined) return unknownSubcommand(command.spec.name, argv[1]!);
     command = sub;
   }
@@ -53,6 +54,7 @@ export function dispatch(client: ClientState, frame: RequestFrame): Reply | Prom
     try {
       reply = top.spec.frameHandler(client, frame);
     } catch (e) {
+      // The fast path declines what it cannot judge, but a check deeper down (the registry's) may still refuse.
       reply = toErrorReply(e);
     }
     if (reply !== undefined) {

@@ -3,7 +3,7 @@
 
 import type { ArgSpec } from './spec.js';
 import { CommandError } from './errors.js';
-import { quote } from '../settings/values.js';
+import { asciiUpper, quote } from '../settings/values.js';
 
 /**
  * Reads optional token arguments from argv[from…]. Returns values by token (upper case); pure tokens map to
@@ -12,7 +12,7 @@ import { quote } from '../settings/values.js';
 export function parseTokens(argv: readonly string[], from: number, specs: readonly ArgSpec[]): Map<string, string> {
   const out = new Map<string, string>();
   for (let i = from; i < argv.length; i++) {
-    const word = argv[i]!.toUpperCase();
+    const word = asciiUpper(argv[i]!);
     const spec = specs.find((a) => a.token === word);
     if (spec === undefined) throw new CommandError(`ERR syntax error, unknown option '${quote(argv[i]!)}'`);
     if (spec.type === 'pure-token') {

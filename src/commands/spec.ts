@@ -2,6 +2,7 @@
 // The dispatcher's arity check, COMMAND INFO/DOCS/LIST/COUNT and COMMANDS.md are all derived from it.
 
 import type { Reply } from '../resp/reply.js';
+import type { ReplyShape } from './reply-shape.js';
 import type { ClientState } from './context.js';
 import type { RequestFrame } from '../resp/decoder.js';
 
@@ -76,6 +77,11 @@ export interface CommandSpec {
   arguments?: ArgSpec[];
   /** The reply, for COMMANDS.md: what RESP2 and RESP3 clients get. */
   reply: string;
+  /**
+   * The reply's shape as data (see reply-shape.ts); the in-process test harness checks every reply against it.
+   * Optional while commands gain one: give every new command one.
+   */
+  replyShape?: ReplyShape;
   /** Errors beyond the generic ones, for COMMANDS.md. */
   errors?: string[];
   /** Longer notes for COMMANDS.md. */

@@ -1,6 +1,7 @@
 // The command table: every command module's spec, looked up case-insensitively. Nothing else in the server
 // knows a command by name.
 
+import { asciiLower } from '../settings/values.js';
 import type { CommandSpec } from './spec.js';
 import { CommandStats } from './ops/stats.js';
 import { keySpecsFromArguments } from './keys.js';
@@ -50,7 +51,7 @@ export class CommandTable {
   }
 
   lookup(name: string): ResolvedCommand | undefined {
-    return this.byName.get(name) ?? this.byName.get(name.toLowerCase());
+    return this.byName.get(name) ?? this.byName.get(asciiLower(name));
   }
 
   /** Every command and subcommand with its stats, for INFO commandstats and /metrics. */

@@ -27,6 +27,16 @@ function utf8LengthOver(value: string, limit: number): boolean {
   return Buffer.byteLength(value, 'utf8') > limit;
 }
 
+/**
+ * An id (worker, hive, model): not empty, not only whitespace (such ids cannot be told apart in any listing
+ * or log), and within its bound.
+ */
+export function checkId(value: string, field: string, limit: number): string {
+  if (value.length === 0) throw new RegistryError(`invalid ${field} '': expected a non-empty string`);
+  if (/^\s+$/.test(value)) throw new RegistryError(`invalid ${field} '${quote(value)}': expected a string that is not only whitespace`);
+  return checkFieldSize(value, field, limit);
+}
+
 /** Throws `invalid <field> '…': longer than N bytes` for a value over its bound. */
 export function checkFieldSize(value: string, field: string, limit: number): string {
   if (utf8LengthOver(value, limit)) throw new RegistryError(`invalid ${field} '${quote(value)}': longer than ${limit} bytes`);

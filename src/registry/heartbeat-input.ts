@@ -3,7 +3,7 @@
 
 import { integerOrNull, quote } from '../settings/values.js';
 import { StringPool } from './string-pool.js';
-import { checkFieldSize, DEVICE_ID_MAX, FIELD_MAX_BYTES } from './field-limits.js';
+import { checkFieldSize, checkId, DEVICE_ID_MAX, FIELD_MAX_BYTES } from './field-limits.js';
 import { HEALTH_VALUES, type Health, RegistryError, WORKER_STATES, type WorkerState } from './types.js';
 
 const shown = quote;
@@ -105,15 +105,14 @@ export function parseUrl(value: string, field = 'URL'): string {
   return validUrls.keep(value);
 }
 
-/** An id or name: any non-empty string. */
-export function parseId(value: string, field: string): string {
-  if (value.length === 0) throw new RegistryError(`invalid ${field} '': expected a non-empty string`);
-  return value;
+/** An id argument (worker, hive or model): not empty, not only whitespace, within `limit` (see checkId). */
+export function parseId(value: string, field: string, limit: number = FIELD_MAX_BYTES.worker_id): string {
+  return checkId(value, field, limit);
 }
 
 /** A name the registry keeps (MODEL, BACKEND): non-empty and within its size bound. */
 export function parseName(value: string, field: string, maxBytes: number): string {
-  return checkFieldSize(parseId(value, field), field, maxBytes);
+  return checkId(value, field, maxBytes);
 }
 
 /** A device ordinal, 0 to DEVICE_ID_MAX. */

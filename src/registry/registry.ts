@@ -3,7 +3,7 @@
 // (the one rule, its lists, timer and guard), hives, workers and their indexes, the event log, snapshots.
 // Queries hand out read-only views of the records: no links, rows or sets leave the registry.
 
-import { checkFieldSize, FIELD_MAX_BYTES } from './field-limits.js';
+import { checkFieldSize, checkId, FIELD_MAX_BYTES } from './field-limits.js';
 import { CompactedError, EventBus, stateDetails, type EventLog, type EventType, type LoggedEvent } from './events.js';
 import type { GuardMode, GuardStatus } from './guard.js';
 import { Hives } from './hives.js';
@@ -100,11 +100,12 @@ export class WorkerRegistry {
    * worker. Returns true when the beat registered the worker (it was not known: new, removed or evicted),
    * false when it refreshed a known one (online or offline).
    */
+  /** Heartbeats that registered a worker (it was unknown), since start: the metrics' `new` heartbeats. */
+  registrations = 0;
+
   heartbeat(workerId: string, hiveId: string, fields: HeartbeatFields): boolean {
-    if (workerId.length === 0) throw new RegistryError("invalid worker_id '': expected a non-empty string");
-    if (hiveId.length === 0) throw new RegistryError("invalid hive_id '': expected a non-empty string");
-    checkFieldSize(workerId, 'worker_id', FIELD_MAX_BYTES.worker_id);
-    checkFieldSize(hiveId, 'hive_id', FIELD_MAX_BYTES.hive_id);
+    checkId(workerId, 'worker_id', FIELD_MAX_BYTES.worker_id);
+    checkId(hiveId, 'hive_id', FIELD_MAX_BYTES.hive_id);
     const now = this.liveness.now();
     this.liveness.sync(now);
     const hive = this.hives.obtain(hiveId, now);
@@ -116,6 +117,7 @@ export class WorkerRegistry {
       this.liveness.beat(w, now, false);
       this.hives.touch(hive, now);
       this.liveness.arm();
+      this.registrations++;
       return true;
     }
     this.reader?.beforeChange(w);

@@ -9,6 +9,7 @@ import net from 'node:net';
 import type { ServerContext, ServerStats } from '../commands/context.js';
 import { createCommandTable } from '../commands/index.js';
 import { OpsState } from '../commands/ops/state.js';
+import { HttpSide } from './http.js';
 import type { CommandTable } from '../commands/table.js';
 import type { DecoderLimits } from '../resp/decoder.js';
 import { Settings, SettingError, type SettingValues } from '../settings/settings.js';
@@ -139,6 +140,9 @@ export class RegistryServer implements ServerContext, ConnectionHost {
   readonly acl: AclStore;
   readonly settings: Settings;
   readonly ops: OpsState;
+  /** The HTTP side (/metrics) when --http-port is set, and the port it bound. */
+  private http: HttpSide | null = null;
+  httpPort = 0;
   readonly memory: ProcessMemoryGauge;
   readonly limits: DecoderLimits;
   tcpPort = 0;
@@ -300,6 +304,11 @@ export class RegistryServer implements ServerContext, ConnectionHost {
     }
     if (this.tlsServer !== null) this.tlsPort = await listen(this.tlsServer, this.tlsRequestedPort, this.bind);
     const port = this.tcpEnabled ? await this.listenSocket() : this.tlsPort;
+    const httpPort = this.settings.get('http-port');
+    if (httpPort >= 0) {
+      this.http = new HttpSide(this);
+      this.httpPort = await this.http.listen(httpPort, this.bind);
+    }
     if (this.snapshotPath !== null && this.saveIntervalMs > 0) {
       this.saveTimer = setInterval(() => {
         this.saveSnapshot().catch(() => {});
@@ -383,6 +392,7 @@ export class RegistryServer implements ServerContext, ConnectionHost {
     );
     for (const c of [...this.connections]) c.destroy();
     await closed;
+    if (this.http !== null) await this.http.close();
     if (this.snapshotPath !== null) await this.saveSnapshot();
     this.registry.stop();
   }

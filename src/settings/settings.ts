@@ -5,6 +5,7 @@
 import { constants as bufferConstants } from 'node:buffer';
 import { getHeapStatistics } from 'node:v8';
 import {
+  asciiLower,
   formatMemory,
   parseEnum,
   parseInteger,
@@ -102,7 +103,7 @@ function parseOutputLimits(value: string, current: OutputBufferLimits): OutputBu
   const next = structuredClone(current);
   for (let i = 0; i < words.length; i += 4) {
     const [cls, hard, soft, secs] = words.slice(i, i + 4) as [string, string, string, string];
-    const lower = cls.toLowerCase();
+    const lower = asciiLower(cls);
     const name = lower === 'slave' ? 'replica' : lower;
     if (!(OUTPUT_CLASSES as readonly string[]).includes(name)) throw new ValueError('Invalid client class specified in buffer limit configuration.', 'a class: normal, replica or pubsub');
     next[name as keyof OutputBufferLimits] = {
@@ -232,6 +233,13 @@ export const SETTINGS = [
     default: 5_000,
     mutable: true,
     doc: 'most records one WORKER.LIST or HIVE.LIST reply carries: the unpaged form refuses more (page with CURSOR), and COUNT may not ask for more',
+  }),
+  int('http-port', {
+    range: { min: -1, max: 65535 },
+    default: -1,
+    defaultDoc: '-1 (off)',
+    mutable: false,
+    doc: 'serve /metrics (Prometheus) over HTTP on this port, at the same bind address; 0 picks a free one; -1: off. With a password or ACL users, HTTP Basic auth against the same users',
   }),
   int('slowlog-log-slower-than', {
     arg: 'USEC',

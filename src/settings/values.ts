@@ -55,6 +55,14 @@ export function asciiLower(text: string): string {
   return /[A-Z]/.test(text) ? text.replace(/[A-Z]/g, (c) => String.fromCharCode(c.charCodeAt(0) + 32)) : text;
 }
 
+/**
+ * ASCII-only upper-casing, for command names and option tokens: String.prototype.toUpperCase also folds
+ * Unicode ('ſ' becomes 'S'), which would accept tokens Redis refuses.
+ */
+export function asciiUpper(text: string): string {
+  return /[a-z]/.test(text) ? text.replace(/[a-z]/g, (c) => String.fromCharCode(c.charCodeAt(0) - 32)) : text;
+}
+
 function outOfRange(range: IntRange, noun?: string): ValueError {
   return new ValueError(`argument must be between ${range.min} and ${range.max} inclusive`, describeRange(range, noun));
 }

@@ -1,5 +1,6 @@
 // MEMORY USAGE and OBJECT over the registry keys, as redis-cli --memkeys and key browsers ask them.
 
+import { asciiUpper } from '../../settings/values.js';
 import { CommandError, parseInteger, syntaxError } from '../errors.js';
 import { defineCommand, type CommandSpec } from '../spec.js';
 import { helpSubcommand } from '../server/help.js';
@@ -24,7 +25,7 @@ const memorySubcommands: CommandSpec[] = [
       'accepted and has no effect (nothing is sampled).',
     handler(client, argv) {
       for (let i = 3; i < argv.length; i += 2) {
-        if (argv[i]!.toUpperCase() !== 'SAMPLES' || i + 1 >= argv.length) throw syntaxError();
+        if (asciiUpper(argv[i]!) !== 'SAMPLES' || i + 1 >= argv.length) throw syntaxError();
         if (parseInteger(argv[i + 1]!) < 0) throw syntaxError();
       }
       const record = lookupKey(client.server.registry, argv[2]!);

@@ -1,8 +1,9 @@
 // SCAN and KEYS over the registry's keys (worker:<id>, hive:<id>). SCAN's cursor is a slot in the registry's
 // slot index, so each call costs O(COUNT) however many workers there are.
 
+import { asciiUpper, asciiLower } from '../../settings/values.js';
 import { CommandError, parseInteger, syntaxError } from '../errors.js';
-import { globMatch } from '../glob.js';
+import { checkGlobPattern, globMatch } from '../glob.js';
 import { defineCommand } from '../spec.js';
 import { hiveKey, workerKey } from './keys.js';
 
@@ -23,14 +24,16 @@ export interface ScanOptions {
 export function parseScanOptions(argv: readonly string[], from: number, allowType: boolean): ScanOptions {
   const options: ScanOptions = { match: null, count: 10, type: null };
   for (let i = from; i < argv.length; i += 2) {
-    const word = argv[i]!.toUpperCase();
+    const word = asciiUpper(argv[i]!);
     if (i + 1 >= argv.length) throw syntaxError();
     const value = argv[i + 1]!;
     if (word === 'COUNT') {
       options.count = parseInteger(value);
       if (options.count < 1) throw syntaxError();
-    } else if (word === 'MATCH') options.match = value === '*' ? null : value;
-    else if (word === 'TYPE' && allowType) options.type = value.toLowerCase();
+    } else if (word === 'MATCH') {
+      checkGlobPattern(value);
+      options.match = value === '*' ? null : value;
+    } else if (word === 'TYPE' && allowType) options.type = asciiLower(value);
     else throw syntaxError();
   }
   return options;
@@ -91,6 +94,7 @@ export const KEYS = defineCommand({
   notes: 'Walks the whole registry in one call, as Redis does: prefer SCAN on a large fleet.',
   handler(client, argv) {
     const pattern = argv[1]!;
+    checkGlobPattern(pattern);
     const all = pattern === '*';
     const keys: string[] = [];
     const take = (key: string) => {

@@ -1,5 +1,6 @@
 // PUBSUB CHANNELS / NUMSUB / NUMPAT: introspection of the pub/sub state.
 
+import { checkGlobPattern } from '../glob.js';
 import type { Reply } from '../../resp/reply.js';
 import { defineCommand, type CommandSpec } from '../spec.js';
 import { syntaxError } from '../errors.js';
@@ -18,6 +19,7 @@ const subcommands: CommandSpec[] = [
     reply: 'Array of channels with at least one subscriber (pattern subscriptions not counted), sorted.',
     handler(client, argv) {
       if (argv.length > 3) throw syntaxError();
+      if (argv[2] !== undefined) checkGlobPattern(argv[2]);
       return client.server.pubsub.channels(argv[2] ?? null);
     },
   },

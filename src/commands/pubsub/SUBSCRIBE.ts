@@ -2,6 +2,7 @@
 // (`PSUBSCRIBE registry:*` gets them all). RESP3 clients get push messages and may keep running commands;
 // RESP2 clients enter subscribe mode, as in Redis.
 
+import { checkGlobPattern } from '../glob.js';
 import { PushReply, ReplySequence, type Reply } from '../../resp/reply.js';
 import type { ClientState } from '../context.js';
 import { defineCommand, type CommandSpec } from '../spec.js';
@@ -43,6 +44,8 @@ function subscribeFamily(
         targets = [...set];
         if (targets.length === 0) return new PushReply([word, null, count(client)]);
       }
+      // A pattern is matched on every PUBLISH: refuse one too long before subscribing to any.
+      if (kind === 'pattern' && !unsubscribe) for (const t of targets) checkGlobPattern(t);
       const replies: Reply[] = [];
       for (const t of targets) {
         if (kind === 'channel') {

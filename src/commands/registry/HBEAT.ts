@@ -2,12 +2,13 @@
 
 import { ONE, type Reply, ZERO } from '../../resp/reply.js';
 import type { RequestFrame } from '../../resp/decoder.js';
-import { asciiUpper } from '../../resp/ascii.js';
+import { asciiUpper } from '../../settings/values.js';
 import { ArgvFrame } from '../argv-frame.js';
 import type { ClientState } from '../context.js';
 import { defineCommand, type ArgReader, type KeyFlag, type KeyRef } from '../spec.js';
 import { hiveKey, workerKey } from '../keys.js';
 import { CommandError } from '../errors.js';
+import { shape } from '../reply-shape.js';
 import { DEVICE_ID_MAX, FIELD_MAX_BYTES } from '../../registry/field-limits.js';
 import { HEARTBEAT_OPTIONS, parseHeartbeatJson, parseHeartbeatOptions } from './heartbeat-options.js';
 
@@ -109,6 +110,7 @@ export default defineCommand({
       ],
     },
   ],
+  replyShape: shape.integer(0, 1),
   reply:
     'Integer: `1` when the beat registered the worker (it was unknown: new, removed, or the registry restarted), ' +
     '`0` when it refreshed a known worker. On `1` an agent should resend its full state.',

@@ -3,6 +3,7 @@
 import { MapReply } from '../../resp/reply.js';
 import { hiveKey } from '../keys.js';
 import { defineCommand } from '../spec.js';
+import { shape } from '../reply-shape.js';
 import { hiveResourcesEntries } from '../records.js';
 
 export default defineCommand({
@@ -16,6 +17,24 @@ export default defineCommand({
   aclCategories: ['registry', 'read', 'fast'],
   keySpecs: [hiveKey(1, ['RO', 'ACCESS'])],
   arguments: [{ name: 'hive_id', type: 'string' }],
+  replyShape: shape.oneOf(
+    shape.map({
+      hive_id: shape.bulk,
+      worker_count: shape.integer(),
+      vram_used_bytes: shape.integer(),
+      ram_used_bytes: shape.integer(),
+      vram_used_gb: shape.double,
+      ram_used_gb: shape.double,
+      vram_total_bytes: shape.oneOf(shape.integer(), shape.nil),
+      vram_free_bytes: shape.oneOf(shape.integer(), shape.nil),
+      online_worker_count: shape.integer(),
+      online_vram_used_bytes: shape.integer(),
+      online_ram_used_bytes: shape.integer(),
+      online_vram_total_bytes: shape.oneOf(shape.integer(), shape.nil),
+      online_vram_free_bytes: shape.oneOf(shape.integer(), shape.nil),
+    }),
+    shape.nil,
+  ),
   reply:
     'Map (RESP2: flat array): `hive_id`, `worker_count`, `vram_used_bytes`, `ram_used_bytes`, `vram_used_gb`, ' +
     '`ram_used_gb` (doubles, bytes / 1e9), `vram_total_bytes`, `vram_free_bytes` over all its workers, then ' +

@@ -1,5 +1,6 @@
 // REGISTRY.GUARD: the operator's override of the mass-expiry guard.
 
+import { asciiLower } from '../../settings/values.js';
 import { MapReply, OK } from '../../resp/reply.js';
 import { defineCommand } from '../spec.js';
 import { CommandError, syntaxError } from '../errors.js';
@@ -38,7 +39,7 @@ export default defineCommand({
     const registry = client.server.registry;
     if (argv.length > 2) throw syntaxError();
     if (argv.length === 2) {
-      const mode = argv[1]!.toLowerCase();
+      const mode = asciiLower(argv[1]!);
       if (mode !== 'on' && mode !== 'off' && mode !== 'auto') throw new CommandError(`ERR invalid guard mode '${argv[1]}': expected ON, OFF or AUTO`);
       registry.setGuardMode(mode);
       return OK;

@@ -2,6 +2,8 @@
 
 import { defineCommand } from '../spec.js';
 import { workerReply } from '../records.js';
+import { FIELD_MAX_BYTES } from '../../registry/field-limits.js';
+import { parseId } from '../../registry/heartbeat-input.js';
 import { parseSelection, SELECTION_NOTES, SELECTION_OPTIONS } from './selection.js';
 
 export default defineCommand({
@@ -21,10 +23,17 @@ export default defineCommand({
   reply:
     'The chosen worker record (see WORKER.GET) followed by `match`: `model` (it has the model loaded) or `fallback` ' +
     '(an idle worker with a URL and another model, or none). Nil when no worker qualifies.',
-  errors: ["`ERR invalid MINFREE 'x': expected a non-negative integer (bytes)`", "`ERR syntax error, unknown option 'x'`"],
+  errors: [
+    "`ERR invalid model_id '': expected a non-empty string`",
+    "`ERR invalid model_id ' ': expected a string that is not only whitespace`",
+    "`ERR invalid MINFREE 'x': expected a non-negative integer (bytes)`",
+    "`ERR syntax error, unknown option 'x'`",
+  ],
   notes: SELECTION_NOTES,
   seed: ['find_best_worker_for_model'],
   handler(client, argv) {
+    // An empty or blank model id names no model: an error, not a silent fallback to any worker.
+    parseId(argv[1]!, 'model_id', FIELD_MAX_BYTES.model_id);
     const { query } = parseSelection(argv, 2);
     const registry = client.server.registry;
     const best = registry.scheduling.best(argv[1]!, query);

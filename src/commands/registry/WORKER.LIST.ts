@@ -1,6 +1,7 @@
 // WORKER.LIST: workers, optionally filtered (list_all_workers, find_idle_workers, find_workers_by_model,
 // find_workers_by_backend).
 
+import { FIELD_MAX_BYTES } from '../../registry/field-limits.js';
 import { parseId, parseState } from '../../registry/heartbeat-input.js';
 import { defineCommand, type ArgSpec } from '../spec.js';
 import { parseTokens } from '../options.js';
@@ -41,7 +42,7 @@ export default defineCommand({
     const filter = {
       hiveId: opts.get('HIVE'),
       state: state === undefined ? undefined : parseState(state),
-      modelId: opts.has('MODEL') ? parseId(opts.get('MODEL')!, 'MODEL') : undefined,
+      modelId: opts.has('MODEL') ? parseId(opts.get('MODEL')!, 'MODEL', FIELD_MAX_BYTES.model_id) : undefined,
       backend: opts.get('BACKEND'),
       maxAgeMs: parseMaxAge(opts.get('MAXAGE')),
     };

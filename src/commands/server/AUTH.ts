@@ -1,5 +1,6 @@
 // AUTH / HELLO / RESET: connection set-up. Every client library of today opens with HELLO 3.
 
+import { asciiUpper } from '../../settings/values.js';
 import { MapReply, OK, SimpleString, type Reply } from '../../resp/reply.js';
 import type { ClientState } from '../context.js';
 import { defineCommand } from '../spec.js';
@@ -122,7 +123,7 @@ export const HELLO = defineCommand({
       if (v !== 2 && v !== 3) throw new CommandError('NOPROTO unsupported protocol version');
       proto = v;
       for (let i = 2; i < argv.length; i++) {
-        const opt = argv[i]!.toUpperCase();
+        const opt = asciiUpper(argv[i]!);
         const more = argv.length - i - 1;
         if (opt === 'AUTH' && more >= 2) {
           auth = [argv[i + 1]!, argv[i + 2]!];

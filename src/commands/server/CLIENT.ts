@@ -1,5 +1,6 @@
 // CLIENT: connection introspection and naming (ID, SETNAME, GETNAME, SETINFO, INFO, LIST, KILL, HELP).
 
+import { asciiUpper, asciiLower } from '../../settings/values.js';
 import { OK, VerbatimReply } from '../../resp/reply.js';
 import { isSubscribed, type ClientState } from '../context.js';
 import { defineCommand, type CommandSpec } from '../spec.js';
@@ -11,17 +12,31 @@ export function validClientName(name: string): boolean {
   return /^[!-~]*$/.test(name);
 }
 
-/** One line of CLIENT LIST / CLIENT INFO, in Redis' field order (fields we have no notion of are 0 or empty). */
+/** Bytes of the commands queued since MULTI (Redis' `multi-mem`). */
+function multiBytes(c: ClientState): number {
+  let n = 0;
+  for (const q of c.multi ?? []) for (const a of q.argv) n += a.length;
+  return n;
+}
+
+/**
+ * One line of CLIENT LIST / CLIENT INFO, in Redis' field order (fields we have no notion of are 0 or empty).
+ * `fd` is the socket's descriptor (-1 where the platform does not expose it); `qbuf` the unparsed request
+ * bytes held, `omem` the reply bytes not yet taken by the kernel, `tot-mem` the two plus `multi-mem`.
+ */
 export function clientInfoLine(c: ClientState, nowMs: number): string {
   const inMulti = c.multi !== null;
+  const qbuf = c.queryBufferBytes();
+  const omem = c.outputBufferBytes();
+  const multiMem = multiBytes(c);
   // Redis' flags: P subscribed (pub/sub), x in MULTI, b blocked (EVENTS.READ BLOCK), N none.
   const flags = (isSubscribed(c) ? 'P' : '') + (inMulti ? 'x' : '') + (c.blocked ? 'b' : '') || 'N';
   return (
-    `id=${c.id} addr=${c.addr} laddr=${c.laddr} fd=-1 name=${c.name ?? ''} ` +
+    `id=${c.id} addr=${c.addr} laddr=${c.laddr} fd=${c.fd} name=${c.name ?? ''} ` +
     `age=${Math.floor((nowMs - c.createdAtMs) / 1000)} idle=${Math.floor((nowMs - c.lastInteractionMs) / 1000)} ` +
     `flags=${flags} db=0 sub=${c.subscriptions.size} psub=${c.patterns.size} ssub=0 multi=${inMulti ? c.multi!.length : -1} ` +
-    `qbuf=${c.queryBufferBytes()} qbuf-free=0 argv-mem=0 multi-mem=0 rbs=0 rbp=0 obl=0 oll=0 omem=${c.outputBufferBytes()} ` +
-    `tot-mem=0 events=r cmd=${c.lastCommand} user=${c.user.name} redir=-1 resp=${c.proto} ` +
+    `qbuf=${qbuf} qbuf-free=0 argv-mem=0 multi-mem=${multiMem} rbs=0 rbp=0 obl=0 oll=0 omem=${omem} ` +
+    `tot-mem=${qbuf + multiMem + omem} events=r cmd=${c.lastCommand} user=${c.user.name} redir=-1 resp=${c.proto} ` +
     `lib-name=${c.libName ?? ''} lib-ver=${c.libVersion ?? ''}`
   );
 }
@@ -94,7 +109,7 @@ const subcommands: CommandSpec[] = [
     reply: 'Simple string `OK`.',
     errors: ["`ERR Unrecognized option 'x'`", '`ERR lib-name cannot contain spaces, newlines or special characters.`'],
     handler(client, argv) {
-      const attr = argv[2]!.toLowerCase();
+      const attr = asciiLower(argv[2]!);
       const value = argv[3]!;
       if (attr !== 'lib-name' && attr !== 'lib-ver') throw new CommandError(`ERR Unrecognized option '${argv[2]}'`);
       if (!validClientName(value)) throw new CommandError(`ERR ${attr} cannot contain spaces, newlines or special characters.`);
@@ -143,9 +158,9 @@ const subcommands: CommandSpec[] = [
       let ids: Set<number> | null = null;
       let type: string | null = null;
       if (argv.length > 2) {
-        const opt = argv[2]!.toUpperCase();
+        const opt = asciiUpper(argv[2]!);
         if (opt === 'TYPE' && argv.length === 4) {
-          type = argv[3]!.toLowerCase();
+          type = asciiLower(argv[3]!);
           if (!['normal', 'master', 'replica', 'slave', 'pubsub'].includes(type)) throw new CommandError(`ERR Unknown client type '${argv[3]}'`);
         } else if (opt === 'ID' && argv.length > 3) {
           ids = new Set();
@@ -219,14 +234,14 @@ const subcommands: CommandSpec[] = [
       let addr: string | null = null;
       let skipMe = true;
       for (let i = 2; i < argv.length; i += 2) {
-        const filter = argv[i]!.toUpperCase();
+        const filter = asciiUpper(argv[i]!);
         const value = argv[i + 1]!;
         if (filter === 'ID') {
           if (!/^-?[0-9]+$/.test(value) || Number(value) <= 0) throw new CommandError('ERR client-id should be greater than 0');
           id = parseInteger(value);
         } else if (filter === 'ADDR') addr = value;
         else if (filter === 'SKIPME') {
-          const v = value.toLowerCase();
+          const v = asciiLower(value);
           if (v !== 'yes' && v !== 'no') throw new CommandError('ERR syntax error');
           skipMe = v === 'yes';
         } else throw new CommandError('ERR syntax error');

@@ -1,6 +1,7 @@
 // COMMAND: introspection of the command table (COUNT, INFO, DOCS, LIST, GETKEYS, HELP). redis-cli reads
 // COMMAND DOCS for its interactive hints, client libraries read COMMAND INFO.
 
+import { asciiUpper, asciiLower } from '../../settings/values.js';
 import { MapReply, type Reply } from '../../resp/reply.js';
 import { defineCommand, type CommandSpec } from '../spec.js';
 import { CommandError } from '../errors.js';
@@ -11,9 +12,11 @@ import type { ClientState } from '../context.js';
 import type { ResolvedCommand } from '../table.js';
 import { helpSubcommand } from './help.js';
 
-/** Finds `name` or `container|sub`, case-insensitively. */
+/** Finds `name` or `container|sub`, ASCII case-insensitively; anything deeper (`config|get|key`) is unknown, as in Redis. */
 function find(client: ClientState, name: string): ResolvedCommand | undefined {
-  const [top, sub] = name.toLowerCase().split('|', 2);
+  const parts = asciiLower(name).split('|');
+  if (parts.length > 2) return undefined;
+  const [top, sub] = parts;
   const cmd = client.server.commands.lookup(top!);
   if (sub === undefined || cmd === undefined) return cmd;
   return cmd.subcommands?.get(sub);
@@ -96,13 +99,13 @@ const subcommands: CommandSpec[] = [
     handler(client, argv) {
       const names = client.server.commands.allNames();
       if (argv.length === 2) return names;
-      if (argv.length !== 5 || argv[2]!.toUpperCase() !== 'FILTERBY') throw new CommandError('ERR syntax error');
-      const kind = argv[3]!.toUpperCase();
+      if (argv.length !== 5 || asciiUpper(argv[2]!) !== 'FILTERBY') throw new CommandError('ERR syntax error');
+      const kind = asciiUpper(argv[3]!);
       const value = argv[4]!;
       if (kind === 'MODULE') return [];
       if (kind === 'PATTERN') return names.filter((n) => globMatch(value, n, true));
       if (kind === 'ACLCAT') {
-        const cat = value.toLowerCase().replace(/^@/, '');
+        const cat = asciiLower(value).replace(/^@/, '');
         return names.filter((n) => find(client, n)!.spec.aclCategories.includes(cat));
       }
       throw new CommandError('ERR syntax error');

@@ -3,7 +3,7 @@
 import { MapReply, OK, type Reply } from '../../resp/reply.js';
 import { defineCommand, type CommandSpec } from '../spec.js';
 import { CommandError } from '../errors.js';
-import { globMatch } from '../glob.js';
+import { checkGlobPattern, globMatch } from '../glob.js';
 import { helpSubcommand } from './help.js';
 import { SETTINGS, SettingError, settingByName } from '../../settings/settings.js';
 import { asciiLower, quote } from '../../settings/values.js';
@@ -24,6 +24,7 @@ const subcommands: CommandSpec[] = [
       const entries: Array<[Reply, Reply]> = [];
       const seen = new Set<string>();
       const settings = client.server.settings;
+      for (const pattern of argv.slice(2)) checkGlobPattern(pattern);
       for (const pattern of argv.slice(2)) {
         for (const s of SETTINGS) {
           if (s.config !== false && !seen.has(s.name) && globMatch(pattern, s.name, true)) {

@@ -1,13 +1,14 @@
 // FLUSHALL / FLUSHDB: forget every hive and worker (test rigs and staging fleets reset this way) in O(1): the
 // registry swaps its parts and the collector frees the old records in the background.
 
+import { asciiUpper } from '../../settings/values.js';
 import { OK } from '../../resp/reply.js';
 import type { ClientState } from '../context.js';
 import { defineCommand, type CommandSpec } from '../spec.js';
 import { syntaxError } from '../errors.js';
 
 function flush(client: ClientState, argv: string[]) {
-  if (argv.length > 2 || (argv.length === 2 && !['ASYNC', 'SYNC'].includes(argv[1]!.toUpperCase()))) throw syntaxError();
+  if (argv.length > 2 || (argv.length === 2 && !['ASYNC', 'SYNC'].includes(asciiUpper(argv[1]!)))) throw syntaxError();
   client.server.registry.flush();
   return OK;
 }

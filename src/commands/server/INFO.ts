@@ -1,6 +1,7 @@
 // INFO: server state as `key:value` lines in sections, as Redis does. ioredis' ready check reads
 // `loading:0`; dashboards read `redis_version`, `connected_clients`, `used_memory`.
 
+import { asciiLower } from '../../settings/values.js';
 import { VerbatimReply } from '../../resp/reply.js';
 import { isSubscribed, type ServerContext } from '../context.js';
 import { defineCommand } from '../spec.js';
@@ -197,7 +198,7 @@ export function infoText(server: ServerContext, requested: readonly string[]): s
   const wanted = new Set<string>();
   if (requested.length === 0) for (const n of DEFAULT) wanted.add(n);
   for (const r of requested) {
-    const name = r.toLowerCase();
+    const name = asciiLower(r);
     if (name === 'all' || name === 'everything') for (const n of ALL) wanted.add(n);
     else if (name === 'default') for (const n of DEFAULT) wanted.add(n);
     else wanted.add(name);

@@ -1,0 +1,94 @@
+// The HTTP side (--http-port, off by default, on the Redis port's bind address): /metrics for Prometheus.
+// With a password or ACL users it asks for HTTP Basic credentials checked against the same users, and a user
+// must be allowed INFO (a read of the server's state) to scrape; it never serves anonymously then.
+
+import http from 'node:http';
+import type { RegistryServer } from './server.js';
+import { Metrics } from './metrics.js';
+
+const REALM = 'Basic realm="rbee-registry", charset="UTF-8"';
+
+export class HttpSide {
+  private readonly http: http.Server;
+  private readonly metrics: Metrics;
+  port = 0;
+
+  constructor(private readonly server: RegistryServer) {
+    this.metrics = new Metrics(server);
+    this.http = http.createServer((req, res) => {
+      this.handle(req, res).catch((e) => {
+        server.log.warning(`HTTP ${req.url ?? ''}: ${(e as Error).message}`);
+        if (!res.headersSent) res.writeHead(500, { 'content-type': 'text/plain' });
+        res.end('internal error\n');
+      });
+    });
+    // A scraper that opens and forgets a connection must not keep the process from closing.
+    this.http.keepAliveTimeout = 5_000;
+  }
+
+  listen(port: number, host: string): Promise<number> {
+    return new Promise((resolve, reject) => {
+      this.http.once('error', reject);
+      this.http.listen(port, host, () => {
+        this.http.off('error', reject);
+        this.port = (this.http.address() as { port: number }).port;
+        resolve(this.port);
+      });
+    });
+  }
+
+  close(): Promise<void> {
+    return new Promise((resolve) => {
+      this.http.close(() => resolve());
+      this.http.closeAllConnections();
+    });
+  }
+
+  /** True when the request may go on; otherwise the 401/403 is sent. */
+  private authorized(req: http.IncomingMessage, res: http.ServerResponse, command: string): boolean {
+    const acl = this.server.acl;
+    if (acl.defaultLogsIn) return true;
+    const header = req.headers.authorization ?? '';
+    const match = /^Basic\s+([A-Za-z0-9+/=]+)\s*$/i.exec(header);
+    let user = null;
+    if (match !== null) {
+      const decoded = Buffer.from(match[1]!, 'base64').toString('utf8');
+      const colon = decoded.indexOf(':');
+      if (colon >= 0) {
+        // An empty user name means `default`, as AUTH <password> does.
+        const name = decoded.slice(0, colon) || 'default';
+        user = acl.authenticate(name, decoded.slice(colon + 1));
+      }
+    }
+    if (user === null) {
+      res.writeHead(401, { 'www-authenticate': REALM, 'content-type': 'text/plain' });
+      res.end('credentials required: HTTP Basic with a registry user (user "default" for --requirepass)\n');
+      return false;
+    }
+    const resolved = this.server.commands.lookup(command)!;
+    if (!user.canRun(resolved.id, () => undefined)) {
+      res.writeHead(403, { 'content-type': 'text/plain' });
+      res.end(`user '${user.name}' may not run ${command.toUpperCase()}, which this page needs\n`);
+      return false;
+    }
+    return true;
+  }
+
+  private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://registry');
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      res.writeHead(405, { allow: 'GET, HEAD', 'content-type': 'text/plain' });
+      res.end('method not allowed\n');
+      return;
+    }
+    if (url.pathname === '/metrics') {
+      if (!this.authorized(req, res, 'info')) return;
+      const body = await this.metrics.text();
+      res.writeHead(200, { 'content-type': this.metrics.register.contentType });
+      res.end(req.method === 'HEAD' ? undefined : body);
+      return;
+    }
+    res.writeHead(404, { 'content-type': 'text/plain' });
+    res.end('not found: this server serves /metrics\n');
+  }
+}

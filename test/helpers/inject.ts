@@ -1,0 +1,137 @@
+// In-process command harness, in the style of fastify's `inject`: a request goes through the real dispatcher
+// (the same path as a socket's: the HBEAT fast path, arity, auth, ACL, MULTI) of a real RegistryServer that never
+// listens, and comes back as the reply value plus its RESP2 and RESP3 bytes. Every reply is checked against
+// its command's declared reply shape (spec.replyShape), so the documented reply cannot drift from the handler.
+
+import type { ClientState, QueuedCommand } from '../../src/commands/context.js';
+import type { ResolvedCommand } from '../../src/commands/table.js';
+import { dispatch } from '../../src/commands/dispatch.js';
+import { describeShape, replyShapeMismatch } from '../../src/commands/reply-shape.js';
+import { RequestDecoder } from '../../src/resp/decoder.js';
+import { encodeReply } from '../../src/resp/encoder.js';
+import { ErrorReply, RawReply, type Reply } from '../../src/resp/reply.js';
+import type { Protocol } from '../../src/resp/encoder.js';
+import { RegistryServer, type ServerOptions } from '../../src/server/server.js';
+import { ManualClock } from './clock.js';
+
+export interface Injected {
+  /** The reply value the command returned. */
+  reply: Reply;
+  /** Its bytes for a RESP2 and a RESP3 client. */
+  resp2: string;
+  resp3: string;
+  /** The error text when the reply is an error (`ERR ...`), else null. */
+  error: string | null;
+}
+
+let nextId = 1;
+
+/** A client of the harness: the ClientState a socket's connection would be, without the socket. */
+export class InjectClient implements ClientState {
+  readonly id = nextId++;
+  readonly addr = '127.0.0.1:1';
+  readonly laddr = '127.0.0.1:6390';
+  readonly createdAtMs: number;
+  name: string | null = null;
+  proto: Protocol = 2;
+  libName: string | null = null;
+  libVersion: string | null = null;
+  authenticated: boolean;
+  user: ClientState['user'];
+  lastCommand = '';
+  current: ResolvedCommand | null = null;
+  lastInteractionMs: number;
+  multi: QueuedCommand[] | null = null;
+  multiDirty = false;
+  readonly blocked = false;
+  inTransaction = false;
+  readonly subscriptions = new Set<string>();
+  readonly patterns = new Set<string>();
+  readonly fd = -1;
+  /** Replies pushed outside the request flow (pub/sub messages), oldest first. */
+  readonly pushed: Reply[] = [];
+  closed = false;
+  private readonly closeHooks = new Set<() => void>();
+
+  constructor(readonly server: RegistryServer) {
+    this.user = server.acl.defaultUser;
+    this.authenticated = server.acl.defaultLogsIn;
+    this.createdAtMs = this.lastInteractionMs = server.registry.now();
+  }
+
+  push(reply: Reply): void {
+    this.pushed.push(reply);
+  }
+  onClose(fn: () => void): () => void {
+    this.closeHooks.add(fn);
+    return () => this.closeHooks.delete(fn);
+  }
+  closeAfterReply(): void {
+    this.closed = true;
+  }
+  kill(): void {
+    this.closed = true;
+    for (const fn of this.closeHooks) fn();
+  }
+  queryBufferBytes(): number {
+    return 0;
+  }
+  outputBufferBytes(): number {
+    return 0;
+  }
+}
+
+/** A request as a socket would carry it: one RESP2 multibulk, decoded by the real decoder. */
+function frameOf(argv: readonly string[]): RequestDecoder {
+  const decoder = new RequestDecoder();
+  decoder.push(Buffer.from(`*${argv.length}\r\n` + argv.map((a) => `$${Buffer.byteLength(a)}\r\n${a}\r\n`).join('')));
+  if (!decoder.nextFrame()) throw new Error(`harness: ${JSON.stringify(argv)} did not decode to one request`);
+  return decoder;
+}
+
+function text(bytes: Buffer): string {
+  return bytes.toString('utf8');
+}
+
+/** A server (never listening, manual clock) and clients that run commands against it in-process. */
+export class Harness {
+  readonly server: RegistryServer;
+  readonly clock: ManualClock;
+  /** Commands run, by name: a test file can check that it covered its command. */
+  readonly seen = new Map<string, number>();
+
+  constructor(options: ServerOptions = {}) {
+    this.clock = new ManualClock();
+    this.server = new RegistryServer({ port: 0, clock: this.clock, ...options });
+  }
+
+  client(proto: Protocol = 2): InjectClient {
+    const c = new InjectClient(this.server);
+    c.proto = proto;
+    return c;
+  }
+
+  /**
+   * Runs one command for `client` (a fresh RESP2 client by default) and returns its reply. Throws when the reply
+   * does not have the shape its spec declares.
+   */
+  async run(argv: readonly string[], client: InjectClient = this.client()): Promise<Injected> {
+    client.current = null;
+    const reply = await dispatch(client, frameOf(argv));
+    const command = client.current as ResolvedCommand | null;
+    const spec = command?.spec;
+    if (command !== null) this.seen.set(command.fullName, (this.seen.get(command.fullName) ?? 0) + 1);
+    if (spec?.replyShape !== undefined) {
+      const mismatch = replyShapeMismatch(reply, spec.replyShape);
+      if (mismatch !== null) {
+        throw new Error(`${argv.join(' ')}: reply does not match ${spec.name}'s replyShape (${describeShape(spec.replyShape)}): ${mismatch}`);
+      }
+    }
+    const error = reply instanceof ErrorReply ? reply.message : reply instanceof RawReply && reply.text.startsWith('-') ? reply.text.slice(1, -2) : null;
+    return { reply, resp2: text(encodeReply(reply, 2)), resp3: text(encodeReply(reply, 3)), error };
+  }
+
+  stop(): void {
+    this.server.registry.stop();
+  }
+}
