@@ -18,6 +18,17 @@ import { LatencyHistogram } from '../commands/ops/stats.js';
 import { EVENT_TYPES } from '../registry/events.js';
 
 export const MAX_LABELLED_HIVES = 256;
+const STATES = ['Idle', 'Busy', 'Loading'] as const;
+const HEALTHS = ['healthy', 'degraded'] as const;
+const STATE_INDEX: Record<string, number> = { Idle: 0, Busy: 1, Loading: 2 };
+const HEALTH_INDEX: Record<string, number> = { healthy: 0, degraded: 1 };
+
+interface Fleet {
+  /** Workers by (state, health, online), in STATES x HEALTHS x [0, 1] order. */
+  counts: Float64Array;
+  /** [offline, online] workers per model; null past MAX_LABELLED_MODELS models. */
+  byModel: Map<string, [number, number]> | null;
+}
 export const MAX_LABELLED_MODELS = 256;
 
 // Histogram edges at powers of two of nanoseconds, where the latency histogram's counts are exact: 1.024 µs
@@ -47,22 +58,11 @@ export class Metrics {
       registers: reg,
       collect() {
         this.reset();
-        const counts = new Map<string, number>();
-        let cursor = 0;
-        do {
-          cursor = registry.scanSlots(
-            cursor,
-            1 << 20,
-            (w) => {
-              const key = `${w.effectiveState}|${w.effectiveHealth}|${w.online ? 1 : 0}`;
-              counts.set(key, (counts.get(key) ?? 0) + 1);
-            },
-            () => {},
-          );
-        } while (cursor !== 0);
-        for (const state of ['Idle', 'Busy', 'Loading']) {
-          for (const health of ['healthy', 'degraded']) {
-            for (const online of ['0', '1']) this.set({ state, health, online }, counts.get(`${state}|${health}|${online}`) ?? 0);
+        const fleet = self.fleet();
+        let i = 0;
+        for (const state of STATES) {
+          for (const health of HEALTHS) {
+            for (const online of ['0', '1']) this.set({ state, health, online }, fleet.counts[i++]!);
           }
         }
       },
@@ -102,26 +102,8 @@ export class Metrics {
       registers: reg,
       collect() {
         this.reset();
-        const byModel = new Map<string, [number, number]>();
-        let cursor = 0;
-        let tooMany = false;
-        do {
-          cursor = registry.scanSlots(
-            cursor,
-            1 << 20,
-            (w) => {
-              if (w.modelId === null || tooMany) return;
-              let c = byModel.get(w.modelId);
-              if (c === undefined) {
-                if (byModel.size >= MAX_LABELLED_MODELS) return void (tooMany = true);
-                byModel.set(w.modelId, (c = [0, 0]));
-              }
-              c[w.online ? 1 : 0]++;
-            },
-            () => {},
-          );
-        } while (cursor !== 0);
-        if (tooMany) return;
+        const { byModel } = self.fleet();
+        if (byModel === null) return;
         for (const [model, [off, on]] of byModel) {
           this.set({ model, online: '0' }, off);
           this.set({ model, online: '1' }, on);
@@ -193,9 +175,45 @@ export class Metrics {
     });
   }
 
+  private scrapeFleet: Fleet | null = null;
+
+  /** One walk of the workers per scrape, shared by the gauges that need it: counts in fixed slots, no string keys. */
+  fleet(): Fleet {
+    if (this.scrapeFleet !== null) return this.scrapeFleet;
+    const counts = new Float64Array(STATES.length * HEALTHS.length * 2);
+    let byModel: Map<string, [number, number]> | null = new Map();
+    const registry = this.server.registry;
+    let cursor = 0;
+    do {
+      cursor = registry.scanSlots(
+        cursor,
+        1 << 20,
+        (w) => {
+          const online = w.online ? 1 : 0;
+          counts[(STATE_INDEX[w.effectiveState]! * HEALTHS.length + HEALTH_INDEX[w.effectiveHealth]!) * 2 + online]!++;
+          const model = w.modelId;
+          if (model === null || byModel === null) return;
+          let c = byModel.get(model);
+          if (c === undefined) {
+            if (byModel.size >= MAX_LABELLED_MODELS) return void (byModel = null);
+            byModel.set(model, (c = [0, 0]));
+          }
+          c[online]!++;
+        },
+        () => {},
+      );
+    } while (cursor !== 0);
+    return (this.scrapeFleet = { counts, byModel });
+  }
+
   /** The whole exposition: prom-client's metrics, then the command duration histogram. */
   async text(): Promise<string> {
-    return (await this.register.metrics()) + this.commandDurations();
+    this.scrapeFleet = null;
+    try {
+      return (await this.register.metrics()) + this.commandDurations();
+    } finally {
+      this.scrapeFleet = null;
+    }
   }
 
   private commandDurations(): string {
