@@ -2,8 +2,8 @@
 // without adding a command. Run with `node --expose-gc`; each "gc" line on stdin prints one JSON line.
 
 import { createInterface } from 'node:readline';
-import { parseArgs } from 'node:util';
 import { RegistryServer } from '../src/server/server.js';
+import { readCommandLine } from '../src/settings/cli.js';
 
 const gc = (globalThis as { gc?: () => void }).gc;
 if (gc === undefined) {
@@ -11,9 +11,9 @@ if (gc === undefined) {
   process.exit(2);
 }
 
-const { values } = parseArgs({ options: { port: { type: 'string', default: '0' } }, strict: true });
-// The same defaults as `npm start`: the memory measured is what a default server would hold.
-const server = new RegistryServer({ port: Number(values.port), bind: '127.0.0.1' });
+// The same flags and defaults as `npm start`: the memory measured is what such a server would hold.
+const { values } = readCommandLine(process.argv.slice(2), {});
+const server = new RegistryServer({ settings: { port: 0, bind: '127.0.0.1', ...values } });
 const port = await server.listen();
 console.log(`rbee-registry ${server.version} (memory entry) ready on 127.0.0.1:${port} (pid ${process.pid})`);
 

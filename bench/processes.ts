@@ -185,8 +185,9 @@ export class MemoryServerProcess extends ServerProcess {
   }
 }
 
-export async function startMemoryServer(): Promise<MemoryServerProcess> {
-  const child = spawnTracked(process.execPath, ['--expose-gc', MEMORY_SERVER, '--port', '0'], 'pipe');
+/** `settingArgs`: server flags (`--offline-after 3600000`); `nodeArgs`: extra Node flags. */
+export async function startMemoryServer(settingArgs: string[] = [], nodeArgs: string[] = []): Promise<MemoryServerProcess> {
+  const child = spawnTracked(process.execPath, [...nodeArgs, '--expose-gc', MEMORY_SERVER, '--port', '0', ...settingArgs], 'pipe');
   const server = new MemoryServerProcess('rbee-registry (memory entry)', child);
   server.port = Number((await server.waitForLine(READY, 10_000))[1]);
   return server;

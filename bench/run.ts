@@ -10,6 +10,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import { Redis } from 'ioredis';
 import { bulkLoad, type LoadReport } from './bulk-load.js';
+import { scaleSection } from './scale.js';
 import {
   installCleanup,
   killAllChildren,
@@ -54,13 +55,14 @@ const USAGE = `Usage: npm run bench [-- options]
   --quick          few requests and rounds, a smoke test of under a minute (or BENCH_QUICK=1); writes its
                    results under bench/results/tmp/ and leaves BENCHMARKS.md alone
   --rounds N       interleaved rounds per case (default 5, quick 2)
-  --only LIST      comma-separated sections: hbeat, active, best, memory, claim, security (default all); claim
-                   and security write bench/results/<section>.md (and .json) instead of BENCHMARKS.md
+  --only LIST      comma-separated sections: hbeat, active, best, memory, claim, security, scale (default all);
+                   claim, security and scale write bench/results/<section>.md (and .json) instead of BENCHMARKS.md
+                   (scale: stalls at 1M workers, memory at 1M and 5M)
   --help           this text`;
 
-const SECTIONS = ['hbeat', 'active', 'best', 'memory', 'claim', 'security'] as const;
+const SECTIONS = ['hbeat', 'active', 'best', 'memory', 'claim', 'security', 'scale'] as const;
 /** Sections with a report of their own (bench/results/<name>.md), not part of BENCHMARKS.md's table. */
-const OWN_REPORT: ReadonlySet<Section> = new Set(['claim', 'security']);
+const OWN_REPORT: ReadonlySet<Section> = new Set(['claim', 'security', 'scale']);
 type Section = (typeof SECTIONS)[number];
 
 interface Plan {
@@ -75,6 +77,8 @@ interface Plan {
   bestWorkers: number;
   bestRequests: number;
   memoryWorkers: number;
+  scaleWorkers: number;
+  scaleBigWorkers: number;
   runTimeoutMs: number;
 }
 
@@ -117,6 +121,8 @@ function makePlan(): Plan {
     bestWorkers: quick ? 20_000 : 100_000,
     bestRequests: quick ? 5_000 : 50_000,
     memoryWorkers: quick ? 100_000 : 1_000_000,
+    scaleWorkers: quick ? 50_000 : 1_000_000,
+    scaleBigWorkers: quick ? 0 : 5_000_000,
     runTimeoutMs: 180_000,
   };
 }
@@ -803,6 +809,9 @@ async function main(): Promise<void> {
     if (plan.sections.has('memory')) await memorySection(bench);
     if (plan.sections.has('claim')) await ownReport('claim', claimSection);
     if (plan.sections.has('security')) await ownReport('security', securitySection);
+    if (plan.sections.has('scale')) {
+      await scaleSection({ workers: plan.scaleWorkers, bigWorkers: plan.scaleBigWorkers, outDir, log: (m) => bench.log(m) });
+    }
   } catch (e) {
     save('failed.json', { error: String((e as Error).stack ?? e) });
     throw e;

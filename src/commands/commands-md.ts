@@ -120,6 +120,7 @@ Every change gets the next revision and an event, a JSON object:
 | \`model_id\`, \`match\`, \`claim_expires_ms\` | worker.claimed | the model asked for, \`model\` or \`fallback\`, the lease's end |
 | \`reason\`, \`state\` | worker.released | \`released\` (WORKER.RELEASE), \`expired\` (at the lease's end) or \`heartbeat\` (with the \`state\` it reported) |
 | \`mode\`, \`online\`, \`baseline\` | guard.on, guard.off | guard mode, online workers now, online workers when it tripped |
+| \`workers\`, \`hives\` | registry.flushed | how many workers and hives FLUSHALL removed |
 
 | type | when |
 | --- | --- |
@@ -132,6 +133,7 @@ Every change gets the next revision and an event, a JSON object:
 | \`hive.online\` / \`hive.offline\` | its first worker comes online / its last online worker goes offline |
 | \`hive.removed\` | HIVE.DEL, or its last worker is removed, evicted or moves away |
 | \`guard.on\` / \`guard.off\` | the mass-expiry guard trips / lifts |
+| \`registry.flushed\` | FLUSHALL / FLUSHDB removed every worker and hive at once (no event per removal) |
 
 Each event is published on the pub/sub channel \`registry:<type>\` (\`PSUBSCRIBE registry:*\` receives them all) and
 kept in a log of the last \`--event-log\` events for \`EVENTS.READ\`. Pub/sub is fire-and-forget; the log lets a

@@ -46,6 +46,16 @@ function qualifies(w: WorkerRecord, f: CandidateFilter): boolean {
   return true;
 }
 
+/**
+ * The most free VRAM MINFREE can find for `w`, whichever way it counts: a GPU's free VRAM (capacity.ts) is the
+ * largest VRAM_TOTAL of its workers minus what they all use, so it is at most the largest total any worker of the
+ * hive reports minus w's own use; w's own total minus its use is too.
+ */
+function freeVramBound(w: WorkerRecord): number {
+  const total = w.hive.vramTotalBound;
+  return total === -Infinity ? -Infinity : Math.max(0, total - (w.vramBytes ?? 0));
+}
+
 function isUnfiltered(f: CandidateFilter): boolean {
   return f.backend === undefined && f.minFreeVramBytes === undefined && !f.requireUrl;
 }
@@ -66,9 +76,22 @@ class Bucket {
   private top: WorkerRecord[] | null = null;
   /** `top` holds every worker of the bucket. */
   private complete = false;
+  /**
+   * At least the largest freeVramBound of the bucket's workers, so MINFREE skips in O(1) a bucket where no worker
+   * can have enough. It may be high (workers left or used more) but never low: it rises with every worker filed
+   * and every change of VRAM figures, and becomes exact whenever a MINFREE query reads the whole bucket.
+   */
+  private maxFreeVram = -Infinity;
+
+  /** A worker here may have more free VRAM now (filed, or its VRAM figures or its hive's changed). */
+  raise(w: WorkerRecord): void {
+    const free = freeVramBound(w);
+    if (free > this.maxFreeVram) this.maxFreeVram = free;
+  }
 
   add(w: WorkerRecord): void {
     this.workers.add(w);
+    this.raise(w);
     const top = this.top;
     if (top === null) return;
     // Binary search for the first kept worker that w is better than.
@@ -104,8 +127,15 @@ class Bucket {
       if (this.top === null) this.rebuild();
       return this.top![0];
     }
+    if (filter.minFreeVramBytes !== undefined && filter.minFreeVramBytes > this.maxFreeVram) return undefined;
     let best: WorkerRecord | undefined;
-    for (const w of this.workers) if (qualifies(w, filter) && (best === undefined || better(w, best))) best = w;
+    let maxFree = -Infinity;
+    for (const w of this.workers) {
+      if (qualifies(w, filter) && (best === undefined || better(w, best))) best = w;
+      const free = freeVramBound(w);
+      if (free > maxFree) maxFree = free;
+    }
+    this.maxFreeVram = maxFree;
     return best;
   }
 
@@ -148,6 +178,11 @@ export class BestWorkerIndex {
       buckets[b] = undefined;
       if (buckets.every((s) => s === undefined)) this.byModel.delete(key);
     }
+  }
+
+  /** A filed worker's VRAM figures (or its hive's largest total) changed: MINFREE must see it. */
+  vramChanged(w: WorkerRecord): void {
+    this.byModel.get(w.modelId ?? NO_MODEL)?.[bucketOf(w)]?.raise(w);
   }
 
   /** The best worker with this model that passes the filter. */

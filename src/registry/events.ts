@@ -16,6 +16,7 @@ export const EVENT_TYPES = [
   'hive.removed',
   'guard.on',
   'guard.off',
+  'registry.flushed',
 ] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 

@@ -3,13 +3,13 @@
 // (the one rule, its lists, timer and guard), hives, workers and their indexes, the event log, snapshots.
 // Queries hand out read-only views of the records: no links, rows or sets leave the registry.
 
-import { checkFieldSize, checkId, FIELD_MAX_BYTES } from './field-limits.js';
+import { checkId, FIELD_MAX_BYTES } from './field-limits.js';
 import { CompactedError, EventBus, stateDetails, type EventLog, type EventType, type LoggedEvent } from './events.js';
 import type { GuardMode, GuardStatus } from './guard.js';
 import { Hives } from './hives.js';
 import { Liveness } from './liveness.js';
 import { Restorer, SnapshotReader } from './snapshot.js';
-import { type BestWorkerQuery, type HeartbeatFields, type HiveRecord, type HiveView, type RegistryOptions, RegistryError, type WorkerFilter, type WorkerRecord, type WorkerView } from './types.js';
+import { type BestWorkerQuery, type HeartbeatFields, type HiveRecord, type HiveView, type RegistryOptions, type WorkerFilter, type WorkerRecord, type WorkerView } from './types.js';
 import { Workers } from './workers.js';
 import { scanBoth } from './slot-index.js';
 import { Claims } from './claims.js';
@@ -22,30 +22,43 @@ export class WorkerRegistry {
   readonly evictAfterMs: number;
   readonly expiryGuardPercent: number;
   private readonly bus: EventBus;
-  private readonly liveness: Liveness;
-  private readonly hives = new Hives();
-  private readonly workers = new Workers(this.hives);
+  // The parts below are replaced whole by flush(): see there.
+  private liveness!: Liveness;
+  private hives!: Hives;
+  private workers!: Workers;
   private reader: SnapshotReader | null = null;
-  private readonly claims: Claims;
-  /** WORKER.BEST, WORKER.CLAIM/RELEASE and GPU capacity (scheduling.ts). */
-  readonly scheduling: Scheduling;
+  private claims!: Claims;
+  private scheduler!: Scheduling;
 
   /** Heartbeats taken (with the event revision, what INFO's rdb_changes_since_last_save counts). */
   heartbeatCount = 0;
 
-  constructor(o: RegistryOptions = {}) {
-    this.liveness = new Liveness(o);
+  constructor(private readonly options: RegistryOptions = {}) {
+    this.bus = new EventBus(options.eventLogSize ?? 100_000);
+    this.build();
     this.offlineAfterMs = this.liveness.offlineAfterMs;
     this.evictAfterMs = this.liveness.evictAfterMs;
     this.expiryGuardPercent = this.liveness.expiryGuardPercent;
-    this.bus = new EventBus(o.eventLogSize ?? 100_000);
+  }
+
+  /** WORKER.BEST, WORKER.CLAIM/RELEASE and GPU capacity (scheduling.ts). */
+  get scheduling(): Scheduling {
+    return this.scheduler;
+  }
+
+  /** Makes empty parts: at construction, and for flush(). */
+  private build(): void {
+    const o = this.options;
+    this.liveness = new Liveness(o);
+    this.hives = new Hives();
+    this.workers = new Workers(this.hives);
     this.claims = new Claims(
       { refresh: (w) => this.workers.refresh(w), emit: (type, at, w, details) => this.emit(type, at, w, w.hive, details) },
       o.timers ?? null,
       () => this.liveness.now(),
     );
     this.workers.isReserved = (w) => this.claims.isClaimed(w);
-    this.scheduling = new Scheduling(this.liveness, this.workers, this.hives, this.claims);
+    this.scheduler = new Scheduling(this.liveness, this.workers, this.hives, this.claims);
     this.liveness.hooks = {
       cameOnline: (w, at) => {
         this.hives.count(w, 1, false, true);
@@ -172,6 +185,25 @@ export class WorkerRegistry {
     return true;
   }
 
+  /**
+   * FLUSHALL: forgets every worker and hive at once. The parts are replaced, not emptied record by record, so
+   * the cost does not grow with the fleet: the old records become garbage that the collector frees in the
+   * background; claims go with their workers. One `registry.flushed` event, with the counts, stands for all the removals. The guard mode
+   * (REGISTRY.GUARD) and the revision carry on; a snapshot being read keeps reading what it opened.
+   */
+  flush(): { workers: number; hives: number } {
+    const now = this.liveness.now();
+    this.liveness.sync(now);
+    const removed = { workers: this.workers.size, hives: this.hives.size };
+    const mode = this.liveness.guardStatus().mode;
+    this.liveness.stop();
+    this.claims.stop();
+    this.build();
+    this.liveness.setGuardMode(mode);
+    this.emit('registry.flushed', now, null, null, removed);
+    return removed;
+  }
+
   /** Forgets a worker that is on no liveness list any more; drops its hive when it was the last one there. */
   private remove(w: WorkerRecord, type: 'worker.removed' | 'worker.evicted', atMs: number): void {
     this.reader?.beforeChange(w);
@@ -284,6 +316,14 @@ export class WorkerRegistry {
 
   /** Workers matching every given filter, by id. Uses the narrowest index the filter allows. */
   listWorkers(filter: WorkerFilter = {}): readonly WorkerView[] {
+    return this.listWorkersUpTo(filter, Infinity)!;
+  }
+
+  /**
+   * As listWorkers, or null when more than `limit` match (the caller pages instead): stops looking once past
+   * the limit, and without a filter answers from the count alone.
+   */
+  listWorkersUpTo(filter: WorkerFilter, limit: number): readonly WorkerView[] | null {
     const t = this.liveness.now();
     this.liveness.sync(t);
     const { hiveId, modelId, maxAgeMs } = filter;
@@ -291,11 +331,39 @@ export class WorkerRegistry {
     if (modelId !== undefined) source = this.workers.withModel(modelId);
     else if (hiveId !== undefined) source = this.hives.get(hiveId)?.workers ?? [];
     else if (maxAgeMs !== undefined) source = this.liveness.seenWithinNewestFirst(maxAgeMs);
-    else source = this.workers.all();
+    else {
+      // No filter and too many: say so without walking them.
+      if (filter.state === undefined && filter.backend === undefined && this.workers.size > limit) return null;
+      source = this.workers.all();
+    }
     const recent = maxAgeMs === undefined ? null : (lastSeenMs: number) => this.liveness.seenWithin(lastSeenMs, maxAgeMs, t);
-    const out: WorkerView[] = this.workers.select(source, filter, recent);
-    return out.sort(byWorkerId);
+    const out: WorkerView[] = this.workers.select(source, filter, recent, limit);
+    return out.length > limit ? null : out.sort(byWorkerId);
   }
+
+  /**
+   * One page of a walk over the workers matching the filter, in slot order (WORKER.LIST … CURSOR): up to `count`
+   * of them, looking at no more than 10 × `count` slots. Returns the next cursor (0: the walk is complete).
+   */
+  scanWorkers(cursor: number, count: number, filter: WorkerFilter = {}): { cursor: number; items: WorkerView[] } {
+    const t = this.liveness.now();
+    this.liveness.sync(t);
+    const { maxAgeMs } = filter;
+    const recent = maxAgeMs === undefined ? null : (lastSeenMs: number) => this.liveness.seenWithin(lastSeenMs, maxAgeMs, t);
+    const items: WorkerView[] = [];
+    const next = this.workers.slots.walk(cursor, count, count * 10, (w) => this.workers.matches(w, filter, recent) && items.push(w) > 0);
+    return { cursor: next, items };
+  }
+
+  /** One page of a walk over the hives in slot order (HIVE.LIST … CURSOR), as scanWorkers. */
+  scanHives(cursor: number, count: number): { cursor: number; items: HiveView[] } {
+    this.liveness.sync();
+    const items: HiveView[] = [];
+    const next = this.hives.slots.walk(cursor, count, count * 10, (h) => items.push(h) > 0);
+    return { cursor: next, items };
+  }
+
+
 
   /**
    * The best online idle worker for a model: among those with the model loaded (optionally on a backend,

@@ -55,6 +55,22 @@ export class SlotIndex<T extends Slotted> {
     } else this.free.push(slot);
   }
 
+  /**
+   * Walks from slot `cursor`, offering each item to `take`, until `take` has accepted `count` items or `maxSteps`
+   * slots were looked at. Returns the next cursor: 0 when the walk reached the end (Redis' SCAN contract). An
+   * item present for a whole walk is offered exactly once; one added or removed meanwhile may or may not be.
+   */
+  walk(cursor: number, count: number, maxSteps: number, take: (item: T) => boolean): number {
+    const end = this.slots.length;
+    let slot = cursor;
+    let taken = 0;
+    for (let steps = 0; slot < end && taken < count && steps < maxSteps; slot++, steps++) {
+      const item = this.slots[slot];
+      if (item !== undefined && take(item)) taken++;
+    }
+    return slot >= end ? 0 : slot;
+  }
+
   at(slot: number): T | undefined {
     return this.slots[slot];
   }

@@ -325,6 +325,11 @@ export class HiveRecord implements HiveView {
   newer: HiveRecord | null = null;
   /** Place in the registry's slot index (cursors walk it), -1 when not in a registry. */
   keySlot = -1;
+  /**
+   * At least the largest VRAM_TOTAL any worker of this hive reports (never lowered: a bound, see best-index.ts);
+   * -Infinity while none did.
+   */
+  vramTotalBound = -Infinity;
 
   constructor(readonly hiveId: string) {}
 

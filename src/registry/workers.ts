@@ -102,6 +102,14 @@ export class Workers {
       this.hives.count(w, 1, true, w.online);
     }
     if (f.vramTotalBytes !== undefined) w.vramTotalBytes = f.vramTotalBytes;
+    // Its total counts for its hive, whether just reported or brought along by a move.
+    if (w.vramTotalBytes !== null && w.vramTotalBytes > w.hive.vramTotalBound) {
+      // Workers sharing a GPU share its total: every filed worker of the hive may have more free VRAM now.
+      w.hive.vramTotalBound = w.vramTotalBytes;
+      for (const other of w.hive.workers) if (other.available) this.best.vramChanged(other);
+    }
+    // Also after a move: the new hive's bound may be higher.
+    if (w.available) this.best.vramChanged(w);
     if (f.cpuPercent !== undefined) w.cpuPercent = f.cpuPercent;
     if (f.gpuPercent !== undefined) w.gpuPercent = f.gpuPercent;
     if (f.reportedAt !== undefined) this.setReported(w, f.reportedAt, f.reportedAt === null || f.reportedAtMs === undefined ? null : f.reportedAtMs - now);
@@ -132,16 +140,22 @@ export class Workers {
     this.rows.release(w);
   }
 
-  /** Those of `source` matching every filter given (MAXAGE through `recent`). */
-  select(source: Iterable<WorkerRecord>, f: WorkerFilter, recent: ((lastSeenMs: number) => boolean) | null): WorkerRecord[] {
+  /** Whether `w` matches every filter given (MAXAGE through `recent`). */
+  matches(w: WorkerRecord, f: WorkerFilter, recent: ((lastSeenMs: number) => boolean) | null): boolean {
+    if (f.hiveId !== undefined && w.hive.hiveId !== f.hiveId) return false;
+    if (f.state !== undefined && w.effectiveState !== f.state) return false;
+    if (f.modelId !== undefined && w.modelId !== f.modelId) return false;
+    if (f.backend !== undefined && w.backend !== f.backend) return false;
+    return recent === null || recent(w.lastSeenMs);
+  }
+
+  /** Those of `source` matching every filter given; stops once it holds more than `limit`. */
+  select(source: Iterable<WorkerRecord>, f: WorkerFilter, recent: ((lastSeenMs: number) => boolean) | null, limit = Infinity): WorkerRecord[] {
     const out: WorkerRecord[] = [];
     for (const w of source) {
-      if (f.hiveId !== undefined && w.hive.hiveId !== f.hiveId) continue;
-      if (f.state !== undefined && w.effectiveState !== f.state) continue;
-      if (f.modelId !== undefined && w.modelId !== f.modelId) continue;
-      if (f.backend !== undefined && w.backend !== f.backend) continue;
-      if (recent !== null && !recent(w.lastSeenMs)) continue;
+      if (!this.matches(w, f, recent)) continue;
       out.push(w);
+      if (out.length > limit) break;
     }
     return out;
   }

@@ -49,6 +49,8 @@ export class Metrics {
     }
     const registry = server.registry;
     registry.onEvent((e) => this.eventCounts.set(e.event.type, (this.eventCounts.get(e.event.type) ?? 0) + 1));
+    // prom-client calls collect() with `this` bound to the metric, so the collector reaches its owner by name.
+    // eslint-disable-next-line @typescript-eslint/no-this-alias
     const self = this;
 
     new client.Gauge({
@@ -198,7 +200,7 @@ export class Metrics {
             if (byModel.size >= MAX_LABELLED_MODELS) return void (byModel = null);
             byModel.set(model, (c = [0, 0]));
           }
-          c[online]!++;
+          c[online]++;
         },
         () => {},
       );

@@ -17,6 +17,16 @@ describe('hostile clients: crash inputs', function () {
     await fx.close();
   });
 
+  it('the 16 MB URL that once made a reply past the string limit is refused at the heartbeat', async function () {
+    const url = 'http://h/' + 'u'.repeat(16 * 1024 * 1024 - 64);
+    const writer = await fx.ioredis();
+    await writer.call('HBEAT', 'w-big', 'hive-a', 'URL', url).then(
+      () => expect.fail('a 16 MB URL was accepted'),
+      (e: Error) => expect(e.message).to.match(/^ERR invalid URL 'http:\/\/h\/u+…': longer than 2048 bytes$/),
+    );
+    expect(await writer.call('WORKER.GET', 'w-big')).to.equal(null);
+  });
+
   it('a reply larger than the string limit is written in parts, as the client reads it', async function () {
     // 34 workers share one 16 MB URL: WORKER.LIST is ~570 MB, past V8's ~512 MB string limit.
     // URLs are now capped at 2 KB on input, so the records are made in process, past that check: what is

@@ -75,7 +75,7 @@ describe('Redis details', function () {
       if (list.some((c) => Number(c['qbuf']) > 0)) break;
     }
     const fds = list.map((c) => Number(c['fd']));
-    expect(fds.every((fd) => Number.isInteger(fd) && fd > 2), `fds ${fds}`).to.equal(true);
+    expect(fds.every((fd) => Number.isInteger(fd) && fd > 2), `fds ${fds.join(',')}`).to.equal(true);
     expect(new Set(fds).size).to.equal(fds.length);
     const pending = list.find((c) => Number(c['qbuf']) > 0)!;
     // The header and the 10 bytes of the unfinished argument, at least; never more than was sent.

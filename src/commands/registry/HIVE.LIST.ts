@@ -2,6 +2,8 @@
 
 import { defineCommand } from '../spec.js';
 import { HiveIdsReplies } from './hive-ids.js';
+import { parseTokens } from '../options.js';
+import { PAGING_ARGS, PAGING_ERRORS, pageReply, pagingNotes, parsePaging, tooManyRecords } from './paging.js';
 
 const replies = new HiveIdsReplies();
 
@@ -10,13 +12,23 @@ export default defineCommand({
   summary: 'Lists the ids of all known hives, online or not.',
   since: '0.1.0',
   group: 'registry',
-  complexity: 'O(H log H), H the hives',
-  arity: 1,
+  complexity: 'O(H log H), H the hives; with CURSOR, O(COUNT)',
+  arity: -1,
   flags: ['readonly'],
   aclCategories: ['registry', 'read', 'slow'],
-  reply: 'Array of hive ids, sorted.',
+  arguments: PAGING_ARGS,
+  reply: 'Array of hive ids, sorted. With CURSOR: an array of the next cursor and a page of hive ids.',
+  errors: ["`ERR syntax error, unknown option 'x'`", ...PAGING_ERRORS],
+  notes: pagingNotes('hives'),
   seed: ['list_all_hives'],
-  handler(client) {
-    return replies.reply(client.server.registry.listHives());
+  handler(client, argv) {
+    const registry = client.server.registry;
+    const page = parsePaging(client, parseTokens(argv, 1, PAGING_ARGS));
+    if (page !== null) {
+      const { cursor, items } = registry.scanHives(page.cursor, page.count);
+      return pageReply(cursor, items.map((h) => h.hiveId));
+    }
+    if (registry.hiveCount() > client.server.settings.get('reply-max-records')) throw tooManyRecords(client, 'HIVE.LIST', 'hives');
+    return replies.reply(registry.listHives());
   },
 });

@@ -6,6 +6,9 @@ import { encodeBulk, RawReply, type Reply } from '../../resp/reply.js';
 import type { HiveView } from '../../registry/types.js';
 
 const encoded = new Map<string, string>();
+/** Bytes held by `encoded` (UTF-16 units of keys and values): the cache is bounded by size, not by entries. */
+let encodedBytes = 0;
+const ENCODED_MAX_BYTES = 8 * 1024 * 1024;
 
 interface LastReply {
   hives: readonly HiveView[];
@@ -19,12 +22,18 @@ export class HiveIdsReplies {
   reply(hives: readonly HiveView[]): Reply {
     const last = this.last;
     if (last !== null && sameHives(last.hives, hives)) return last.bytes;
-    if (encoded.size > 100_000) encoded.clear();
+    if (encodedBytes > ENCODED_MAX_BYTES) {
+      encoded.clear();
+      encodedBytes = 0;
+    }
     const items = new Array<string>(hives.length);
     for (let i = 0; i < hives.length; i++) {
       const id = hives[i]!.hiveId;
       let e = encoded.get(id);
-      if (e === undefined) encoded.set(id, (e = encodeBulk(id)));
+      if (e === undefined) {
+        encoded.set(id, (e = encodeBulk(id)));
+        encodedBytes += id.length + e.length + 64;
+      }
       items[i] = e;
     }
     const bytes = new RawReply(Buffer.from(`*${items.length}\r\n${items.join('')}`, 'utf8'));

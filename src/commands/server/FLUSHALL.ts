@@ -1,5 +1,5 @@
-// FLUSHALL / FLUSHDB: forget every hive and worker (test rigs and staging fleets reset this way). Each removal
-// is published like HIVE.DEL, so watchers see it.
+// FLUSHALL / FLUSHDB: forget every hive and worker (test rigs and staging fleets reset this way) in O(1): the
+// registry swaps its parts and the collector frees the old records in the background.
 
 import { asciiUpper } from '../../settings/values.js';
 import { OK } from '../../resp/reply.js';
@@ -9,8 +9,7 @@ import { syntaxError } from '../errors.js';
 
 function flush(client: ClientState, argv: string[]) {
   if (argv.length > 2 || (argv.length === 2 && !['ASYNC', 'SYNC'].includes(asciiUpper(argv[1]!)))) throw syntaxError();
-  const registry = client.server.registry;
-  for (const hive of registry.listHives()) registry.removeHive(hive.hiveId);
+  client.server.registry.flush();
   return OK;
 }
 
@@ -20,7 +19,7 @@ function flushCommand(name: string, summary: string): CommandSpec {
     summary,
     since: '1.0.0',
     group: 'server',
-    complexity: 'O(N) where N is the number of workers',
+    complexity: 'O(1): the old records are freed in the background by the garbage collector',
     arity: -1,
     flags: ['write'],
     aclCategories: ['keyspace', 'write', 'slow', 'dangerous'],
@@ -36,7 +35,11 @@ function flushCommand(name: string, summary: string): CommandSpec {
       },
     ],
     reply: 'Simple string `OK`. ASYNC and SYNC are accepted and mean the same: the registry is emptied before the reply.',
-    notes: 'Every worker gets a `worker.removed` event and every hive a `hive.removed` event, as with HIVE.DEL.',
+    notes:
+      'One `registry.flushed` event (`workers` and `hives`: how many were removed) stands for all the removals, on ' +
+      'the channel `registry:registry.flushed` and in the event log; a watcher treats it as the removal of everything ' +
+      'it knew (at a million workers, one event per removal would be a million events). The guard mode set by ' +
+      'REGISTRY.GUARD and the event revision carry on.',
     handler: flush,
   });
 }

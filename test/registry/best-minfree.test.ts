@@ -1,0 +1,60 @@
+// WORKER.BEST MINFREE skips buckets through a bound on their free VRAM: the bound must never hide a worker
+// that qualifies, whatever order VRAM changes, departures and queries come in.
+
+import { expect } from 'chai';
+import fc from 'fast-check';
+import { WorkerRegistry } from '../../src/registry/registry.js';
+import { ManualClock } from '../helpers/clock.js';
+
+const GB = 1e9;
+
+describe('WORKER.BEST MINFREE bound', () => {
+  it('finds a worker whose free VRAM grew after a query found none', () => {
+    const r = new WorkerRegistry({ clock: new ManualClock() });
+    r.heartbeat('a', 'h', { modelId: 'm', gpuPercent: 10, vramTotalBytes: 24 * GB, vramBytes: 20 * GB });
+    r.heartbeat('b', 'h', { modelId: 'm', gpuPercent: 10, vramTotalBytes: 24 * GB, vramBytes: 22 * GB });
+    expect(r.bestWorker('m', { minFreeVramBytes: 8 * GB })).to.equal(undefined);
+    // Same bucket (same health and GPU load), more free VRAM: no re-filing, only the VRAM numbers change.
+    r.heartbeat('b', 'h', { vramBytes: 10 * GB });
+    expect(r.bestWorker('m', { minFreeVramBytes: 8 * GB })?.workerId).to.equal('b');
+    r.heartbeat('a', 'h', { vramTotalBytes: 80 * GB });
+    expect(r.bestWorker('m', { minFreeVramBytes: 50 * GB })?.workerId).to.equal('a');
+  });
+
+  it('counts a shared GPU: a worker without VRAM_TOTAL qualifies through its GPU-mate reporting one', () => {
+    const r = new WorkerRegistry({ clock: new ManualClock() });
+    r.heartbeat('b', 'h', { modelId: 'm', deviceId: 0, vramBytes: 10 * GB, gpuPercent: 5 });
+    expect(r.bestWorker('m', { minFreeVramBytes: 50 * GB })).to.equal(undefined);
+    // Its GPU-mate (same hive, same DEVICE) is busy but reports the GPU's total: 80 - 10 - 10 = 60 GB free.
+    r.heartbeat('a', 'h', { modelId: 'm', deviceId: 0, state: 'Busy', vramBytes: 10 * GB, vramTotalBytes: 80 * GB });
+    expect(r.bestWorker('m', { minFreeVramBytes: 50 * GB })?.workerId).to.equal('b');
+    expect(r.bestWorker('m', { minFreeVramBytes: 61 * GB })).to.equal(undefined);
+  });
+
+  it('agrees with a plain scan after any history', () => {
+    const op = fc.oneof(
+      fc.record({ kind: fc.constant('beat' as const), id: fc.integer({ min: 0, max: 5 }), vram: fc.integer({ min: 0, max: 24 }), total: fc.option(fc.integer({ min: 0, max: 48 })), gpu: fc.integer({ min: 0, max: 2 }), busy: fc.boolean() }),
+      fc.record({ kind: fc.constant('del' as const), id: fc.integer({ min: 0, max: 5 }) }),
+      fc.record({ kind: fc.constant('best' as const), minFree: fc.integer({ min: 0, max: 48 }) }),
+    );
+    fc.assert(
+      fc.property(fc.array(op, { maxLength: 60 }), (ops) => {
+        const r = new WorkerRegistry({ clock: new ManualClock() });
+        for (const o of ops) {
+          if (o.kind === 'beat') {
+            r.heartbeat(`w${o.id}`, 'h', { modelId: 'm', state: o.busy ? 'Busy' : 'Idle', gpuPercent: o.gpu, vramBytes: o.vram * GB, ...(o.total === null ? {} : { vramTotalBytes: o.total * GB }) });
+          } else if (o.kind === 'del') r.removeWorker(`w${o.id}`);
+          else {
+            const expected = r
+              .listWorkers({ modelId: 'm', state: 'Idle' })
+              // A GPU's free VRAM is never below 0 (capacity.ts).
+              .filter((w) => w.vramTotalBytes !== null && Math.max(0, w.vramTotalBytes - (w.vramBytes ?? 0)) >= o.minFree * GB)
+              .sort((a, b) => (a.gpuPercent ?? 100) - (b.gpuPercent ?? 100) || (a.workerId < b.workerId ? -1 : 1))[0];
+            expect(r.bestWorker('m', { minFreeVramBytes: o.minFree * GB })?.workerId).to.equal(expected?.workerId);
+          }
+        }
+      }),
+      { numRuns: 300 },
+    );
+  });
+});
