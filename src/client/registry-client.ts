@@ -158,6 +158,22 @@ export class RegistryClient {
     return (reply as unknown[]).map(decodeWorker);
   }
 
+  /** One page of WORKER.LIST ... CURSOR c COUNT n: the next cursor ('0' when the walk is done) and its workers. */
+  async workerListPage(cursor: string, count?: number, filter: WorkerListFilter = {}): Promise<{ cursor: string; workers: WorkerRecord[] }> {
+    const [next, items] = (await this.command('WORKER.LIST', ...listArgs(filter), ...pageArgs(cursor, count))) as [unknown, unknown[]];
+    return { cursor: String(next), workers: items.map(decodeWorker) };
+  }
+
+  /** Every worker matching the filter, page by page (SCAN's guarantee: present for the whole walk -> once). */
+  async *workers(filter: WorkerListFilter = {}, count?: number): AsyncGenerator<WorkerRecord> {
+    let cursor = '0';
+    do {
+      const page = await this.workerListPage(cursor, count, filter);
+      yield* page.workers;
+      cursor = page.cursor;
+    } while (cursor !== '0');
+  }
+
   async workerCount(): Promise<number> {
     return Number(await this.command('WORKER.COUNT'));
   }
@@ -174,6 +190,22 @@ export class RegistryClient {
 
   async hiveList(): Promise<string[]> {
     return decodeStrings(await this.command('HIVE.LIST'));
+  }
+
+  /** One page of HIVE.LIST CURSOR c COUNT n. */
+  async hiveListPage(cursor: string, count?: number): Promise<{ cursor: string; hives: string[] }> {
+    const [next, items] = (await this.command('HIVE.LIST', ...pageArgs(cursor, count))) as [unknown, unknown];
+    return { cursor: String(next), hives: decodeStrings(items) };
+  }
+
+  /** Every hive id, page by page. */
+  async *hives(count?: number): AsyncGenerator<string> {
+    let cursor = '0';
+    do {
+      const page = await this.hiveListPage(cursor, count);
+      yield* page.hives;
+      cursor = page.cursor;
+    } while (cursor !== '0');
   }
 
   async hiveActive(maxAgeMs?: number): Promise<string[]> {
@@ -243,6 +275,10 @@ function selectionArgs(options: BestWorkerOptions): string[] {
   if (options.minFreeBytes !== undefined) args.push('MINFREE', String(options.minFreeBytes));
   if (options.strict) args.push('STRICT');
   return args;
+}
+
+function pageArgs(cursor: string, count: number | undefined): string[] {
+  return count === undefined ? ['CURSOR', cursor] : ['CURSOR', cursor, 'COUNT', String(count)];
 }
 
 function listArgs(filter: WorkerListFilter): string[] {

@@ -62,6 +62,22 @@ for (const { name, options } of CONNECTIONS) {
       expect(await client.workerDel('w3')).to.equal(false);
     });
 
+    it('pages through workers and hives with the cursor form, each once, in both protocols', async () => {
+      for (let i = 0; i < 25; i++) await client.hbeat(`p${i}`, `ph${i % 7}`, { state: i % 2 ? 'Busy' : 'Idle' });
+      const seen: string[] = [];
+      for await (const w of client.workers({}, 4)) seen.push(w.workerId);
+      expect(seen.slice().sort()).to.deep.equal(Array.from({ length: 25 }, (_, i) => `p${i}`).sort());
+      const busy: string[] = [];
+      for await (const w of client.workers({ state: 'Busy' }, 3)) busy.push(w.workerId);
+      expect(busy.length).to.equal(12);
+      const first = await client.workerListPage('0', 4);
+      expect(first.workers.length).to.be.at.most(40);
+      expect(first.cursor).to.be.a('string');
+      const hives: string[] = [];
+      for await (const h of client.hives(2)) hives.push(h);
+      expect(hives.slice().sort()).to.deep.equal(Array.from({ length: 7 }, (_, i) => `ph${i}`).sort());
+    });
+
     it('picks the best worker and reports its URL', async () => {
       await client.hbeat('a', 'h', { modelId: 'm', url: 'http://10.0.0.1:1', gpuPercent: 50 });
       await client.hbeat('b', 'h', { modelId: 'm', url: 'http://10.0.0.2:1', gpuPercent: 10 });
