@@ -391,12 +391,9 @@ async function activeSection(bench: Bench): Promise<void> {
 const BEST_HIVES = 1_000;
 const BEST_MODELS = 50;
 
-async function bestSection(bench: Bench): Promise<void> {
-  const plan = bench.plan;
-  const n = plan.bestWorkers;
-  bench.log('best worker: starting redis-server and ours');
-  // A long liveness window: the workers are loaded once and must stay online through every round.
-  await withServers(await startOurs(['--offline-after', '3600000']), await startRedis(), async (servers) => {
+/** The best-worker and claim sections' fleet: n workers in ours, and the same records as hashes plus one
+ *  sorted set of idle workers per model in Redis. */
+async function loadBestFleet(servers: Servers, n: number) {
     const ours = await connect(servers.ours.port);
     const redis = await connect(servers.redis.port);
     const oursLoad = await bulkLoad(
@@ -417,6 +414,16 @@ async function bestSection(bench: Bench): Promise<void> {
       })(),
     );
     expect(Number(await ours.call('WORKER.COUNT')) === n, `ours holds ${n} workers`);
+    return { ours, redis, oursLoad, redisLoad };
+}
+
+async function bestSection(bench: Bench): Promise<void> {
+  const plan = bench.plan;
+  const n = plan.bestWorkers;
+  bench.log('best worker: starting redis-server and ours');
+  // A long liveness window: the workers are loaded once and must stay online through every round.
+  await withServers(await startOurs(['--offline-after', '3600000']), await startRedis(), async (servers) => {
+    const { ours, redis, oursLoad, redisLoad } = await loadBestFleet(servers, n);
     const sha = await scriptLoad(redis, BEST_LUA);
     bench.scripts['best worker (ZRANGE + HGETALL)'] = BEST_LUA;
     // Both pick the same worker: the orders agree (healthy, then GPU load, then id).
@@ -471,26 +478,7 @@ async function claimSection(bench: Bench): Promise<void> {
   const n = plan.bestWorkers;
   bench.log('claim: starting redis-server and ours');
   await withServers(await startOurs(['--offline-after', '3600000']), await startRedis(), async (servers) => {
-    const ours = await connect(servers.ours.port);
-    const redis = await connect(servers.redis.port);
-    const oursLoad = await bulkLoad(
-      servers.ours.port,
-      (function* () {
-        for (const i of range(n)) yield hbeat(workerId(i), hiveId(i % BEST_HIVES), generatedBeat(i, BEST_MODELS));
-      })(),
-    );
-    const redisLoad = await bulkLoad(
-      servers.redis.port,
-      (function* () {
-        for (const i of range(n)) {
-          const fields = generatedBeat(i, BEST_MODELS);
-          const key = `worker:${workerId(i)}`;
-          yield ['HSET', key, ...hashPairs(hiveId(i % BEST_HIVES), fields)];
-          if (fields[0]![2] === 'Idle') yield ['ZADD', `idle:${modelId(i % BEST_MODELS)}`, String(bestScore(fields)), key];
-        }
-      })(),
-    );
-    expect(Number(await ours.call('WORKER.COUNT')) === n, `ours holds ${n} workers`);
+    const { ours, redis, oursLoad, redisLoad } = await loadBestFleet(servers, n);
     const sha = await scriptLoad(redis, CLAIM_LUA);
     bench.scripts['claim (ZRANGE + SET NX PX + HGETALL)'] = CLAIM_LUA;
     // Every claim must find a worker: with a 1 ms lease, reservations end as fast as they are made.
