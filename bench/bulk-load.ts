@@ -82,7 +82,9 @@ export async function bulkLoad(port: number, commands: Iterable<readonly string[
   if (status !== 0 || m === null || Number(m[1]) !== 0 || Number(m[2]) !== encoded.count || writeError !== null) {
     const lines = [...head.trim().split('\n').slice(0, 4), '…', ...out.trim().split('\n').slice(-4)];
     const tail = lines.map((l) => `  | ${l}`).join('\n');
-    throw new Error(`redis-cli --pipe of ${encoded.count} commands failed (exit ${status}${writeError ? `, ${String(writeError)}` : ''}):\n${tail}`);
+    throw new Error(
+      `redis-cli --pipe of ${encoded.count} commands failed (exit ${status}${writeError ? `, ${String(writeError)}` : ''}):\n${tail}`,
+    );
   }
   return { commands: encoded.count, bytes: encoded.bytes, ms };
 }

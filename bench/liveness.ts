@@ -53,7 +53,18 @@ async function main(): Promise<void> {
   const serverPath = fileURLToPath(new URL('../src/main.js', import.meta.url));
   const server: ChildProcess = spawn(
     process.execPath,
-    ['--max-semi-space-size=64', serverPath, '--port', String(port), '--offline-after', String(OFFLINE_AFTER_MS), '--evict-after', '0', '--event-log', String(WORKERS * 3)],
+    [
+      '--max-semi-space-size=64',
+      serverPath,
+      '--port',
+      String(port),
+      '--offline-after',
+      String(OFFLINE_AFTER_MS),
+      '--evict-after',
+      '0',
+      '--event-log',
+      String(WORKERS * 3),
+    ],
     { stdio: ['ignore', 'pipe', 'inherit'] },
   );
   await new Promise<void>((resolve, reject) => {
@@ -94,7 +105,9 @@ async function main(): Promise<void> {
     process.stderr.write(`liveness: heartbeats sent in ${sentMs} ms; waiting for the offline wave…\n`);
 
     // Start the pinger just before the first deadline.
-    const pingerProc = spawn(process.execPath, [fileURLToPath(import.meta.url), '--pinger', String(port), '5'], { stdio: ['pipe', 'pipe', 'inherit'] });
+    const pingerProc = spawn(process.execPath, [fileURLToPath(import.meta.url), '--pinger', String(port), '5'], {
+      stdio: ['pipe', 'pipe', 'inherit'],
+    });
     let pingOut = '';
     pingerProc.stdout.on('data', (d: Buffer) => (pingOut += d.toString()));
     const timeout = setTimeout(() => allOffline(), OFFLINE_AFTER_MS + SPREAD_MS + 30_000);

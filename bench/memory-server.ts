@@ -23,7 +23,9 @@ createInterface({ input: process.stdin }).on('line', (line) => {
   gc();
   gc();
   const m = process.memoryUsage();
-  console.log(JSON.stringify({ heapUsed: m.heapUsed, heapTotal: m.heapTotal, external: m.external, arrayBuffers: m.arrayBuffers, rss: m.rss }));
+  console.log(
+    JSON.stringify({ heapUsed: m.heapUsed, heapTotal: m.heapTotal, external: m.external, arrayBuffers: m.arrayBuffers, rss: m.rss }),
+  );
 });
 
 const stop = (): void => void server.close().then(() => process.exit(0));

@@ -110,7 +110,10 @@ export class ServerProcess {
   /** Waits for an output line matching the pattern; fails if the process dies or the time runs out. */
   waitForLine(pattern: RegExp, timeoutMs: number): Promise<RegExpExecArray> {
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`${this.name}: no line matching ${pattern} within ${timeoutMs} ms\n${this.output()}`)), timeoutMs);
+      const timer = setTimeout(
+        () => reject(new Error(`${this.name}: no line matching ${pattern} within ${timeoutMs} ms\n${this.output()}`)),
+        timeoutMs,
+      );
       const onExit = () => {
         clearTimeout(timer);
         reject(new Error(`${this.name} ${this.death ?? 'exited'} before printing ${pattern}\n${this.output()}`));

@@ -35,13 +35,21 @@ export function loadArgs(shape: LoadShape, command: string[]): string[] {
 export function displayCommand(shape: LoadShape, command: string[], connArgs: readonly string[] = []): string {
   const quote = (a: string) => (/^[\w.:/+@=,-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`);
   const placeholder = (a: string) => /^<[\w ]+>$/.test(a);
-  return ['redis-benchmark', '-h', '127.0.0.1', '-p', '<port>', ...connArgs, ...loadArgs(shape, command)].map((a) => (placeholder(a) ? a : quote(a))).join(' ');
+  return ['redis-benchmark', '-h', '127.0.0.1', '-p', '<port>', ...connArgs, ...loadArgs(shape, command)]
+    .map((a) => (placeholder(a) ? a : quote(a)))
+    .join(' ');
 }
 
 const CSV_ROW = /"([\d.]+)","([\d.]+)","([\d.]+)","([\d.]+)","([\d.]+)","([\d.]+)","([\d.]+)"\s*$/;
 
 /** `connArgs`: how to connect (`--tls --cacert …`, `--user … -a …`), placed before the load arguments. */
-export async function redisBenchmark(port: number, shape: LoadShape, command: string[], timeoutMs: number, connArgs: readonly string[] = []): Promise<BenchmarkResult> {
+export async function redisBenchmark(
+  port: number,
+  shape: LoadShape,
+  command: string[],
+  timeoutMs: number,
+  connArgs: readonly string[] = [],
+): Promise<BenchmarkResult> {
   const started = performance.now();
   const child = spawnTracked('redis-benchmark', ['-h', '127.0.0.1', '-p', String(port), ...connArgs, ...loadArgs(shape, command)]);
   let out = '';
@@ -56,11 +64,27 @@ export async function redisBenchmark(port: number, shape: LoadShape, command: st
   clearTimeout(timer);
   const wallMs = performance.now() - started;
   const lines = out.split(/\r?\n|\r/).filter((l) => l.trim() !== '');
-  const row = lines.map((l) => CSV_ROW.exec(l)).filter((m) => m !== null).pop();
+  const row = lines
+    .map((l) => CSV_ROW.exec(l))
+    .filter((m) => m !== null)
+    .pop();
   if (timedOut || status !== 0 || row === undefined) {
     const why = timedOut ? `did not finish within ${timeoutMs / 1000} s` : `exited with ${status}`;
-    throw new Error(`redis-benchmark ${why}: ${displayCommand(shape, command, connArgs)}\n${lines.slice(-8).map((l) => `  | ${l}`).join('\n')}`);
+    throw new Error(
+      `redis-benchmark ${why}: ${displayCommand(shape, command, connArgs)}\n${lines
+        .slice(-8)
+        .map((l) => `  | ${l}`)
+        .join('\n')}`,
+    );
   }
-  const [rps, avgMs, minMs, p50Ms, p95Ms, p99Ms, maxMs] = row.slice(1).map(Number) as [number, number, number, number, number, number, number];
+  const [rps, avgMs, minMs, p50Ms, p95Ms, p99Ms, maxMs] = row.slice(1).map(Number) as [
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+  ];
   return { rps, avgMs, minMs, p50Ms, p95Ms, p99Ms, maxMs, wallMs };
 }

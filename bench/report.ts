@@ -113,7 +113,15 @@ export function perWorker(t: MemoryTarget, workers: number): { bytes: number; rs
 function memoryRows(m: MemoryResult): string[][] {
   return m.targets.map((t) => {
     const p = perWorker(t, m.workers);
-    return [t.label, t.measure, int(p.bytes), int(p.rss), mib(t.after - t.before), mib(t.rssAfter - t.rssBefore), `${(t.loadMs / 1000).toFixed(1)} s`];
+    return [
+      t.label,
+      t.measure,
+      int(p.bytes),
+      int(p.rss),
+      mib(t.after - t.before),
+      mib(t.rssAfter - t.rssBefore),
+      `${(t.loadMs / 1000).toFixed(1)} s`,
+    ];
   });
 }
 
@@ -122,7 +130,11 @@ const MEMORY_HEAD = ['target', 'measured', 'bytes/worker', 'RSS bytes/worker', '
 
 function textTable(head: string[], rows: string[][], rightFrom: number): string {
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  const line = (cells: string[]) => cells.map((c, i) => (i >= rightFrom ? c.padStart(widths[i]!) : c.padEnd(widths[i]!))).join('  ').trimEnd();
+  const line = (cells: string[]) =>
+    cells
+      .map((c, i) => (i >= rightFrom ? c.padStart(widths[i]!) : c.padEnd(widths[i]!)))
+      .join('  ')
+      .trimEnd();
   return [line(head), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
 }
 
@@ -196,7 +208,10 @@ export function markdownReport(input: MarkdownInput): string {
   out.push(`| Redis | ${env.redisServer} |`);
   out.push(`| redis-benchmark | ${env.redisBenchmark} |`);
   out.push(`| whole run | ${Math.round(input.durationS)} s |`);
-  out.push(`| load average (1 min) | ${env.loadAvgStart.toFixed(2)} at the start, ${env.loadAvgEnd.toFixed(2)} at the end (per run in the JSON) |`, '');
+  out.push(
+    `| load average (1 min) | ${env.loadAvgStart.toFixed(2)} at the start, ${env.loadAvgEnd.toFixed(2)} at the end (per run in the JSON) |`,
+    '',
+  );
   out.push(
     "redis-benchmark and the server under test share the machine's cores, so absolute figures are lower than with a",
     'dedicated client; the ratios are what to compare between runs. Other work on the machine (a load average well',

@@ -201,7 +201,15 @@ class Bench {
         }
         server.assertAlive();
         await v.verify?.();
-        this.runs.push({ case: c.id, variant: v.id, round, at: new Date(Date.now() - result.wallMs).toISOString(), loadAvg1m, command, result });
+        this.runs.push({
+          case: c.id,
+          variant: v.id,
+          round,
+          at: new Date(Date.now() - result.wallMs).toISOString(),
+          loadAvg1m,
+          command,
+          result,
+        });
         this.done++;
         const what = round === 0 ? 'warm-up  ' : `round ${round}/${rounds}`;
         this.log(
@@ -262,16 +270,34 @@ const LUA_TTL_MS = '30000';
 function hbeatCases(plan: Plan, heartbeatSha: string): Case[] {
   const variants: Variant[] = [
     { id: 'ours', label: 'ours: HBEAT', server: 'ours', command: hbeat('worker-__rand_int__', HBEAT_HIVE, FIXED_BEAT) },
-    { id: 'redis-hset', label: 'Redis: HSET', server: 'redis', command: ['HSET', 'worker:__rand_int__', ...hashPairs(HBEAT_HIVE, FIXED_BEAT)] },
+    {
+      id: 'redis-hset',
+      label: 'Redis: HSET',
+      server: 'redis',
+      command: ['HSET', 'worker:__rand_int__', ...hashPairs(HBEAT_HIVE, FIXED_BEAT)],
+    },
     {
       id: 'redis-lua',
       label: 'Redis: EVALSHA HSET+ZADD+PEXPIRE',
       server: 'redis',
-      command: ['EVALSHA', heartbeatSha, '2', 'lua:worker:__rand_int__', `lua:hive:${HBEAT_HIVE}`, LUA_TTL_MS, ...hashPairs(HBEAT_HIVE, FIXED_BEAT)],
+      command: [
+        'EVALSHA',
+        heartbeatSha,
+        '2',
+        'lua:worker:__rand_int__',
+        `lua:hive:${HBEAT_HIVE}`,
+        LUA_TTL_MS,
+        ...hashPairs(HBEAT_HIVE, FIXED_BEAT),
+      ],
     },
   ];
   return [
-    { id: 'hbeat-p1', title: 'heartbeat, 12 fields, -c 50', shape: { clients: 50, requests: plan.hbeatRequests, pipeline: 1, keyspace: 100_000 }, variants },
+    {
+      id: 'hbeat-p1',
+      title: 'heartbeat, 12 fields, -c 50',
+      shape: { clients: 50, requests: plan.hbeatRequests, pipeline: 1, keyspace: 100_000 },
+      variants,
+    },
     {
       id: 'hbeat-p16',
       title: 'heartbeat, 12 fields, -c 50 -P 16',
@@ -323,7 +349,10 @@ async function activeSection(bench: Bench): Promise<void> {
     const stale = hives.filter((h) => !isOnlineHive(h));
     const online = hives.filter(isOnlineHive);
 
-    const oursLoad = await bulkLoad(servers.ours.port, stale.map((h) => ['HBEAT', workerId(h), hiveId(h), 'STATE', 'Idle']));
+    const oursLoad = await bulkLoad(
+      servers.ours.port,
+      stale.map((h) => ['HBEAT', workerId(h), hiveId(h), 'STATE', 'Idle']),
+    );
     const staleLoadedAt = Date.now(); // every stale heartbeat was received at or before this
     const nowMs = Date.now();
     const redisCutoff = nowMs - 30_000;
@@ -331,7 +360,10 @@ async function activeSection(bench: Bench): Promise<void> {
       servers.redis.port,
       hives.map((h) => ['ZADD', 'hives', String(isOnlineHive(h) ? nowMs : nowMs - 600_000), hiveId(h)]),
     );
-    expect(((await redis.call('ZRANGEBYSCORE', 'hives', String(redisCutoff), '+inf')) as string[]).length === online.length, 'Redis: 1,000 recent hives');
+    expect(
+      ((await redis.call('ZRANGEBYSCORE', 'hives', String(redisCutoff), '+inf')) as string[]).length === online.length,
+      'Redis: 1,000 recent hives',
+    );
 
     // Ours has no way to backdate a heartbeat: the stale hives age in real time, and each run asks for a
     // max_age_ms shorter than their age; the online hives beat again just before each run.
@@ -345,7 +377,10 @@ async function activeSection(bench: Bench): Promise<void> {
       const pipeline = ours.pipeline();
       for (const h of online) pipeline.call('HBEAT', workerId(h), hiveId(h), 'STATE', 'Idle');
       const replies = (await pipeline.exec()) ?? [];
-      expect(replies.every(([err]) => err === null), 'online hives beat without error');
+      expect(
+        replies.every(([err]) => err === null),
+        'online hives beat without error',
+      );
     };
     const activeNow = async () => ((await ours.call('HIVE.ACTIVE', String(maxAgeMs))) as string[]).length;
     const c: Case = {
@@ -394,27 +429,27 @@ const BEST_MODELS = 50;
 /** The best-worker and claim sections' fleet: n workers in ours, and the same records as hashes plus one
  *  sorted set of idle workers per model in Redis. */
 async function loadBestFleet(servers: Servers, n: number) {
-    const ours = await connect(servers.ours.port);
-    const redis = await connect(servers.redis.port);
-    const oursLoad = await bulkLoad(
-      servers.ours.port,
-      (function* () {
-        for (const i of range(n)) yield hbeat(workerId(i), hiveId(i % BEST_HIVES), generatedBeat(i, BEST_MODELS));
-      })(),
-    );
-    const redisLoad = await bulkLoad(
-      servers.redis.port,
-      (function* () {
-        for (const i of range(n)) {
-          const fields = generatedBeat(i, BEST_MODELS);
-          const key = `worker:${workerId(i)}`;
-          yield ['HSET', key, ...hashPairs(hiveId(i % BEST_HIVES), fields)];
-          if (fields[0]![2] === 'Idle') yield ['ZADD', `idle:${modelId(i % BEST_MODELS)}`, String(bestScore(fields)), key];
-        }
-      })(),
-    );
-    expect(Number(await ours.call('WORKER.COUNT')) === n, `ours holds ${n} workers`);
-    return { ours, redis, oursLoad, redisLoad };
+  const ours = await connect(servers.ours.port);
+  const redis = await connect(servers.redis.port);
+  const oursLoad = await bulkLoad(
+    servers.ours.port,
+    (function* () {
+      for (const i of range(n)) yield hbeat(workerId(i), hiveId(i % BEST_HIVES), generatedBeat(i, BEST_MODELS));
+    })(),
+  );
+  const redisLoad = await bulkLoad(
+    servers.redis.port,
+    (function* () {
+      for (const i of range(n)) {
+        const fields = generatedBeat(i, BEST_MODELS);
+        const key = `worker:${workerId(i)}`;
+        yield ['HSET', key, ...hashPairs(hiveId(i % BEST_HIVES), fields)];
+        if (fields[0]![2] === 'Idle') yield ['ZADD', `idle:${modelId(i % BEST_MODELS)}`, String(bestScore(fields)), key];
+      }
+    })(),
+  );
+  expect(Number(await ours.call('WORKER.COUNT')) === n, `ours holds ${n} workers`);
+  return { ours, redis, oursLoad, redisLoad };
 }
 
 async function bestSection(bench: Bench): Promise<void> {
@@ -432,7 +467,10 @@ async function bestSection(bench: Bench): Promise<void> {
       const bestId = best === null ? null : best[best.indexOf('worker_id') + 1];
       const redisBest = ((await redis.call('ZRANGE', `idle:${modelId(m)}`, '0', '0')) as string[])[0];
       expect(bestId !== null && `worker:${bestId}` === redisBest, `WORKER.BEST ${modelId(m)}: ours ${bestId}, Redis ${redisBest}`);
-      expect(((await redis.call('EVALSHA', sha, '1', `idle:${modelId(m)}`)) as string[]).length === 24, 'the best-worker script returns a record');
+      expect(
+        ((await redis.call('EVALSHA', sha, '1', `idle:${modelId(m)}`)) as string[]).length === 24,
+        'the best-worker script returns a record',
+      );
     }
     const c: Case = {
       id: 'best',
@@ -461,7 +499,7 @@ async function bestSection(bench: Bench): Promise<void> {
     bench.populations.push(
       `best worker: ${n.toLocaleString('en-US')} workers in ${BEST_HIVES.toLocaleString('en-US')} hives, ${BEST_MODELS} models, 3 in 4 Idle, 1 in 10 ` +
         `degraded, GPU load varying. ${describeLoad('Ours (HBEAT with all 11 options; server started with --offline-after 3600000 so all stay online)', oursLoad)}. ` +
-        `${describeLoad('Redis (HSET of the same 12 fields, plus ZADD of each idle worker into its model\'s set)', redisLoad)}. ` +
+        `${describeLoad("Redis (HSET of the same 12 fields, plus ZADD of each idle worker into its model's set)", redisLoad)}. ` +
         'Before the runs, both were checked to pick the same worker. The Redis script does no liveness check; WORKER.BEST does.',
     );
     ours.disconnect();
@@ -487,15 +525,29 @@ async function claimSection(bench: Bench): Promise<void> {
       expect(reply !== null && reply.includes('claim_token'), 'WORKER.CLAIM returns a reserved worker');
     };
     await claimsAWorker();
-    expect(((await redis.call('EVALSHA', sha, '1', `idle:${modelId(0)}`, CLAIM_LEASE_MS, 'sanity')) as string[]).length === 24, 'the claim script returns a record');
+    expect(
+      ((await redis.call('EVALSHA', sha, '1', `idle:${modelId(0)}`, CLAIM_LEASE_MS, 'sanity')) as string[]).length === 24,
+      'the claim script returns a record',
+    );
     const c: Case = {
       id: 'claim',
       title: `claim: ${(n / 1000).toFixed(0)}k workers, ${BEST_MODELS} models, -c 50`,
       shape: { clients: 50, requests: plan.bestRequests, pipeline: 1, keyspace: BEST_MODELS },
       variants: [
-        { id: 'ours', label: 'ours: WORKER.CLAIM LEASE 1', server: 'ours', command: ['WORKER.CLAIM', 'model-__rand_int__', 'LEASE', CLAIM_LEASE_MS], verify: claimsAWorker },
+        {
+          id: 'ours',
+          label: 'ours: WORKER.CLAIM LEASE 1',
+          server: 'ours',
+          command: ['WORKER.CLAIM', 'model-__rand_int__', 'LEASE', CLAIM_LEASE_MS],
+          verify: claimsAWorker,
+        },
         { id: 'ours-best', label: 'ours: WORKER.BEST', server: 'ours', command: ['WORKER.BEST', 'model-__rand_int__'] },
-        { id: 'redis', label: 'Redis: EVALSHA ZRANGE+SET NX PX+HGETALL', server: 'redis', command: ['EVALSHA', sha, '1', 'idle:model-__rand_int__', CLAIM_LEASE_MS, 'token'] },
+        {
+          id: 'redis',
+          label: 'Redis: EVALSHA ZRANGE+SET NX PX+HGETALL',
+          server: 'redis',
+          command: ['EVALSHA', sha, '1', 'idle:model-__rand_int__', CLAIM_LEASE_MS, 'token'],
+        },
       ],
     };
     await bench.runCase(c, servers);
@@ -519,7 +571,7 @@ async function claimSection(bench: Bench): Promise<void> {
     bench.notes.push(
       'A claim is WORKER.BEST plus a reservation: the worker leaves the best-worker index and a lease deadline is kept; ' +
         'with LEASE 1 each later query first ends the leases that are over (the steady state of short jobs). The Redis script ' +
-        "takes a lock key per worker with SET NX PX and does no liveness check; the ours/Redis ratios compare the first row (WORKER.CLAIM) with it.",
+        'takes a lock key per worker with SET NX PX and does no liveness check; the ours/Redis ratios compare the first row (WORKER.CLAIM) with it.',
     );
     bench.populations.push(
       `claim: the best-worker population: ${n.toLocaleString('en-US')} workers in ${BEST_HIVES.toLocaleString('en-US')} hives, ${BEST_MODELS} models, ` +
@@ -539,8 +591,28 @@ const SECURITY_PASSWORD = 'bench-secret';
 /** Redis as startRedis runs it, plus a TLS port (client certificates not asked for, as ours here). */
 async function startRedisWithTls(certs: CertFiles): Promise<ServerProcess & { tlsPort: number }> {
   const [port, tlsPort] = [await freePort(), await freePort()];
-  const args = ['--port', String(port), '--tls-port', String(tlsPort), '--tls-cert-file', certs.cert('server'), '--tls-key-file', certs.key('server'),
-    '--tls-ca-cert-file', certs.caCert, '--tls-auth-clients', 'no', '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--daemonize', 'no'];
+  const args = [
+    '--port',
+    String(port),
+    '--tls-port',
+    String(tlsPort),
+    '--tls-cert-file',
+    certs.cert('server'),
+    '--tls-key-file',
+    certs.key('server'),
+    '--tls-ca-cert-file',
+    certs.caCert,
+    '--tls-auth-clients',
+    'no',
+    '--bind',
+    '127.0.0.1',
+    '--save',
+    '',
+    '--appendonly',
+    'no',
+    '--daemonize',
+    'no',
+  ];
   const server = new ServerProcess('redis-server', spawnTracked('redis-server', args));
   await server.waitForLine(/Ready to accept connections/, 10_000);
   server.port = port;
@@ -552,11 +624,26 @@ async function securitySection(bench: Bench): Promise<void> {
   const certs = makeCerts('openssl', []);
   try {
     // The README's worker role; Redis gets the same rules with HSET in place of HBEAT.
-    const workerRules = (command: string) => `gpu-a on >${SECURITY_PASSWORD} resetchannels -@all +@connection -@dangerous +info +${command} ~worker:gpu-a-* ~hive:hive-a`;
+    const workerRules = (command: string) =>
+      `gpu-a on >${SECURITY_PASSWORD} resetchannels -@all +@connection -@dangerous +info +${command} ~worker:gpu-a-* ~hive:hive-a`;
     const tlsPort = await freePort();
     // A TCP port of its own: with --port 0 beside --tls-port the server would serve TLS only (as Redis).
-    const ours = await startOurs(['--port', String(await freePort()), '--tls-port', String(tlsPort), '--tls-cert-file', certs.cert('server'), '--tls-key-file', certs.key('server'),
-      '--tls-ca-cert-file', certs.caCert, '--tls-auth-clients', 'no', '--user', workerRules('hbeat')]);
+    const ours = await startOurs([
+      '--port',
+      String(await freePort()),
+      '--tls-port',
+      String(tlsPort),
+      '--tls-cert-file',
+      certs.cert('server'),
+      '--tls-key-file',
+      certs.key('server'),
+      '--tls-ca-cert-file',
+      certs.caCert,
+      '--tls-auth-clients',
+      'no',
+      '--user',
+      workerRules('hbeat'),
+    ]);
     const redis = await startRedisWithTls(certs);
     bench.log('security: started redis-server and ours, each with TLS and an ACL worker user');
     await withServers(ours, redis, async (servers) => {
@@ -579,8 +666,18 @@ async function securitySection(bench: Bench): Promise<void> {
         ],
       });
       const keyspace = 10_000;
-      await bench.runCase(acl({ clients: 50, requests: plan.hbeatRequests, pipeline: 1, keyspace }, 'acl', 'ACL check: HBEAT as a restricted worker against the default user, -c 50'), servers);
-      await bench.runCase(acl({ clients: 50, requests: plan.hbeatPipelinedRequests, pipeline: 16, keyspace }, 'acl-p16', 'ACL check, pipelined: -c 50 -P 16'), servers);
+      await bench.runCase(
+        acl(
+          { clients: 50, requests: plan.hbeatRequests, pipeline: 1, keyspace },
+          'acl',
+          'ACL check: HBEAT as a restricted worker against the default user, -c 50',
+        ),
+        servers,
+      );
+      await bench.runCase(
+        acl({ clients: 50, requests: plan.hbeatPipelinedRequests, pipeline: 16, keyspace }, 'acl-p16', 'ACL check, pipelined: -c 50 -P 16'),
+        servers,
+      );
       await bench.runCase(
         {
           id: 'tls',
@@ -609,7 +706,9 @@ async function securitySection(bench: Bench): Promise<void> {
         '(--tls-auth-clients no, on both servers): the handshake happens once per connection, so this measures encrypting the traffic. ' +
         'The machine was shared with other work while measuring: compare the ratios, not the absolute figures.',
     );
-    bench.populations.push('security: each run heartbeats up to 10,000 distinct workers gpu-a-<n> on hive-a (ours: HBEAT; Redis: HSET of the same fields).');
+    bench.populations.push(
+      'security: each run heartbeats up to 10,000 distinct workers gpu-a-<n> on hive-a (ours: HBEAT; Redis: HSET of the same fields).',
+    );
   } finally {
     certs.remove();
   }
@@ -625,7 +724,8 @@ function* oursMemoryLoad(n: number): Generator<string[]> {
 }
 
 function* redisHashLoad(n: number): Generator<string[]> {
-  for (const i of range(n)) yield ['HSET', `worker:${workerId(i)}`, ...hashPairs(hiveId(i % MEMORY_HIVES), generatedBeat(i, MEMORY_MODELS))];
+  for (const i of range(n))
+    yield ['HSET', `worker:${workerId(i)}`, ...hashPairs(hiveId(i % MEMORY_HIVES), generatedBeat(i, MEMORY_MODELS))];
 }
 
 /** What the heartbeat script leaves behind, written directly: hash with last_seen_ms, hive set entry, TTL. */
@@ -672,7 +772,9 @@ async function memorySection(bench: Bench): Promise<void> {
       rssAfter: rssBytes(ours.pid),
       loadMs: load.ms,
     });
-    bench.log(`memory: ours ${((after.heapUsed + after.arrayBuffers - before.heapUsed - before.arrayBuffers) / n).toFixed(0)} heap+arrayBuffers bytes/worker, load ${(load.ms / 1000).toFixed(1)} s`);
+    bench.log(
+      `memory: ours ${((after.heapUsed + after.arrayBuffers - before.heapUsed - before.arrayBuffers) / n).toFixed(0)} heap+arrayBuffers bytes/worker, load ${(load.ms / 1000).toFixed(1)} s`,
+    );
   } finally {
     await ours.stop();
   }
@@ -711,7 +813,10 @@ async function memorySection(bench: Bench): Promise<void> {
 function revision(): string {
   const head = spawnSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT, encoding: 'utf8' });
   if (head.status !== 0) return 'unknown';
-  const dirty = spawnSync('git', ['status', '--porcelain', '--', 'src', 'package.json', 'package-lock.json'], { cwd: ROOT, encoding: 'utf8' });
+  const dirty = spawnSync('git', ['status', '--porcelain', '--', 'src', 'package.json', 'package-lock.json'], {
+    cwd: ROOT,
+    encoding: 'utf8',
+  });
   return `${head.stdout.trim()}${dirty.stdout.trim() !== '' ? ' with uncommitted changes to src/' : ''}`;
 }
 
@@ -769,7 +874,15 @@ async function main(): Promise<void> {
   const outDir = plan.quick ? join(ROOT, 'bench/results/tmp') : join(ROOT, 'bench/results');
   const save = (name: string, extra: object = {}) => {
     mkdirSync(outDir, { recursive: true });
-    const raw = { env, plan: { ...plan, sections: [...plan.sections] }, durationS: bench.elapsedS(), cases: bench.cases, memory: bench.memory, runs: bench.runs, ...extra };
+    const raw = {
+      env,
+      plan: { ...plan, sections: [...plan.sections] },
+      durationS: bench.elapsedS(),
+      cases: bench.cases,
+      memory: bench.memory,
+      runs: bench.runs,
+      ...extra,
+    };
     writeFileSync(join(outDir, name), `${JSON.stringify(raw, null, 2)}\n`);
   };
 
@@ -782,7 +895,17 @@ async function main(): Promise<void> {
     mkdirSync(outDir, { recursive: true });
     const raw = { env: ownEnv, plan: { ...plan, sections: [name] }, durationS: own.elapsedS(), cases: own.cases, runs: own.runs };
     writeFileSync(join(outDir, `${name}.json`), `${JSON.stringify(raw, null, 2)}\n`);
-    const markdown = markdownReport({ env: ownEnv, quick: plan.quick, rounds: plan.rounds, durationS: own.elapsedS(), cases: own.cases, memory: null, populations: own.populations, scripts: own.scripts, notes: own.notes })
+    const markdown = markdownReport({
+      env: ownEnv,
+      quick: plan.quick,
+      rounds: plan.rounds,
+      durationS: own.elapsedS(),
+      cases: own.cases,
+      memory: null,
+      populations: own.populations,
+      scripts: own.scripts,
+      notes: own.notes,
+    })
       .replace(/^# Benchmarks\n/, `# Benchmarks: ${name} (\`npm run bench -- --only ${name}\`)\n`)
       .replace('[bench/results/latest.json](bench/results/latest.json)', `[${name}.json](${name}.json)`)
       .replace('[bench/results/liveness.md](bench/results/liveness.md)', '[liveness.md](liveness.md)');
@@ -811,9 +934,7 @@ async function main(): Promise<void> {
   }
   const durationS = bench.elapsedS();
   env.loadAvgEnd = os.loadavg()[0]!;
-  bench.notes.push(
-    'HIVE.ACTIVE replies are sorted by hive id; ZRANGEBYSCORE replies are in score order. Both carry the same 1,000 ids.',
-  );
+  bench.notes.push('HIVE.ACTIVE replies are sorted by hive id; ZRANGEBYSCORE replies are in score order. Both carry the same 1,000 ids.');
   save(plan.quick ? 'quick.json' : 'latest.json');
   const markdown = markdownReport({
     env,
@@ -829,7 +950,9 @@ async function main(): Promise<void> {
   writeFileSync(plan.quick ? join(outDir, 'BENCHMARKS.quick.md') : join(ROOT, 'BENCHMARKS.md'), markdown);
 
   console.log(`\n${consoleReport(bench.cases, bench.memory)}\n`);
-  console.log(`medians of ${plan.rounds} rounds; whole run ${Math.round(durationS)} s; wrote ${plan.quick ? 'bench/results/tmp/' : 'BENCHMARKS.md and bench/results/latest.json'}`);
+  console.log(
+    `medians of ${plan.rounds} rounds; whole run ${Math.round(durationS)} s; wrote ${plan.quick ? 'bench/results/tmp/' : 'BENCHMARKS.md and bench/results/latest.json'}`,
+  );
 }
 
 main().then(

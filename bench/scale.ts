@@ -95,7 +95,8 @@ function* ourWorkers(n: number): Generator<string[]> {
 
 function* redisWorkers(n: number): Generator<string[]> {
   const hives = Math.max(1, Math.floor(n / HIVES_PER_WORKER));
-  for (let i = 0; i < n; i++) yield ['HSET', `worker:${workerId(i)}`, ...hashPairs(hiveId(i % hives), generatedBeat(i, MODELS)), 'vram_total', VRAM_TOTAL];
+  for (let i = 0; i < n; i++)
+    yield ['HSET', `worker:${workerId(i)}`, ...hashPairs(hiveId(i % hives), generatedBeat(i, MODELS)), 'vram_total', VRAM_TOTAL];
 }
 
 /** Streams commands into `redis-cli --pipe` as they are generated (millions: no pre-encoding). */
@@ -118,7 +119,14 @@ async function pipeLoad(port: number, commands: Iterable<string[]>): Promise<num
   return (performance.now() - started) / 1000;
 }
 
-async function measure(probe: Probe, server: 'ours' | 'redis', op: string, command: string, run: () => Promise<string>, settleMs = 0): Promise<OpResult> {
+async function measure(
+  probe: Probe,
+  server: 'ours' | 'redis',
+  op: string,
+  command: string,
+  run: () => Promise<string>,
+  settleMs = 0,
+): Promise<OpResult> {
   probe.reset();
   const started = performance.now();
   const result = await run();
@@ -154,7 +162,8 @@ async function scanWalk(client: Redis, count: number): Promise<string> {
   return `${items.toLocaleString('en-US')} keys in ${pages.toLocaleString('en-US')} pages`;
 }
 
-const reply = (v: unknown): string => (Array.isArray(v) ? `${v.length.toLocaleString('en-US')} items` : v === null ? 'nil' : JSON.stringify(v).slice(0, 60));
+const reply = (v: unknown): string =>
+  Array.isArray(v) ? `${v.length.toLocaleString('en-US')} items` : v === null ? 'nil' : JSON.stringify(v).slice(0, 60);
 const errorText = (e: unknown): string => `error: ${String((e as Error).message).slice(0, 70)}…`;
 
 async function call(client: Redis, argv: string[]): Promise<string> {
@@ -175,10 +184,13 @@ async function oursAt(plan: ScalePlan, n: number, withOps: boolean): Promise<{ o
     plan.log(`scale: ours, loading ${n.toLocaleString('en-US')} workers`);
     const loadS = await pipeLoad(server.port, ourWorkers(n));
     const client = new Redis({ port: server.port, host: '127.0.0.1', retryStrategy: () => null });
-    if (Number(await client.call('WORKER.COUNT')) !== n) throw new Error(`ours holds ${String(await client.call('WORKER.COUNT'))} workers, not ${n}`);
+    if (Number(await client.call('WORKER.COUNT')) !== n)
+      throw new Error(`ours holds ${String(await client.call('WORKER.COUNT'))} workers, not ${n}`);
     const full = await server.heapAfterGc();
     const rssFull = rssBytes(server.pid);
-    plan.log(`scale: ours ${(((full.heapUsed + full.arrayBuffers) - (empty.heapUsed + empty.arrayBuffers)) / n).toFixed(0)} bytes/worker at ${n.toLocaleString('en-US')}`);
+    plan.log(
+      `scale: ours ${((full.heapUsed + full.arrayBuffers - (empty.heapUsed + empty.arrayBuffers)) / n).toFixed(0)} bytes/worker at ${n.toLocaleString('en-US')}`,
+    );
     if (withOps) {
       const probe = await Probe.start(server.port);
       const op = async (name: string, argv: string[], run?: () => Promise<string>, settleMs = 0) => {
@@ -193,13 +205,17 @@ async function oursAt(plan: ScalePlan, n: number, withOps: boolean): Promise<{ o
       await op('WORKER.LIST (unpaged: capped)', ['WORKER.LIST']);
       await op('WORKER.LIST STATE Busy (capped)', ['WORKER.LIST', 'STATE', 'Busy']);
       await op('WORKER.LIST HIVE h (10 workers)', ['WORKER.LIST', 'HIVE', hiveId(7)]);
-      await op('WORKER.LIST paged walk, COUNT 1000', ['WORKER.LIST', 'CURSOR', 'c', 'COUNT', '1000'], () => pagedWalk(client, 'WORKER.LIST', 1000));
+      await op('WORKER.LIST paged walk, COUNT 1000', ['WORKER.LIST', 'CURSOR', 'c', 'COUNT', '1000'], () =>
+        pagedWalk(client, 'WORKER.LIST', 1000),
+      );
       await op('WORKER.BEST MINFREE (none has it)', ['WORKER.BEST', 'model-000000000001', 'MINFREE', '30000000000']);
       await op('WORKER.BEST MINFREE (some have it)', ['WORKER.BEST', 'model-000000000001', 'MINFREE', '19000000000']);
       await op('WORKER.BEST', ['WORKER.BEST', 'model-000000000001']);
       await op('HIVE.ACTIVE (100k hives online)', ['HIVE.ACTIVE']);
       await op('HIVE.LIST (unpaged: capped)', ['HIVE.LIST']);
-      await op('HIVE.LIST paged walk, COUNT 1000', ['HIVE.LIST', 'CURSOR', 'c', 'COUNT', '1000'], () => pagedWalk(client, 'HIVE.LIST', 1000));
+      await op('HIVE.LIST paged walk, COUNT 1000', ['HIVE.LIST', 'CURSOR', 'c', 'COUNT', '1000'], () =>
+        pagedWalk(client, 'HIVE.LIST', 1000),
+      );
       await op('FLUSHALL (then 3 s watched)', ['FLUSHALL'], undefined, 3000);
       await probe.stop();
     } else {
@@ -219,7 +235,9 @@ async function oursAt(plan: ScalePlan, n: number, withOps: boolean): Promise<{ o
       heapAfterFlush: after.heapUsed + after.arrayBuffers,
       loadS,
     };
-    plan.log(`scale: ours after FLUSHALL: RSS ${(memory.rssAfterFlush / 2 ** 20).toFixed(0)} MiB (empty ${(rssEmpty / 2 ** 20).toFixed(0)} MiB), heap+arrayBuffers ${(memory.heapAfterFlush / 2 ** 20).toFixed(1)} MiB (empty ${(memory.emptyBytes / 2 ** 20).toFixed(1)} MiB)`);
+    plan.log(
+      `scale: ours after FLUSHALL: RSS ${(memory.rssAfterFlush / 2 ** 20).toFixed(0)} MiB (empty ${(rssEmpty / 2 ** 20).toFixed(0)} MiB), heap+arrayBuffers ${(memory.heapAfterFlush / 2 ** 20).toFixed(1)} MiB (empty ${(memory.emptyBytes / 2 ** 20).toFixed(1)} MiB)`,
+    );
     return { ops, memory };
   } finally {
     await server.stop();
@@ -258,7 +276,10 @@ async function redisAt(plan: ScalePlan, n: number): Promise<OpResult[]> {
 
 function markdown(plan: ScalePlan, ops: OpResult[], memory: MemoryFigure[], startedAt: Date, loadAvg: [number, number]): string {
   const mib = (b: number) => `${(b / 2 ** 20).toFixed(0)} MiB`;
-  const rows = ops.map((o) => `| ${o.server === 'ours' ? 'ours' : 'Redis'} | ${o.op} | ${o.stall.worstMs.toFixed(1)} | ${o.stall.p99Ms.toFixed(1)} | ${o.wallMs.toFixed(0)} | ${o.result.replace(/\|/g, '\\|')} |`);
+  const rows = ops.map(
+    (o) =>
+      `| ${o.server === 'ours' ? 'ours' : 'Redis'} | ${o.op} | ${o.stall.worstMs.toFixed(1)} | ${o.stall.p99Ms.toFixed(1)} | ${o.wallMs.toFixed(0)} | ${o.result.replace(/\|/g, '\\|')} |`,
+  );
   const mem = memory.map(
     (m) =>
       `| ${m.workers.toLocaleString('en-US')} | ${m.bytesPerWorker.toFixed(0)} | ${mib(m.fullBytes)} | ${mib(m.rssFull)} | ${mib(m.rssEmpty)} | ${mib(m.rssAfterFlush)} | ${(m.heapAfterFlush / 2 ** 20).toFixed(1)} MiB (empty: ${(m.emptyBytes / 2 ** 20).toFixed(1)} MiB) | ${m.loadS.toFixed(0)} s |`,
@@ -312,7 +333,10 @@ export async function scaleSection(plan: ScalePlan): Promise<void> {
   if (plan.bigWorkers > 0) memory.push((await oursAt(plan, plan.bigWorkers, false)).memory);
   const outDir = plan.outDir;
   mkdirSync(outDir, { recursive: true });
-  writeFileSync(join(outDir, 'scale.json'), `${JSON.stringify({ startedAt, loadAvg: [loadStart, os.loadavg()[0]], plan: { workers: plan.workers, bigWorkers: plan.bigWorkers }, ops, memory }, null, 2)}\n`);
+  writeFileSync(
+    join(outDir, 'scale.json'),
+    `${JSON.stringify({ startedAt, loadAvg: [loadStart, os.loadavg()[0]], plan: { workers: plan.workers, bigWorkers: plan.bigWorkers }, ops, memory }, null, 2)}\n`,
+  );
   writeFileSync(join(outDir, 'scale.md'), markdown(plan, ops, memory, startedAt, [loadStart, os.loadavg()[0]!]));
   plan.log(`scale: wrote ${join(outDir, 'scale.md').slice(ROOT.length)} and scale.json`);
 }

@@ -88,7 +88,9 @@ process.on('SIGHUP', () => logger.notice('Received SIGHUP: ignored (the log file
 /** `--name value` for each setting not at its default (the password left out). */
 function changedSettings(): string {
   const defaults = new Settings();
-  return SETTINGS.filter((s) => s.name !== 'requirepass' && s.name !== 'port' && server.settings.text(s.name) !== defaults.text(s.name as SettingName))
+  return SETTINGS.filter(
+    (s) => s.name !== 'requirepass' && s.name !== 'port' && server.settings.text(s.name) !== defaults.text(s.name as SettingName),
+  )
     .map((s) => `${s.name}=${server.settings.text(s.name)}`)
     .join(' ');
 }
@@ -97,12 +99,17 @@ logger.notice(`rbee-registry version=${server.version}, node=${process.version},
 try {
   const bound = await server.listen();
   const address = `${server.settings.get('bind')}:${bound}`;
-  logger.notice(`Ready to accept connections tcp on ${address}, version ${server.version}; settings not at their defaults: ${changedSettings() || 'none'}`);
+  logger.notice(
+    `Ready to accept connections tcp on ${address}, version ${server.version}; settings not at their defaults: ${changedSettings() || 'none'}`,
+  );
   ready = true;
   const http = server.settings.get('http-port') >= 0 ? `, metrics on http://${server.settings.get('bind')}:${server.httpPort}/metrics` : '';
   console.log(`rbee-registry ${server.version} ready on ${address} (RESP2/RESP3, pid ${process.pid})${http}`);
 } catch (e) {
-  const why = e instanceof SnapshotError ? `${e.message} (start with --ignore-bad-snapshot to start empty instead)` : `cannot start: ${(e as Error).message}`;
+  const why =
+    e instanceof SnapshotError
+      ? `${e.message} (start with --ignore-bad-snapshot to start empty instead)`
+      : `cannot start: ${(e as Error).message}`;
   logger.warning(why);
   // Also on standard error, where whoever started it looks first.
   console.error(`rbee-registry: ${why}`);

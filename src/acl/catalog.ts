@@ -5,9 +5,29 @@ import type { CommandTable, ResolvedCommand } from '../commands/table.js';
 
 /** Redis 7.2's categories in ACL CAT order, then ours. */
 export const ACL_CATEGORIES = [
-  'keyspace', 'read', 'write', 'set', 'sortedset', 'list', 'hash', 'string', 'bitmap', 'hyperloglog', 'geo',
-  'stream', 'pubsub', 'admin', 'fast', 'slow', 'blocking', 'dangerous', 'connection', 'transaction', 'scripting',
-  'registry', 'heartbeat',
+  'keyspace',
+  'read',
+  'write',
+  'set',
+  'sortedset',
+  'list',
+  'hash',
+  'string',
+  'bitmap',
+  'hyperloglog',
+  'geo',
+  'stream',
+  'pubsub',
+  'admin',
+  'fast',
+  'slow',
+  'blocking',
+  'dangerous',
+  'connection',
+  'transaction',
+  'scripting',
+  'registry',
+  'heartbeat',
 ] as const;
 
 export class CommandCatalog {

@@ -105,14 +105,30 @@ export class AclStore {
     this.denied[reason]++;
     const now = this.now();
     for (const e of this.log) {
-      if (e.reason === reason && e.context === context && e.object === object && e.username === username && now - e.createdMs < GROUP_WINDOW_MS) {
+      if (
+        e.reason === reason &&
+        e.context === context &&
+        e.object === object &&
+        e.username === username &&
+        now - e.createdMs < GROUP_WINDOW_MS
+      ) {
         e.count++;
         e.updatedMs = now;
         e.clientInfo = clientInfo;
         return;
       }
     }
-    this.log.unshift({ count: 1, reason, context, object, username, createdMs: now, updatedMs: now, clientInfo, entryId: this.nextEntryId++ });
+    this.log.unshift({
+      count: 1,
+      reason,
+      context,
+      object,
+      username,
+      createdMs: now,
+      updatedMs: now,
+      clientInfo,
+      entryId: this.nextEntryId++,
+    });
     if (this.log.length > LOG_MAX) this.log.length = LOG_MAX;
   }
 
@@ -201,7 +217,13 @@ export class AclStore {
   saveFile(): void {
     const file = this.aclFile!;
     const tmp = `${file}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
-    writeFileSync(tmp, this.sortedUsers().map((u) => u.describe() + '\n').join(''), { mode: 0o600 });
+    writeFileSync(
+      tmp,
+      this.sortedUsers()
+        .map((u) => u.describe() + '\n')
+        .join(''),
+      { mode: 0o600 },
+    );
     renameSync(tmp, file);
   }
 }

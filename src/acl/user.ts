@@ -112,18 +112,44 @@ export class AclUser {
   apply(rule: string): void {
     const lower = rule.toLowerCase();
     switch (lower) {
-      case 'on': this.enabled = true; return;
-      case 'off': this.enabled = false; return;
+      case 'on':
+        this.enabled = true;
+        return;
+      case 'off':
+        this.enabled = false;
+        return;
       case 'sanitize-payload':
-      case 'skip-sanitize-payload': this.sanitizePayload = lower; return;
-      case 'nopass': this.nopass = true; this.passwords = []; return;
-      case 'resetpass': this.nopass = false; this.passwords = []; return;
-      case 'allkeys': this.allKeys = true; this.keyPatterns = []; return;
-      case 'resetkeys': this.allKeys = false; this.keyPatterns = []; return;
-      case 'allchannels': this.allChannels = true; this.channelPatterns = []; return;
-      case 'resetchannels': this.allChannels = false; this.channelPatterns = []; return;
-      case 'allcommands': return this.setAll(true);
-      case 'nocommands': return this.setAll(false);
+      case 'skip-sanitize-payload':
+        this.sanitizePayload = lower;
+        return;
+      case 'nopass':
+        this.nopass = true;
+        this.passwords = [];
+        return;
+      case 'resetpass':
+        this.nopass = false;
+        this.passwords = [];
+        return;
+      case 'allkeys':
+        this.allKeys = true;
+        this.keyPatterns = [];
+        return;
+      case 'resetkeys':
+        this.allKeys = false;
+        this.keyPatterns = [];
+        return;
+      case 'allchannels':
+        this.allChannels = true;
+        this.channelPatterns = [];
+        return;
+      case 'resetchannels':
+        this.allChannels = false;
+        this.channelPatterns = [];
+        return;
+      case 'allcommands':
+        return this.setAll(true);
+      case 'nocommands':
+        return this.setAll(false);
       case 'reset':
         for (const r of ['resetpass', 'resetkeys', 'resetchannels', 'off', 'nocommands', 'sanitize-payload']) this.apply(r);
         return;

@@ -256,10 +256,13 @@ export class HeartbeatAgent extends EventEmitter {
 
   private async send(): Promise<void> {
     // An unanswered beat past the offline deadline means the link is dead even if the socket looks open.
-    this.watchdog = this.timers.set(() => {
-      this.watchdog = null;
-      if (this.running) this.redis.disconnect(true);
-    }, Math.max(this.offlineAfterMs, this.intervalMsValue));
+    this.watchdog = this.timers.set(
+      () => {
+        this.watchdog = null;
+        if (this.running) this.redis.disconnect(true);
+      },
+      Math.max(this.offlineAfterMs, this.intervalMsValue),
+    );
     let fields: WorkerFields;
     try {
       fields = await this.report();
@@ -303,7 +306,8 @@ export class HeartbeatAgent extends EventEmitter {
 function fullFields(fields: WorkerFields, acknowledged: WorkerFields): WorkerFields {
   const out: WorkerFields = { ...fields };
   for (const [key] of HBEAT_OPTION) {
-    if (out[key] === undefined && acknowledged[key] !== undefined && acknowledged[key] !== null) (out as Record<string, unknown>)[key] = null;
+    if (out[key] === undefined && acknowledged[key] !== undefined && acknowledged[key] !== null)
+      (out as Record<string, unknown>)[key] = null;
   }
   return out;
 }

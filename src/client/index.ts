@@ -1,7 +1,14 @@
 // The typed client shipped with the registry (`import … from 'rbee-registry/client'`), on ioredis.
 
 export { RegistryClient, heartbeatArgs } from './registry-client.js';
-export type { BestWorkerOptions, ClaimOptions, ConnectionOptions, EventsReadOptions, FullState, WorkerListFilter } from './registry-client.js';
+export type {
+  BestWorkerOptions,
+  ClaimOptions,
+  ConnectionOptions,
+  EventsReadOptions,
+  FullState,
+  WorkerListFilter,
+} from './registry-client.js';
 export { HeartbeatAgent } from './heartbeat-agent.js';
 export type { AgentClock, AgentTimers, BeatInfo, HeartbeatAgentOptions } from './heartbeat-agent.js';
 export { EventFollower } from './event-follower.js';

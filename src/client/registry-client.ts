@@ -78,7 +78,10 @@ export function heartbeatArgs(fields: WorkerFields): string[] {
 }
 
 function isRedis(x: unknown): x is Redis {
-  return x instanceof Redis || (typeof x === 'object' && x !== null && typeof (x as Redis).call === 'function' && typeof (x as Redis).multi === 'function');
+  return (
+    x instanceof Redis ||
+    (typeof x === 'object' && x !== null && typeof (x as Redis).call === 'function' && typeof (x as Redis).multi === 'function')
+  );
 }
 
 export class RegistryClient {
@@ -159,7 +162,11 @@ export class RegistryClient {
   }
 
   /** One page of WORKER.LIST ... CURSOR c COUNT n: the next cursor ('0' when the walk is done) and its workers. */
-  async workerListPage(cursor: string, count?: number, filter: WorkerListFilter = {}): Promise<{ cursor: string; workers: WorkerRecord[] }> {
+  async workerListPage(
+    cursor: string,
+    count?: number,
+    filter: WorkerListFilter = {},
+  ): Promise<{ cursor: string; workers: WorkerRecord[] }> {
     const [next, items] = (await this.command('WORKER.LIST', ...listArgs(filter), ...pageArgs(cursor, count))) as [unknown, unknown[]];
     return { cursor: String(next), workers: items.map(decodeWorker) };
   }

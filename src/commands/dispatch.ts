@@ -159,7 +159,9 @@ export function call(client: ClientState, command: ResolvedCommand, argv: string
   } finally {
     const tookMs = performance.now() - started;
     if (server.logSlowerThanMs > 0 && tookMs >= server.logSlowerThanMs) {
-      server.log.notice(`Slow command: ${command.fullName} (${argv.length} arguments) took ${tookMs.toFixed(1)} ms, client id=${client.id} addr=${client.addr}`);
+      server.log.notice(
+        `Slow command: ${command.fullName} (${argv.length} arguments) took ${tookMs.toFixed(1)} ms, client id=${client.id} addr=${client.addr}`,
+      );
     }
   }
 }

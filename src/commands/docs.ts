@@ -42,10 +42,35 @@ function keySpecReply(k: KeySpec): Reply {
   entries.push([
     'begin_search',
     'index' in k.begin
-      ? new MapReply([['type', 'index'], ['spec', new MapReply([['index', k.begin.index]])]])
-      : new MapReply([['type', 'keyword'], ['spec', new MapReply([['keyword', k.begin.keyword], ['startfrom', k.begin.startFrom]])]]),
+      ? new MapReply([
+          ['type', 'index'],
+          ['spec', new MapReply([['index', k.begin.index]])],
+        ])
+      : new MapReply([
+          ['type', 'keyword'],
+          [
+            'spec',
+            new MapReply([
+              ['keyword', k.begin.keyword],
+              ['startfrom', k.begin.startFrom],
+            ]),
+          ],
+        ]),
   ]);
-  entries.push(['find_keys', new MapReply([['type', 'range'], ['spec', new MapReply([['lastkey', k.lastKey], ['keystep', k.keyStep ?? 1], ['limit', 0]])]])]);
+  entries.push([
+    'find_keys',
+    new MapReply([
+      ['type', 'range'],
+      [
+        'spec',
+        new MapReply([
+          ['lastkey', k.lastKey],
+          ['keystep', k.keyStep ?? 1],
+          ['limit', 0],
+        ]),
+      ],
+    ]),
+  ]);
   return new MapReply(entries);
 }
 
@@ -93,7 +118,7 @@ function argRows(args: readonly ArgSpec[] | undefined, depth = 0): string[] {
   if (!args) return [];
   const rows: string[] = [];
   for (const a of args) {
-    const name = a.token && a.type !== 'pure-token' ? `${a.token} ${a.name}` : a.token ?? a.name;
+    const name = a.token && a.type !== 'pure-token' ? `${a.token} ${a.name}` : (a.token ?? a.name);
     const flags = [a.optional ? 'optional' : 'required', a.multiple ? 'repeatable' : ''].filter(Boolean).join(', ');
     rows.push(`| ${'&nbsp;&nbsp;'.repeat(depth)}\`${name}\` | ${a.type} | ${flags} | ${a.summary ?? ''} |`);
     rows.push(...argRows(a.arguments, depth + 1));
@@ -131,7 +156,14 @@ export interface DocsPreamble {
 
 /** COMMANDS.md: generated; a test fails when the committed file differs from this output. */
 export function commandsMarkdown(table: CommandTable, preamble: DocsPreamble): string {
-  const out: string[] = ['<!-- Generated from the command specs in src/commands by `npm run docs`. Do not edit by hand. -->', '', '# Commands', '', preamble.intro, ''];
+  const out: string[] = [
+    '<!-- Generated from the command specs in src/commands by `npm run docs`. Do not edit by hand. -->',
+    '',
+    '# Commands',
+    '',
+    preamble.intro,
+    '',
+  ];
   const groups = new Map<string, CommandSpec[]>();
   for (const spec of table.specs) {
     if (!groups.has(spec.group)) groups.set(spec.group, []);
@@ -141,7 +173,13 @@ export function commandsMarkdown(table: CommandTable, preamble: DocsPreamble): s
   out.push('## Seed function → command', '', '| `queen-rbee-worker-registry` function | command |', '| --- | --- |');
   for (const spec of table.specs) for (const fn of spec.seed ?? []) out.push(`| \`${fn}\` | \`${usage(spec).replace(/\|/g, '\\|')}\` |`);
   out.push('', '## Index', '');
-  for (const g of order) out.push(`- **${g}**: ${groups.get(g)!.map((s) => `[${s.name}](#${anchor(s.name)})`).join(', ')}`);
+  for (const g of order)
+    out.push(
+      `- **${g}**: ${groups
+        .get(g)!
+        .map((s) => `[${s.name}](#${anchor(s.name)})`)
+        .join(', ')}`,
+    );
   out.push('');
   for (const g of order) {
     out.push(`## Group: ${g}`, '');
@@ -155,5 +193,8 @@ export function commandsMarkdown(table: CommandTable, preamble: DocsPreamble): s
 }
 
 function anchor(name: string): string {
-  return name.toLowerCase().replace(/[^a-z0-9 -]/g, '').replace(/ /g, '-');
+  return name
+    .toLowerCase()
+    .replace(/[^a-z0-9 -]/g, '')
+    .replace(/ /g, '-');
 }

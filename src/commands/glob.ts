@@ -173,7 +173,7 @@ class Automaton {
     // Token start offsets; runs of `*` count as one, as in the matcher above.
     const starts: number[] = [];
     const isStar: boolean[] = [];
-    for (let pi = 0; pi < p.length; ) {
+    for (let pi = 0; pi < p.length;) {
       starts.push(pi);
       if (p.charCodeAt(pi) === STAR) {
         isStar.push(true);

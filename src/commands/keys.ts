@@ -72,8 +72,16 @@ export function keySpecsFromArguments(spec: CommandSpec, isSubcommand: boolean):
 
 /** Key specs of a registry command taking one id at `index`. */
 export const workerKey = (index: number, flags: KeyFlag[]): KeySpec => ({
-  prefix: 'worker:', begin: { index }, lastKey: 0, flags, notes: 'the key is worker:<worker_id>',
+  prefix: 'worker:',
+  begin: { index },
+  lastKey: 0,
+  flags,
+  notes: 'the key is worker:<worker_id>',
 });
 export const hiveKey = (index: number, flags: KeyFlag[]): KeySpec => ({
-  prefix: 'hive:', begin: { index }, lastKey: 0, flags, notes: 'the key is hive:<hive_id>',
+  prefix: 'hive:',
+  begin: { index },
+  lastKey: 0,
+  flags,
+  notes: 'the key is hive:<hive_id>',
 });

@@ -3,7 +3,18 @@
 // documented reply cannot drift from what its handler returns. Error replies are outside the shape: every command
 // may answer with one, and the spec's `errors` list documents them.
 
-import { BoolReply, DoubleReply, ErrorReply, MapReply, NullArray, RawReply, SetReply, SimpleString, VerbatimReply, type Reply } from '../resp/reply.js';
+import {
+  BoolReply,
+  DoubleReply,
+  ErrorReply,
+  MapReply,
+  NullArray,
+  RawReply,
+  SetReply,
+  SimpleString,
+  VerbatimReply,
+  type Reply,
+} from '../resp/reply.js';
 
 export type ReplyShape =
   | { type: 'integer'; values?: readonly number[] }

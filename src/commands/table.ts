@@ -32,14 +32,28 @@ export class CommandTable {
       const key = spec.name.toLowerCase();
       if (this.byName.has(key)) throw new Error(`duplicate command ${spec.name}`);
       spec.keySpecs ??= keySpecsFromArguments(spec, false);
-      const top: ResolvedCommand = { spec, fullName: key, subcommands: null, id: this.byId.length, parent: null, stats: new CommandStats() };
+      const top: ResolvedCommand = {
+        spec,
+        fullName: key,
+        subcommands: null,
+        id: this.byId.length,
+        parent: null,
+        stats: new CommandStats(),
+      };
       this.byId.push(top);
       if (spec.subcommands) {
         const subcommands = new Map<string, ResolvedCommand>();
         for (const sub of spec.subcommands) {
           const subKey = sub.name.toLowerCase();
           sub.keySpecs ??= keySpecsFromArguments(sub, true);
-          const resolved: ResolvedCommand = { spec: sub, fullName: `${key}|${subKey}`, subcommands: null, id: this.byId.length, parent: top, stats: new CommandStats() };
+          const resolved: ResolvedCommand = {
+            spec: sub,
+            fullName: `${key}|${subKey}`,
+            subcommands: null,
+            id: this.byId.length,
+            parent: top,
+            stats: new CommandStats(),
+          };
           this.byId.push(resolved);
           subcommands.set(subKey, resolved);
         }

@@ -4,7 +4,6 @@
 // Figures are derived on demand from the hive's workers (hives are hosts: a handful of workers each), so there
 // is no second copy of the workers' numbers to keep in step with heartbeats, moves and removals.
 
-
 /** What capacity reads of a worker (records and their read-only views both have it). */
 export interface GpuUser {
   readonly deviceId: number | null;

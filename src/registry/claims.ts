@@ -194,7 +194,8 @@ export class Claims {
     if (next >= this.armedForMs) return;
     if (this.timer !== null) this.timers.clear(this.timer);
     this.armedForMs = next;
-    this.timer = next === Infinity ? null : this.timers.set(() => this.onTimer(), Math.min(MAX_TIMER_DELAY_MS, Math.max(0, next - this.now())));
+    this.timer =
+      next === Infinity ? null : this.timers.set(() => this.onTimer(), Math.min(MAX_TIMER_DELAY_MS, Math.max(0, next - this.now())));
   }
 
   private onTimer(): void {

@@ -152,7 +152,13 @@ export class EventBus {
     this.listeners.push(fn);
   }
 
-  emit(type: EventType, atMs: number, workerId: string | null, hiveId: string | null, details?: Record<string, string | number | null>): void {
+  emit(
+    type: EventType,
+    atMs: number,
+    workerId: string | null,
+    hiveId: string | null,
+    details?: Record<string, string | number | null>,
+  ): void {
     const event: Omit<RegistryEvent, 'rev'> = { type, at_ms: atMs };
     if (workerId !== null) event.worker_id = workerId;
     if (hiveId !== null) event.hive_id = hiveId;

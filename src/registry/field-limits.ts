@@ -18,7 +18,6 @@ export const FIELD_MAX_BYTES = {
 /** Highest device ordinal (DEVICE). */
 export const DEVICE_ID_MAX = 65_535;
 
-
 /** UTF-8 length without encoding, stopping once past `limit`. */
 function utf8LengthOver(value: string, limit: number): boolean {
   // Each UTF-16 unit is at most 3 UTF-8 bytes (a surrogate pair, 2 units, is 4 bytes).

@@ -45,8 +45,7 @@ export function parsePercent(value: string, field: string): number {
   return n;
 }
 
-const ISO_8601 =
-  /^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,9}))?)?([Zz]|[+-](\d{2}):?(\d{2}))$/;
+const ISO_8601 = /^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,9}))?)?([Zz]|[+-](\d{2}):?(\d{2}))$/;
 
 /**
  * An ISO 8601 / RFC 3339 date-time with an offset (`2025-10-22T12:00:00Z`, `…+02:00`). Returns its epoch ms.
@@ -54,7 +53,8 @@ const ISO_8601 =
  */
 export function parseTimestamp(value: string, field = 'TS'): number {
   const m = ISO_8601.exec(value);
-  const bad = () => new RegistryError(`invalid ${field} '${shown(value)}': expected an ISO 8601 date-time with offset, like 2025-01-31T12:00:00Z`);
+  const bad = () =>
+    new RegistryError(`invalid ${field} '${shown(value)}': expected an ISO 8601 date-time with offset, like 2025-01-31T12:00:00Z`);
   if (!m) throw bad();
   const [year, month, day, hour, minute] = [m[1], m[2], m[3], m[4], m[5]].map(Number) as [number, number, number, number, number];
   const second = m[6] === undefined ? 0 : Number(m[6]);
@@ -71,13 +71,7 @@ export function parseTimestamp(value: string, field = 'TS'): number {
   }
   // Arithmetic rather than Date.parse: this runs on every heartbeat that carries TS.
   const fractionMs = m[7] === undefined ? 0 : Number((m[7] + '00').slice(0, 3));
-  return (
-    daysFromCivil(year, month, day) * 86_400_000 +
-    hour * 3_600_000 +
-    (minute - offsetMinutes) * 60_000 +
-    second * 1000 +
-    fractionMs
-  );
+  return daysFromCivil(year, month, day) * 86_400_000 + hour * 3_600_000 + (minute - offsetMinutes) * 60_000 + second * 1000 + fractionMs;
 }
 
 /** Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's days_from_civil). */
@@ -118,6 +112,7 @@ export function parseName(value: string, field: string, maxBytes: number): strin
 /** A device ordinal, 0 to DEVICE_ID_MAX. */
 export function parseDeviceId(value: string, field = 'DEVICE'): number {
   const n = integerOrNull(value);
-  if (n === null || n < 0 || n > DEVICE_ID_MAX) throw new RegistryError(`invalid ${field} '${shown(value)}': expected an integer from 0 to ${DEVICE_ID_MAX}`);
+  if (n === null || n < 0 || n > DEVICE_ID_MAX)
+    throw new RegistryError(`invalid ${field} '${shown(value)}': expected an integer from 0 to ${DEVICE_ID_MAX}`);
   return n;
 }

@@ -9,7 +9,16 @@ import type { GuardMode, GuardStatus } from './guard.js';
 import { Hives } from './hives.js';
 import { Liveness } from './liveness.js';
 import { Restorer, SnapshotReader } from './snapshot.js';
-import { type BestWorkerQuery, type HeartbeatFields, type HiveRecord, type HiveView, type RegistryOptions, type WorkerFilter, type WorkerRecord, type WorkerView } from './types.js';
+import {
+  type BestWorkerQuery,
+  type HeartbeatFields,
+  type HiveRecord,
+  type HiveView,
+  type RegistryOptions,
+  type WorkerFilter,
+  type WorkerRecord,
+  type WorkerView,
+} from './types.js';
 import { Workers } from './workers.js';
 import { scanBoth } from './slot-index.js';
 import { Claims } from './claims.js';
@@ -73,7 +82,12 @@ export class WorkerRegistry {
         if (w.hive.onlineWorkers === 0) this.emit('hive.offline', at, null, w.hive);
       },
       evicted: (w, at) => this.remove(w, 'worker.evicted', at),
-      guardChanged: (active, at, g) => this.emit(active ? 'guard.on' : 'guard.off', at, null, null, { mode: g.mode, online: this.liveness.onlineWorkers, baseline: g.baseline }),
+      guardChanged: (active, at, g) =>
+        this.emit(active ? 'guard.on' : 'guard.off', at, null, null, {
+          mode: g.mode,
+          online: this.liveness.onlineWorkers,
+          baseline: g.baseline,
+        }),
     };
   }
 
@@ -92,7 +106,13 @@ export class WorkerRegistry {
     this.bus.onEvent(fn);
   }
 
-  private emit(type: EventType, atMs: number, worker: WorkerRecord | null, hive: HiveRecord | null, details?: Record<string, string | number | null>): void {
+  private emit(
+    type: EventType,
+    atMs: number,
+    worker: WorkerRecord | null,
+    hive: HiveRecord | null,
+    details?: Record<string, string | number | null>,
+  ): void {
     this.bus.emit(type, atMs, worker === null ? null : worker.workerId, hive === null ? null : hive.hiveId, details);
   }
 
@@ -362,8 +382,6 @@ export class WorkerRegistry {
     const next = this.hives.slots.walk(cursor, count, count * 10, (h) => items.push(h) > 0);
     return { cursor: next, items };
   }
-
-
 
   /**
    * The best online idle worker for a model: among those with the model loaded (optionally on a backend,

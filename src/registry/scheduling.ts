@@ -43,7 +43,10 @@ export class Scheduling {
     const now = this.sync();
     const pick = this.workers.bestMatch(modelId, query);
     if (pick === undefined) return undefined;
-    const claim = this.claims.claim(pick.worker, now, query.leaseMs ?? this.liveness.offlineAfterMs, { model_id: modelId, match: pick.match });
+    const claim = this.claims.claim(pick.worker, now, query.leaseMs ?? this.liveness.offlineAfterMs, {
+      model_id: modelId,
+      match: pick.match,
+    });
     return { ...pick, claim };
   }
 

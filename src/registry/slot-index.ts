@@ -87,7 +87,14 @@ export class SlotIndex<T extends Slotted> {
  * Walks two indexes side by side from `cursor` (0 starts), as Redis' SCAN walks buckets: stops after `count`
  * records or `count * 10` slots. Returns the next cursor, 0 when the walk is complete.
  */
-export function scanBoth<A extends Slotted, B extends Slotted>(a: SlotIndex<A>, b: SlotIndex<B>, cursor: number, count: number, onA: (x: A) => void, onB: (y: B) => void): number {
+export function scanBoth<A extends Slotted, B extends Slotted>(
+  a: SlotIndex<A>,
+  b: SlotIndex<B>,
+  cursor: number,
+  count: number,
+  onA: (x: A) => void,
+  onB: (y: B) => void,
+): number {
   const end = Math.max(a.capacity, b.capacity);
   let slot = cursor;
   let found = 0;

@@ -112,7 +112,8 @@ export class Workers {
     if (w.available) this.best.vramChanged(w);
     if (f.cpuPercent !== undefined) w.cpuPercent = f.cpuPercent;
     if (f.gpuPercent !== undefined) w.gpuPercent = f.gpuPercent;
-    if (f.reportedAt !== undefined) this.setReported(w, f.reportedAt, f.reportedAt === null || f.reportedAtMs === undefined ? null : f.reportedAtMs - now);
+    if (f.reportedAt !== undefined)
+      this.setReported(w, f.reportedAt, f.reportedAt === null || f.reportedAtMs === undefined ? null : f.reportedAtMs - now);
   }
 
   /** The worker's own clock reading and its distance from the server's. */
@@ -150,7 +151,12 @@ export class Workers {
   }
 
   /** Those of `source` matching every filter given; stops once it holds more than `limit`. */
-  select(source: Iterable<WorkerRecord>, f: WorkerFilter, recent: ((lastSeenMs: number) => boolean) | null, limit = Infinity): WorkerRecord[] {
+  select(
+    source: Iterable<WorkerRecord>,
+    f: WorkerFilter,
+    recent: ((lastSeenMs: number) => boolean) | null,
+    limit = Infinity,
+  ): WorkerRecord[] {
     const out: WorkerRecord[] = [];
     for (const w of source) {
       if (!this.matches(w, f, recent)) continue;
@@ -166,7 +172,11 @@ export class Workers {
    */
   bestMatch(modelId: string, query: BestWorkerQuery): BestMatch | undefined {
     const { backend, minFreeVramBytes } = query;
-    const filter: CandidateFilter = { backend, minFreeVramBytes, freeVramOf: minFreeVramBytes === undefined ? undefined : freeVramLookup() };
+    const filter: CandidateFilter = {
+      backend,
+      minFreeVramBytes,
+      freeVramOf: minFreeVramBytes === undefined ? undefined : freeVramLookup(),
+    };
     const w = this.best.best(modelId, filter);
     if (w !== undefined) return { worker: w, match: 'model' };
     if (query.strict) return undefined;

@@ -60,7 +60,10 @@ export class BoolReply {
 
 /** RESP3 verbatim string `=` (format `txt`); a bulk string in RESP2 (like INFO / CLIENT INFO). */
 export class VerbatimReply {
-  constructor(readonly text: string, readonly format = 'txt') {}
+  constructor(
+    readonly text: string,
+    readonly format = 'txt',
+  ) {}
 }
 
 /** RESP3 push `>`; an array in RESP2 (pub/sub messages). */

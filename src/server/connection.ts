@@ -170,7 +170,9 @@ export class Connection implements ClientState {
   private dropForOutput(pending: number, which: string): void {
     this.server.stats.outputLimitDisconnections++;
     const cls = isSubscribed(this) ? 'pubsub' : 'normal';
-    this.server.log.warning(`Closing client id=${this.id} addr=${this.addr}: ${cls} output buffer ${pending} bytes over the ${which} limit`);
+    this.server.log.warning(
+      `Closing client id=${this.id} addr=${this.addr}: ${cls} output buffer ${pending} bytes over the ${which} limit`,
+    );
     this.kill();
   }
 
@@ -343,7 +345,9 @@ export class Connection implements ClientState {
   private fail(e: unknown): void {
     if (this.gone) return;
     const message = e instanceof Error ? e.message : String(e);
-    this.server.log.warning(`Closing client id=${this.id} addr=${this.addr} after an internal error: ${e instanceof Error ? e.stack : message}`);
+    this.server.log.warning(
+      `Closing client id=${this.id} addr=${this.addr} after an internal error: ${e instanceof Error ? e.stack : message}`,
+    );
     this.running = false;
     this.waiting = false;
     try {

@@ -18,10 +18,14 @@ export class EventLogLines {
         if (this.evicted > 0) this.hivesRemoved++;
         break;
       case 'guard.on':
-        this.log().warning(`Expiry guard tripped (${String(event.mode)}): ${String(event.online)} of ${String(event.baseline)} workers online; evictions held`);
+        this.log().warning(
+          `Expiry guard tripped (${String(event.mode)}): ${String(event.online)} of ${String(event.baseline)} workers online; evictions held`,
+        );
         break;
       case 'guard.off':
-        this.log().notice(`Expiry guard lifted (${String(event.mode)}): ${String(event.online)} of ${String(event.baseline)} workers online; evictions resume`);
+        this.log().notice(
+          `Expiry guard lifted (${String(event.mode)}): ${String(event.online)} of ${String(event.baseline)} workers online; evictions resume`,
+        );
         break;
     }
   }

@@ -157,14 +157,20 @@ export class Metrics {
           this.set(value());
         },
       });
-    gauge('rbee_registry_expiry_guard_active', 'Mass-expiry guard holding evictions (1) or not (0)', () => (registry.guardStatus().active ? 1 : 0));
+    gauge('rbee_registry_expiry_guard_active', 'Mass-expiry guard holding evictions (1) or not (0)', () =>
+      registry.guardStatus().active ? 1 : 0,
+    );
     gauge('rbee_registry_feed_revision', 'Revision of the newest registry event', () => registry.events.lastRev);
     gauge('rbee_registry_connected_clients', 'Open Redis-protocol connections', () => {
       let n = 0;
       for (const _ of server.clients()) n++;
       return n;
     });
-    gauge('rbee_registry_snapshot_last_success_timestamp_seconds', 'When the last snapshot was written (Unix seconds; 0: never)', () => server.persistence.lastWrittenMs / 1000);
+    gauge(
+      'rbee_registry_snapshot_last_success_timestamp_seconds',
+      'When the last snapshot was written (Unix seconds; 0: never)',
+      () => server.persistence.lastWrittenMs / 1000,
+    );
     new client.Counter({
       name: 'rbee_registry_commands_total',
       help: 'Commands run, by command (subcommands as container|sub)',

@@ -114,7 +114,6 @@ const CRON_INTERVAL_MS = 100;
 
 const MAX_CLIENTS_REACHED = encodeReply(new ErrorReply('ERR max number of clients reached'), 2);
 
-
 export const VERSION: string = (() => {
   try {
     return (JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
@@ -370,7 +369,8 @@ export class RegistryServer implements ServerContext, ConnectionHost {
           }
           this.log.warning(`Error trying to save the DB. Exit anyway. (${(e as Error).message})`);
         }
-      } else if (this.snapshotPath !== null) this.log.warning('Not saving the final snapshot (SHUTDOWN NOSAVE): changes since the last save are lost.');
+      } else if (this.snapshotPath !== null)
+        this.log.warning('Not saving the final snapshot (SHUTDOWN NOSAVE): changes since the last save are lost.');
       await this.closeAll();
       this.log.notice('rbee-registry is now ready to exit, bye bye...');
       this.onExit(0);
@@ -398,7 +398,9 @@ export class RegistryServer implements ServerContext, ConnectionHost {
     if (this.cronTimer !== null) clearInterval(this.cronTimer);
     this.cronTimer = null;
     const closed = Promise.all(
-      [this.net, this.tlsServer].map((s) => new Promise<void>((resolve) => (s !== null && s.listening ? s.close(() => resolve()) : resolve()))),
+      [this.net, this.tlsServer].map(
+        (s) => new Promise<void>((resolve) => (s !== null && s.listening ? s.close(() => resolve()) : resolve())),
+      ),
     );
     for (const c of [...this.connections]) c.destroy();
     await closed;

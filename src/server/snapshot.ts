@@ -85,12 +85,14 @@ export async function writeSnapshot(file: string, reader: SnapshotReader, option
     hash.update(buffer);
     bytes += buffer.length;
     // A short write is retried by FileHandle.write's caller contract: loop until all is down.
-    for (let at = 0; at < buffer.length; ) at += (await handle!.write(buffer, at, buffer.length - at)).bytesWritten;
+    for (let at = 0; at < buffer.length;) at += (await handle!.write(buffer, at, buffer.length - at)).bytesWritten;
   };
   try {
     handle = await fs.open(tmp, 'w', 0o600);
-    await write(JSON.stringify({ format: SNAPSHOT_FORMAT, version: SNAPSHOT_VERSION, rev, saved_at_ms: savedAtMs, workers, ...options.extra }) + '\n');
-    for (let done = false; !done; ) {
+    await write(
+      JSON.stringify({ format: SNAPSHOT_FORMAT, version: SNAPSHOT_VERSION, rev, saved_at_ms: savedAtMs, workers, ...options.extra }) + '\n',
+    );
+    for (let done = false; !done;) {
       const sliceEnd = performance.now() + sliceMs;
       let text = '';
       do {
@@ -207,7 +209,10 @@ const FIELD_RULES: Record<keyof WorkerSnapshot, [(v: unknown) => boolean, string
   hive_id: [name(FIELD_MAX_BYTES.hive_id), `a non-empty string of at most ${FIELD_MAX_BYTES.hive_id} bytes`],
   state: [orNull((v) => v === 'Idle' || v === 'Busy' || v === 'Loading'), 'Idle, Busy, Loading or null'],
   health: [orNull((v) => v === 'healthy' || v === 'degraded'), 'healthy, degraded or null'],
-  url: [orNull((v) => validUrl(v) && Buffer.byteLength(v as string) <= FIELD_MAX_BYTES.url), `an absolute URL of at most ${FIELD_MAX_BYTES.url} bytes or null`],
+  url: [
+    orNull((v) => validUrl(v) && Buffer.byteLength(v as string) <= FIELD_MAX_BYTES.url),
+    `an absolute URL of at most ${FIELD_MAX_BYTES.url} bytes or null`,
+  ],
   model_id: [orNull(name(FIELD_MAX_BYTES.model_id)), `a non-empty string of at most ${FIELD_MAX_BYTES.model_id} bytes or null`],
   backend: [orNull(name(FIELD_MAX_BYTES.backend)), `a non-empty string of at most ${FIELD_MAX_BYTES.backend} bytes or null`],
   device_id: [orNull((v) => isCount(v) && v <= DEVICE_ID_MAX), `an integer from 0 to ${DEVICE_ID_MAX} or null`],
@@ -284,10 +289,19 @@ export async function readSnapshot(file: string, begin: (header: SnapshotHeader)
     if (header.version === SNAPSHOT_VERSION) {
       const sum = hash.digest('hex');
       if (typeof end.sha256 !== 'string') fail(endLineNo, 'no sha256 in the end line');
-      if (end.sha256 !== sum) fail(endLineNo, `checksum mismatch: the file was changed or damaged (sha256 of lines 1-${lines} is ${sum}, the end line says ${shown(end.sha256)})`);
+      if (end.sha256 !== sum)
+        fail(
+          endLineNo,
+          `checksum mismatch: the file was changed or damaged (sha256 of lines 1-${lines} is ${sum}, the end line says ${shown(end.sha256)})`,
+        );
     }
     const { format: _f, version: _v, rev, saved_at_ms, workers, ...extra } = header;
-    const result: SnapshotHeader = { rev: rev as number, savedAtMs: (saved_at_ms as number | undefined) ?? 0, workers: workers as number, extra };
+    const result: SnapshotHeader = {
+      rev: rev as number,
+      savedAtMs: (saved_at_ms as number | undefined) ?? 0,
+      workers: workers as number,
+      extra,
+    };
 
     // Pass 2: the records.
     const sink = begin(result);

@@ -18,7 +18,11 @@ function flagSynopsis(s: AnySetting): string {
 export function usageText(extra: ReadonlyArray<[flag: string, doc: string]> = []): string {
   const rows: Array<[string, string]> = withFlag.map((s) => {
     const range = rangeText(s);
-    const notes = [s.env ? `env ${s.env}` : '', range && !isSwitch(s) ? `range ${range}` : '', `default ${defaultText(s).replace(/`/g, '')}`].filter(Boolean);
+    const notes = [
+      s.env ? `env ${s.env}` : '',
+      range && !isSwitch(s) ? `range ${range}` : '',
+      `default ${defaultText(s).replace(/`/g, '')}`,
+    ].filter(Boolean);
     return [flagSynopsis(s), `${s.doc.replace(/`/g, '')} (${notes.join('; ')})`];
   });
   rows.push(...extra);
@@ -105,9 +109,7 @@ export function settingsMarkdown(): string {
     const shown = def.startsWith('`') || /\s/.test(def) ? def : `\`${def}\``;
     return `| ${flag} | ${env} | ${config} | ${s.type} | ${cell(rangeText(s))} | ${cell(shown)} | ${cell(s.doc)} |`;
   });
-  return [
-    '| flag | env | CONFIG name | type | range | default | meaning |',
-    '| --- | --- | --- | --- | --- | --- | --- |',
-    ...rows,
-  ].join('\n');
+  return ['| flag | env | CONFIG name | type | range | default | meaning |', '| --- | --- | --- | --- | --- | --- | --- |', ...rows].join(
+    '\n',
+  );
 }

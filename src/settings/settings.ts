@@ -4,16 +4,7 @@
 
 import { constants as bufferConstants } from 'node:buffer';
 import { getHeapStatistics } from 'node:v8';
-import {
-  asciiLower,
-  formatMemory,
-  parseEnum,
-  parseInteger,
-  parseMemory,
-  parseYesNo,
-  ValueError,
-  type IntRange,
-} from './values.js';
+import { asciiLower, formatMemory, parseEnum, parseInteger, parseMemory, parseYesNo, ValueError, type IntRange } from './values.js';
 import { sha256Hex } from '../acl/user.js';
 import { tlsFilesProblem } from '../server/listeners.js';
 
@@ -51,7 +42,8 @@ export interface Setting<N extends string = string, T = unknown> {
   check?(value: T, get: Lookup): string | undefined;
 }
 
-type Options<N extends string, T> = Omit<Setting<N, T>, 'name' | 'type' | 'parse' | 'format'> & Partial<Pick<Setting<N, T>, 'parse' | 'format'>>;
+type Options<N extends string, T> = Omit<Setting<N, T>, 'name' | 'type' | 'parse' | 'format'> &
+  Partial<Pick<Setting<N, T>, 'parse' | 'format'>>;
 
 function int<N extends string>(name: N, o: Options<N, number> & { range: IntRange }): Setting<N, number> {
   return { name, type: 'int', arg: 'N', parse: (t) => parseInteger(t, o.range), format: String, ...o };
@@ -99,13 +91,15 @@ const OUTPUT_SECONDS: IntRange = { min: 0, max: 2 ** 31 - 1 };
 /** `normal 0 0 0 pubsub 32mb 8mb 60`: groups of four, any classes, memory units allowed (as Redis). */
 function parseOutputLimits(value: string, current: OutputBufferLimits): OutputBufferLimits {
   const words = value.trim().split(/\s+/).filter(Boolean);
-  if (words.length === 0 || words.length % 4 !== 0) throw new ValueError('Wrong number of arguments in buffer limit configuration.', 'groups of: class hard soft seconds');
+  if (words.length === 0 || words.length % 4 !== 0)
+    throw new ValueError('Wrong number of arguments in buffer limit configuration.', 'groups of: class hard soft seconds');
   const next = structuredClone(current);
   for (let i = 0; i < words.length; i += 4) {
     const [cls, hard, soft, secs] = words.slice(i, i + 4) as [string, string, string, string];
     const lower = asciiLower(cls);
     const name = lower === 'slave' ? 'replica' : lower;
-    if (!(OUTPUT_CLASSES as readonly string[]).includes(name)) throw new ValueError('Invalid client class specified in buffer limit configuration.', 'a class: normal, replica or pubsub');
+    if (!(OUTPUT_CLASSES as readonly string[]).includes(name))
+      throw new ValueError('Invalid client class specified in buffer limit configuration.', 'a class: normal, replica or pubsub');
     next[name as keyof OutputBufferLimits] = {
       hardBytes: parseMemory(hard, OUTPUT_BYTES),
       softBytes: parseMemory(soft, OUTPUT_BYTES),
@@ -125,7 +119,13 @@ const DEFAULT_OUTPUT_LIMITS: OutputBufferLimits = {
 export const MAXMEMORY_HEAP_SHARE = 0.75;
 
 export const SETTINGS = [
-  int('port', { env: 'REGISTRY_PORT', range: { min: 0, max: 65535 }, default: 6390, mutable: false, doc: 'TCP port; 0 picks a free one (CONFIG GET then answers the port picked)' }),
+  int('port', {
+    env: 'REGISTRY_PORT',
+    range: { min: 0, max: 65535 },
+    default: 6390,
+    mutable: false,
+    doc: 'TCP port; 0 picks a free one (CONFIG GET then answers the port picked)',
+  }),
   text('bind', { arg: 'ADDR', env: 'REGISTRY_BIND', default: '127.0.0.1', mutable: false, doc: 'address to listen on' }),
   // Kept as its SHA-256 digest from the moment it is read, like every ACL password; CONFIG GET says `(set)` or ''.
   custom('requirepass', {
@@ -158,19 +158,62 @@ export const SETTINGS = [
     mutable: true,
     doc: 'with no password on the default user, refuse clients from anywhere but 127.0.0.1 and ::1 (the Redis 7.0 rule: 127.0.0.2 is remote) with `-DENIED`',
   }),
-  int('tls-port', { range: { min: 0, max: 65535 }, default: 0, defaultDoc: 'off', mutable: false, doc: 'TLS port (0: no TLS); with --port 0, TLS only' }),
-  text('tls-cert-file', { arg: 'FILE', default: '', defaultDoc: 'none', mutable: true, check: (_v, get) => tlsFilesProblem(get), doc: 'server certificate (PEM); CONFIG SET reloads it for new connections' }),
-  text('tls-key-file', { arg: 'FILE', default: '', defaultDoc: 'none', mutable: true, check: (_v, get) => tlsFilesProblem(get), doc: 'server private key (PEM); CONFIG SET reloads it' }),
-  text('tls-ca-cert-file', { arg: 'FILE', default: '', defaultDoc: 'none', mutable: true, check: (_v, get) => tlsFilesProblem(get), doc: 'CA certificates (PEM) that client certificates must chain to; CONFIG SET reloads them' }),
-  oneOf('tls-auth-clients', { values: ['yes', 'no', 'optional'], default: 'yes', mutable: false, doc: 'client certificates: required (yes), not asked for (no), or checked when given (optional)' }),
+  int('tls-port', {
+    range: { min: 0, max: 65535 },
+    default: 0,
+    defaultDoc: 'off',
+    mutable: false,
+    doc: 'TLS port (0: no TLS); with --port 0, TLS only',
+  }),
+  text('tls-cert-file', {
+    arg: 'FILE',
+    default: '',
+    defaultDoc: 'none',
+    mutable: true,
+    check: (_v, get) => tlsFilesProblem(get),
+    doc: 'server certificate (PEM); CONFIG SET reloads it for new connections',
+  }),
+  text('tls-key-file', {
+    arg: 'FILE',
+    default: '',
+    defaultDoc: 'none',
+    mutable: true,
+    check: (_v, get) => tlsFilesProblem(get),
+    doc: 'server private key (PEM); CONFIG SET reloads it',
+  }),
+  text('tls-ca-cert-file', {
+    arg: 'FILE',
+    default: '',
+    defaultDoc: 'none',
+    mutable: true,
+    check: (_v, get) => tlsFilesProblem(get),
+    doc: 'CA certificates (PEM) that client certificates must chain to; CONFIG SET reloads them',
+  }),
+  oneOf('tls-auth-clients', {
+    values: ['yes', 'no', 'optional'],
+    default: 'yes',
+    mutable: false,
+    doc: 'client certificates: required (yes), not asked for (no), or checked when given (optional)',
+  }),
   oneOf('tls-auth-clients-user', {
     values: ['off', 'CN'],
     default: 'off',
     mutable: true,
     doc: "CN: a client certificate's Common Name logs the connection in as the ACL user of that name, without AUTH (create such users without a password so they cannot be reached over plain TCP)",
   }),
-  text('aclfile', { arg: 'FILE', default: '', defaultDoc: 'none', mutable: false, doc: "ACL users in Redis' ACL file format: loaded at start (all or nothing: a bad line stops the start, naming file:line), by ACL LOAD, written by ACL SAVE" }),
-  int('maxclients', { range: { min: 1, max: 1_000_000 }, default: 10_000, mutable: true, doc: 'most connections at once; more get `ERR max number of clients reached`' }),
+  text('aclfile', {
+    arg: 'FILE',
+    default: '',
+    defaultDoc: 'none',
+    mutable: false,
+    doc: "ACL users in Redis' ACL file format: loaded at start (all or nothing: a bad line stops the start, naming file:line), by ACL LOAD, written by ACL SAVE",
+  }),
+  int('maxclients', {
+    range: { min: 1, max: 1_000_000 },
+    default: 10_000,
+    mutable: true,
+    doc: 'most connections at once; more get `ERR max number of clients reached`',
+  }),
   memory('maxmemory', {
     range: { min: 0, max: Number.MAX_SAFE_INTEGER },
     default: () => Math.floor((getHeapStatistics().heap_size_limit * MAXMEMORY_HEAP_SHARE) / MB) * MB,
@@ -178,8 +221,19 @@ export const SETTINGS = [
     mutable: true,
     doc: 'memory limit on `used_memory` (INFO memory): above it, heartbeats from new workers are refused with an OOM error, known workers still refresh and reads still work; 0: no limit',
   }),
-  oneOf('maxmemory-policy', { values: ['noeviction'], default: 'noeviction', mutable: true, doc: 'what happens at maxmemory: `noeviction` (refuse new workers) is the only policy' }),
-  int('offline-after', { arg: 'MS', range: { min: 1, max: MS_YEAR }, default: 30_000, mutable: false, doc: 'a worker goes offline this long after its last heartbeat; the default `max_age_ms`' }),
+  oneOf('maxmemory-policy', {
+    values: ['noeviction'],
+    default: 'noeviction',
+    mutable: true,
+    doc: 'what happens at maxmemory: `noeviction` (refuse new workers) is the only policy',
+  }),
+  int('offline-after', {
+    arg: 'MS',
+    range: { min: 1, max: MS_YEAR },
+    default: 30_000,
+    mutable: false,
+    doc: 'a worker goes offline this long after its last heartbeat; the default `max_age_ms`',
+  }),
   int('evict-after', {
     arg: 'MS',
     range: { min: 0, max: MS_YEAR },
@@ -188,23 +242,65 @@ export const SETTINGS = [
     defaultDoc: '300000, or --offline-after when larger',
     mutable: false,
     doc: 'an offline worker is removed this long after its last heartbeat; 0: never',
-    check: (v, get) => (v !== 0 && v < (get('offline-after') as number) ? `must be 0 or at least offline-after (${get('offline-after') as number})` : undefined),
+    check: (v, get) =>
+      v !== 0 && v < (get('offline-after') as number)
+        ? `must be 0 or at least offline-after (${get('offline-after') as number})`
+        : undefined,
   }),
-  int('expiry-guard', { arg: 'PCT', range: { min: 0, max: 100 }, default: 50, mutable: false, doc: 'mass-expiry guard: stop evicting when more than PCT% of the workers online at a window start go offline within that window (100: never)' }),
-  int('expiry-guard-min', { range: { min: 1, max: 1_000_000_000 }, default: 2, mutable: false, doc: 'the guard only judges windows that start with at least N online workers' }),
+  int('expiry-guard', {
+    arg: 'PCT',
+    range: { min: 0, max: 100 },
+    default: 50,
+    mutable: false,
+    doc: 'mass-expiry guard: stop evicting when more than PCT% of the workers online at a window start go offline within that window (100: never)',
+  }),
+  int('expiry-guard-min', {
+    range: { min: 1, max: 1_000_000_000 },
+    default: 2,
+    mutable: false,
+    doc: 'the guard only judges windows that start with at least N online workers',
+  }),
   int('event-log', { range: { min: 1, max: 10_000_000 }, default: 100_000, mutable: false, doc: 'events kept for EVENTS.READ' }),
-  text('snapshot', { arg: 'FILE', default: '', defaultDoc: 'off', mutable: false, doc: 'restore at start; write on SAVE, at shutdown and every --save-interval; empty: no snapshots' }),
-  int('save-interval', { arg: 'MS', range: { min: 0, max: TIMER_MAX }, default: 60_000, mutable: false, doc: 'periodic snapshot with --snapshot; 0: only on SAVE and at shutdown' }),
-  bool('ignore-bad-snapshot', { default: false, mutable: false, doc: 'start empty (the bad file moved aside) instead of refusing to start on a corrupt or unreadable snapshot' }),
+  text('snapshot', {
+    arg: 'FILE',
+    default: '',
+    defaultDoc: 'off',
+    mutable: false,
+    doc: 'restore at start; write on SAVE, at shutdown and every --save-interval; empty: no snapshots',
+  }),
+  int('save-interval', {
+    arg: 'MS',
+    range: { min: 0, max: TIMER_MAX },
+    default: 60_000,
+    mutable: false,
+    doc: 'periodic snapshot with --snapshot; 0: only on SAVE and at shutdown',
+  }),
+  bool('ignore-bad-snapshot', {
+    default: false,
+    mutable: false,
+    doc: 'start empty (the bad file moved aside) instead of refusing to start on a corrupt or unreadable snapshot',
+  }),
   oneOf('loglevel', {
     values: ['debug', 'verbose', 'notice', 'warning'],
     arg: 'LEVEL',
     default: 'notice',
     mutable: true,
-    doc: "how much the log says, as Redis: `debug`, `verbose`, `notice` (start, restore, saves, guard, eviction batches, slow commands, shutdown; nothing per heartbeat) or `warning`",
+    doc: 'how much the log says, as Redis: `debug`, `verbose`, `notice` (start, restore, saves, guard, eviction batches, slow commands, shutdown; nothing per heartbeat) or `warning`',
   }),
-  text('logfile', { arg: 'FILE', default: '', defaultDoc: 'empty: standard output', mutable: false, doc: "append the log to FILE (Redis' line format; opened for each line, so a rotated file is recreated); empty: standard output" }),
-  int('log-slower-than', { arg: 'MS', range: { min: 0, max: TIMER_MAX }, default: 100, mutable: true, doc: 'log a command that takes at least MS milliseconds of the event loop (name, time, client); 0: none' }),
+  text('logfile', {
+    arg: 'FILE',
+    default: '',
+    defaultDoc: 'empty: standard output',
+    mutable: false,
+    doc: "append the log to FILE (Redis' line format; opened for each line, so a rotated file is recreated); empty: standard output",
+  }),
+  int('log-slower-than', {
+    arg: 'MS',
+    range: { min: 0, max: TIMER_MAX },
+    default: 100,
+    mutable: true,
+    doc: 'log a command that takes at least MS milliseconds of the event loop (name, time, client); 0: none',
+  }),
   custom('client-output-buffer-limit', {
     type: 'string',
     arg: "'CLASS HARD SOFT SECONDS …'",
@@ -224,9 +320,24 @@ export const SETTINGS = [
     mutable: true,
     doc: "longest bulk argument (Redis: 512mb; here at most V8's longest string)",
   }),
-  int('proto-max-multibulk-len', { range: { min: 1, max: 16 * 1024 * 1024 }, default: 1024 * 1024, mutable: true, doc: 'most arguments in one request' }),
-  memory('proto-inline-max-size', { range: { min: 1, max: 8 * MB }, default: 64 * 1024, mutable: true, doc: 'longest inline request (Redis: 64kb, fixed)' }),
-  memory('client-query-buffer-limit', { range: { min: 1, max: GB }, default: 64 * MB, mutable: true, doc: 'most unparsed bytes held for one client' }),
+  int('proto-max-multibulk-len', {
+    range: { min: 1, max: 16 * 1024 * 1024 },
+    default: 1024 * 1024,
+    mutable: true,
+    doc: 'most arguments in one request',
+  }),
+  memory('proto-inline-max-size', {
+    range: { min: 1, max: 8 * MB },
+    default: 64 * 1024,
+    mutable: true,
+    doc: 'longest inline request (Redis: 64kb, fixed)',
+  }),
+  memory('client-query-buffer-limit', {
+    range: { min: 1, max: GB },
+    default: 64 * MB,
+    mutable: true,
+    doc: 'most unparsed bytes held for one client',
+  }),
   int('reply-max-records', {
     range: { min: 1, max: 1_000_000 },
     // Building and encoding a worker record costs ~10 µs of CPU: 5000 keep an unpaged reply's stall near 50 ms.
@@ -248,7 +359,12 @@ export const SETTINGS = [
     mutable: true,
     doc: 'SLOWLOG keeps commands that took at least this many microseconds; 0: every command; -1: none',
   }),
-  int('slowlog-max-len', { range: { min: 0, max: 1_000_000 }, default: 128, mutable: true, doc: 'entries SLOWLOG keeps (the oldest go first)' }),
+  int('slowlog-max-len', {
+    range: { min: 0, max: 1_000_000 },
+    default: 128,
+    mutable: true,
+    doc: 'entries SLOWLOG keeps (the oldest go first)',
+  }),
   int('latency-monitor-threshold', {
     arg: 'MS',
     range: { min: 0, max: 2 ** 31 - 1 },
@@ -256,10 +372,28 @@ export const SETTINGS = [
     mutable: true,
     doc: 'LATENCY records commands that took at least this many milliseconds; 0: off',
   }),
-  int('databases', { flag: false, range: { min: 1, max: 1 }, default: 1, mutable: false, doc: 'one database (SELECT 0); for tools that ask' }),
-  text('save', { flag: false, default: '', defaultDoc: 'empty', mutable: false, doc: "Redis' RDB schedule: empty (see --snapshot); for tools that ask, such as redis-benchmark" }),
+  int('databases', {
+    flag: false,
+    range: { min: 1, max: 1 },
+    default: 1,
+    mutable: false,
+    doc: 'one database (SELECT 0); for tools that ask',
+  }),
+  text('save', {
+    flag: false,
+    default: '',
+    defaultDoc: 'empty',
+    mutable: false,
+    doc: "Redis' RDB schedule: empty (see --snapshot); for tools that ask, such as redis-benchmark",
+  }),
   bool('appendonly', { flag: false, default: false, mutable: false, doc: 'no append-only file; for tools that ask' }),
-  int('timeout', { flag: false, range: { min: 0, max: 0 }, default: 0, mutable: false, doc: 'idle clients are never closed; for tools that ask' }),
+  int('timeout', {
+    flag: false,
+    range: { min: 0, max: 0 },
+    default: 0,
+    mutable: false,
+    doc: 'idle clients are never closed; for tools that ask',
+  }),
 ] as const;
 
 export type AnySetting = (typeof SETTINGS)[number];

@@ -91,7 +91,10 @@ export function parseMemory(text: string, range: IntRange): number {
   const n = m === null ? NaN : Number(m[1]) * UNIT[asciiLower(m[2] ?? 'b')]!;
   if (!Number.isSafeInteger(n)) {
     if (m !== null) throw outOfRange(range, 'number of bytes');
-    throw new ValueError('argument must be a memory value', `${describeRange(range, 'number of bytes')}, optionally with a unit (1k 1kb 1m 1mb 1g 1gb)`);
+    throw new ValueError(
+      'argument must be a memory value',
+      `${describeRange(range, 'number of bytes')}, optionally with a unit (1k 1kb 1m 1mb 1g 1gb)`,
+    );
   }
   if (n < range.min || n > range.max) throw outOfRange(range, 'number of bytes');
   return n;
@@ -109,13 +112,18 @@ export function parseYesNo(text: string): boolean {
 export function parseEnum(text: string, values: readonly string[]): string {
   const t = asciiLower(text);
   const found = values.find((v) => asciiLower(v) === t);
-  if (found === undefined) throw new ValueError(`argument must be one of the following: ${values.join(', ')}`, `one of ${values.join(', ')}`);
+  if (found === undefined)
+    throw new ValueError(`argument must be one of the following: ${values.join(', ')}`, `one of ${values.join(', ')}`);
   return found;
 }
 
 /** Bytes in the largest unit that divides them exactly, for docs and --help: 67108864 → `64mb`. */
 export function formatMemory(bytes: number): string {
-  for (const [unit, size] of [['gb', 1024 ** 3], ['mb', 1024 ** 2], ['kb', 1024]] as const) {
+  for (const [unit, size] of [
+    ['gb', 1024 ** 3],
+    ['mb', 1024 ** 2],
+    ['kb', 1024],
+  ] as const) {
     if (bytes >= size && bytes % size === 0) return `${bytes / size}${unit}`;
   }
   return String(bytes);

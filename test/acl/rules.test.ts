@@ -67,8 +67,12 @@ describe('ACL rules', () => {
   });
 
   it("password errors in Redis' words", () => {
-    expect(failure(['<nope']).message).to.equal("Error in ACL SETUSER modifier '<nope': The password you are trying to remove from the user does not exist");
-    expect(failure(['#ABC']).reason).to.equal('The password hash must be exactly 64 characters and contain only lowercase hexadecimal characters');
+    expect(failure(['<nope']).message).to.equal(
+      "Error in ACL SETUSER modifier '<nope': The password you are trying to remove from the user does not exist",
+    );
+    expect(failure(['#ABC']).reason).to.equal(
+      'The password hash must be exactly 64 characters and contain only lowercase hexadecimal characters',
+    );
     expect(failure([`#${sha256Hex('x').toUpperCase()}`]).rule).to.match(/^#/);
   });
 
@@ -139,7 +143,10 @@ describe('ACL rules', () => {
   it("the JSON heartbeat's keys come from its payload", () => {
     const u = user('+hbeat', '~worker:gpu-a-*', '~hive:hive-a');
     expect(can(u, 'HBEAT', 'JSON', '{"worker_id":"gpu-a-1","hive_id":"hive-a"}')).to.equal(null);
-    expect(can(u, 'HBEAT', 'JSON', '{"worker_id":"gpu-b-1","hive_id":"hive-a"}')).to.deep.equal({ reason: 'key', object: 'worker:gpu-b-1' });
+    expect(can(u, 'HBEAT', 'JSON', '{"worker_id":"gpu-b-1","hive_id":"hive-a"}')).to.deep.equal({
+      reason: 'key',
+      object: 'worker:gpu-b-1',
+    });
   });
 
   it('channels: &pattern matches PUBLISH/SUBSCRIBE channels; a PSUBSCRIBE pattern must be covered literally', () => {
@@ -169,10 +176,14 @@ describe('ACL rules', () => {
     const u = new AclUser('gpu-a', catalog);
     u.applyAll(['+hbeat', '~worker:gpu-a-*']);
     const hbeat = cmd('hbeat');
-    expect(denialError(u, cmd('flushall'), { reason: 'command', object: 'flushall' })).to.equal("NOPERM User gpu-a has no permissions to run the 'flushall' command");
+    expect(denialError(u, cmd('flushall'), { reason: 'command', object: 'flushall' })).to.equal(
+      "NOPERM User gpu-a has no permissions to run the 'flushall' command",
+    );
     expect(denialError(u, hbeat, { reason: 'key', object: 'worker:x' })).to.equal('NOPERM No permissions to access a key');
     expect(denialError(u, hbeat, { reason: 'channel', object: 'c' })).to.equal('NOPERM No permissions to access a channel');
-    expect(denialVerbose(u, hbeat, { reason: 'key', object: 'worker:x' })).to.equal("User gpu-a has no permissions to access the 'worker:x' key");
+    expect(denialVerbose(u, hbeat, { reason: 'key', object: 'worker:x' })).to.equal(
+      "User gpu-a has no permissions to access the 'worker:x' key",
+    );
     expect(denialVerbose(u, hbeat, { reason: 'channel', object: 'c' })).to.equal("User gpu-a has no permissions to access the 'c' channel");
   });
 });
@@ -197,7 +208,10 @@ describe('ACL store', () => {
 
   it('ACL file lines: every error named file:line, nothing applied', () => {
     const store = new AclStore(catalog);
-    const lines = ['user a on >x +ping', 'user b on +nosuch', 'hello', 'user a off'].map((text, i) => ({ text, where: `users.acl:${i + 1}` }));
+    const lines = ['user a on >x +ping', 'user b on +nosuch', 'hello', 'user a off'].map((text, i) => ({
+      text,
+      where: `users.acl:${i + 1}`,
+    }));
     expect(() => store.parseUsers(lines)).to.throw(
       AclFileError,
       "users.acl:2: Error in applying operation '+nosuch': Unknown command or category name in ACL. " +

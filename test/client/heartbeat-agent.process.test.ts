@@ -114,7 +114,15 @@ describe('HeartbeatAgent against the server process', function () {
 
   it('stops at once when its user may not run HBEAT (NOPERM), with a PermissionError', async () => {
     server = await startServerProcess(['--user', 'w1 on >pw -@all +@connection']);
-    agent = new HeartbeatAgent({ workerId: 'w1', hiveId: 'h1', report, port: server.port, host: '127.0.0.1', username: 'w1', password: 'pw' });
+    agent = new HeartbeatAgent({
+      workerId: 'w1',
+      hiveId: 'h1',
+      report,
+      port: server.port,
+      host: '127.0.0.1',
+      username: 'w1',
+      password: 'pw',
+    });
     const failed = once(agent, 'error');
     agent.start();
     const [err] = (await failed) as [PermissionError];

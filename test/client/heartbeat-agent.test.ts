@@ -48,7 +48,11 @@ describe('HeartbeatAgent', () => {
     const a = agent();
     a.start();
     const first = await nextBeat(a);
-    expect(first).to.deep.equal({ registered: true, full: true, args: ['STATE', 'Idle', 'URL', 'http://10.0.0.5:8080', 'MODEL', 'llama', 'GPU', '10'] });
+    expect(first).to.deep.equal({
+      registered: true,
+      full: true,
+      args: ['STATE', 'Idle', 'URL', 'http://10.0.0.5:8080', 'MODEL', 'llama', 'GPU', '10'],
+    });
     expect(a.intervalMs).to.equal(10_000);
     expect(timers.nextAt).to.equal(10_000);
     report.gpuPercent = 55;

@@ -27,13 +27,28 @@ for (const { name, options } of CONNECTIONS) {
     });
 
     it('sends a heartbeat and reads the record back typed: numbers as numbers, absent as null', async () => {
-      expect(await client.hbeat('w1', 'h1', { state: 'Idle', modelId: 'llama', url: 'http://10.0.0.5:8080', vramBytes: 4e9, gpuPercent: 12.5 })).to.equal(true);
+      expect(
+        await client.hbeat('w1', 'h1', { state: 'Idle', modelId: 'llama', url: 'http://10.0.0.5:8080', vramBytes: 4e9, gpuPercent: 12.5 }),
+      ).to.equal(true);
       expect(await client.hbeat('w1', 'h1', { cpuPercent: 3 })).to.equal(false);
       const w = await client.workerGet('w1');
       expect(w).to.deep.include({
-        workerId: 'w1', hiveId: 'h1', state: 'Idle', health: 'healthy', url: 'http://10.0.0.5:8080', modelId: 'llama',
-        backend: null, deviceId: null, vramBytes: 4e9, vramTotalBytes: null, ramBytes: null, cpuPercent: 3, gpuPercent: 12.5,
-        reportedAt: null, skewMs: null, online: true,
+        workerId: 'w1',
+        hiveId: 'h1',
+        state: 'Idle',
+        health: 'healthy',
+        url: 'http://10.0.0.5:8080',
+        modelId: 'llama',
+        backend: null,
+        deviceId: null,
+        vramBytes: 4e9,
+        vramTotalBytes: null,
+        ramBytes: null,
+        cpuPercent: 3,
+        gpuPercent: 12.5,
+        reportedAt: null,
+        skewMs: null,
+        online: true,
       });
       expect(w!.lastSeenMs).to.equal(fx.clock.now());
       expect(w!.ageMs).to.equal(0);
@@ -52,7 +67,14 @@ for (const { name, options } of CONNECTIONS) {
       expect(await client.hiveCount()).to.equal(2);
       expect(await client.workerCount()).to.equal(3);
       expect(await client.hiveOnline('h1')).to.equal(true);
-      expect(await client.hiveRes('h1')).to.deep.include({ hiveId: 'h1', workerCount: 2, vramUsedBytes: 1500, ramUsedBytes: 50, vramUsedGb: 1.5e-6, onlineWorkerCount: 2 });
+      expect(await client.hiveRes('h1')).to.deep.include({
+        hiveId: 'h1',
+        workerCount: 2,
+        vramUsedBytes: 1500,
+        ramUsedBytes: 50,
+        vramUsedGb: 1.5e-6,
+        onlineWorkerCount: 2,
+      });
       const hive = await client.hiveGet('h1');
       expect(hive).to.deep.include({ hiveId: 'h1', online: true, workerIds: ['w1', 'w2'], lastHeartbeatMs: fx.clock.now() });
       expect(await client.hiveGet('nope')).to.equal(null);
@@ -88,7 +110,10 @@ for (const { name, options } of CONNECTIONS) {
     });
 
     it('throws typed errors carrying the Redis code', async () => {
-      const err = await client.hbeat('w', 'h', { state: 'Sleeping' as never }).then(() => null, (e: unknown) => e);
+      const err = await client.hbeat('w', 'h', { state: 'Sleeping' as never }).then(
+        () => null,
+        (e: unknown) => e,
+      );
       expect(err).to.be.instanceOf(RegistryReplyError);
       expect(err).to.include({ code: 'ERR', command: 'HBEAT' });
       expect((err as Error).message).to.equal("ERR invalid STATE 'Sleeping': expected Idle, Busy or Loading");
@@ -105,7 +130,10 @@ for (const { name, options } of CONNECTIONS) {
       expect(state.rev).to.equal(rev.rev);
       expect(state.workers.map((w) => w.workerId)).to.deep.equal(['w']);
       expect(state.hiveIds).to.deep.equal(['h']);
-      const ahead = await client.eventsRead(rev.rev + 10).then(() => null, (e: unknown) => e);
+      const ahead = await client.eventsRead(rev.rev + 10).then(
+        () => null,
+        (e: unknown) => e,
+      );
       expect(ahead).to.be.instanceOf(CompactedError);
       expect(ahead).to.include({ code: 'COMPACTED' });
     });
@@ -120,15 +148,28 @@ describe('RegistryClient with a server that needs a password', () => {
   after(() => fx.close());
 
   it('uses a caller-made ioredis instance and maps NOAUTH and WRONGPASS to AuthenticationError', async () => {
-    const redis = new Redis({ port: fx.port, host: '127.0.0.1', protocol: 2, lazyConnect: true, enableReadyCheck: false, retryStrategy: () => null });
+    const redis = new Redis({
+      port: fx.port,
+      host: '127.0.0.1',
+      protocol: 2,
+      lazyConnect: true,
+      enableReadyCheck: false,
+      retryStrategy: () => null,
+    });
     redis.on('error', () => {});
     const client = new RegistryClient(redis);
     try {
       await redis.connect();
-      const noauth = await client.workerCount().then(() => null, (e: unknown) => e);
+      const noauth = await client.workerCount().then(
+        () => null,
+        (e: unknown) => e,
+      );
       expect(noauth).to.be.instanceOf(AuthenticationError);
       expect(noauth).to.include({ code: 'NOAUTH' });
-      const wrong = await client.command('AUTH', 'nope').then(() => null, (e: unknown) => e);
+      const wrong = await client.command('AUTH', 'nope').then(
+        () => null,
+        (e: unknown) => e,
+      );
       expect(wrong).to.be.instanceOf(AuthenticationError);
       expect(wrong).to.include({ code: 'WRONGPASS', command: 'AUTH' });
       await client.command('AUTH', 's3cret');

@@ -17,10 +17,26 @@ describe('COMMANDS.md', () => {
   });
 
   it('maps every seed function to a command', () => {
-    for (const fn of ['update_hive_state', 'get_hive_state', 'list_active_hives', 'get_available_resources', 'remove_hive',
-      'list_all_hives', 'hive_count', 'is_hive_online', 'get_workers_on_hive', 'get_worker_count', 'get_worker',
-      'get_worker_url', 'list_all_workers', 'find_idle_workers', 'find_workers_by_model', 'find_workers_by_backend',
-      'total_worker_count', 'find_best_worker_for_model']) {
+    for (const fn of [
+      'update_hive_state',
+      'get_hive_state',
+      'list_active_hives',
+      'get_available_resources',
+      'remove_hive',
+      'list_all_hives',
+      'hive_count',
+      'is_hive_online',
+      'get_workers_on_hive',
+      'get_worker_count',
+      'get_worker',
+      'get_worker_url',
+      'list_all_workers',
+      'find_idle_workers',
+      'find_workers_by_model',
+      'find_workers_by_backend',
+      'total_worker_count',
+      'find_best_worker_for_model',
+    ]) {
       expect(committed).to.match(new RegExp('\\| `' + fn + '[ `]'));
     }
   });

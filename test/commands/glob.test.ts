@@ -73,9 +73,13 @@ describeNeeding(['redis-server'], 'globMatch agrees with redis-server on random 
   before(async () => {
     dir = await mkdtemp(path.join(tmpdir(), 'glob-'));
     const socket = path.join(dir, 'redis.sock');
-    server = spawn(findProgram('redis-server')!, ['--port', '0', '--unixsocket', socket, '--save', '', '--appendonly', 'no', '--dir', dir], {
-      stdio: ['ignore', 'pipe', 'ignore'],
-    });
+    server = spawn(
+      findProgram('redis-server')!,
+      ['--port', '0', '--unixsocket', socket, '--save', '', '--appendonly', 'no', '--dir', dir],
+      {
+        stdio: ['ignore', 'pipe', 'ignore'],
+      },
+    );
     await new Promise<void>((resolve, reject) => {
       let out = '';
       server.stdout!.on('data', (d: Buffer) => {
@@ -97,7 +101,10 @@ describeNeeding(['redis-server'], 'globMatch agrees with redis-server on random 
 
   it('matches the same keys for 2,000 random patterns', async () => {
     const byte = fc.constantFrom('a', 'b', 'c', 'A', '-', '^', '[', ']', '\\', '*', '?', '\xe9');
-    const texts = fc.sample(fc.array(fc.constantFrom('a', 'b', 'c', 'A', '-', '^', '[', ']', '\\', '*', '?', '\xe9'), { minLength: 1, maxLength: 8 }), { numRuns: 300, seed: 7 });
+    const texts = fc.sample(
+      fc.array(fc.constantFrom('a', 'b', 'c', 'A', '-', '^', '[', ']', '\\', '*', '?', '\xe9'), { minLength: 1, maxLength: 8 }),
+      { numRuns: 300, seed: 7 },
+    );
     const keys = [...new Set(texts.map((t) => t.join('')))];
     // UTF-8 on both sides: é is two bytes from 0x80 up, which reach the signed-char ranges and one-byte `?`.
     const asBytes = (s: string) => Buffer.from(s, 'utf8');

@@ -42,6 +42,7 @@ describe('heartbeat input', () => {
     });
 
     it('parses every option into its field', () => {
+      // prettier-ignore
       const fields = parseHeartbeatOptions([
         'STATE', 'Busy', 'HEALTH', 'degraded', 'URL', 'http://10.0.0.5:8081', 'MODEL', 'llama-3-8b',
         'BACKEND', 'cuda', 'DEVICE', '3', 'VRAM', '8000000000', 'VRAM_TOTAL', '24000000000', 'RAM', '2000000000',
@@ -137,8 +138,11 @@ describe('heartbeat input', () => {
       }
     });
 
-    for (const [option, key] of [['VRAM', 'vramBytes'], ['VRAM_TOTAL', 'vramTotalBytes'], ['RAM', 'ramBytes']] as const) {
-
+    for (const [option, key] of [
+      ['VRAM', 'vramBytes'],
+      ['VRAM_TOTAL', 'vramTotalBytes'],
+      ['RAM', 'ramBytes'],
+    ] as const) {
       it(`accepts ${option} up to the largest exact integer`, () => {
         expect(parseHeartbeatOptions([option, '0'])[key]).to.equal(0);
         expect(parseHeartbeatOptions([option, '8000000000'])[key]).to.equal(8e9);
@@ -157,7 +161,16 @@ describe('heartbeat input', () => {
       const key = option === 'CPU' ? 'cpuPercent' : 'gpuPercent';
 
       it(`accepts ${option} from 0 to 100 inclusive`, () => {
-        for (const [v, n] of [['0', 0], ['100', 100], ['12.5', 12.5], ['.5', 0.5], ['5.', 5], ['100.0', 100], ['1e-7', 1e-7], ['1E1', 10]] as const) {
+        for (const [v, n] of [
+          ['0', 0],
+          ['100', 100],
+          ['12.5', 12.5],
+          ['.5', 0.5],
+          ['5.', 5],
+          ['100.0', 100],
+          ['1e-7', 1e-7],
+          ['1E1', 10],
+        ] as const) {
           expect(parseHeartbeatOptions([option, v])[key], v).to.equal(n);
         }
       });
@@ -234,7 +247,9 @@ describe('heartbeat input', () => {
     });
 
     it('name the field they are given', () => {
-      expect(registryErrorOf(() => parseUint('x', 'max_age_ms')).message).to.equal("invalid max_age_ms 'x': expected a non-negative integer");
+      expect(registryErrorOf(() => parseUint('x', 'max_age_ms')).message).to.equal(
+        "invalid max_age_ms 'x': expected a non-negative integer",
+      );
       expect(registryErrorOf(() => parsePercent('x', 'load')).message).to.equal("invalid load 'x': expected a number from 0 to 100");
       expect(registryErrorOf(() => parseTimestamp('x', 'when')).message).to.match(/^invalid when 'x': /);
     });
@@ -286,17 +301,40 @@ describe('heartbeat input', () => {
       const hb = parseHeartbeatJson(
         JSON.stringify({
           ...IDS,
-          timestamp: null, health_status: null, state: null, url: null, model_id: null, backend: null, device_id: null,
-          vram_bytes: null, vram_total_bytes: null, ram_bytes: null, cpu_percent: null, gpu_percent: 7,
+          timestamp: null,
+          health_status: null,
+          state: null,
+          url: null,
+          model_id: null,
+          backend: null,
+          device_id: null,
+          vram_bytes: null,
+          vram_total_bytes: null,
+          ram_bytes: null,
+          cpu_percent: null,
+          gpu_percent: 7,
         }),
       );
       expect(hb.fields).to.deep.equal({
-        reportedAt: null, health: null, state: null, url: null, modelId: null, backend: null, deviceId: null,
-        vramBytes: null, vramTotalBytes: null, ramBytes: null, cpuPercent: null, gpuPercent: 7,
+        reportedAt: null,
+        health: null,
+        state: null,
+        url: null,
+        modelId: null,
+        backend: null,
+        deviceId: null,
+        vramBytes: null,
+        vramTotalBytes: null,
+        ramBytes: null,
+        cpuPercent: null,
+        gpuPercent: 7,
       });
       expect(parseHeartbeatJson(JSON.stringify({ ...IDS, gpu_percent: 7 })).fields).to.deep.equal({ gpuPercent: 7 });
       for (const key of ['colour', 'STATE', 'vram']) {
-        expect(() => parseHeartbeatJson(JSON.stringify({ ...IDS, [key]: 1 })), key).to.throw(RegistryError, `invalid HBEAT JSON payload: unknown field '${key}'`);
+        expect(() => parseHeartbeatJson(JSON.stringify({ ...IDS, [key]: 1 })), key).to.throw(
+          RegistryError,
+          `invalid HBEAT JSON payload: unknown field '${key}'`,
+        );
       }
     });
 
@@ -399,8 +437,8 @@ describe('heartbeat input', () => {
         vramBytes: fc.maxSafeNat(),
         vramTotalBytes: fc.maxSafeNat(),
         ramBytes: fc.maxSafeNat(),
-        cpuPercent: fc.double({ min: 0, max: 100, noNaN: true }).map((n) => Object.is(n, -0) ? 0 : n),
-        gpuPercent: fc.double({ min: 0, max: 100, noNaN: true }).map((n) => Object.is(n, -0) ? 0 : n),
+        cpuPercent: fc.double({ min: 0, max: 100, noNaN: true }).map((n) => (Object.is(n, -0) ? 0 : n)),
+        gpuPercent: fc.double({ min: 0, max: 100, noNaN: true }).map((n) => (Object.is(n, -0) ? 0 : n)),
         reportedAt: fc
           .date({ min: new Date('0000-01-01T00:00:00Z'), max: new Date('2999-12-31T23:59:59Z'), noInvalidDate: true })
           .map((d) => d.toISOString()),
@@ -409,13 +447,32 @@ describe('heartbeat input', () => {
     );
 
     const JSON_KEYS: Record<keyof SentFields, string> = {
-      state: 'state', health: 'health_status', url: 'url', modelId: 'model_id', backend: 'backend', deviceId: 'device_id',
-      vramBytes: 'vram_bytes', vramTotalBytes: 'vram_total_bytes', ramBytes: 'ram_bytes', cpuPercent: 'cpu_percent',
-      gpuPercent: 'gpu_percent', reportedAt: 'timestamp',
+      state: 'state',
+      health: 'health_status',
+      url: 'url',
+      modelId: 'model_id',
+      backend: 'backend',
+      deviceId: 'device_id',
+      vramBytes: 'vram_bytes',
+      vramTotalBytes: 'vram_total_bytes',
+      ramBytes: 'ram_bytes',
+      cpuPercent: 'cpu_percent',
+      gpuPercent: 'gpu_percent',
+      reportedAt: 'timestamp',
     };
     const OPTION_NAMES: Record<keyof SentFields, string> = {
-      state: 'STATE', health: 'HEALTH', url: 'URL', modelId: 'MODEL', backend: 'BACKEND', deviceId: 'DEVICE',
-      vramBytes: 'VRAM', vramTotalBytes: 'VRAM_TOTAL', ramBytes: 'RAM', cpuPercent: 'CPU', gpuPercent: 'GPU', reportedAt: 'TS',
+      state: 'STATE',
+      health: 'HEALTH',
+      url: 'URL',
+      modelId: 'MODEL',
+      backend: 'BACKEND',
+      deviceId: 'DEVICE',
+      vramBytes: 'VRAM',
+      vramTotalBytes: 'VRAM_TOTAL',
+      ramBytes: 'RAM',
+      cpuPercent: 'CPU',
+      gpuPercent: 'GPU',
+      reportedAt: 'TS',
     };
     /** What parsing should give back: the fields sent, and the instant of TS beside its text. */
     const parsed = (fields: SentFields): HeartbeatFields =>
@@ -426,7 +483,11 @@ describe('heartbeat input', () => {
         fc.property(fieldsArb, (fields) => {
           const payload: Record<string, unknown> = { ...IDS };
           for (const [key, value] of Object.entries(fields)) payload[JSON_KEYS[key as keyof SentFields]] = value;
-          expect(parseHeartbeatJson(JSON.stringify(payload))).to.deep.equal({ workerId: IDS.worker_id, hiveId: IDS.hive_id, fields: parsed(fields) });
+          expect(parseHeartbeatJson(JSON.stringify(payload))).to.deep.equal({
+            workerId: IDS.worker_id,
+            hiveId: IDS.hive_id,
+            fields: parsed(fields),
+          });
         }),
       );
     });
@@ -458,8 +519,44 @@ describe('heartbeat input', () => {
     function snapshot(registry: WorkerRegistry): unknown {
       return {
         workers: registry.listWorkers().map((w) => {
-          const { workerId, hiveId, state, health, url, modelId, backend, deviceId, vramBytes, vramTotalBytes, ramBytes, cpuPercent, gpuPercent, reportedAt, skewMs, lastSeenMs, online } = w;
-          return { workerId, hiveId, state, health, url, modelId, backend, deviceId, vramBytes, vramTotalBytes, ramBytes, cpuPercent, gpuPercent, reportedAt, skewMs, lastSeenMs, online };
+          const {
+            workerId,
+            hiveId,
+            state,
+            health,
+            url,
+            modelId,
+            backend,
+            deviceId,
+            vramBytes,
+            vramTotalBytes,
+            ramBytes,
+            cpuPercent,
+            gpuPercent,
+            reportedAt,
+            skewMs,
+            lastSeenMs,
+            online,
+          } = w;
+          return {
+            workerId,
+            hiveId,
+            state,
+            health,
+            url,
+            modelId,
+            backend,
+            deviceId,
+            vramBytes,
+            vramTotalBytes,
+            ramBytes,
+            cpuPercent,
+            gpuPercent,
+            reportedAt,
+            skewMs,
+            lastSeenMs,
+            online,
+          };
         }),
         hives: registry.listHives().map((h) => ({
           id: h.hiveId,

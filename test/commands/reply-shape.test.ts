@@ -9,7 +9,9 @@ describe('reply shapes', () => {
     expect(replyShapeMismatch(ONE, shape.integer(0, 1))).to.equal(null);
     expect(replyShapeMismatch(ZERO, shape.integer(0, 1))).to.equal(null);
     expect(replyShapeMismatch(null, shape.oneOf(shape.bulk, shape.nil))).to.equal(null);
-    expect(replyShapeMismatch(MapReply.of({ a: 1, b: new DoubleReply(1.5) }), shape.map({ a: shape.integer(), b: shape.double }))).to.equal(null);
+    expect(replyShapeMismatch(MapReply.of({ a: 1, b: new DoubleReply(1.5) }), shape.map({ a: shape.integer(), b: shape.double }))).to.equal(
+      null,
+    );
     expect(replyShapeMismatch(['x', 'y'], shape.array(shape.bulk))).to.equal(null);
     // An error reply is never a shape mismatch: the spec's `errors` list documents those.
     expect(replyShapeMismatch(new ErrorReply('ERR x'), shape.integer())).to.equal(null);
@@ -21,7 +23,9 @@ describe('reply shapes', () => {
     expect(replyShapeMismatch(MapReply.of({ a: 1 }), shape.map({ a: shape.integer(), b: shape.double }))).to.equal(
       'reply: expected keys a, b, got a',
     );
-    expect(replyShapeMismatch(MapReply.of({ a: 'x' }), shape.map({ a: shape.integer() }))).to.equal('reply.a: expected integer, got string "x"');
+    expect(replyShapeMismatch(MapReply.of({ a: 'x' }), shape.map({ a: shape.integer() }))).to.equal(
+      'reply.a: expected integer, got string "x"',
+    );
     expect(replyShapeMismatch(['x', 3], shape.array(shape.bulk))).to.equal('reply[1]: expected bulk, got number 3');
   });
 });

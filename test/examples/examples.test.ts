@@ -39,13 +39,17 @@ describe('examples', function () {
   const children: ChildProcess[] = [];
 
   const run = (command: string, args: string[], env: Record<string, string> = {}) => {
-    const child = spawn(command, args, { env: { ...process.env, REGISTRY_PORT: String(fx.port), REGISTRY_HOST: '127.0.0.1', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(command, args, {
+      env: { ...process.env, REGISTRY_PORT: String(fx.port), REGISTRY_HOST: '127.0.0.1', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stderr = '';
     child.stderr.on('data', (c: Buffer) => void (stderr += c.toString()));
     children.push(child);
     return { child, lines: new Lines(child), stderr: () => stderr };
   };
-  const exitCode = async (child: ChildProcess): Promise<number | null> => (child.exitCode !== null ? child.exitCode : ((await once(child, 'exit')) as [number | null])[0]);
+  const exitCode = async (child: ChildProcess): Promise<number | null> =>
+    child.exitCode !== null ? child.exitCode : ((await once(child, 'exit')) as [number | null])[0];
 
   beforeEach(async () => {
     fx = await WireFixture.start({ offlineAfterMs: 3000 });
@@ -57,9 +61,19 @@ describe('examples', function () {
   });
 
   it('worker-agent.ts registers the worker with its full state, reports Busy, and deregisters on SIGTERM', async () => {
-    const { child, lines } = run(process.execPath, [EXAMPLES_JS + 'worker-agent.js'], { WORKER_ID: 'ts-worker', HIVE_ID: 'hive-ts', MODEL: 'm' });
+    const { child, lines } = run(process.execPath, [EXAMPLES_JS + 'worker-agent.js'], {
+      WORKER_ID: 'ts-worker',
+      HIVE_ID: 'hive-ts',
+      MODEL: 'm',
+    });
     expect(JSON.parse(await lines.next((l) => l.includes('"beat"')))).to.include({ registered: true, full: true });
-    expect(record(await redis.call('WORKER.GET', 'ts-worker'))).to.include({ hive_id: 'hive-ts', model_id: 'm', state: 'Idle', backend: 'cuda', vram_total_bytes: 24e9 });
+    expect(record(await redis.call('WORKER.GET', 'ts-worker'))).to.include({
+      hive_id: 'hive-ts',
+      model_id: 'm',
+      state: 'Idle',
+      backend: 'cuda',
+      vram_total_bytes: 24e9,
+    });
     child.kill('SIGUSR1');
     await lines.next((l) => l.includes('"beat"'));
     expect(record(await redis.call('WORKER.GET', 'ts-worker')).state).to.equal('Busy');
@@ -85,12 +99,22 @@ describe('examples', function () {
 
   it('worker.py (redis-py) beats, sends its full state, and deregisters when done', async function () {
     const python = needProgram(this, 'python3-redis');
-    const { child, lines, stderr } = run(python, [EXAMPLES_SRC + 'worker.py', '3'], { WORKER_ID: 'py-worker', HIVE_ID: 'hive-py', MODEL: 'm', INTERVAL_MS: '20' });
+    const { child, lines, stderr } = run(python, [EXAMPLES_SRC + 'worker.py', '3'], {
+      WORKER_ID: 'py-worker',
+      HIVE_ID: 'hive-py',
+      MODEL: 'm',
+      INTERVAL_MS: '20',
+    });
     expect(await lines.next((l) => l.startsWith('beat 1'))).to.equal('beat 1 registered=1');
     expect(await exitCode(child), stderr()).to.equal(0);
     expect(lines.all).to.deep.equal(['beat 1 registered=1', 'beat 2 registered=0', 'beat 3 registered=0']);
     const events = ((await redis.call('EVENTS.READ', 'SINCE', '0')) as string[]).map((e) => JSON.parse(e) as Record<string, unknown>);
-    expect(events.find((e) => e.type === 'worker.online')).to.include({ worker_id: 'py-worker', model_id: 'm', url: 'http://127.0.0.1:8082', state: 'Idle' });
+    expect(events.find((e) => e.type === 'worker.online')).to.include({
+      worker_id: 'py-worker',
+      model_id: 'm',
+      url: 'http://127.0.0.1:8082',
+      state: 'Idle',
+    });
     expect(events.at(-2)).to.include({ type: 'worker.removed', worker_id: 'py-worker' });
   });
 });

@@ -27,7 +27,22 @@ export function makeCerts(openssl: string, clients: readonly string[], servers: 
   writeFileSync(at('server.ext'), 'subjectAltName=IP:127.0.0.1,DNS:localhost\n');
   const sign = (name: string, cn: string, ext?: string) => {
     run('req', ...ec, '-keyout', at(`${name}.key`), '-out', at(`${name}.csr`), '-subj', `/CN=${cn}`);
-    run('x509', '-req', '-in', at(`${name}.csr`), '-CA', at('ca.crt'), '-CAkey', at('ca.key'), '-CAcreateserial', '-out', at(`${name}.crt`), '-days', '2', ...(ext ? ['-extfile', at(ext)] : []));
+    run(
+      'x509',
+      '-req',
+      '-in',
+      at(`${name}.csr`),
+      '-CA',
+      at('ca.crt'),
+      '-CAkey',
+      at('ca.key'),
+      '-CAcreateserial',
+      '-out',
+      at(`${name}.crt`),
+      '-days',
+      '2',
+      ...(ext ? ['-extfile', at(ext)] : []),
+    );
   };
   for (const s of servers) sign(s, 'localhost', 'server.ext');
   for (const cn of clients) sign(`client-${cn}`, cn);

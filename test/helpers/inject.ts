@@ -124,10 +124,17 @@ export class Harness {
     if (spec?.replyShape !== undefined) {
       const mismatch = replyShapeMismatch(reply, spec.replyShape);
       if (mismatch !== null) {
-        throw new Error(`${argv.join(' ')}: reply does not match ${spec.name}'s replyShape (${describeShape(spec.replyShape)}): ${mismatch}`);
+        throw new Error(
+          `${argv.join(' ')}: reply does not match ${spec.name}'s replyShape (${describeShape(spec.replyShape)}): ${mismatch}`,
+        );
       }
     }
-    const error = reply instanceof ErrorReply ? reply.message : reply instanceof RawReply && reply.text.startsWith('-') ? reply.text.slice(1, -2) : null;
+    const error =
+      reply instanceof ErrorReply
+        ? reply.message
+        : reply instanceof RawReply && reply.text.startsWith('-')
+          ? reply.text.slice(1, -2)
+          : null;
     return { reply, resp2: text(encodeReply(reply, 2)), resp3: text(encodeReply(reply, 3)), error };
   }
 

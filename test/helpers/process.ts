@@ -74,7 +74,11 @@ export class ServerProcess {
         if (!this.outputWaiters.has(check)) return;
         this.outputWaiters.delete(check);
         clearTimeout(timer);
-        reject(new Error(`exited ${JSON.stringify(exit)} before output matching ${pattern}; stdout ${JSON.stringify(this.stdout)} stderr ${JSON.stringify(this.stderr)}`));
+        reject(
+          new Error(
+            `exited ${JSON.stringify(exit)} before output matching ${pattern}; stdout ${JSON.stringify(this.stdout)} stderr ${JSON.stringify(this.stderr)}`,
+          ),
+        );
       });
       check();
     });

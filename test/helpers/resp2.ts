@@ -41,7 +41,9 @@ export function parseResp2(bytes: Buffer, options: ParseOptions = {}): ParsedRes
 export function parseOneResp2(bytes: Buffer, options: ParseOptions = {}): unknown {
   const { replies, complete } = parseResp2(bytes, options);
   if (!complete || replies.length !== 1) {
-    throw new Error(`expected exactly one complete reply, got ${replies.length} (complete: ${complete}) in ${JSON.stringify(bytes.toString('latin1'))}`);
+    throw new Error(
+      `expected exactly one complete reply, got ${replies.length} (complete: ${complete}) in ${JSON.stringify(bytes.toString('latin1'))}`,
+    );
   }
   return replies[0];
 }

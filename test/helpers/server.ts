@@ -35,10 +35,12 @@ export class RawClient {
       this.received = Buffer.concat([this.received, chunk]);
       this.waiters.forEach((w) => w());
     });
-    this.closed = new Promise((resolve) => socket.on('close', () => {
-      resolve();
-      this.waiters.forEach((w) => w());
-    }));
+    this.closed = new Promise((resolve) =>
+      socket.on('close', () => {
+        resolve();
+        this.waiters.forEach((w) => w());
+      }),
+    );
     this.ended = new Promise((resolve) => socket.once('end', resolve));
     socket.on('error', (e: NodeJS.ErrnoException) => (this.errorCode ??= e.code ?? e.message));
   }
@@ -46,7 +48,9 @@ export class RawClient {
   /** `allowHalfOpen`: keep this side open after the server's FIN, as a client that never calls close() does. */
   static connect(port: number, options: { allowHalfOpen?: boolean } = {}): Promise<RawClient> {
     return new Promise((resolve, reject) => {
-      const socket = net.connect({ port, host: '127.0.0.1', allowHalfOpen: options.allowHalfOpen ?? false }, () => resolve(new RawClient(socket)));
+      const socket = net.connect({ port, host: '127.0.0.1', allowHalfOpen: options.allowHalfOpen ?? false }, () =>
+        resolve(new RawClient(socket)),
+      );
       socket.once('error', reject);
     });
   }
@@ -58,7 +62,10 @@ export class RawClient {
   /** Waits until the received bytes satisfy `done` (or the socket closes). */
   readUntil(done: (received: Buffer) => boolean, timeoutMs = 5000): Promise<Buffer> {
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`timed out; received ${JSON.stringify(this.received.toString('latin1'))}`)), timeoutMs);
+      const timer = setTimeout(
+        () => reject(new Error(`timed out; received ${JSON.stringify(this.received.toString('latin1'))}`)),
+        timeoutMs,
+      );
       const check = () => {
         if (done(this.received) || this.socket.destroyed) {
           clearTimeout(timer);

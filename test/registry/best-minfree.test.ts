@@ -33,7 +33,14 @@ describe('WORKER.BEST MINFREE bound', () => {
 
   it('agrees with a plain scan after any history', () => {
     const op = fc.oneof(
-      fc.record({ kind: fc.constant('beat' as const), id: fc.integer({ min: 0, max: 5 }), vram: fc.integer({ min: 0, max: 24 }), total: fc.option(fc.integer({ min: 0, max: 48 })), gpu: fc.integer({ min: 0, max: 2 }), busy: fc.boolean() }),
+      fc.record({
+        kind: fc.constant('beat' as const),
+        id: fc.integer({ min: 0, max: 5 }),
+        vram: fc.integer({ min: 0, max: 24 }),
+        total: fc.option(fc.integer({ min: 0, max: 48 })),
+        gpu: fc.integer({ min: 0, max: 2 }),
+        busy: fc.boolean(),
+      }),
       fc.record({ kind: fc.constant('del' as const), id: fc.integer({ min: 0, max: 5 }) }),
       fc.record({ kind: fc.constant('best' as const), minFree: fc.integer({ min: 0, max: 48 }) }),
     );
@@ -42,7 +49,13 @@ describe('WORKER.BEST MINFREE bound', () => {
         const r = new WorkerRegistry({ clock: new ManualClock() });
         for (const o of ops) {
           if (o.kind === 'beat') {
-            r.heartbeat(`w${o.id}`, 'h', { modelId: 'm', state: o.busy ? 'Busy' : 'Idle', gpuPercent: o.gpu, vramBytes: o.vram * GB, ...(o.total === null ? {} : { vramTotalBytes: o.total * GB }) });
+            r.heartbeat(`w${o.id}`, 'h', {
+              modelId: 'm',
+              state: o.busy ? 'Busy' : 'Idle',
+              gpuPercent: o.gpu,
+              vramBytes: o.vram * GB,
+              ...(o.total === null ? {} : { vramTotalBytes: o.total * GB }),
+            });
           } else if (o.kind === 'del') r.removeWorker(`w${o.id}`);
           else {
             const expected = r

@@ -56,7 +56,10 @@ describe('EventLog', () => {
           } else {
             const expected = Array.from({ length: Math.max(0, appended - rev) }, (_, i) => rev + 1 + i);
             expect(revs(log, rev), `${label}, since ${rev}`).to.deep.equal(expected);
-            expect(log.since(rev).map((e) => e.event.worker_id), `${label}, since ${rev}`).to.deep.equal(expected.map((r) => `w${r - 1}`));
+            expect(
+              log.since(rev).map((e) => e.event.worker_id),
+              `${label}, since ${rev}`,
+            ).to.deep.equal(expected.map((r) => `w${r - 1}`));
           }
         }
       }

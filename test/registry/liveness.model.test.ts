@@ -111,20 +111,28 @@ class NaiveRegistry {
     if (this.active === active) return;
     this.active = active;
     if (!active) this.resumeAtMs = atMs;
-    this.emit(active ? 'guard.on' : 'guard.off', atMs, undefined, undefined, { mode: this.mode, online: this.onlineCount(), baseline: this.baseline });
+    this.emit(active ? 'guard.on' : 'guard.off', atMs, undefined, undefined, {
+      mode: this.mode,
+      online: this.onlineCount(),
+      baseline: this.baseline,
+    });
   }
 
   private liftIfBack(atMs: number): void {
-    if (this.mode === 'auto' && this.active && this.onlineCount() * 100 > (100 - this.s.expiryGuardPercent) * this.baseline) this.setGuard(false, atMs);
+    if (this.mode === 'auto' && this.active && this.onlineCount() * 100 > (100 - this.s.expiryGuardPercent) * this.baseline)
+      this.setGuard(false, atMs);
   }
 
   /** Applies every transition due by t, one at a time, each time scanning everything for the earliest. */
   sync(t = this.now()): void {
     for (;;) {
-      const due: Array<{ at: number; rank: number; id?: string; w?: NaiveWorker }> = [{ at: this.windowStartMs + OFFLINE_AFTER_MS, rank: 0 }];
+      const due: Array<{ at: number; rank: number; id?: string; w?: NaiveWorker }> = [
+        { at: this.windowStartMs + OFFLINE_AFTER_MS, rank: 0 },
+      ];
       for (const [id, w] of this.workers) {
         if (w.online) due.push({ at: w.lastSeenMs + OFFLINE_AFTER_MS, rank: 1, id, w });
-        else if (this.s.evictAfterMs > 0 && !this.active) due.push({ at: Math.max(w.lastSeenMs + this.s.evictAfterMs, this.resumeAtMs), rank: 2, id, w });
+        else if (this.s.evictAfterMs > 0 && !this.active)
+          due.push({ at: Math.max(w.lastSeenMs + this.s.evictAfterMs, this.resumeAtMs), rank: 2, id, w });
       }
       due.sort((a, b) => a.at - b.at || a.rank - b.rank || a.w!.lastSeenMs - b.w!.lastSeenMs || a.w!.beat - b.w!.beat);
       const next = due[0]!;
@@ -164,8 +172,20 @@ class NaiveRegistry {
     const registered = w === undefined;
     if (w === undefined) {
       w = {
-        hiveId, lastSeenMs: now, beat: 0, online: false, state: null, health: null, modelId: null, backend: null,
-        vramBytes: null, vramTotalBytes: null, ramBytes: null, gpuPercent: null, skewMs: null, url: null,
+        hiveId,
+        lastSeenMs: now,
+        beat: 0,
+        online: false,
+        state: null,
+        health: null,
+        modelId: null,
+        backend: null,
+        vramBytes: null,
+        vramTotalBytes: null,
+        ramBytes: null,
+        gpuPercent: null,
+        skewMs: null,
+        url: null,
       };
       this.workers.set(workerId, w);
     }
@@ -213,7 +233,10 @@ class NaiveRegistry {
   removeHive(hiveId: string): boolean {
     const now = this.now();
     this.sync(now);
-    const ids = [...this.workers].filter(([, w]) => w.hiveId === hiveId).map(([id]) => id).sort();
+    const ids = [...this.workers]
+      .filter(([, w]) => w.hiveId === hiveId)
+      .map(([id]) => id)
+      .sort();
     if (ids.length === 0) return false;
     for (const id of ids) {
       this.workers.delete(id);
@@ -287,14 +310,26 @@ const fieldsArb: fc.Arbitrary<HeartbeatFields> = fc
 function opsArb(withGuardSwitches: boolean): fc.Arbitrary<Op[]> {
   const step = fc.oneof(fc.constantFrom(0, 1, 5_000, 15_000, 29_999, 30_000, 30_001, 45_000), fc.integer({ min: 0, max: 70_000 }));
   const ops: Array<{ weight: number; arbitrary: fc.Arbitrary<Op> }> = [
-    { weight: 10, arbitrary: fc.record({ kind: fc.constant('beat' as const), workerId: fc.constantFrom(...WORKERS), hiveId: fc.constantFrom(...HIVES), fields: fieldsArb }) },
+    {
+      weight: 10,
+      arbitrary: fc.record({
+        kind: fc.constant('beat' as const),
+        workerId: fc.constantFrom(...WORKERS),
+        hiveId: fc.constantFrom(...HIVES),
+        fields: fieldsArb,
+      }),
+    },
     { weight: 1, arbitrary: fc.record({ kind: fc.constant('removeWorker' as const), workerId: fc.constantFrom(...WORKERS) }) },
     { weight: 1, arbitrary: fc.record({ kind: fc.constant('removeHive' as const), hiveId: fc.constantFrom(...HIVES) }) },
     { weight: 6, arbitrary: fc.record({ kind: fc.constant('advance' as const), ms: step }) },
     { weight: 1, arbitrary: fc.record({ kind: fc.constant('late' as const), ms: step }) },
     { weight: 1, arbitrary: fc.record({ kind: fc.constant('back' as const), ms: fc.integer({ min: 1, max: 20_000 }) }) },
   ];
-  if (withGuardSwitches) ops.push({ weight: 1, arbitrary: fc.record({ kind: fc.constant('guard' as const), mode: fc.constantFrom<GuardMode>('on', 'off', 'auto') }) });
+  if (withGuardSwitches)
+    ops.push({
+      weight: 1,
+      arbitrary: fc.record({ kind: fc.constant('guard' as const), mode: fc.constantFrom<GuardMode>('on', 'off', 'auto') }),
+    });
   return fc.array(fc.oneof(...ops), { minLength: 1, maxLength: 70 });
 }
 
@@ -313,16 +348,35 @@ function expectSameAnswers(registry: WorkerRegistry, naive: NaiveRegistry, regis
   naive.sync();
   expect(registry.workerCount(), `${step}: workerCount`).to.equal(naive.workers.size);
   expect(registryEvents.map(seen), `${step}: events`).to.deep.equal(naive.events);
-  expect(registryEvents.map((e) => e.rev), `${step}: revisions`).to.deep.equal(registryEvents.map((_, i) => i + 1));
+  expect(
+    registryEvents.map((e) => e.rev),
+    `${step}: revisions`,
+  ).to.deep.equal(registryEvents.map((_, i) => i + 1));
 
   const workers = registry.listWorkers();
-  expect(workers.map((w) => w.workerId), `${step}: listWorkers`).to.deep.equal([...naive.workers.keys()].sort());
+  expect(
+    workers.map((w) => w.workerId),
+    `${step}: listWorkers`,
+  ).to.deep.equal([...naive.workers.keys()].sort());
   for (const w of workers) {
     const n = naive.workers.get(w.workerId)!;
     const { hiveId, lastSeenMs, online, state, health, modelId, backend, vramBytes, vramTotalBytes, ramBytes, gpuPercent, skewMs } = w;
-    expect({ hiveId, lastSeenMs, online, state, health, modelId, backend, vramBytes, vramTotalBytes, ramBytes, gpuPercent, skewMs }, `${step}: ${w.workerId}`).to.deep.equal({
-      hiveId: n.hiveId, lastSeenMs: n.lastSeenMs, online: n.online, state: n.state, health: n.health, modelId: n.modelId, backend: n.backend,
-      vramBytes: n.vramBytes, vramTotalBytes: n.vramTotalBytes, ramBytes: n.ramBytes, gpuPercent: n.gpuPercent, skewMs: n.skewMs,
+    expect(
+      { hiveId, lastSeenMs, online, state, health, modelId, backend, vramBytes, vramTotalBytes, ramBytes, gpuPercent, skewMs },
+      `${step}: ${w.workerId}`,
+    ).to.deep.equal({
+      hiveId: n.hiveId,
+      lastSeenMs: n.lastSeenMs,
+      online: n.online,
+      state: n.state,
+      health: n.health,
+      modelId: n.modelId,
+      backend: n.backend,
+      vramBytes: n.vramBytes,
+      vramTotalBytes: n.vramTotalBytes,
+      ramBytes: n.ramBytes,
+      gpuPercent: n.gpuPercent,
+      skewMs: n.skewMs,
     });
     expect(n.online, `${step}: ${w.workerId} online by age`).to.equal(naive.now() - n.lastSeenMs < OFFLINE_AFTER_MS);
   }
@@ -330,9 +384,15 @@ function expectSameAnswers(registry: WorkerRegistry, naive: NaiveRegistry, regis
   const skewed = [...naive.workers.values()].filter((w) => w.skewMs !== null && Math.abs(w.skewMs) > SKEW_WARN_MS).length;
   expect(registry.skewedWorkerCount(), `${step}: skewedWorkerCount`).to.equal(skewed);
 
-  expect(registry.listHives().map((h) => h.hiveId), `${step}: listHives`).to.deep.equal(naive.hiveIds());
+  expect(
+    registry.listHives().map((h) => h.hiveId),
+    `${step}: listHives`,
+  ).to.deep.equal(naive.hiveIds());
   const onlineHives = naive.hiveIds().filter((id) => naive.onlineInHive(id) > 0);
-  expect(registry.activeHives().map((h) => h.hiveId), `${step}: activeHives`).to.deep.equal(onlineHives);
+  expect(
+    registry.activeHives().map((h) => h.hiveId),
+    `${step}: activeHives`,
+  ).to.deep.equal(onlineHives);
   for (const hiveId of HIVES) {
     expect(registry.isHiveOnline(hiveId), `${step}: isHiveOnline ${hiveId}`).to.equal(onlineHives.includes(hiveId));
     const hive = registry.getHive(hiveId);
@@ -344,25 +404,44 @@ function expectSameAnswers(registry: WorkerRegistry, naive: NaiveRegistry, regis
     const sum = (list: NaiveWorker[], key: 'vramBytes' | 'ramBytes') => list.reduce((s, w) => s + (w[key] ?? 0), 0);
     const online = members.filter((w) => w.online);
     expect(
-      [hive?.vramUsedBytes, hive?.ramUsedBytes, hive?.onlineWorkers, hive?.onlineVramUsedBytes, hive?.onlineRamUsedBytes, hive?.lastHeartbeatMs],
+      [
+        hive?.vramUsedBytes,
+        hive?.ramUsedBytes,
+        hive?.onlineWorkers,
+        hive?.onlineVramUsedBytes,
+        hive?.onlineRamUsedBytes,
+        hive?.lastHeartbeatMs,
+      ],
       `${step}: hive ${hiveId}`,
-    ).to.deep.equal([sum(members, 'vramBytes'), sum(members, 'ramBytes'), online.length, sum(online, 'vramBytes'), sum(online, 'ramBytes'), Math.max(...members.map((w) => w.lastSeenMs))]);
+    ).to.deep.equal([
+      sum(members, 'vramBytes'),
+      sum(members, 'ramBytes'),
+      online.length,
+      sum(online, 'vramBytes'),
+      sum(online, 'ramBytes'),
+      Math.max(...members.map((w) => w.lastSeenMs)),
+    ]);
   }
 
   for (const modelId of [...MODELS, 'other']) {
     for (const backend of [undefined, ...BACKENDS]) {
       for (const minFree of [undefined, 0, 8e9, 12e9]) {
-        expect(registry.bestWorker(modelId, { backend, minFreeVramBytes: minFree })?.workerId, `${step}: bestWorker ${modelId} ${backend} ${minFree}`).to.equal(
-          naive.bestWorker(modelId, backend, minFree),
-        );
+        expect(
+          registry.bestWorker(modelId, { backend, minFreeVramBytes: minFree })?.workerId,
+          `${step}: bestWorker ${modelId} ${backend} ${minFree}`,
+        ).to.equal(naive.bestWorker(modelId, backend, minFree));
       }
     }
   }
 
   const { mode, active, baseline, windowStartMs, onlineAtWindowStart, offlinesInWindow } = registry.guardStatus();
   expect({ mode, active, baseline, windowStartMs, onlineAtWindowStart, offlinesInWindow }, `${step}: guard`).to.deep.equal({
-    mode: naive.mode, active: naive.active, baseline: naive.baseline, windowStartMs: naive.windowStartMs,
-    onlineAtWindowStart: naive.onlineAtWindowStart, offlinesInWindow: naive.offlinesInWindow,
+    mode: naive.mode,
+    active: naive.active,
+    baseline: naive.baseline,
+    windowStartMs: naive.windowStartMs,
+    onlineAtWindowStart: naive.onlineAtWindowStart,
+    offlinesInWindow: naive.offlinesInWindow,
   });
 }
 
@@ -433,7 +512,9 @@ function check(guard: GuardMode, withGuardSwitches: boolean, numRuns: number): C
 /** At least `share` of the histories published each of these event types. */
 function expectCoverage(coverage: Coverage, share: number, types: string[]): void {
   for (const type of types) {
-    expect(coverage.withEvent.get(type) ?? 0, `histories with ${type} of ${coverage.histories}`).to.be.at.least(Math.ceil(coverage.histories * share));
+    expect(coverage.withEvent.get(type) ?? 0, `histories with ${type} of ${coverage.histories}`).to.be.at.least(
+      Math.ceil(coverage.histories * share),
+    );
   }
 }
 
@@ -441,7 +522,16 @@ describe('liveness engine against a naive reference', function () {
   // CPU-bound property runs (numRuns histories, chai checks after every step): 5-20 s on two busy cores, so
   // their own budget keeps them far from a timeout that is there to catch hangs.
   this.timeout(90_000);
-  const LIFECYCLE = ['worker.online', 'worker.offline', 'worker.evicted', 'worker.state', 'worker.removed', 'hive.online', 'hive.offline', 'hive.removed'];
+  const LIFECYCLE = [
+    'worker.online',
+    'worker.offline',
+    'worker.evicted',
+    'worker.state',
+    'worker.removed',
+    'hive.online',
+    'hive.offline',
+    'hive.removed',
+  ];
 
   it('same answers and events with the guard OFF', () => {
     const coverage = check('off', false, 300);

@@ -127,10 +127,11 @@ describe('liveness engine', () => {
       f.take();
       f.timers.advance(30_000);
       expect(f.take().slice(0, 2)).to.deep.equal(['worker.offline w3 hive-b +60000', 'hive.offline - hive-b +60000']);
-      expect(lines(f.all).filter((l) => l.startsWith('worker.offline')).slice(0, 2)).to.deep.equal([
-        'worker.offline w2 hive-a +30000',
-        'worker.offline w1 hive-a +30000',
-      ]);
+      expect(
+        lines(f.all)
+          .filter((l) => l.startsWith('worker.offline'))
+          .slice(0, 2),
+      ).to.deep.equal(['worker.offline w2 hive-a +30000', 'worker.offline w1 hive-a +30000']);
       expect(lines(f.all).slice(-5)).to.deep.equal([
         'worker.offline w3 hive-b +60000',
         'hive.offline - hive-b +60000',
@@ -188,7 +189,12 @@ describe('liveness engine', () => {
       f.clock.advance(1);
       expect(f.registry.onlineWorkerCount()).to.equal(1);
       expect(ids(f.registry.activeHives())).to.deep.equal(['hive-b']);
-      expect(f.registry.getHive('hive-a')).to.include({ onlineWorkers: 0, onlineVramUsedBytes: 0, onlineRamUsedBytes: 0, vramUsedBytes: 3 });
+      expect(f.registry.getHive('hive-a')).to.include({
+        onlineWorkers: 0,
+        onlineVramUsedBytes: 0,
+        onlineRamUsedBytes: 0,
+        vramUsedBytes: 3,
+      });
       expect(f.registry.bestWorker('llama')?.workerId).to.equal('w2');
       f.clock.advance(100_000); // T0 + 130 s, long after w2's deadline
       expect(f.registry.onlineWorkerCount()).to.equal(0);
@@ -233,7 +239,16 @@ describe('liveness engine', () => {
       ['hiveCount', (r) => r.hiveCount(), 1],
       ['bestWorker', (r) => r.bestWorker('llama')?.workerId, 'w-live'],
       ['skewedWorkerCount', (r) => r.skewedWorkerCount(), 0],
-      ['openSnapshot', (r) => { const reader = r.openSnapshot(); const ids = reader.read(100).map((w) => w.worker_id); reader.close(); return ids; }, ['w-live']],
+      [
+        'openSnapshot',
+        (r) => {
+          const reader = r.openSnapshot();
+          const ids = reader.read(100).map((w) => w.worker_id);
+          reader.close();
+          return ids;
+        },
+        ['w-live'],
+      ],
     ];
     for (const [name, query, expected] of queries) {
       it(`${name} applies the due transitions first`, () => {
@@ -261,7 +276,14 @@ describe('liveness engine', () => {
       f.registry.heartbeat('w2', 'hive-a', {});
       f.clock.advance(1_000);
       f.take();
-      f.registry.heartbeat('w1', 'hive-a', { state: 'Idle', modelId: 'llama', gpuPercent: 50, vramBytes: 5, url: 'http://h:1', backend: 'cuda' });
+      f.registry.heartbeat('w1', 'hive-a', {
+        state: 'Idle',
+        modelId: 'llama',
+        gpuPercent: 50,
+        vramBytes: 5,
+        url: 'http://h:1',
+        backend: 'cuda',
+      });
       // Never sent STATE/HEALTH: it already counted as Idle and healthy, so naming them changes nothing.
       f.registry.heartbeat('w2', 'hive-a', { state: 'Idle', health: 'healthy' });
       expect(f.take()).to.deep.equal([]);
@@ -309,7 +331,10 @@ describe('liveness engine', () => {
         'hive.online - hive-c +1000',
         'hive.removed - hive-a +1000',
       ]);
-      expect(f.all.slice(-4, -2).map((e) => [e.moved_from, e.state])).to.deep.equal([['hive-a', 'Idle'], ['hive-a', 'Busy']]);
+      expect(f.all.slice(-4, -2).map((e) => [e.moved_from, e.state])).to.deep.equal([
+        ['hive-a', 'Idle'],
+        ['hive-a', 'Busy'],
+      ]);
 
       // Leaving behind only offline workers takes the old hive offline.
       f.timers.advance(20_000); // +21000
@@ -402,7 +427,12 @@ describe('liveness engine', () => {
       const f = setup({ evictAfterMs: 30 * DAY });
       f.registry.heartbeat('w1', 'hive-a', {});
       f.timers.advance(30_000);
-      expect(f.take()).to.deep.equal(['worker.online w1 hive-a +0', 'hive.online - hive-a +0', 'worker.offline w1 hive-a +30000', 'hive.offline - hive-a +30000']);
+      expect(f.take()).to.deep.equal([
+        'worker.online w1 hive-a +0',
+        'hive.online - hive-a +0',
+        'worker.offline w1 hive-a +30000',
+        'hive.offline - hive-a +30000',
+      ]);
       const before = f.timers.fired;
       f.timers.advance(30 * DAY - 30_001);
       expect(f.take()).to.deep.equal([]);
@@ -661,16 +691,25 @@ describe('liveness engine', () => {
       lone.timers.advance(60_000);
       expect(lone.take().slice(-2)).to.deep.equal(['worker.evicted w1 hive-a +60000', 'hive.removed - hive-a +60000']);
 
-      for (const [min, trips] of [[5, false], [4, true]] as const) {
+      for (const [min, trips] of [
+        [5, false],
+        [4, true],
+      ] as const) {
         const f = four({ expiryGuardMinWorkers: min });
         f.timers.advance(60_000);
-        expect(lines(f.all).some((l) => l.startsWith('guard.on')), `min ${min}`).to.equal(trips);
+        expect(
+          lines(f.all).some((l) => l.startsWith('guard.on')),
+          `min ${min}`,
+        ).to.equal(trips);
         expect(f.registry.workerCount(), `min ${min}`).to.equal(trips ? 4 : 0);
       }
     });
 
     it('takes another percent', () => {
-      for (const [percent, trips] of [[75, false], [74, true]] as const) {
+      for (const [percent, trips] of [
+        [75, false],
+        [74, true],
+      ] as const) {
         const f = four({ expiryGuardPercent: percent });
         f.timers.advance(10_000);
         f.registry.heartbeat('w4', 'hive-a', {});
@@ -688,8 +727,13 @@ describe('liveness engine', () => {
       for (const id of ['w1', 'w2', 'w3']) f.registry.heartbeat(id, 'hive-a', {});
       expect(f.registry.guardStatus()).to.include({ mode: 'on', active: true });
       f.timers.advance(100_000); // +110000: w4 offline at +30000, would be evicted at +60000
-      expect(f.take()).to.deep.equal(['worker.offline w4 hive-a +30000', 'worker.offline w1 hive-a +40000',
-        'worker.offline w2 hive-a +40000', 'worker.offline w3 hive-a +40000', 'hive.offline - hive-a +40000']);
+      expect(f.take()).to.deep.equal([
+        'worker.offline w4 hive-a +30000',
+        'worker.offline w1 hive-a +40000',
+        'worker.offline w2 hive-a +40000',
+        'worker.offline w3 hive-a +40000',
+        'hive.offline - hive-a +40000',
+      ]);
       expect(f.registry.workerCount()).to.equal(4);
       f.registry.heartbeat('w1', 'hive-a', {});
       f.registry.heartbeat('w2', 'hive-a', {});

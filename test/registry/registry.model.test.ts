@@ -18,8 +18,18 @@ const MIN_FREE = [0, 1, 8e9, 16e9];
 
 /** The fields a worker record keeps, as the reference stores them (null: never reported). */
 const RECORD_FIELDS = [
-  'state', 'health', 'url', 'modelId', 'backend', 'deviceId', 'vramBytes', 'vramTotalBytes', 'ramBytes', 'cpuPercent',
-  'gpuPercent', 'reportedAt',
+  'state',
+  'health',
+  'url',
+  'modelId',
+  'backend',
+  'deviceId',
+  'vramBytes',
+  'vramTotalBytes',
+  'ramBytes',
+  'cpuPercent',
+  'gpuPercent',
+  'reportedAt',
 ] as const;
 type RecordFields = { [K in (typeof RECORD_FIELDS)[number]]: NonNullable<HeartbeatFields[K]> | null };
 
@@ -113,17 +123,22 @@ class ReferenceRegistry {
   }
 
   activeHives(maxAgeMs: number): string[] {
-    return [...this.hives()].filter(([, h]) => this.now() - h.last < maxAgeMs).map(([id]) => id).sort();
+    return [...this.hives()]
+      .filter(([, h]) => this.now() - h.last < maxAgeMs)
+      .map(([id]) => id)
+      .sort();
   }
 
   listWorkers(filter: WorkerFilter): string[] {
     return [...this.workers]
-      .filter(([, w]) =>
-        (filter.hiveId === undefined || w.hiveId === filter.hiveId) &&
-        (filter.state === undefined || (w.fields.state ?? 'Idle') === filter.state) &&
-        (filter.modelId === undefined || w.fields.modelId === filter.modelId) &&
-        (filter.backend === undefined || w.fields.backend === filter.backend) &&
-        (filter.maxAgeMs === undefined || this.online(w, filter.maxAgeMs)))
+      .filter(
+        ([, w]) =>
+          (filter.hiveId === undefined || w.hiveId === filter.hiveId) &&
+          (filter.state === undefined || (w.fields.state ?? 'Idle') === filter.state) &&
+          (filter.modelId === undefined || w.fields.modelId === filter.modelId) &&
+          (filter.backend === undefined || w.fields.backend === filter.backend) &&
+          (filter.maxAgeMs === undefined || this.online(w, filter.maxAgeMs)),
+      )
       .map(([id]) => id)
       .sort();
   }
@@ -134,22 +149,28 @@ class ReferenceRegistry {
 
   /** Free VRAM of w's GPU (its hive and device; no device: its own): the largest total reported on it minus all their VRAM. */
   gpuFree(w: RefWorker): number | null {
-    const same = w.fields.deviceId === null ? [w] : [...this.workers.values()].filter((o) => o.hiveId === w.hiveId && o.fields.deviceId === w.fields.deviceId);
+    const same =
+      w.fields.deviceId === null
+        ? [w]
+        : [...this.workers.values()].filter((o) => o.hiveId === w.hiveId && o.fields.deviceId === w.fields.deviceId);
     const totals = same.map((o) => o.fields.vramTotalBytes).filter((t): t is number => t !== null);
     if (totals.length === 0) return null;
     return Math.max(0, Math.max(...totals) - same.reduce((sum, o) => sum + (o.fields.vramBytes ?? 0), 0));
   }
 
   bestWorker(modelId: string, query: BestWorkerQuery): string | undefined {
-    const candidates = [...this.workers].filter(([, w]) =>
-      this.online(w) &&
-      (w.fields.state ?? 'Idle') === 'Idle' &&
-      (query.backend === undefined || w.fields.backend === query.backend) &&
-      (query.minFreeVramBytes === undefined || (this.gpuFree(w) ?? -1) >= query.minFreeVramBytes));
+    const candidates = [...this.workers].filter(
+      ([, w]) =>
+        this.online(w) &&
+        (w.fields.state ?? 'Idle') === 'Idle' &&
+        (query.backend === undefined || w.fields.backend === query.backend) &&
+        (query.minFreeVramBytes === undefined || (this.gpuFree(w) ?? -1) >= query.minFreeVramBytes),
+    );
     const withModel = candidates.filter(([, w]) => w.fields.modelId === modelId);
     // A fallback must be reachable: only workers with a URL.
     const pool = withModel.length > 0 ? withModel : candidates.filter(([, w]) => w.fields.url !== null);
-    const rank = ([id, w]: [string, RefWorker]) => [(w.fields.health ?? 'healthy') === 'healthy' ? 0 : 1, w.fields.gpuPercent ?? 100, id] as const;
+    const rank = ([id, w]: [string, RefWorker]) =>
+      [(w.fields.health ?? 'healthy') === 'healthy' ? 0 : 1, w.fields.gpuPercent ?? 100, id] as const;
     pool.sort((a, b) => {
       const [ra, rb] = [rank(a), rank(b)];
       return ra[0] - rb[0] || ra[1] - rb[1] || (ra[2] < rb[2] ? -1 : ra[2] > rb[2] ? 1 : 0);
@@ -181,7 +202,10 @@ const fieldsArb: fc.Arbitrary<HeartbeatFields> = fc
       cpuPercent: fc.constantFrom(0, 12.5, 100),
       gpuPercent: fc.constantFrom(0, 10, 10.5, 50, 99.9, 100),
       // Near the registry's time (small or large skew as the clock moves) or far from it.
-      reportedAt: fc.oneof(fc.integer({ min: -20_000, max: 120_000 }).map((ms) => new Date(T0 + ms).toISOString()), fc.constant('1999-01-01T00:00:00Z')),
+      reportedAt: fc.oneof(
+        fc.integer({ min: -20_000, max: 120_000 }).map((ms) => new Date(T0 + ms).toISOString()),
+        fc.constant('1999-01-01T00:00:00Z'),
+      ),
     },
     { requiredKeys: [] },
   )
@@ -189,7 +213,15 @@ const fieldsArb: fc.Arbitrary<HeartbeatFields> = fc
 
 function opsArb(workers: string[], hives: string[], maxLength: number): fc.Arbitrary<Op[]> {
   const op: fc.Arbitrary<Op> = fc.oneof(
-    { weight: 8, arbitrary: fc.record({ kind: fc.constant('beat' as const), workerId: fc.constantFrom(...workers), hiveId: fc.constantFrom(...hives), fields: fieldsArb }) },
+    {
+      weight: 8,
+      arbitrary: fc.record({
+        kind: fc.constant('beat' as const),
+        workerId: fc.constantFrom(...workers),
+        hiveId: fc.constantFrom(...hives),
+        fields: fieldsArb,
+      }),
+    },
     { weight: 1, arbitrary: fc.record({ kind: fc.constant('removeWorker' as const), workerId: fc.constantFrom(...workers, 'unknown') }) },
     { weight: 1, arbitrary: fc.record({ kind: fc.constant('removeHive' as const), hiveId: fc.constantFrom(...hives, 'unknown') }) },
     {
@@ -252,11 +284,13 @@ function expectSameAnswers(registry: WorkerRegistry, ref: ReferenceRegistry, ste
     const active = ref.activeHives(ms);
     expect(ids(registry.activeHives(ms)), `${step}: activeHives(${ms})`).to.deep.equal(active);
     expect(registry.onlineWorkerCount(ms), `${step}: onlineWorkerCount(${ms})`).to.equal(ref.listWorkers({ maxAgeMs: ms }).length);
-    for (const hiveId of HIVES) expect(registry.isHiveOnline(hiveId, ms), `${step}: isHiveOnline(${hiveId}, ${ms})`).to.equal(active.includes(hiveId));
+    for (const hiveId of HIVES)
+      expect(registry.isHiveOnline(hiveId, ms), `${step}: isHiveOnline(${hiveId}, ${ms})`).to.equal(active.includes(hiveId));
   }
   expect(ids(registry.activeHives()), `${step}: activeHives()`).to.deep.equal(ref.activeHives(OFFLINE_AFTER_MS));
   expect(registry.onlineWorkerCount(), `${step}: onlineWorkerCount()`).to.equal(ref.listWorkers({ maxAgeMs: OFFLINE_AFTER_MS }).length);
-  for (const hiveId of HIVES) expect(registry.isHiveOnline(hiveId), `${step}: isHiveOnline(${hiveId})`).to.equal(ref.activeHives(OFFLINE_AFTER_MS).includes(hiveId));
+  for (const hiveId of HIVES)
+    expect(registry.isHiveOnline(hiveId), `${step}: isHiveOnline(${hiveId})`).to.equal(ref.activeHives(OFFLINE_AFTER_MS).includes(hiveId));
 
   const all = registry.listWorkers();
   expect(ids(all), `${step}: listWorkers()`).to.deep.equal(ref.listWorkers({}));
@@ -288,11 +322,15 @@ function expectSameAnswers(registry: WorkerRegistry, ref: ReferenceRegistry, ste
   for (const modelId of [...MODELS, 'unknown']) {
     for (const backend of [undefined, ...BACKENDS]) {
       if (backend !== undefined) {
-        expect(registry.bestWorker(modelId, { backend })?.workerId, `${step}: bestWorker(${modelId}, '${backend}')`).to.equal(ref.bestWorker(modelId, { backend }));
+        expect(registry.bestWorker(modelId, { backend })?.workerId, `${step}: bestWorker(${modelId}, '${backend}')`).to.equal(
+          ref.bestWorker(modelId, { backend }),
+        );
       }
       for (const minFreeVramBytes of [undefined, ...MIN_FREE]) {
         const query: BestWorkerQuery = { backend, minFreeVramBytes };
-        expect(registry.bestWorker(modelId, query)?.workerId, `${step}: bestWorker(${modelId}, ${JSON.stringify(query)})`).to.equal(ref.bestWorker(modelId, query));
+        expect(registry.bestWorker(modelId, query)?.workerId, `${step}: bestWorker(${modelId}, ${JSON.stringify(query)})`).to.equal(
+          ref.bestWorker(modelId, query),
+        );
       }
     }
   }
@@ -336,16 +374,28 @@ describe('WorkerRegistry against a reference model', function () {
   // their own budget keeps them far from a timeout that is there to catch hangs.
   this.timeout(90_000);
   it('gives the same answers after every step of a random history (no eviction)', () => {
-    fc.assert(fc.property(opsArb(WORKERS, HIVES, 60), (ops) => runHistory(ops, { evictAfterMs: 0 }, 1)), { numRuns: 250 });
+    fc.assert(
+      fc.property(opsArb(WORKERS, HIVES, 60), (ops) => runHistory(ops, { evictAfterMs: 0 }, 1)),
+      { numRuns: 250 },
+    );
   });
 
   it('gives the same answers after every step when offline workers are evicted', () => {
-    fc.assert(fc.property(opsArb(WORKERS, HIVES, 60), (ops) => runHistory(ops, { evictAfterMs: 45_000 }, 1)), { numRuns: 250 });
+    fc.assert(
+      fc.property(opsArb(WORKERS, HIVES, 60), (ops) => runHistory(ops, { evictAfterMs: 45_000 }, 1)),
+      { numRuns: 250 },
+    );
   });
 
   it('agrees on long histories over few workers, where hives empty and refill often', () => {
     const few = opsArb(['w1', 'w2', 'w3'], ['hive-a', 'hive-b', 'hive-c'], 200);
-    fc.assert(fc.property(few, (ops) => runHistory(ops, { evictAfterMs: 0 }, 10)), { numRuns: 100 });
-    fc.assert(fc.property(few, (ops) => runHistory(ops, { evictAfterMs: 30_000 }, 10)), { numRuns: 100 });
+    fc.assert(
+      fc.property(few, (ops) => runHistory(ops, { evictAfterMs: 0 }, 10)),
+      { numRuns: 100 },
+    );
+    fc.assert(
+      fc.property(few, (ops) => runHistory(ops, { evictAfterMs: 30_000 }, 10)),
+      { numRuns: 100 },
+    );
   });
 });

@@ -31,11 +31,14 @@ function expectListsConsistent(registry: WorkerRegistry): void {
   const all = registry.listWorkers();
   const now = registry.now();
   for (const ms of [0, 1, 1_000, 10_000, 29_999, 30_000, 100_000, 1e12]) {
-    expect(workerIds(registry.listWorkers({ maxAgeMs: ms })), `maxAge ${ms}`).to.deep.equal(workerIds(all.filter((w) => now - w.lastSeenMs < ms)));
+    expect(workerIds(registry.listWorkers({ maxAgeMs: ms })), `maxAge ${ms}`).to.deep.equal(
+      workerIds(all.filter((w) => now - w.lastSeenMs < ms)),
+    );
     const hives = registry.listHives().filter((h) => now - h.lastHeartbeatMs < ms);
     expect(hiveIds(registry.activeHives(ms)), `activeHives ${ms}`).to.deep.equal(hiveIds(hives));
   }
-  for (const h of registry.listHives()) expect(h.lastHeartbeatMs).to.equal(Math.max(...registry.workersOnHive(h.hiveId).map((w) => w.lastSeenMs)));
+  for (const h of registry.listHives())
+    expect(h.lastHeartbeatMs).to.equal(Math.max(...registry.workersOnHive(h.hiveId).map((w) => w.lastSeenMs)));
 }
 
 describe('WorkerRegistry', () => {
@@ -73,8 +76,19 @@ describe('WorkerRegistry', () => {
       registry.heartbeat('w1', 'hive-a', {});
       const w = registry.getWorker('w1')!;
       expect(w).to.include({
-        workerId: 'w1', state: null, health: null, url: null, modelId: null, backend: null, deviceId: null,
-        vramBytes: null, ramBytes: null, cpuPercent: null, gpuPercent: null, reportedAt: null, lastSeenMs: T0,
+        workerId: 'w1',
+        state: null,
+        health: null,
+        url: null,
+        modelId: null,
+        backend: null,
+        deviceId: null,
+        vramBytes: null,
+        ramBytes: null,
+        cpuPercent: null,
+        gpuPercent: null,
+        reportedAt: null,
+        lastSeenMs: T0,
       });
       expect(w.hiveId).to.equal('hive-a');
       expect(w.effectiveState).to.equal('Idle');
@@ -84,13 +98,31 @@ describe('WorkerRegistry', () => {
     it('stores every field and reports the sent STATE and HEALTH as effective', () => {
       const { registry } = setup();
       registry.heartbeat('w1', 'hive-a', {
-        state: 'Loading', health: 'degraded', url: 'http://10.0.0.5:8081', modelId: 'llama', backend: 'cuda', deviceId: 2,
-        vramBytes: 8e9, ramBytes: 2e9, cpuPercent: 12.5, gpuPercent: 40, reportedAt: '2025-01-31T12:00:00Z',
+        state: 'Loading',
+        health: 'degraded',
+        url: 'http://10.0.0.5:8081',
+        modelId: 'llama',
+        backend: 'cuda',
+        deviceId: 2,
+        vramBytes: 8e9,
+        ramBytes: 2e9,
+        cpuPercent: 12.5,
+        gpuPercent: 40,
+        reportedAt: '2025-01-31T12:00:00Z',
       });
       const w = registry.getWorker('w1')!;
       expect(w).to.include({
-        state: 'Loading', health: 'degraded', url: 'http://10.0.0.5:8081', modelId: 'llama', backend: 'cuda', deviceId: 2,
-        vramBytes: 8e9, ramBytes: 2e9, cpuPercent: 12.5, gpuPercent: 40, reportedAt: '2025-01-31T12:00:00Z',
+        state: 'Loading',
+        health: 'degraded',
+        url: 'http://10.0.0.5:8081',
+        modelId: 'llama',
+        backend: 'cuda',
+        deviceId: 2,
+        vramBytes: 8e9,
+        ramBytes: 2e9,
+        cpuPercent: 12.5,
+        gpuPercent: 40,
+        reportedAt: '2025-01-31T12:00:00Z',
       });
       expect(w.effectiveState).to.equal('Loading');
       expect(w.effectiveHealth).to.equal('degraded');
@@ -99,8 +131,17 @@ describe('WorkerRegistry', () => {
     it('keeps the last value of every field a beat omits (upsert)', () => {
       const { clock, registry } = setup();
       const full = {
-        state: 'Busy', health: 'degraded', url: 'http://10.0.0.5:8081', modelId: 'llama', backend: 'cuda', deviceId: 2,
-        vramBytes: 8e9, ramBytes: 2e9, cpuPercent: 12.5, gpuPercent: 40, reportedAt: '2025-01-31T12:00:00Z',
+        state: 'Busy',
+        health: 'degraded',
+        url: 'http://10.0.0.5:8081',
+        modelId: 'llama',
+        backend: 'cuda',
+        deviceId: 2,
+        vramBytes: 8e9,
+        ramBytes: 2e9,
+        cpuPercent: 12.5,
+        gpuPercent: 40,
+        reportedAt: '2025-01-31T12:00:00Z',
       } as const;
       registry.heartbeat('w1', 'hive-a', full);
       clock.advance(5_000);
@@ -110,7 +151,14 @@ describe('WorkerRegistry', () => {
       registry.heartbeat('w1', 'hive-a', {});
       expect(registry.getWorker('w1')).to.include({ ...full, gpuPercent: 75, lastSeenMs: T0 + 10_000 });
       registry.heartbeat('w1', 'hive-a', { state: 'Idle', health: 'healthy', modelId: 'mistral', vramBytes: 0 });
-      expect(registry.getWorker('w1')).to.include({ ...full, gpuPercent: 75, state: 'Idle', health: 'healthy', modelId: 'mistral', vramBytes: 0 });
+      expect(registry.getWorker('w1')).to.include({
+        ...full,
+        gpuPercent: 75,
+        state: 'Idle',
+        health: 'healthy',
+        modelId: 'mistral',
+        vramBytes: 0,
+      });
     });
 
     it("times liveness by the registry's clock, never by the worker's reported time", () => {
@@ -129,8 +177,14 @@ describe('WorkerRegistry', () => {
       const { clock, registry } = setup();
       registry.heartbeat('w1', 'hive-a', { vramBytes: 10 });
       clock.advance(1_000);
-      expect(() => registry.heartbeat('', 'hive-b', { vramBytes: 5 })).to.throw(RegistryError, /^invalid worker_id '': expected a non-empty string$/);
-      expect(() => registry.heartbeat('w1', '', { vramBytes: 5 })).to.throw(RegistryError, /^invalid hive_id '': expected a non-empty string$/);
+      expect(() => registry.heartbeat('', 'hive-b', { vramBytes: 5 })).to.throw(
+        RegistryError,
+        /^invalid worker_id '': expected a non-empty string$/,
+      );
+      expect(() => registry.heartbeat('w1', '', { vramBytes: 5 })).to.throw(
+        RegistryError,
+        /^invalid hive_id '': expected a non-empty string$/,
+      );
       expect(() => registry.heartbeat('w2', '', {})).to.throw(RegistryError, /^invalid hive_id ''/);
       expect(hiveIds(registry.listHives())).to.deep.equal(['hive-a']);
       expect(workerIds(registry.listWorkers())).to.deep.equal(['w1']);
@@ -201,7 +255,8 @@ describe('WorkerRegistry', () => {
       ];
       for (const [ms, expected] of windows) {
         expect(hiveIds(registry.activeHives(ms)), `window ${ms}`).to.deep.equal(expected);
-        for (const id of ['hive-a', 'hive-b', 'hive-c']) expect(registry.isHiveOnline(id, ms), `${id} ${ms}`).to.equal(expected.includes(id));
+        for (const id of ['hive-a', 'hive-b', 'hive-c'])
+          expect(registry.isHiveOnline(id, ms), `${id} ${ms}`).to.equal(expected.includes(id));
         expect(registry.onlineWorkerCount(ms), `count ${ms}`).to.equal(expected.length);
       }
       expect(hiveIds(registry.activeHives())).to.deep.equal(['hive-a', 'hive-b', 'hive-c']);
@@ -250,7 +305,7 @@ describe('WorkerRegistry', () => {
       expect(hiveSummary(registry, 'hive-b')).to.deep.include({ vram: 0, ram: 3 });
     });
 
-    it('replaces a worker\'s share when it reports new values and keeps it when it omits them', () => {
+    it("replaces a worker's share when it reports new values and keeps it when it omits them", () => {
       const { registry } = setup();
       registry.heartbeat('w1', 'hive-a', { vramBytes: 8e9, ramBytes: 1e9 });
       registry.heartbeat('w2', 'hive-a', { vramBytes: 4e9, ramBytes: 5 });
@@ -262,7 +317,7 @@ describe('WorkerRegistry', () => {
       expect(hiveSummary(registry, 'hive-a')).to.deep.include({ vram: 6e9, ram: 1e9 });
     });
 
-    it('moves a worker\'s share with the worker and drops the hive it leaves empty', () => {
+    it("moves a worker's share with the worker and drops the hive it leaves empty", () => {
       const { clock, registry } = setup();
       registry.heartbeat('w1', 'hive-a', { vramBytes: 8e9, ramBytes: 1e9 });
       registry.heartbeat('w2', 'hive-a', { vramBytes: 4e9, ramBytes: 2e9 });
@@ -289,7 +344,7 @@ describe('WorkerRegistry', () => {
       expectListsConsistent(registry);
     });
 
-    it('subtracts a removed worker\'s share and drops the hive with its last worker', () => {
+    it("subtracts a removed worker's share and drops the hive with its last worker", () => {
       const { registry } = setup();
       registry.heartbeat('w1', 'hive-a', { vramBytes: 8e9, ramBytes: 1e9 });
       registry.heartbeat('w2', 'hive-a', { vramBytes: 4e9, ramBytes: 2e9 });
@@ -303,7 +358,7 @@ describe('WorkerRegistry', () => {
       expect(hiveSummary(registry, 'hive-a')).to.deep.include({ vram: 0, ram: 7, workers: ['w3'] });
     });
 
-    it('keeps lastHeartbeatMs at its newest worker\'s beat, falling back to the next newest when that one leaves', () => {
+    it("keeps lastHeartbeatMs at its newest worker's beat, falling back to the next newest when that one leaves", () => {
       const { clock, registry } = setup();
       registry.heartbeat('w1', 'hive-a', {}); // T0
       clock.advance(10_000);
@@ -344,7 +399,7 @@ describe('WorkerRegistry', () => {
       expect(registry.isHiveOnline('hive-b')).to.equal(true);
     });
 
-    it('keeps activeHives right when a hive\'s newest worker moves into a brand-new hive', () => {
+    it("keeps activeHives right when a hive's newest worker moves into a brand-new hive", () => {
       const { clock, registry } = setup();
       registry.heartbeat('w1', 'hive-old', {}); // T0
       clock.advance(10_000);
@@ -416,7 +471,11 @@ describe('WorkerRegistry', () => {
     });
 
     it('breaks ties by worker id whatever the heartbeat order', () => {
-      for (const order of [['w1', 'w2', 'w3'], ['w3', 'w2', 'w1'], ['w2', 'w3', 'w1']]) {
+      for (const order of [
+        ['w1', 'w2', 'w3'],
+        ['w3', 'w2', 'w1'],
+        ['w2', 'w3', 'w1'],
+      ]) {
         const { registry } = setup();
         for (const id of order) registry.heartbeat(id, `hive-${id}`, { modelId: 'm', gpuPercent: 10, url: 'http://10.0.0.9:1' });
         expect(registry.bestWorker('m')?.workerId, order.join()).to.equal('w1');
@@ -580,7 +639,8 @@ describe('WorkerRegistry', () => {
         [{ maxAgeMs: 15_001 }, ['W1', 'a0', 'w1', 'w2']],
         [{ maxAgeMs: 30_000 }, ['W1', 'a0', 'w1', 'w10', 'w2']],
       ];
-      for (const [filter, expected] of cases) expect(workerIds(registry.listWorkers(filter)), JSON.stringify(filter)).to.deep.equal(expected);
+      for (const [filter, expected] of cases)
+        expect(workerIds(registry.listWorkers(filter)), JSON.stringify(filter)).to.deep.equal(expected);
     });
 
     it('combines filters', () => {
@@ -596,7 +656,8 @@ describe('WorkerRegistry', () => {
         [{ backend: 'cuda', maxAgeMs: 20_000 }, ['W1', 'a0', 'w1']],
         [{ hiveId: 'hive-c', modelId: 'llama' }, []],
       ];
-      for (const [filter, expected] of cases) expect(workerIds(registry.listWorkers(filter)), JSON.stringify(filter)).to.deep.equal(expected);
+      for (const [filter, expected] of cases)
+        expect(workerIds(registry.listWorkers(filter)), JSON.stringify(filter)).to.deep.equal(expected);
     });
 
     it('follows workers that move hives or change fields', () => {

@@ -76,7 +76,12 @@ describe('WorkerRegistry.scanSlots', () => {
         let cursor = 0;
         let step = 0;
         do {
-          cursor = registry.scanSlots(cursor, count, (w) => seen.add(w.workerId), (h) => seen.add('hive:' + h.hiveId));
+          cursor = registry.scanSlots(
+            cursor,
+            count,
+            (w) => seen.add(w.workerId),
+            (h) => seen.add('hive:' + h.hiveId),
+          );
           // Churn between calls: add or remove workers; a removed one leaves the stable set.
           const op = churn[step++];
           if (op !== undefined) {
@@ -97,7 +102,12 @@ describe('WorkerRegistry.scanSlots', () => {
     const registry = new WorkerRegistry({ clock: new ManualClock() });
     for (let i = 0; i < 100_000; i++) registry.heartbeat(`w${i}`, 'h', {});
     let n = 0;
-    const next = registry.scanSlots(0, 10, () => n++, () => n++);
+    const next = registry.scanSlots(
+      0,
+      10,
+      () => n++,
+      () => n++,
+    );
     expect(n).to.equal(10);
     expect(next).to.be.greaterThan(0).and.below(11);
     registry.stop();

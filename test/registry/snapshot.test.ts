@@ -15,9 +15,19 @@ const SAVED_AT = T0 + 40_000;
 const RESTORED_AT = SAVED_AT + 5_000;
 
 const FULL = {
-  state: 'Busy', health: 'degraded', url: 'http://10.0.0.5:8081', modelId: 'llama', backend: 'cuda', deviceId: 2,
-  vramBytes: 8e9, vramTotalBytes: 24e9, ramBytes: 2e9, cpuPercent: 12.5, gpuPercent: 40,
-  reportedAt: new Date(T0 + 30_000).toISOString(), reportedAtMs: T0 + 30_000, // sent at +20000: 10 s ahead
+  state: 'Busy',
+  health: 'degraded',
+  url: 'http://10.0.0.5:8081',
+  modelId: 'llama',
+  backend: 'cuda',
+  deviceId: 2,
+  vramBytes: 8e9,
+  vramTotalBytes: 24e9,
+  ramBytes: 2e9,
+  cpuPercent: 12.5,
+  gpuPercent: 40,
+  reportedAt: new Date(T0 + 30_000).toISOString(),
+  reportedAtMs: T0 + 30_000, // sent at +20000: 10 s ahead
 } as const;
 
 /** w1 (every field) and w2 online on hive-a; w3 (hive-b) and w4 (hive-c) offline; w5 idle on hive-a. */
@@ -66,11 +76,44 @@ function restored(options: RegistryOptions = {}, at = RESTORED_AT) {
 
 /** Everything a record holds but its liveness. */
 function fieldsOf(w: WorkerView): Record<string, unknown> {
-  const { state, health, url, modelId, backend, deviceId, vramBytes, vramTotalBytes, ramBytes, cpuPercent, gpuPercent, reportedAt, skewMs, lastSeenMs } = w;
-  return { worker: w.workerId, hive: w.hiveId, state, health, url, modelId, backend, deviceId, vramBytes, vramTotalBytes, ramBytes, cpuPercent, gpuPercent, reportedAt, skewMs, lastSeenMs };
+  const {
+    state,
+    health,
+    url,
+    modelId,
+    backend,
+    deviceId,
+    vramBytes,
+    vramTotalBytes,
+    ramBytes,
+    cpuPercent,
+    gpuPercent,
+    reportedAt,
+    skewMs,
+    lastSeenMs,
+  } = w;
+  return {
+    worker: w.workerId,
+    hive: w.hiveId,
+    state,
+    health,
+    url,
+    modelId,
+    backend,
+    deviceId,
+    vramBytes,
+    vramTotalBytes,
+    ramBytes,
+    cpuPercent,
+    gpuPercent,
+    reportedAt,
+    skewMs,
+    lastSeenMs,
+  };
 }
 
-const lines = (events: readonly RegistryEvent[], from = T0): string[] => events.map((e) => `${e.type} ${e.worker_id ?? '-'} ${e.hive_id ?? '-'} +${e.at_ms - from}`);
+const lines = (events: readonly RegistryEvent[], from = T0): string[] =>
+  events.map((e) => `${e.type} ${e.worker_id ?? '-'} ${e.hive_id ?? '-'} +${e.at_ms - from}`);
 
 /** What every query says about one worker's liveness: they must agree. */
 function answers(registry: WorkerRegistry, workerId: string) {
@@ -91,14 +134,37 @@ describe('snapshot and restore', () => {
     const snap = save(registry);
     expect(snap.header).to.deep.equal({ rev: events.length, savedAtMs: SAVED_AT, workers: 5 });
     expect(snap.workers.map((w) => [w.worker_id, w.last_seen_ms - T0]).sort()).to.deep.equal([
-      ['w1', 20_000], ['w2', 20_000], ['w3', 0], ['w4', 5_000], ['w5', 35_000],
+      ['w1', 20_000],
+      ['w2', 20_000],
+      ['w3', 0],
+      ['w4', 5_000],
+      ['w5', 35_000],
     ]);
     expect(snap.workers.find((w) => w.worker_id === 'w1')).to.deep.equal({
-      worker_id: 'w1', hive_id: 'hive-a', state: 'Busy', health: 'degraded', url: 'http://10.0.0.5:8081', model_id: 'llama',
-      backend: 'cuda', device_id: 2, vram_bytes: 8e9, vram_total_bytes: 24e9, ram_bytes: 2e9, cpu_percent: 12.5, gpu_percent: 40,
-      reported_at: new Date(T0 + 30_000).toISOString(), skew_ms: 10_000, last_seen_ms: T0 + 20_000,
+      worker_id: 'w1',
+      hive_id: 'hive-a',
+      state: 'Busy',
+      health: 'degraded',
+      url: 'http://10.0.0.5:8081',
+      model_id: 'llama',
+      backend: 'cuda',
+      device_id: 2,
+      vram_bytes: 8e9,
+      vram_total_bytes: 24e9,
+      ram_bytes: 2e9,
+      cpu_percent: 12.5,
+      gpu_percent: 40,
+      reported_at: new Date(T0 + 30_000).toISOString(),
+      skew_ms: 10_000,
+      last_seen_ms: T0 + 20_000,
     });
-    expect(snap.workers.find((w) => w.worker_id === 'w2')).to.include({ state: null, health: null, model_id: null, vram_bytes: null, skew_ms: null });
+    expect(snap.workers.find((w) => w.worker_id === 'w2')).to.include({
+      state: null,
+      health: null,
+      model_id: null,
+      vram_bytes: null,
+      skew_ms: null,
+    });
   });
 
   it('brings back the same records, hives, sums and answers, and publishes nothing', () => {
@@ -108,7 +174,15 @@ describe('snapshot and restore', () => {
     expect(registry.listWorkers().map(fieldsOf)).to.deep.equal(saved.listWorkers().map(fieldsOf));
     for (const id of ['hive-a', 'hive-b', 'hive-c']) {
       const [was, is] = [saved.getHive(id)!, registry.getHive(id)!];
-      const sums = (h: typeof was) => [h.vramUsedBytes, h.ramUsedBytes, h.onlineWorkers, h.onlineVramUsedBytes, h.onlineRamUsedBytes, h.workerCount, h.lastHeartbeatMs];
+      const sums = (h: typeof was) => [
+        h.vramUsedBytes,
+        h.ramUsedBytes,
+        h.onlineWorkers,
+        h.onlineVramUsedBytes,
+        h.onlineRamUsedBytes,
+        h.workerCount,
+        h.lastHeartbeatMs,
+      ];
       expect(sums(is), id).to.deep.equal(sums(was));
     }
     expect(registry.listHives().map((h) => h.hiveId)).to.deep.equal(['hive-a', 'hive-b', 'hive-c']);
@@ -152,7 +226,14 @@ describe('snapshot and restore', () => {
     expect(registry.onlineWorkerCount()).to.equal(5);
     const shorter = restored({ offlineAfterMs: 10_000 }).registry;
     // w5: online when saved (10 s old), 10 s old at the restart: offline under a 10 s window.
-    expect(answers(shorter, 'w5')).to.deep.equal({ get: false, rule: false, hiveActive: false, hiveOnline: false, listed: false, best: false });
+    expect(answers(shorter, 'w5')).to.deep.equal({
+      get: false,
+      rule: false,
+      hiveActive: false,
+      hiveOnline: false,
+      listed: false,
+      best: false,
+    });
     expect(shorter.onlineWorkerCount()).to.equal(0);
   });
 
@@ -195,7 +276,11 @@ describe('snapshot and restore', () => {
     restoreInto(registry, snap);
     expect(registry.listWorkers({ maxAgeMs: 21_000 }).map((w) => w.workerId)).to.deep.equal(['w5']);
     timers.advance(300_000);
-    expect(lines(events).slice(0, 3)).to.deep.equal(['worker.offline w1 hive-a +50000', 'worker.offline w2 hive-a +50000', 'worker.offline w5 hive-a +65000']);
+    expect(lines(events).slice(0, 3)).to.deep.equal([
+      'worker.offline w1 hive-a +50000',
+      'worker.offline w2 hive-a +50000',
+      'worker.offline w5 hive-a +65000',
+    ]);
   });
 
   it('starts a guard window at the restore time with the restored online workers', () => {
@@ -206,7 +291,11 @@ describe('snapshot and restore', () => {
   it("continues the revisions from the snapshot's", () => {
     const { snap, registry, events } = restored();
     expect(snap.header.rev).to.be.greaterThan(5);
-    expect([registry.events.lastRev, registry.events.oldestRev, registry.events.length]).to.deep.equal([snap.header.rev, snap.header.rev + 1, 0]);
+    expect([registry.events.lastRev, registry.events.oldestRev, registry.events.length]).to.deep.equal([
+      snap.header.rev,
+      snap.header.rev + 1,
+      0,
+    ]);
     registry.heartbeat('w6', 'hive-d', {});
     expect(events.map((e) => e.rev)).to.deep.equal([snap.header.rev + 1, snap.header.rev + 2]);
     expect(registry.events.since(snap.header.rev).map((e) => e.event)).to.deep.equal(events);
@@ -247,6 +336,10 @@ describe('snapshot and restore', () => {
     expect(got.length).to.equal(reader.header.workers);
     expect(JSON.parse(JSON.stringify(got)).sort(byId)).to.deep.equal(before.workers.sort(byId));
     // The reader closed at its end: the next save sees the changes.
-    expect(save(registry).workers.map((w) => w.worker_id).sort()).to.deep.equal(['w1', 'w2', 'w3', 'w5', 'w9']);
+    expect(
+      save(registry)
+        .workers.map((w) => w.worker_id)
+        .sort(),
+    ).to.deep.equal(['w1', 'w2', 'w3', 'w5', 'w9']);
   });
 });

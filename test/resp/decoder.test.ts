@@ -226,7 +226,9 @@ describe('RequestDecoder', () => {
           // Inline lines are capped at 64 KB; keep big arguments to multibulk requests.
           const fitting = requests.map((r) => (r.argv.some((a) => a.length > 1000) ? { ...r, asInline: false } : r));
           const stream = Buffer.concat(fitting.map(encode));
-          const cuts = [...new Set(offsets.map((o) => 1 + (o % (stream.length - 1))))].filter((o) => o < stream.length).sort((a, b) => a - b);
+          const cuts = [...new Set(offsets.map((o) => 1 + (o % (stream.length - 1))))]
+            .filter((o) => o < stream.length)
+            .sort((a, b) => a - b);
           const decoded = decodeChunks(splitAt(stream, ...cuts));
           expect(decoded.error).to.equal(null);
           expect(decoded.requests).to.deep.equal(fitting.map((r) => r.argv.map((a) => a.toString('latin1'))));
@@ -404,7 +406,9 @@ describe('RequestDecoder', () => {
     it('holds at most 1 MB of unparsed requests, whatever client-query-buffer-limit says', () => {
       const pipeline = Buffer.from('PING\r\n'.repeat(Math.ceil((1024 * 1024 + 1) / 6)));
       const d = decoder();
-      expect(() => d.push(pipeline)).to.throw(`Protocol error: client query buffer of ${pipeline.length} bytes exceeds the limit of 1048576 bytes`);
+      expect(() => d.push(pipeline)).to.throw(
+        `Protocol error: client query buffer of ${pipeline.length} bytes exceeds the limit of 1048576 bytes`,
+      );
       authRequired = false;
       const authed = decoder();
       authed.push(pipeline);
@@ -472,8 +476,12 @@ describe('RequestDecoder', () => {
       const request = multibulk('ECHO', Buffer.alloc(40_000, 'x'));
       const chunks: Buffer[] = [];
       for (let i = 0; i < request.length; i += 500) chunks.push(request.subarray(i, i + 500));
-      expect(decodeChunks(chunks, limits).error).to.match(/^Protocol error: client query buffer of \d+ bytes exceeds the limit of 1000 bytes$/);
-      expect(decodeChunks([request], limits).error).to.match(/^Protocol error: client query buffer of \d+ bytes exceeds the limit of 1000 bytes$/);
+      expect(decodeChunks(chunks, limits).error).to.match(
+        /^Protocol error: client query buffer of \d+ bytes exceeds the limit of 1000 bytes$/,
+      );
+      expect(decodeChunks([request], limits).error).to.match(
+        /^Protocol error: client query buffer of \d+ bytes exceeds the limit of 1000 bytes$/,
+      );
     });
 
     it('reads limit changes made after it was created (CONFIG SET)', () => {

@@ -267,7 +267,7 @@ describe('encodeReply', () => {
 });
 
 describe('ReplyWriter', () => {
-  it('writes a reply past V8\'s string limit in parts, none of them a giant string', () => {
+  it("writes a reply past V8's string limit in parts, none of them a giant string", () => {
     // 40 × 16 MB (one string shared, as one URL in many records): 640 MB in all.
     const big = 'u'.repeat(16 * 1024 * 1024);
     const writer = new ReplyWriter(3);
@@ -282,7 +282,9 @@ describe('ReplyWriter', () => {
       chunks++;
     }
     const header = (n: number) => `$${n}\r\n`.length + 2;
-    expect(total).to.equal('*40\r\n'.length + 41 * (big.length + header(big.length)) + '%2\r\n'.length + '$3\r\nurl\r\n$1\r\nn\r\n:1\r\n'.length);
+    expect(total).to.equal(
+      '*40\r\n'.length + 41 * (big.length + header(big.length)) + '%2\r\n'.length + '$3\r\nurl\r\n$1\r\nn\r\n:1\r\n'.length,
+    );
     expect(largest).to.equal(big.length);
     expect(chunks).to.be.above(40);
     expect(writer.isEmpty).to.equal(true);

@@ -23,7 +23,7 @@ describe('splitArgs (sdssplitargs)', () => {
     ['C escapes', '"a\\nb\\rc\\td\\be\\af"', ['a\nb\rc\td\be\x07f']],
     ['an escaped quote and backslash', '"say \\"hi\\" \\\\o/"', ['say "hi" \\o/']],
     ['any other escaped character is itself', '"\\q\\\'"', ["q'"]],
-    ['only \\\' is an escape inside single quotes', "'it\\'s \\n \\x41 \"x\"'", ['it\'s \\n \\x41 "x"']],
+    ["only \\' is an escape inside single quotes", "'it\\'s \\n \\x41 \"x\"'", ['it\'s \\n \\x41 "x"']],
     ['a quote inside a word opens a quoted part of it', 'ab"cd ef" x', ['abcd ef', 'x']],
     ['a closing quote followed by a blank', '"a"\t"b"\r"c"\n', ['a', 'b', 'c']],
     ['\\v and \\f inside an unquoted word belong to it', 'a\x0bb c\x0cd', ['a\x0bb', 'c\x0cd']],

@@ -25,7 +25,12 @@ describe('Logger', () => {
   });
 
   it('drops lines below its level', () => {
-    for (const [level, kept] of [['debug', 'dvnw'], ['verbose', 'vnw'], ['notice', 'nw'], ['warning', 'w']] as const) {
+    for (const [level, kept] of [
+      ['debug', 'dvnw'],
+      ['verbose', 'vnw'],
+      ['notice', 'nw'],
+      ['warning', 'w'],
+    ] as const) {
       const lines: string[] = [];
       const log = new Logger({ level, write: (l) => void lines.push(l) });
       log.debug('d');
@@ -105,7 +110,11 @@ describe('what the server logs', () => {
   });
 
   it('a command slower than the threshold, with its name, duration and client', async () => {
-    const quick = await startTestServer({ logger: new Logger({ write: (l) => void lines.push(l) }), logSlowerThanMs: 1, settings: { 'reply-max-records': 100_000 } });
+    const quick = await startTestServer({
+      logger: new Logger({ write: (l) => void lines.push(l) }),
+      logSlowerThanMs: 1,
+      settings: { 'reply-max-records': 100_000 },
+    });
     try {
       for (let i = 0; i < 20_000; i++) quick.server.registry.heartbeat(`w${i}`, `hive-${i % 100}`, { modelId: 'm' });
       const { Redis } = await import('ioredis');
@@ -123,7 +132,11 @@ describe('what the server logs', () => {
   });
 
   it('no slow-command lines with a threshold of 0', async () => {
-    const quiet = await startTestServer({ logger: new Logger({ write: (l) => void lines.push(l) }), logSlowerThanMs: 0, settings: { 'reply-max-records': 100_000 } });
+    const quiet = await startTestServer({
+      logger: new Logger({ write: (l) => void lines.push(l) }),
+      logSlowerThanMs: 0,
+      settings: { 'reply-max-records': 100_000 },
+    });
     try {
       for (let i = 0; i < 20_000; i++) quiet.server.registry.heartbeat(`w${i}`, `hive-${i % 100}`, { modelId: 'm' });
       const { Redis } = await import('ioredis');

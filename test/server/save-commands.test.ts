@@ -120,7 +120,9 @@ describe('SAVE, BGSAVE, LASTSAVE, SHUTDOWN', () => {
     await server.close().catch(() => {});
     await start(null);
     for (const cmd of ['SAVE', 'BGSAVE']) {
-      expect((await rejection(client.call(cmd))).message).to.equal('ERR no snapshot file is configured (start the server with --snapshot FILE)');
+      expect((await rejection(client.call(cmd))).message).to.equal(
+        'ERR no snapshot file is configured (start the server with --snapshot FILE)',
+      );
     }
   });
 

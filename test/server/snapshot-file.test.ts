@@ -32,7 +32,10 @@ async function refusal(p: Promise<unknown>): Promise<string> {
 
 /** Rewrites a file's lines and puts a correct checksum on it: an edit made by someone who knew the format. */
 function resealed(lines: string[]): string {
-  const body = lines.slice(0, -1).map((l) => l + '\n').join('');
+  const body = lines
+    .slice(0, -1)
+    .map((l) => l + '\n')
+    .join('');
   const end = JSON.parse(lines.at(-1)!);
   end.sha256 = createHash('sha256').update(body).digest('hex');
   return body + JSON.stringify(end) + '\n';
@@ -49,7 +52,8 @@ describe('snapshot file', () => {
     file = path.join(dir, 'registry.snapshot');
     clock = new ManualClock();
     registry = new WorkerRegistry({ clock, offlineAfterMs: 30_000, evictAfterMs: 300_000 });
-    for (let i = 0; i < 2000; i++) registry.heartbeat(`w${i}`, `hive-${i % 7}`, { vramBytes: i, gpuPercent: i % 100, url: 'http://10.0.0.1:80' });
+    for (let i = 0; i < 2000; i++)
+      registry.heartbeat(`w${i}`, `hive-${i % 7}`, { vramBytes: i, gpuPercent: i % 100, url: 'http://10.0.0.1:80' });
   });
 
   afterEach(() => rm(dir, { recursive: true, force: true }));
@@ -81,17 +85,41 @@ describe('snapshot file', () => {
 
   it('round-trips every field; the end line has the count and the SHA-256 of the lines before it', async () => {
     registry.heartbeat('full', 'hive-x', {
-      state: 'Busy', health: 'degraded', url: 'http://10.0.0.5:8081', modelId: 'llama', backend: 'cuda', deviceId: 1, vramBytes: 8e9,
-      vramTotalBytes: 24e9, ramBytes: 2e9, cpuPercent: 7.5, gpuPercent: 12.5, reportedAt: '2026-01-01T00:00:00Z', reportedAtMs: Date.UTC(2026, 0, 1),
+      state: 'Busy',
+      health: 'degraded',
+      url: 'http://10.0.0.5:8081',
+      modelId: 'llama',
+      backend: 'cuda',
+      deviceId: 1,
+      vramBytes: 8e9,
+      vramTotalBytes: 24e9,
+      ramBytes: 2e9,
+      cpuPercent: 7.5,
+      gpuPercent: 12.5,
+      reportedAt: '2026-01-01T00:00:00Z',
+      reportedAtMs: Date.UTC(2026, 0, 1),
     });
     const result = await writeSnapshot(file, registry.openSnapshot());
     const text = await readFile(file, 'utf8');
     expect(result.bytes).to.equal(Buffer.byteLength(text));
     const lines = text.trimEnd().split('\n');
     const end = JSON.parse(lines.at(-1)!);
-    expect(end).to.deep.equal({ end: true, workers: 2001, sha256: createHash('sha256').update(lines.slice(0, -1).join('\n') + '\n').digest('hex') });
+    expect(end).to.deep.equal({
+      end: true,
+      workers: 2001,
+      sha256: createHash('sha256')
+        .update(lines.slice(0, -1).join('\n') + '\n')
+        .digest('hex'),
+    });
     const full = (await load(file)).find((w) => w.worker_id === 'full')!;
-    expect(full).to.include({ state: 'Busy', health: 'degraded', model_id: 'llama', vram_bytes: 8e9, gpu_percent: 12.5, reported_at: '2026-01-01T00:00:00Z' });
+    expect(full).to.include({
+      state: 'Busy',
+      health: 'degraded',
+      model_id: 'llama',
+      vram_bytes: 8e9,
+      gpu_percent: 12.5,
+      reported_at: '2026-01-01T00:00:00Z',
+    });
   });
 
   it('refuses a flipped byte (the checksum), naming the end line and why', async () => {
@@ -146,9 +174,31 @@ describe('snapshot file', () => {
   });
 
   it('reads version 1 files (no checksum), dropping their online flag', async () => {
-    const w = { worker_id: 'old', hive_id: 'h', state: null, health: null, url: null, model_id: null, backend: null, device_id: null, vram_bytes: 5,
-      vram_total_bytes: null, ram_bytes: null, cpu_percent: null, gpu_percent: null, reported_at: null, skew_ms: null, last_seen_ms: clock.now(), online: true };
-    await writeFile(file, [{ format: 'rbee-registry-snapshot', version: 1, rev: 3, saved_at_ms: clock.now(), workers: 1 }, w, { end: true, workers: 1 }].map((l) => JSON.stringify(l) + '\n').join(''));
+    const w = {
+      worker_id: 'old',
+      hive_id: 'h',
+      state: null,
+      health: null,
+      url: null,
+      model_id: null,
+      backend: null,
+      device_id: null,
+      vram_bytes: 5,
+      vram_total_bytes: null,
+      ram_bytes: null,
+      cpu_percent: null,
+      gpu_percent: null,
+      reported_at: null,
+      skew_ms: null,
+      last_seen_ms: clock.now(),
+      online: true,
+    };
+    await writeFile(
+      file,
+      [{ format: 'rbee-registry-snapshot', version: 1, rev: 3, saved_at_ms: clock.now(), workers: 1 }, w, { end: true, workers: 1 }]
+        .map((l) => JSON.stringify(l) + '\n')
+        .join(''),
+    );
     const saved = await load(file);
     expect(saved).to.have.length(1);
     expect(saved[0]).to.not.have.property('online');

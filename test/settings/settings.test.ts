@@ -20,17 +20,28 @@ function refusal(fn: () => unknown): Error {
 describe('settings values', () => {
   it("reads Redis' memory units (k = 1000, kb = 1024, …), case-insensitive", () => {
     const cases: Array<[string, number]> = [
-      ['0', 0], ['512', 512], ['1k', 1000], ['1kb', 1024], ['512K', 512_000], ['32mb', 32 * 1024 ** 2], ['1m', 1e6],
-      ['1g', 1e9], ['1gb', 1024 ** 3], ['1GB', 1024 ** 3], ['7b', 7],
+      ['0', 0],
+      ['512', 512],
+      ['1k', 1000],
+      ['1kb', 1024],
+      ['512K', 512_000],
+      ['32mb', 32 * 1024 ** 2],
+      ['1m', 1e6],
+      ['1g', 1e9],
+      ['1gb', 1024 ** 3],
+      ['1GB', 1024 ** 3],
+      ['7b', 7],
     ];
     for (const [text, bytes] of cases) expect(parseMemory(text, ANY), text).to.equal(bytes);
   });
 
-  it('refuses what is not a memory value, and values out of range, in Redis\' words', () => {
+  it("refuses what is not a memory value, and values out of range, in Redis' words", () => {
     for (const bad of ['', '1 mb', '-1', '1.5mb', '1tb', 'mb', '01', '1kib', '1\u212Ab']) {
       expect(refusal(() => parseMemory(bad, ANY)).message, bad).to.equal('argument must be a memory value');
     }
-    expect(refusal(() => parseMemory('2gb', { min: 1, max: 1024 ** 3 })).message).to.equal('argument must be between 1 and 1073741824 inclusive');
+    expect(refusal(() => parseMemory('2gb', { min: 1, max: 1024 ** 3 })).message).to.equal(
+      'argument must be between 1 and 1073741824 inclusive',
+    );
     expect(refusal(() => parseMemory('99999999999gb', ANY))).to.be.instanceOf(ValueError);
   });
 
@@ -43,7 +54,9 @@ describe('settings values', () => {
     expect(e.message).to.equal('argument must be between 1 and 10000000 inclusive');
     expect(e.expected).to.equal('an integer from 1 to 10000000');
     // Too long for a double: out of range, not malformed.
-    expect(refusal(() => parseInteger('99999999999999999999', { min: 0, max: 10 })).message).to.equal('argument must be between 0 and 10 inclusive');
+    expect(refusal(() => parseInteger('99999999999999999999', { min: 0, max: 10 })).message).to.equal(
+      'argument must be between 0 and 10 inclusive',
+    );
   });
 
   it('reads yes/no with ASCII case folding only', () => {
@@ -90,7 +103,12 @@ describe('the settings list', () => {
     settings.setTexts([['maxmemory', '64mb']]);
     expect(settings.get('maxmemory')).to.equal(64 * 1024 ** 2);
     expect(settings.text('maxmemory')).to.equal(String(64 * 1024 ** 2));
-    expect(() => settings.setTexts([['maxmemory', '1gb'], ['maxclients', 'lots']])).to.throw(SettingError, /parsed into an integer/);
+    expect(() =>
+      settings.setTexts([
+        ['maxmemory', '1gb'],
+        ['maxclients', 'lots'],
+      ]),
+    ).to.throw(SettingError, /parsed into an integer/);
     expect(settings.get('maxmemory')).to.equal(64 * 1024 ** 2);
     expect(seen).to.deep.equal([64 * 1024 ** 2]);
   });
@@ -98,7 +116,9 @@ describe('the settings list', () => {
   it('merges a client-output-buffer-limit given for one class with the others, units allowed', () => {
     const settings = new Settings();
     settings.setTexts([['client-output-buffer-limit', 'pubsub 64mb 16MB 30']]);
-    expect(settings.text('client-output-buffer-limit')).to.equal(`normal 0 0 0 slave 268435456 67108864 60 pubsub ${64 * 1024 ** 2} ${16 * 1024 ** 2} 30`);
+    expect(settings.text('client-output-buffer-limit')).to.equal(
+      `normal 0 0 0 slave 268435456 67108864 60 pubsub ${64 * 1024 ** 2} ${16 * 1024 ** 2} 30`,
+    );
     expect(() => settings.setTexts([['client-output-buffer-limit', 'pubsub 1 2']])).to.throw(SettingError, /Wrong number of arguments/);
     expect(() => settings.setTexts([['client-output-buffer-limit', 'master 1 2 3']])).to.throw(SettingError, /Invalid client class/);
   });
@@ -120,7 +140,9 @@ describe('the command line, made from the settings list', () => {
     expect(refusal(() => readCommandLine(['--event-log', '99999999999'], {})).message).to.equal(
       '--event-log 99999999999: argument must be between 1 and 10000000 inclusive',
     );
-    expect(refusal(() => readCommandLine([], { REGISTRY_PORT: '70000' })).message).to.equal('REGISTRY_PORT=70000: argument must be between 0 and 65535 inclusive');
+    expect(refusal(() => readCommandLine([], { REGISTRY_PORT: '70000' })).message).to.equal(
+      'REGISTRY_PORT=70000: argument must be between 0 and 65535 inclusive',
+    );
     expect(refusal(() => readCommandLine(['--nope'], {}))).to.be.instanceOf(SettingError);
   });
 

@@ -50,17 +50,34 @@ describe('the client package from a consumer project', function () {
     const { stdout: packed } = await run('npm', ['pack', '--json', '--pack-destination', dir], { cwd: ROOT, maxBuffer: 1 << 26 });
     const tarball = path.join(dir, (JSON.parse(packed) as Array<{ filename: string }>)[0]!.filename);
     await writeFile(path.join(dir, 'package.json'), JSON.stringify({ name: 'consumer', private: true, type: 'module' }));
-    await run('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', '--no-package-lock', tarball, '@types/node@20'], { cwd: dir, maxBuffer: 1 << 26 });
+    await run('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', '--no-package-lock', tarball, '@types/node@20'], {
+      cwd: dir,
+      maxBuffer: 1 << 26,
+    });
     await writeFile(path.join(dir, 'consumer.ts'), CONSUMER);
     await writeFile(
       path.join(dir, 'tsconfig.json'),
-      JSON.stringify({ compilerOptions: { target: 'ES2022', module: 'NodeNext', moduleResolution: 'NodeNext', strict: true, skipLibCheck: false, types: ['node'], outDir: 'out' }, files: ['consumer.ts'] }),
+      JSON.stringify({
+        compilerOptions: {
+          target: 'ES2022',
+          module: 'NodeNext',
+          moduleResolution: 'NodeNext',
+          strict: true,
+          skipLibCheck: false,
+          types: ['node'],
+          outDir: 'out',
+        },
+        files: ['consumer.ts'],
+      }),
     );
     // skipLibCheck off: the shipped declarations themselves must type-check for a consumer.
     await run(process.execPath, [TSC, '-p', dir], { cwd: dir, maxBuffer: 1 << 26 }).catch((e: { stdout: string }) => {
       throw new Error(`tsc failed:\n${e.stdout.slice(0, 4000)}`);
     });
-    const { stdout } = await run(process.execPath, [path.join(dir, 'out', 'consumer.js')], { cwd: dir, env: { ...process.env, PORT: String(fx.port) } });
+    const { stdout } = await run(process.execPath, [path.join(dir, 'out', 'consumer.js')], {
+      cwd: dir,
+      env: { ...process.env, PORT: String(fx.port) },
+    });
     expect(JSON.parse(stdout)).to.deep.equal({ vram: 42, model: 'm', code: 'ERR' });
   });
 });

@@ -4,7 +4,18 @@
 import { expect } from 'chai';
 import { MODES, WireFixture, record, rejection, type Client } from './fixture.js';
 
-const WORKER_RULES = ['on', '>pw-a', 'resetchannels', '-@all', '+@connection', '-@dangerous', '+info', '+hbeat', '~worker:gpu-a-*', '~hive:hive-a'];
+const WORKER_RULES = [
+  'on',
+  '>pw-a',
+  'resetchannels',
+  '-@all',
+  '+@connection',
+  '-@dangerous',
+  '+info',
+  '+hbeat',
+  '~worker:gpu-a-*',
+  '~hive:hive-a',
+];
 
 function infoField(info: string, name: string): number {
   const m = new RegExp(`^${name}:(\\d+)`, 'm').exec(info);
@@ -40,13 +51,19 @@ for (const mode of MODES) {
       expect(await w.call('HBEAT', 'gpu-a-1', 'hive-a', 'STATE', 'Idle', 'MODEL', 'm')).to.equal(1);
       expect(await w.call('HBEAT', 'gpu-a-1', 'hive-a', 'GPU', '40')).to.equal(0);
       expect((await rejection(w.call('FLUSHALL'))).message).to.equal("NOPERM User gpu-a has no permissions to run the 'flushall' command");
-      expect((await rejection(w.call('HIVE.DEL', 'hive-a'))).message).to.equal("NOPERM User gpu-a has no permissions to run the 'hive.del' command");
+      expect((await rejection(w.call('HIVE.DEL', 'hive-a'))).message).to.equal(
+        "NOPERM User gpu-a has no permissions to run the 'hive.del' command",
+      );
       expect((await rejection(w.call('HBEAT', 'gpu-b-1', 'hive-a', 'URL', 'http://evil.example:9999'))).message).to.equal(
         'NOPERM No permissions to access a key',
       );
       expect((await rejection(w.call('HBEAT', 'gpu-a-2', 'hive-b'))).message).to.equal('NOPERM No permissions to access a key');
-      expect((await rejection(w.call('HBEAT', 'JSON', '{"worker_id":"gpu-b-1","hive_id":"hive-a"}'))).message).to.equal('NOPERM No permissions to access a key');
-      expect((await rejection(w.call('CLIENT', 'KILL', 'ID', '1'))).message).to.equal("NOPERM User gpu-a has no permissions to run the 'client|kill' command");
+      expect((await rejection(w.call('HBEAT', 'JSON', '{"worker_id":"gpu-b-1","hive_id":"hive-a"}'))).message).to.equal(
+        'NOPERM No permissions to access a key',
+      );
+      expect((await rejection(w.call('CLIENT', 'KILL', 'ID', '1'))).message).to.equal(
+        "NOPERM User gpu-a has no permissions to run the 'client|kill' command",
+      );
       // Nothing the refused commands asked for happened.
       expect(await admin.call('WORKER.COUNT')).to.equal(1);
       expect(await admin.call('WORKER.GET', 'gpu-b-1')).to.equal(null);
@@ -63,14 +80,28 @@ for (const mode of MODES) {
       expect(key).to.include({ count: 1, reason: 'key', object: 'worker:gpu-b-1', username: 'gpu-a' });
       expect(auth).to.include({ count: 1, reason: 'auth', object: 'AUTH', username: 'gpu-a' });
       expect(Object.keys(cmd!)).to.deep.equal([
-        'count', 'reason', 'context', 'object', 'username', 'age-seconds', 'client-info', 'entry-id', 'timestamp-created', 'timestamp-last-updated',
+        'count',
+        'reason',
+        'context',
+        'object',
+        'username',
+        'age-seconds',
+        'client-info',
+        'entry-id',
+        'timestamp-created',
+        'timestamp-last-updated',
       ]);
       expect(cmd!['client-info']).to.match(/^id=\d+ addr=127\.0\.0\.1:\d+ .* user=gpu-a /);
       expect(Number(cmd!['age-seconds'])).to.be.within(0, 60);
       expect([cmd, key, auth].map((e) => e!['entry-id'])).to.deep.equal([0, 1, 2]);
       expect(((await admin.call('ACL', 'LOG', '1')) as unknown[]).length).to.equal(1);
       const info = (await admin.call('INFO', 'stats')) as string;
-      expect([infoField(info, 'acl_access_denied_auth'), infoField(info, 'acl_access_denied_cmd'), infoField(info, 'acl_access_denied_key'), infoField(info, 'acl_access_denied_channel')]).to.deep.equal([1, 2, 1, 0]);
+      expect([
+        infoField(info, 'acl_access_denied_auth'),
+        infoField(info, 'acl_access_denied_cmd'),
+        infoField(info, 'acl_access_denied_key'),
+        infoField(info, 'acl_access_denied_channel'),
+      ]).to.deep.equal([1, 2, 1, 0]);
       expect(await admin.call('ACL', 'LOG', 'RESET')).to.equal('OK');
       expect(await admin.call('ACL', 'LOG')).to.deep.equal([]);
       expect((await rejection(admin.call('ACL', 'LOG', '-1'))).message).to.equal('ERR value is out of range, must be positive');
@@ -84,14 +115,18 @@ for (const mode of MODES) {
       expect(await whoami(raw)).to.equal('gpu-a');
       const list = (await admin.call('CLIENT', 'LIST')) as string;
       expect(list).to.match(/name=agent-1 .* user=gpu-a /);
-      expect((await rejection(raw.call('HELLO', '3', 'AUTH', 'gpu-a', 'wrong'))).message).to.equal('WRONGPASS invalid username-password pair or user is disabled.');
+      expect((await rejection(raw.call('HELLO', '3', 'AUTH', 'gpu-a', 'wrong'))).message).to.equal(
+        'WRONGPASS invalid username-password pair or user is disabled.',
+      );
       expect(await whoami(raw)).to.equal('gpu-a');
     });
 
     it('a disabled user cannot log in; ACL SETUSER changes apply to connections at once', async () => {
       const w = await worker();
       expect(await admin.call('ACL', 'SETUSER', 'gpu-a', '-hbeat')).to.equal('OK');
-      expect((await rejection(w.call('HBEAT', 'gpu-a-1', 'hive-a'))).message).to.equal("NOPERM User gpu-a has no permissions to run the 'hbeat' command");
+      expect((await rejection(w.call('HBEAT', 'gpu-a-1', 'hive-a'))).message).to.equal(
+        "NOPERM User gpu-a has no permissions to run the 'hbeat' command",
+      );
       await admin.call('ACL', 'SETUSER', 'gpu-a', 'off');
       expect(await authError('gpu-a', 'pw-a')).to.equal('WRONGPASS invalid username-password pair or user is disabled.');
     });
@@ -118,7 +153,9 @@ for (const mode of MODES) {
       expect(await authError('default', 'first')).to.equal('WRONGPASS invalid username-password pair or user is disabled.');
       const rotated = await fx.ioredis({ ...mode.options, password: 'second' });
       expect(await rotated.call('ACL', 'WHOAMI')).to.equal('default');
-      expect(await admin.call('CONFIG', 'GET', 'requirepass')).to.deep.equal(mode.resp === 3 ? { requirepass: '(set)' } : ['requirepass', '(set)']);
+      expect(await admin.call('CONFIG', 'GET', 'requirepass')).to.deep.equal(
+        mode.resp === 3 ? { requirepass: '(set)' } : ['requirepass', '(set)'],
+      );
       expect(await admin.call('CONFIG', 'SET', 'requirepass', '')).to.equal('OK');
       expect(await fx.ioredis(mode.options).then((c) => c.call('PING'))).to.equal('PONG');
     });
@@ -144,7 +181,20 @@ for (const mode of MODES) {
     });
 
     it('channels: SUBSCRIBE, PSUBSCRIBE (literal cover) and PUBLISH follow the & rules', async () => {
-      await admin.call('ACL', 'SETUSER', 'watcher', 'on', '>pw', 'resetchannels', '&registry:*', '-@all', '+@connection', '-@dangerous', '+info', '+@pubsub');
+      await admin.call(
+        'ACL',
+        'SETUSER',
+        'watcher',
+        'on',
+        '>pw',
+        'resetchannels',
+        '&registry:*',
+        '-@all',
+        '+@connection',
+        '-@dangerous',
+        '+info',
+        '+@pubsub',
+      );
       const s = await fx.ioredis({ ...mode.options, username: 'watcher', password: 'pw' });
       expect((await rejection(s.call('PSUBSCRIBE', 'registry:worker.*'))).message).to.equal('NOPERM No permissions to access a channel');
       expect((await rejection(s.call('PUBLISH', 'elsewhere', 'x'))).message).to.equal('NOPERM No permissions to access a channel');
@@ -175,21 +225,43 @@ for (const mode of MODES) {
         `user gpu-a on sanitize-payload #${(u.passwords as string[])[0]} ~worker:gpu-a-* ~hive:hive-a resetchannels -@all +@connection -@dangerous +info +hbeat`,
       ]);
       expect(await admin.call('ACL', 'USERS')).to.deep.equal(['default', 'gpu-a']);
-      expect(await admin.call('ACL', 'CAT')).to.include.members(['read', 'write', 'admin', 'dangerous', 'connection', 'registry', 'heartbeat']);
+      expect(await admin.call('ACL', 'CAT')).to.include.members([
+        'read',
+        'write',
+        'admin',
+        'dangerous',
+        'connection',
+        'registry',
+        'heartbeat',
+      ]);
       expect(await admin.call('ACL', 'CAT', 'heartbeat')).to.deep.equal(['hbeat']);
-      expect(await admin.call('ACL', 'CAT', 'dangerous')).to.include.members(['flushall', 'hive.del', 'worker.del', 'registry.guard', 'config|set', 'client|kill', 'save']);
+      expect(await admin.call('ACL', 'CAT', 'dangerous')).to.include.members([
+        'flushall',
+        'hive.del',
+        'worker.del',
+        'registry.guard',
+        'config|set',
+        'client|kill',
+        'save',
+      ]);
       expect((await rejection(admin.call('ACL', 'CAT', 'nope'))).message).to.equal("ERR Unknown category 'nope'");
       expect(await admin.call('ACL', 'GENPASS')).to.match(/^[0-9a-f]{64}$/);
       expect(await admin.call('ACL', 'GENPASS', '5')).to.match(/^[0-9a-f]{2}$/);
       expect(await admin.call('ACL', 'DRYRUN', 'gpu-a', 'HBEAT', 'gpu-a-9', 'hive-a')).to.equal('OK');
-      expect(await admin.call('ACL', 'DRYRUN', 'gpu-a', 'HBEAT', 'gpu-b-1', 'hive-a')).to.equal("User gpu-a has no permissions to access the 'worker:gpu-b-1' key");
-      expect(await admin.call('ACL', 'DRYRUN', 'gpu-a', 'FLUSHALL')).to.equal("User gpu-a has no permissions to run the 'flushall' command");
+      expect(await admin.call('ACL', 'DRYRUN', 'gpu-a', 'HBEAT', 'gpu-b-1', 'hive-a')).to.equal(
+        "User gpu-a has no permissions to access the 'worker:gpu-b-1' key",
+      );
+      expect(await admin.call('ACL', 'DRYRUN', 'gpu-a', 'FLUSHALL')).to.equal(
+        "User gpu-a has no permissions to run the 'flushall' command",
+      );
       expect((await rejection(admin.call('ACL', 'DRYRUN', 'nobody', 'PING'))).message).to.equal("ERR User 'nobody' not found");
       expect((await rejection(admin.call('ACL', 'DRYRUN', 'gpu-a', 'NOPE'))).message).to.equal("ERR Command 'NOPE' not found");
       expect((await rejection(admin.call('ACL', 'SETUSER', 'gpu-a', '+hbeat', '+nosuch'))).message).to.equal(
         "ERR Error in ACL SETUSER modifier '+nosuch': Unknown command or category name in ACL",
       );
-      expect((await rejection(admin.call('ACL', 'SETUSER', 'x', 'bogus'))).message).to.equal("ERR Error in ACL SETUSER modifier 'bogus': Syntax error");
+      expect((await rejection(admin.call('ACL', 'SETUSER', 'x', 'bogus'))).message).to.equal(
+        "ERR Error in ACL SETUSER modifier 'bogus': Syntax error",
+      );
       expect(await admin.call('ACL', 'USERS')).to.deep.equal(['default', 'gpu-a']);
     });
   });

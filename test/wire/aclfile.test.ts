@@ -68,7 +68,14 @@ describe('ACL files and --user', () => {
     expect(run.port).to.be.a('number');
     fx = null;
     const { Redis } = await import('ioredis');
-    const anon = new Redis({ port: run.port!, host: '127.0.0.1', lazyConnect: true, retryStrategy: () => null, enableReadyCheck: false, protocol: 2 });
+    const anon = new Redis({
+      port: run.port!,
+      host: '127.0.0.1',
+      lazyConnect: true,
+      retryStrategy: () => null,
+      enableReadyCheck: false,
+      protocol: 2,
+    });
     anon.on('error', () => {});
     await anon.connect();
     expect((await rejection(anon.call('PING'))).message).to.equal('NOAUTH Authentication required.');
@@ -84,9 +91,12 @@ describe('ACL files and --user', () => {
     expect(bad.stderr).to.include("--user #1: Error in applying operation '+nosuch'");
   });
 
-  it('ACL SAVE writes Redis\' format; ACL LOAD replaces the users all or nothing and closes removed users\' connections', async () => {
+  it("ACL SAVE writes Redis' format; ACL LOAD replaces the users all or nothing and closes removed users' connections", async () => {
     const file = path.join(dir, 'users.acl');
-    await writeFile(file, 'user default on nopass ~* &* +@all\nuser gpu-a on >pw ~worker:gpu-a-* resetchannels -@all +@connection +hbeat\n');
+    await writeFile(
+      file,
+      'user default on nopass ~* &* +@all\nuser gpu-a on >pw ~worker:gpu-a-* resetchannels -@all +@connection +hbeat\n',
+    );
     fx = await WireFixture.start({ aclFile: file });
     const admin = await fx.ioredis();
     expect(await admin.call('ACL', 'USERS')).to.deep.equal(['default', 'gpu-a']);
@@ -99,7 +109,11 @@ describe('ACL files and --user', () => {
     const w = await fx.ioredis({ username: 'gpu-a', password: 'pw', enableReadyCheck: false });
     await writeFile(file, saved.replace(/^user ops .*$/m, 'user ops on bogus'));
     const err = (await rejection(admin.call('ACL', 'LOAD'))).message;
-    expect(err).to.match(new RegExp(`^ERR ${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:3: Error in applying operation 'bogus': Syntax error\\. WARNING: ACL errors detected`));
+    expect(err).to.match(
+      new RegExp(
+        `^ERR ${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:3: Error in applying operation 'bogus': Syntax error\\. WARNING: ACL errors detected`,
+      ),
+    );
     expect(await admin.call('ACL', 'USERS')).to.deep.equal(['default', 'gpu-a', 'ops']);
 
     const closed = new Promise<void>((resolve) => w.once('end', () => resolve()));

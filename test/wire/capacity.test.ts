@@ -45,9 +45,18 @@ describe('GPU capacity per device', () => {
     await beat('b', 'h', 'DEVICE', 1, 'VRAM_TOTAL', 16 * GB, 'VRAM', 4 * GB);
     fx.clock.advance(10_000);
     const res = record(await redis.call('HIVE.RES', 'h'));
-    expect(res).to.include({ vram_total_bytes: 40 * GB, vram_free_bytes: 28 * GB, online_vram_total_bytes: 16 * GB, online_vram_free_bytes: 12 * GB });
+    expect(res).to.include({
+      vram_total_bytes: 40 * GB,
+      vram_free_bytes: 28 * GB,
+      online_vram_total_bytes: 16 * GB,
+      online_vram_free_bytes: 12 * GB,
+    });
     await beat('x', 'bare', 'VRAM', GB);
-    expect(record(await redis.call('HIVE.RES', 'bare'))).to.include({ vram_total_bytes: null, vram_free_bytes: null, online_vram_total_bytes: null });
+    expect(record(await redis.call('HIVE.RES', 'bare'))).to.include({
+      vram_total_bytes: null,
+      vram_free_bytes: null,
+      online_vram_total_bytes: null,
+    });
   });
 
   it("WORKER.BEST MINFREE reads the GPU's free VRAM, not the worker's own share", async () => {

@@ -16,7 +16,9 @@ describe('WORKER.CLAIM and WORKER.RELEASE', () => {
   const idle = async (id: string, gpu = 10, extra: string[] = []) =>
     redis.call('HBEAT', id, 'h', 'STATE', 'Idle', 'MODEL', 'm', 'URL', `http://10.0.0.1:${gpu + 1000}`, 'GPU', String(gpu), ...extra);
   const events = async (type: string) =>
-    ((await redis.call('EVENTS.READ', 'SINCE', '0')) as string[]).map((j) => JSON.parse(j) as Record<string, unknown>).filter((e) => e.type === type);
+    ((await redis.call('EVENTS.READ', 'SINCE', '0')) as string[])
+      .map((j) => JSON.parse(j) as Record<string, unknown>)
+      .filter((e) => e.type === type);
 
   it('50 concurrent claims on 10 idle workers: 10 distinct workers and 40 nils', async () => {
     for (let i = 0; i < 10; i++) await idle(`w${i}`, i);
@@ -41,7 +43,13 @@ describe('WORKER.CLAIM and WORKER.RELEASE', () => {
     expect(record(await redis.call('WORKER.GET', 'slow')).claim_expires_ms).to.equal(null);
     expect(record(await redis.call('WORKER.BEST', 'm')).worker_id).to.equal('slow');
     const [claimed] = await events('worker.claimed');
-    expect(claimed).to.include({ worker_id: 'fast', hive_id: 'h', model_id: 'm', match: 'model', claim_expires_ms: fx.clock.now() + 30_000 });
+    expect(claimed).to.include({
+      worker_id: 'fast',
+      hive_id: 'h',
+      model_id: 'm',
+      match: 'model',
+      claim_expires_ms: fx.clock.now() + 30_000,
+    });
   });
 
   it('a lease ends at its deadline; the release event is stamped with it', async () => {
@@ -96,10 +104,16 @@ describe('WORKER.CLAIM and WORKER.RELEASE', () => {
 
   it('refuses bad options in words naming them, and claims nothing', async () => {
     await idle('w');
-    expect((await rejection(redis.call('WORKER.CLAIM', 'm', 'LEASE', '0'))).message).to.equal("ERR invalid LEASE '0': expected a positive integer (ms)");
-    expect((await rejection(redis.call('WORKER.CLAIM', 'm', 'LEASE', 'soon'))).message).to.equal("ERR invalid LEASE 'soon': expected a positive integer (ms)");
+    expect((await rejection(redis.call('WORKER.CLAIM', 'm', 'LEASE', '0'))).message).to.equal(
+      "ERR invalid LEASE '0': expected a positive integer (ms)",
+    );
+    expect((await rejection(redis.call('WORKER.CLAIM', 'm', 'LEASE', 'soon'))).message).to.equal(
+      "ERR invalid LEASE 'soon': expected a positive integer (ms)",
+    );
     expect((await rejection(redis.call('WORKER.CLAIM', 'm', 'FOREVER'))).message).to.equal("ERR syntax error, unknown option 'FOREVER'");
-    expect((await rejection(redis.call('WORKER.RELEASE', 'w'))).message).to.equal("ERR wrong number of arguments for 'worker.release' command");
+    expect((await rejection(redis.call('WORKER.RELEASE', 'w'))).message).to.equal(
+      "ERR wrong number of arguments for 'worker.release' command",
+    );
     expect(record(await redis.call('WORKER.BEST', 'm')).worker_id).to.equal('w');
   });
 });

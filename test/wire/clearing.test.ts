@@ -5,10 +5,22 @@ import { expect } from 'chai';
 import { record, rejection, WireFixture, type Client } from './fixture.js';
 
 const TS = '2025-10-22T12:00:00Z';
+// prettier-ignore
 const FULL = ['STATE', 'Busy', 'HEALTH', 'degraded', 'MODEL', 'm', 'URL', 'http://10.0.0.5:8081', 'BACKEND', 'cuda', 'DEVICE', '1', 'VRAM', '100', 'VRAM_TOTAL', '1000', 'RAM', '50', 'CPU', '3', 'GPU', '4', 'TS', TS];
 const CLEARED = {
-  state: 'Idle', health: 'healthy', url: null, model_id: null, backend: null, device_id: null, vram_bytes: null, vram_total_bytes: null,
-  ram_bytes: null, cpu_percent: null, gpu_percent: null, reported_at: null, skew_ms: null,
+  state: 'Idle',
+  health: 'healthy',
+  url: null,
+  model_id: null,
+  backend: null,
+  device_id: null,
+  vram_bytes: null,
+  vram_total_bytes: null,
+  ram_bytes: null,
+  cpu_percent: null,
+  gpu_percent: null,
+  reported_at: null,
+  skew_ms: null,
 };
 
 describe('clearing worker fields', () => {
@@ -23,6 +35,7 @@ describe('clearing worker fields', () => {
 
   it('UNSET clears every named field; the indexes and sums follow', async () => {
     expect(await redis.call('HBEAT', 'w', 'h', ...FULL)).to.equal(1);
+    // prettier-ignore
     expect(await redis.call('HBEAT', 'w', 'h', 'UNSET', 'STATE', 'HEALTH', 'MODEL', 'URL', 'BACKEND', 'DEVICE', 'VRAM', 'VRAM_TOTAL', 'RAM', 'CPU', 'GPU', 'TS')).to.equal(0);
     expect(record(await redis.call('WORKER.GET', 'w'))).to.include(CLEARED);
     expect(record(await redis.call('HIVE.RES', 'h'))).to.include({ vram_used_bytes: 0, ram_used_bytes: 0, vram_total_bytes: null });
@@ -36,7 +49,13 @@ describe('clearing worker fields', () => {
   it('options and UNSET mix, names in any case; fields not named keep their value', async () => {
     await redis.call('HBEAT', 'w', 'h', ...FULL);
     await redis.call('HBEAT', 'w', 'h', 'GPU', '9', 'unset', 'model', 'Url');
-    expect(record(await redis.call('WORKER.GET', 'w'))).to.include({ model_id: null, url: null, gpu_percent: '9', backend: 'cuda', vram_bytes: 100 });
+    expect(record(await redis.call('WORKER.GET', 'w'))).to.include({
+      model_id: null,
+      url: null,
+      gpu_percent: '9',
+      backend: 'cuda',
+      vram_bytes: 100,
+    });
   });
 
   it('refuses a bad UNSET in words naming it, and applies nothing', async () => {
@@ -59,7 +78,13 @@ describe('clearing worker fields', () => {
     const json = (o: Record<string, unknown>) => redis.call('HBEAT', 'JSON', JSON.stringify({ worker_id: 'w', hive_id: 'h', ...o }));
     await json({ model_id: 'm', url: 'http://10.0.0.5:8081', vram_bytes: 100, backend: 'cuda', state: 'Busy' });
     await json({ model_id: null, vram_bytes: null, state: null });
-    expect(record(await redis.call('WORKER.GET', 'w'))).to.include({ model_id: null, vram_bytes: null, state: 'Idle', url: 'http://10.0.0.5:8081', backend: 'cuda' });
+    expect(record(await redis.call('WORKER.GET', 'w'))).to.include({
+      model_id: null,
+      vram_bytes: null,
+      state: 'Idle',
+      url: 'http://10.0.0.5:8081',
+      backend: 'cuda',
+    });
     expect((await rejection(json({ model: 'typo' }))).message).to.equal("ERR invalid HBEAT JSON payload: unknown field 'model'");
     expect(record(await redis.call('WORKER.GET', 'w')).model_id).to.equal(null);
   });

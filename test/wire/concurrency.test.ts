@@ -48,7 +48,22 @@ describe('concurrency: 50 agents heartbeating while 10 clients query', () => {
       const id = (j: number) => `w-${String(a).padStart(2, '0')}-${String(j).padStart(2, '0')}`;
       const js = Array.from({ length: WORKERS_PER_AGENT }, (_, j) => j);
       // 1: full state on the first hive.
-      await Promise.all(js.map((j) => beat(agent, [id(j), `hive-${(a + j) % HIVES}`, 'STATE', 'Idle', 'MODEL', `m${j % 4}`, 'VRAM', String(a * 1000 + j), 'RAM', String(j * 10)])));
+      await Promise.all(
+        js.map((j) =>
+          beat(agent, [
+            id(j),
+            `hive-${(a + j) % HIVES}`,
+            'STATE',
+            'Idle',
+            'MODEL',
+            `m${j % 4}`,
+            'VRAM',
+            String(a * 1000 + j),
+            'RAM',
+            String(j * 10),
+          ]),
+        ),
+      );
       // 2: every third worker moves to the next hive; everyone reports new VRAM.
       await Promise.all(js.map((j) => beat(agent, [id(j), expectedFinal(a, j).hive, 'VRAM', String(expectedFinal(a, j).vram)])));
       // 3: a plain refresh.
@@ -117,8 +132,8 @@ describe('concurrency: 50 agents heartbeating while 10 clients query', () => {
       expect(record(await q.call('HIVE.GET', hive)).workers).to.deep.equal([...want.ids].sort());
     }
     expect(workerSum).to.equal(TOTAL);
-    expect((await q.call('WORKER.LIST') as unknown[]).length).to.equal(TOTAL);
-    expect((await q.call('WORKER.LIST', 'MODEL', 'm1') as unknown[]).length).to.equal(TOTAL / 4);
+    expect(((await q.call('WORKER.LIST')) as unknown[]).length).to.equal(TOTAL);
+    expect(((await q.call('WORKER.LIST', 'MODEL', 'm1')) as unknown[]).length).to.equal(TOTAL / 4);
     expect(String(await q.call('INFO', 'registry'))).to.include(`workers:${TOTAL}\r\n`);
   });
 });

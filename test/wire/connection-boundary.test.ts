@@ -95,7 +95,9 @@ describe('connection boundary: settings, large replies, exceptions', function ()
         (echo as { handler: unknown }).handler = original;
       }
       expect(logged).to.have.length(1);
-      expect(logged[0]).to.match(/^\d+:M .* # Closing client id=\d+ addr=127\.0\.0\.1:\d+ after an internal error: TypeError: unencodable reply value/);
+      expect(logged[0]).to.match(
+        /^\d+:M .* # Closing client id=\d+ addr=127\.0\.0\.1:\d+ after an internal error: TypeError: unencodable reply value/,
+      );
       expect(await other.call('PING')).to.equal('PONG');
       expect(await other.call('ECHO', 'again')).to.equal('again');
     });

@@ -17,7 +17,10 @@ function clientFields(line: string): Record<string, string> {
 
 async function clientList(r: Client): Promise<Array<Record<string, string>>> {
   const text = String(await r.call('CLIENT', 'LIST'));
-  return text.split('\n').filter((l) => l.length > 0).map(clientFields);
+  return text
+    .split('\n')
+    .filter((l) => l.length > 0)
+    .map(clientFields);
 }
 
 /** `# Section` → { key: value } from an INFO reply. */
@@ -80,7 +83,14 @@ for (const mode of MODES) {
         const id = await r.call('CLIENT', 'ID');
         expect(id).to.be.a('number');
         const info = clientFields(String(await r.call('CLIENT', 'INFO')));
-        expect(info).to.include({ id: String(id), db: '0', resp: String(mode.resp), 'lib-name': 'ioredis', cmd: 'client|info', multi: '-1' });
+        expect(info).to.include({
+          id: String(id),
+          db: '0',
+          resp: String(mode.resp),
+          'lib-name': 'ioredis',
+          cmd: 'client|info',
+          multi: '-1',
+        });
         expect(info['lib-ver']).to.match(/^\d+\.\d+\.\d+/);
         const other = await fx.ioredis(mode.options);
         const otherId = await other.call('CLIENT', 'ID');
@@ -217,20 +227,46 @@ for (const mode of MODES) {
         expect(((await r.call('COMMAND')) as unknown[]).length).to.equal(count);
         const hive = (await r.call('COMMAND', 'LIST', 'FILTERBY', 'PATTERN', 'hive.*')) as string[];
         expect([...hive].sort()).to.deep.equal([
-          'hive.active', 'hive.count', 'hive.del', 'hive.get', 'hive.list', 'hive.online', 'hive.res', 'hive.workers',
+          'hive.active',
+          'hive.count',
+          'hive.del',
+          'hive.get',
+          'hive.list',
+          'hive.online',
+          'hive.res',
+          'hive.workers',
         ]);
         const registry = (await r.call('COMMAND', 'LIST', 'FILTERBY', 'ACLCAT', 'registry')) as string[];
         expect(registry.filter((n) => n.startsWith('worker.')).sort()).to.deep.equal([
-          'worker.best', 'worker.claim', 'worker.count', 'worker.del', 'worker.get', 'worker.list', 'worker.release', 'worker.url',
+          'worker.best',
+          'worker.claim',
+          'worker.count',
+          'worker.del',
+          'worker.get',
+          'worker.list',
+          'worker.release',
+          'worker.url',
         ]);
         expect(registry).to.include.members(hive);
       });
 
       it("INFO gives Redis' entry shape; nil for an unknown command", async () => {
         const [hbeat, unknown, sub] = (await r.call('COMMAND', 'INFO', 'HBEAT', 'nope', 'client|id')) as unknown[][];
-        expect(hbeat!.slice(0, 8)).to.deep.equal(['hbeat', -3, ['write', 'fast', 'movablekeys'], 1, 2, 1, ['@registry', '@heartbeat', '@write', '@fast'], []]);
+        expect(hbeat!.slice(0, 8)).to.deep.equal([
+          'hbeat',
+          -3,
+          ['write', 'fast', 'movablekeys'],
+          1,
+          2,
+          1,
+          ['@registry', '@heartbeat', '@write', '@fast'],
+          [],
+        ]);
         const specs = (hbeat![8] as unknown[]).map(record);
-        expect(specs.map((s) => s.flags)).to.deep.equal([['RW', 'INSERT', 'UPDATE'], ['RW', 'INSERT']]);
+        expect(specs.map((s) => s.flags)).to.deep.equal([
+          ['RW', 'INSERT', 'UPDATE'],
+          ['RW', 'INSERT'],
+        ]);
         expect(record(specs[1]!.begin_search)).to.deep.include({ type: 'index' });
         expect(record(record(specs[1]!.begin_search).spec)).to.deep.equal({ index: 2 });
         expect(record(record(specs[0]!.find_keys).spec)).to.deep.equal({ lastkey: 0, keystep: 1, limit: 0 });
@@ -247,7 +283,9 @@ for (const mode of MODES) {
         expect(Object.keys(docs)).to.deep.equal(['hbeat', 'worker.url']);
         const hbeat = record(docs.hbeat);
         expect(hbeat).to.include({ since: '0.1.0', group: 'registry' });
-        expect(hbeat.summary).to.be.a('string').and.match(/heartbeat/i);
+        expect(hbeat.summary)
+          .to.be.a('string')
+          .and.match(/heartbeat/i);
         const [oneof] = hbeat.arguments as unknown[];
         const heartbeat = record(oneof);
         expect(heartbeat).to.include({ name: 'heartbeat', type: 'oneof' });
@@ -262,13 +300,20 @@ for (const mode of MODES) {
         expect(Object.keys(record(await r.call('COMMAND', 'DOCS', 'nope')))).to.deep.equal([]);
       });
 
-      it('GETKEYS: worker:<id> and hive:<id>, also from the JSON form; errors in Redis\' words', async () => {
+      it("GETKEYS: worker:<id> and hive:<id>, also from the JSON form; errors in Redis' words", async () => {
         expect(await r.call('COMMAND', 'GETKEYS', 'HBEAT', 'w', 'h', 'STATE', 'Idle')).to.deep.equal(['worker:w', 'hive:h']);
-        expect(await r.call('COMMAND', 'GETKEYS', 'HBEAT', 'JSON', '{"worker_id":"w1","hive_id":"h1"}')).to.deep.equal(['worker:w1', 'hive:h1']);
+        expect(await r.call('COMMAND', 'GETKEYS', 'HBEAT', 'JSON', '{"worker_id":"w1","hive_id":"h1"}')).to.deep.equal([
+          'worker:w1',
+          'hive:h1',
+        ]);
         expect(await r.call('COMMAND', 'GETKEYS', 'HIVE.DEL', 'h')).to.deep.equal(['hive:h']);
         expect(await r.call('COMMAND', 'GETKEYS', 'worker.url', 'w')).to.deep.equal(['worker:w']);
-        expect((await rejection(r.call('COMMAND', 'GETKEYS', 'WORKER.BEST', 'm'))).message).to.equal('ERR The command has no key arguments');
-        expect((await rejection(r.call('COMMAND', 'GETKEYS', 'WORKER.GET'))).message).to.equal('ERR Invalid number of arguments specified for command');
+        expect((await rejection(r.call('COMMAND', 'GETKEYS', 'WORKER.BEST', 'm'))).message).to.equal(
+          'ERR The command has no key arguments',
+        );
+        expect((await rejection(r.call('COMMAND', 'GETKEYS', 'WORKER.GET'))).message).to.equal(
+          'ERR Invalid number of arguments specified for command',
+        );
         expect((await rejection(r.call('COMMAND', 'GETKEYS', 'nope', 'x'))).message).to.equal('ERR Invalid command specified');
       });
     });
@@ -279,9 +324,25 @@ for (const mode of MODES) {
       fx.clock.advance(30_000);
       await r.call('HBEAT', 'w3', 'h2');
       const all = infoSections(String(await r.call('INFO')));
-      expect([...all.keys()]).to.include.members(['Server', 'Clients', 'Memory', 'Persistence', 'Stats', 'Replication', 'CPU', 'Registry', 'Keyspace']);
+      expect([...all.keys()]).to.include.members([
+        'Server',
+        'Clients',
+        'Memory',
+        'Persistence',
+        'Stats',
+        'Replication',
+        'CPU',
+        'Registry',
+        'Keyspace',
+      ]);
       expect(all.get('Server')).to.include({ redis_version: '7.2.0', redis_mode: 'standalone', tcp_port: String(fx.port) });
-      expect(all.get('Registry')).to.include({ workers: '3', workers_online: '1', hives: '2', hives_online: '1', offline_after_ms: '30000' });
+      expect(all.get('Registry')).to.include({
+        workers: '3',
+        workers_online: '1',
+        hives: '2',
+        hives_online: '1',
+        offline_after_ms: '30000',
+      });
       expect(all.get('Keyspace')).to.deep.equal({ db0: 'keys=5,expires=0,avg_ttl=0' }); // 3 workers + 2 hives
       const registry = infoSections(String(await r.call('INFO', 'REGISTRY')));
       expect([...registry.keys()]).to.deep.equal(['Registry']);

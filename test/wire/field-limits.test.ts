@@ -20,8 +20,19 @@ describe('heartbeat field bounds', () => {
     const id = 'w'.repeat(FIELD_MAX_BYTES.worker_id);
     const url = 'http://h/' + 'u'.repeat(FIELD_MAX_BYTES.url - 9);
     expect(
-      await r.call('HBEAT', id, 'h'.repeat(FIELD_MAX_BYTES.hive_id), 'URL', url, 'MODEL', 'm'.repeat(FIELD_MAX_BYTES.model_id),
-        'BACKEND', 'b'.repeat(FIELD_MAX_BYTES.backend), 'DEVICE', String(DEVICE_ID_MAX)),
+      await r.call(
+        'HBEAT',
+        id,
+        'h'.repeat(FIELD_MAX_BYTES.hive_id),
+        'URL',
+        url,
+        'MODEL',
+        'm'.repeat(FIELD_MAX_BYTES.model_id),
+        'BACKEND',
+        'b'.repeat(FIELD_MAX_BYTES.backend),
+        'DEVICE',
+        String(DEVICE_ID_MAX),
+      ),
     ).to.equal(1);
     const w = record(await r.call('WORKER.GET', id));
     expect(w.url).to.equal(url);
@@ -33,7 +44,10 @@ describe('heartbeat field bounds', () => {
     const cases: Array<[string[], string]> = [
       [[over(FIELD_MAX_BYTES.worker_id), 'h'], `ERR invalid worker_id '${'x'.repeat(128)}…': longer than 256 bytes`],
       [['w', over(FIELD_MAX_BYTES.hive_id)], `ERR invalid hive_id '${'x'.repeat(128)}…': longer than 256 bytes`],
-      [['w', 'h', 'URL', 'http://h/' + over(FIELD_MAX_BYTES.url - 9)], `ERR invalid URL 'http://h/${'x'.repeat(119)}…': longer than 2048 bytes`],
+      [
+        ['w', 'h', 'URL', 'http://h/' + over(FIELD_MAX_BYTES.url - 9)],
+        `ERR invalid URL 'http://h/${'x'.repeat(119)}…': longer than 2048 bytes`,
+      ],
       [['w', 'h', 'MODEL', over(FIELD_MAX_BYTES.model_id)], `ERR invalid MODEL '${'x'.repeat(128)}…': longer than 512 bytes`],
       [['w', 'h', 'BACKEND', over(FIELD_MAX_BYTES.backend)], `ERR invalid BACKEND '${'x'.repeat(65)}': longer than 64 bytes`],
       [['w', 'h', 'DEVICE', String(DEVICE_ID_MAX + 1)], "ERR invalid DEVICE '65536': expected an integer from 0 to 65535"],
@@ -42,9 +56,12 @@ describe('heartbeat field bounds', () => {
       // Lower case options take the argument path.
       [['w', 'h', 'model', over(FIELD_MAX_BYTES.model_id)], `ERR invalid MODEL '${'x'.repeat(128)}…': longer than 512 bytes`],
     ];
-    for (const [args, message] of cases) expect((await rejection(r.call('HBEAT', ...args))).message, args.join(' ').slice(0, 40)).to.equal(message);
+    for (const [args, message] of cases)
+      expect((await rejection(r.call('HBEAT', ...args))).message, args.join(' ').slice(0, 40)).to.equal(message);
     const json = { worker_id: 'w', hive_id: 'h', backend: over(FIELD_MAX_BYTES.backend) };
-    expect((await rejection(r.call('HBEAT', 'JSON', JSON.stringify(json)))).message).to.equal(`ERR invalid backend '${'x'.repeat(65)}': longer than 64 bytes`);
+    expect((await rejection(r.call('HBEAT', 'JSON', JSON.stringify(json)))).message).to.equal(
+      `ERR invalid backend '${'x'.repeat(65)}': longer than 64 bytes`,
+    );
     expect(await r.call('WORKER.COUNT')).to.equal(0);
     expect(await r.call('HIVE.COUNT')).to.equal(0);
   });

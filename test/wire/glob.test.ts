@@ -47,14 +47,28 @@ describe('glob patterns: bounded cost through every command that matches them', 
   it('PSUBSCRIBE (*a)x14 b, then PUBLISH to 60 a: no match, at once; the heartbeats go on', async () => {
     // A server process: a matcher that hangs would freeze an in-process server and this test's timers with it.
     const server = ServerProcess.start();
-    const options = { port: await server.ready(), host: '127.0.0.1', commandTimeout: 5000, retryStrategy: () => null, maxRetriesPerRequest: 0 };
+    const options = {
+      port: await server.ready(),
+      host: '127.0.0.1',
+      commandTimeout: 5000,
+      retryStrategy: () => null,
+      maxRetriesPerRequest: 0,
+    };
     const clients = [new Redis(options), new Redis(options), new Redis(options)];
     for (const c of clients) c.on('error', () => {});
     const [sub, pub, worker] = clients as [Redis, Redis, Redis];
     try {
       await sub.psubscribe(STARS_14, CVE_PATTERN, 'a*');
       const beat = () => worker.call('HBEAT', 'side-worker', 'hive-side');
-      const beatsDuring = [beat(), pub.publish(SIXTY_A, 'x'), beat(), pub.publish('a'.repeat(40), 'y'), beat(), pub.publish(SIXTY_A + 'b', 'z'), beat()];
+      const beatsDuring = [
+        beat(),
+        pub.publish(SIXTY_A, 'x'),
+        beat(),
+        pub.publish('a'.repeat(40), 'y'),
+        beat(),
+        pub.publish(SIXTY_A + 'b', 'z'),
+        beat(),
+      ];
       const [, only, , alsoOnly, , all] = await Promise.all(beatsDuring);
       expect(only).to.equal(1); // `a*` alone
       expect(alsoOnly).to.equal(1);

@@ -68,7 +68,11 @@ export class Inbox {
   }
 
   /** Waits for the registry event of `type` that satisfies `match`, and returns it parsed with its arrival time. */
-  async event(type: string, match: (e: RegistryEventJson) => boolean = () => true, timeoutMs = 5000): Promise<RegistryEventJson & { receivedAt: number }> {
+  async event(
+    type: string,
+    match: (e: RegistryEventJson) => boolean = () => true,
+    timeoutMs = 5000,
+  ): Promise<RegistryEventJson & { receivedAt: number }> {
     const m = await this.waitFor(
       (m) => m.channel === `registry:${type}` && match(JSON.parse(m.payload) as RegistryEventJson),
       `registry:${type}`,

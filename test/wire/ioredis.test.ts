@@ -19,6 +19,7 @@ function wire(resp: 2 | 3, fields: Record<string, unknown>): unknown {
   return Object.entries(fields).flatMap(([k, v]) => [k, value(v)]);
 }
 
+// prettier-ignore
 const FULL_BEAT = [
   'HBEAT', 'gpu0', 'hive-a', 'STATE', 'Idle', 'HEALTH', 'healthy', 'URL', 'http://10.0.0.5:8081', 'MODEL', 'llama-3-8b',
   'BACKEND', 'cuda', 'DEVICE', '0', 'VRAM', '8000000000', 'VRAM_TOTAL', '24000000000', 'RAM', '2000000000', 'CPU', '7.5',
@@ -128,7 +129,10 @@ for (const mode of MODES) {
           cpu_percent: 3,
           gpu_percent: 99.5,
         };
-        const refused = await r.call('HBEAT', 'JSON', JSON.stringify({ ...payload, something_new: { nested: true } })).then(() => null, (e: Error) => e.message);
+        const refused = await r.call('HBEAT', 'JSON', JSON.stringify({ ...payload, something_new: { nested: true } })).then(
+          () => null,
+          (e: Error) => e.message,
+        );
         expect(refused).to.equal("ERR invalid HBEAT JSON payload: unknown field 'something_new'");
         expect(await r.call('HBEAT', 'JSON', JSON.stringify(payload))).to.equal(1);
         expect(await r.call('HBEAT', 'json', JSON.stringify({ worker_id: 'gpu1', hive_id: 'hive-b', gpu_percent: 50 }))).to.equal(0);
@@ -343,7 +347,10 @@ for (const mode of MODES) {
         await r.call('HBEAT', 'no-gpu', 'h', 'STATE', 'Busy');
         expect(record(await r.call('WORKER.BEST', 'm')).worker_id).to.equal('degraded');
         // No worker has the model: any online idle worker with a URL, so the caller can load it there.
-        expect({ ...record(await r.call('WORKER.BEST', 'unknown-model')), match: undefined }).to.deep.equal({ ...record(await r.call('WORKER.GET', 'other')), match: undefined });
+        expect({ ...record(await r.call('WORKER.BEST', 'unknown-model')), match: undefined }).to.deep.equal({
+          ...record(await r.call('WORKER.GET', 'other')),
+          match: undefined,
+        });
         expect(record(await r.call('WORKER.BEST', 'unknown-model')).match).to.equal('fallback');
         expect(await r.call('WORKER.BEST', 'm', 'BACKEND', 'rocm')).to.equal(null);
         fx.clock.advance(30_000);
@@ -402,14 +409,20 @@ for (const mode of MODES) {
           [[...w, 'CPU', '101'], "ERR invalid CPU '101': expected a number from 0 to 100"],
           [[...w, 'GPU', '-1'], "ERR invalid GPU '-1': expected a number from 0 to 100"],
           [[...w, 'TS', 'yesterday'], "ERR invalid TS 'yesterday': expected an ISO 8601 date-time with offset, like 2025-01-31T12:00:00Z"],
-          [[...w, 'TS', '2025-10-22T12:00:00'], "ERR invalid TS '2025-10-22T12:00:00': expected an ISO 8601 date-time with offset, like 2025-01-31T12:00:00Z"],
+          [
+            [...w, 'TS', '2025-10-22T12:00:00'],
+            "ERR invalid TS '2025-10-22T12:00:00': expected an ISO 8601 date-time with offset, like 2025-01-31T12:00:00Z",
+          ],
           [[...w, 'GPU', '1', 'COLOR', 'red'], "ERR unknown HBEAT option 'COLOR'"],
           [[...w, 'STATE', 'Busy', 'GPU'], 'ERR HBEAT option GPU needs a value'],
           [['HBEAT', '', 'hive-a'], "ERR invalid worker_id '': expected a non-empty string"],
           [['HBEAT', 'gpu0', ''], "ERR invalid hive_id '': expected a non-empty string"],
           [['HBEAT', 'JSON', '[]'], 'ERR invalid HBEAT JSON payload: expected an object'],
           [json({ worker_id: 'gpu0', hive_id: 'hive-a', vram_bytes: '8' }), "ERR invalid HBEAT JSON field 'vram_bytes': expected a number"],
-          [json({ worker_id: 'gpu0', hive_id: 'hive-a', state: 'Busy', gpu_percent: 150 }), "ERR invalid gpu_percent '150': expected a number from 0 to 100"],
+          [
+            json({ worker_id: 'gpu0', hive_id: 'hive-a', state: 'Busy', gpu_percent: 150 }),
+            "ERR invalid gpu_percent '150': expected a number from 0 to 100",
+          ],
           [json({ worker_id: 'new-worker' }), "ERR invalid HBEAT JSON payload: missing 'hive_id'"],
           [['HBEAT', 'JSON', '{}', 'extra'], 'ERR syntax error, HBEAT JSON takes exactly one payload'],
           [['HIVE.ACTIVE', '-5'], "ERR invalid max_age_ms '-5': expected a non-negative integer"],

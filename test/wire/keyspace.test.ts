@@ -10,7 +10,20 @@ import { MODES, record, rejection, WireFixture, type Client } from './fixture.js
 
 const run = promisify(execFile);
 
-const BEAT = ['STATE', 'Busy', 'MODEL', 'llama-3-8b', 'BACKEND', 'cuda', 'VRAM', '8000000000', 'GPU', '12.5', 'URL', 'http://10.0.0.5:8081'];
+const BEAT = [
+  'STATE',
+  'Busy',
+  'MODEL',
+  'llama-3-8b',
+  'BACKEND',
+  'cuda',
+  'VRAM',
+  '8000000000',
+  'GPU',
+  '12.5',
+  'URL',
+  'http://10.0.0.5:8081',
+];
 
 async function scanAll(r: Client, ...options: string[]): Promise<string[]> {
   const keys: string[] = [];
@@ -50,7 +63,7 @@ for (const mode of MODES) {
       expect((await scanAll(r, 'MATCH', 'hive:*')).sort()).to.deep.equal(['hive:hive-a', 'hive:hive-b']);
       expect(await scanAll(r, 'TYPE', 'string')).to.deep.equal([]);
       expect((await scanAll(r, 'TYPE', 'HASH', 'MATCH', 'worker:w[12]')).sort()).to.deep.equal(['worker:w1', 'worker:w2']);
-      expect((await r.call('KEYS', 'worker:*') as string[]).sort()).to.deep.equal(['worker:w1', 'worker:w2', 'worker:w3']);
+      expect(((await r.call('KEYS', 'worker:*')) as string[]).sort()).to.deep.equal(['worker:w1', 'worker:w2', 'worker:w3']);
     });
 
     it('keys follow the registry: a removed worker and its emptied hive leave SCAN and DBSIZE', async () => {
@@ -60,7 +73,7 @@ for (const mode of MODES) {
       expect(await r.call('EXISTS', 'worker:w3', 'hive:hive-b', 'worker:w1', 'worker:w1')).to.equal(2);
     });
 
-    it('SCAN refuses a bad cursor, a bad COUNT and unknown options with Redis\' errors', async () => {
+    it("SCAN refuses a bad cursor, a bad COUNT and unknown options with Redis' errors", async () => {
       expect((await rejection(r.call('SCAN', 'x'))).message).to.equal('ERR invalid cursor');
       expect((await rejection(r.call('SCAN', '-1'))).message).to.equal('ERR invalid cursor');
       expect((await rejection(r.call('SCAN', '0', 'COUNT', '0'))).message).to.equal('ERR syntax error');
@@ -70,14 +83,23 @@ for (const mode of MODES) {
       expect(await r.call('SCAN', '99999999999999999999'.slice(0, 19))).to.deep.equal(['0', []]);
     });
 
-    it('a worker is a hash with WORKER.GET\'s fields as strings; a hive with HIVE.GET\'s', async () => {
+    it("a worker is a hash with WORKER.GET's fields as strings; a hive with HIVE.GET's", async () => {
       expect(await r.call('TYPE', 'worker:w1')).to.equal('hash');
       expect(await r.call('TYPE', 'hive:hive-a')).to.equal('hash');
       expect(await r.call('TYPE', 'nothing')).to.equal('none');
       const w = record(await r.call('HGETALL', 'worker:w1'));
       expect(w).to.include({
-        worker_id: 'w1', hive_id: 'hive-a', state: 'Busy', health: 'healthy', model_id: 'llama-3-8b', backend: 'cuda',
-        vram_bytes: '8000000000', gpu_percent: '12.5', url: 'http://10.0.0.5:8081', online: '1', age_ms: '0',
+        worker_id: 'w1',
+        hive_id: 'hive-a',
+        state: 'Busy',
+        health: 'healthy',
+        model_id: 'llama-3-8b',
+        backend: 'cuda',
+        vram_bytes: '8000000000',
+        gpu_percent: '12.5',
+        url: 'http://10.0.0.5:8081',
+        online: '1',
+        age_ms: '0',
       });
       expect(w).not.to.have.property('ram_bytes'); // never reported: no field, as a hash has no nil values
       expect(await r.call('HGET', 'worker:w1', 'state')).to.equal('Busy');
@@ -97,10 +119,21 @@ for (const mode of MODES) {
       expect(h).to.include({ hive_id: 'hive-a', worker_count: '2', vram_used_bytes: '8000000000', online: '1', vram_used_gb: '8' });
       const [cursor, flat] = (await r.call('HSCAN', 'hive:hive-a', '0', 'MATCH', 'online*')) as [string, string[]];
       expect(cursor).to.equal('0');
-      expect(flat).to.deep.equal(['online', '1', 'online_worker_count', '2', 'online_vram_used_bytes', '8000000000', 'online_ram_used_bytes', '0']);
+      expect(flat).to.deep.equal([
+        'online',
+        '1',
+        'online_worker_count',
+        '2',
+        'online_vram_used_bytes',
+        '8000000000',
+        'online_ram_used_bytes',
+        '0',
+      ]);
       expect(await r.call('TTL', 'worker:w1')).to.equal(-1);
       expect(await r.call('PTTL', 'worker:none')).to.equal(-2);
-      expect((await rejection(r.call('GET', 'worker:w1'))).message).to.equal('WRONGTYPE Operation against a key holding the wrong kind of value');
+      expect((await rejection(r.call('GET', 'worker:w1'))).message).to.equal(
+        'WRONGTYPE Operation against a key holding the wrong kind of value',
+      );
       expect(await r.call('GET', 'plain')).to.equal(null);
     });
 
@@ -114,7 +147,9 @@ for (const mode of MODES) {
 
     it('MEMORY USAGE and OBJECT answer per key, nil for a missing key', async () => {
       const bytes = (await r.call('MEMORY', 'USAGE', 'worker:w1')) as number;
-      expect(bytes).to.be.a('number').and.greaterThan((await r.call('MEMORY', 'USAGE', 'worker:w2')) as number);
+      expect(bytes)
+        .to.be.a('number')
+        .and.greaterThan((await r.call('MEMORY', 'USAGE', 'worker:w2')) as number);
       expect(await r.call('MEMORY', 'USAGE', 'worker:w1', 'SAMPLES', '0')).to.equal(bytes);
       expect(await r.call('MEMORY', 'USAGE', 'worker:none')).to.equal(null);
       expect((await rejection(r.call('MEMORY', 'USAGE', 'worker:w1', 'SAMPLES'))).message).to.equal('ERR syntax error');
@@ -129,8 +164,12 @@ for (const mode of MODES) {
 
     it('writes are refused naming the registry command, and change nothing', async () => {
       const message = async (...args: string[]) => (await rejection(r.call(args[0]!, ...args.slice(1)))).message;
-      expect(await message('DEL', 'worker:w1')).to.equal("ERR DEL refused: 'worker:w1' is a read-only view of worker 'w1'; remove it with WORKER.DEL w1");
-      expect(await message('UNLINK', 'hive:hive-a')).to.equal("ERR UNLINK refused: 'hive:hive-a' is a read-only view of hive 'hive-a'; remove it with HIVE.DEL hive-a");
+      expect(await message('DEL', 'worker:w1')).to.equal(
+        "ERR DEL refused: 'worker:w1' is a read-only view of worker 'w1'; remove it with WORKER.DEL w1",
+      );
+      expect(await message('UNLINK', 'hive:hive-a')).to.equal(
+        "ERR UNLINK refused: 'hive:hive-a' is a read-only view of hive 'hive-a'; remove it with HIVE.DEL hive-a",
+      );
       expect(await message('HSET', 'worker:w1', 'state', 'Idle')).to.match(/^ERR HSET refused: .* HBEAT w1 <hive_id>/);
       expect(await message('EXPIRE', 'worker:w1', '10')).to.match(/liveness .*WORKER\.DEL w1$/);
       expect(await message('SET', 'foo', 'bar')).to.match(/^ERR SET refused: the registry stores no keys of its own.*HBEAT/);
@@ -164,7 +203,11 @@ describe('redis-cli over the keyspace', () => {
     const keys = (await cli('--scan')).trim().split('\n');
     expect(keys).to.have.length(253);
     expect(new Set(keys).size).to.equal(253);
-    expect((await cli('--scan', '--pattern', 'hive:*')).trim().split('\n').sort()).to.deep.equal(['hive:hive-0', 'hive:hive-1', 'hive:hive-2']);
+    expect((await cli('--scan', '--pattern', 'hive:*')).trim().split('\n').sort()).to.deep.equal([
+      'hive:hive-0',
+      'hive:hive-1',
+      'hive:hive-2',
+    ]);
   });
 
   it('--bigkeys finds the worker with the most fields and counts every key as a hash', async () => {

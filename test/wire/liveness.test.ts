@@ -57,7 +57,14 @@ describe(`liveness in real time (offline after ${OFFLINE_AFTER_MS} ms, evicted a
     expect(await inbox.event('hive.removed')).to.include({ hive_id: 'hive-a', at_ms: evicted.at_ms });
     expect(await r.call('WORKER.GET', 'gpu0')).to.equal(null);
     expect(await r.call('WORKER.COUNT')).to.equal(0);
-    expect(inbox.events.map((e) => e.type)).to.deep.equal(['worker.online', 'hive.online', 'worker.offline', 'hive.offline', 'worker.evicted', 'hive.removed']);
+    expect(inbox.events.map((e) => e.type)).to.deep.equal([
+      'worker.online',
+      'hive.online',
+      'worker.offline',
+      'hive.offline',
+      'worker.evicted',
+      'hive.removed',
+    ]);
   });
 
   it('an offline worker that beats again is refreshed (HBEAT 0) and announced online again', async () => {
@@ -183,7 +190,9 @@ for (const mode of MODES) {
 
     it('ON holds evictions until AUTO; a bad mode is refused and changes nothing', async () => {
       await inbox.event('guard.on');
-      expect((await rejection(r.call('REGISTRY.GUARD', 'maybe'))).message).to.equal("ERR invalid guard mode 'maybe': expected ON, OFF or AUTO");
+      expect((await rejection(r.call('REGISTRY.GUARD', 'maybe'))).message).to.equal(
+        "ERR invalid guard mode 'maybe': expected ON, OFF or AUTO",
+      );
       expect(await r.call('REGISTRY.GUARD', 'on')).to.equal('OK');
       expect(record(await r.call('REGISTRY.GUARD'))).to.include({ mode: 'on', active: 1 });
       expect(await info('expiry_guard_mode')).to.equal('on');

@@ -67,7 +67,9 @@ describe('the server log (process)', function () {
 
     const second = start(['--snapshot', file, '--offline-after', '60000']);
     await second.ready();
-    expect(logLines(second.stdout)[1]!.message).to.match(/^Snapshot restored from .*: 50 workers \(50 online\), 3 hives, revision \d+, \d+ ms$/);
+    expect(logLines(second.stdout)[1]!.message).to.match(
+      /^Snapshot restored from .*: 50 workers \(50 online\), 3 hives, revision \d+, \d+ ms$/,
+    );
   });
 
   it('--logfile takes the log (the ready line stays on stdout); --loglevel warning keeps only warnings', async () => {

@@ -110,7 +110,10 @@ describe('maxmemory defaults and INFO memory', () => {
     // used_memory is the heap in use plus external memory of this very process (the server runs in it).
     const heap = getHeapStatistics();
     expect(Number(info.used_memory)).to.equal(Number(info.used_memory_heap) + Number(info.used_memory_external));
-    expect(Number(info.used_memory)).to.be.within(0.5 * (heap.used_heap_size + heap.external_memory), 2 * (heap.used_heap_size + heap.external_memory));
+    expect(Number(info.used_memory)).to.be.within(
+      0.5 * (heap.used_heap_size + heap.external_memory),
+      2 * (heap.used_heap_size + heap.external_memory),
+    );
     expect(Number(info.used_memory_rss)).to.be.greaterThan(Number(info.used_memory_heap));
   });
 

@@ -17,7 +17,10 @@ class GcServer {
   ) {}
 
   static start(settings: object = {}): Promise<GcServer> {
-    const child = fork(GC_SERVER, [JSON.stringify(settings)], { execArgv: ['--expose-gc'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    const child = fork(GC_SERVER, [JSON.stringify(settings)], {
+      execArgv: ['--expose-gc'],
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    });
     return new Promise((resolve, reject) => {
       child.once('message', (m: { port: number }) => resolve(new GcServer(child, m.port)));
       child.once('exit', (code) => reject(new Error(`gc server exited ${code}`)));
@@ -46,8 +49,23 @@ async function register(r: Redis, n: number, prefix = 'w'): Promise<void> {
   for (let start = 0; start < n; start += 2000) {
     const p = r.pipeline();
     for (let i = start; i < Math.min(n, start + 2000); i++) {
-      p.call('HBEAT', `${prefix}${i}`, `hive-${i % 500}`, 'URL', `http://10.${i % 250}.0.1:8080/${'p'.repeat(1500)}/${i}`, 'MODEL',
-        `org/model-${i}-${'m'.repeat(400)}`, 'BACKEND', `backend-${i % 1000}`, 'STATE', 'Idle', 'GPU', String(i % 100), 'VRAM', String(i * 1000));
+      p.call(
+        'HBEAT',
+        `${prefix}${i}`,
+        `hive-${i % 500}`,
+        'URL',
+        `http://10.${i % 250}.0.1:8080/${'p'.repeat(1500)}/${i}`,
+        'MODEL',
+        `org/model-${i}-${'m'.repeat(400)}`,
+        'BACKEND',
+        `backend-${i % 1000}`,
+        'STATE',
+        'Idle',
+        'GPU',
+        String(i % 100),
+        'VRAM',
+        String(i * 1000),
+      );
     }
     for (const [err] of (await p.exec())!) if (err) throw err;
   }
@@ -99,7 +117,9 @@ describe('memory given back when workers go', function () {
     const baseline = await server.measure();
     for (let i = 0; i < 50; i++) {
       const url = `http://h/${String(i).padStart(4, '0')}${'u'.repeat(MB)}`;
-      expect((await rejection(r.call('HBEAT', 'w', 'h', 'URL', url))).message).to.match(/^ERR invalid URL 'http:\/\/h\/\d{4}u+…': longer than 2048 bytes$/);
+      expect((await rejection(r.call('HBEAT', 'w', 'h', 'URL', url))).message).to.match(
+        /^ERR invalid URL 'http:\/\/h\/\d{4}u+…': longer than 2048 bytes$/,
+      );
     }
     const after = await server.measure();
     expect(after.used - baseline.used).to.be.lessThan(8 * MB);

@@ -54,8 +54,15 @@ describe('node-redis (RESP3)', () => {
 
   it('HBEAT and every registry command via sendCommand, with RESP3 replies', async () => {
     const c = await connect();
+    // prettier-ignore
     expect(await c.sendCommand(['HBEAT', 'gpu0', 'hive-a', 'STATE', 'Idle', 'MODEL', 'llama', 'BACKEND', 'cuda', 'URL', 'http://10.0.0.5:8081', 'VRAM', '8000000000', 'GPU', '12.5'])).to.equal(1);
-    expect(await c.sendCommand(['HBEAT', 'JSON', JSON.stringify({ worker_id: 'gpu1', hive_id: 'hive-a', vram_bytes: 500_000_000, state: 'Busy' })])).to.equal(1);
+    expect(
+      await c.sendCommand([
+        'HBEAT',
+        'JSON',
+        JSON.stringify({ worker_id: 'gpu1', hive_id: 'hive-a', vram_bytes: 500_000_000, state: 'Busy' }),
+      ]),
+    ).to.equal(1);
     expect(await c.sendCommand(['HBEAT', 'gpu0', 'hive-a', 'GPU', '20'])).to.equal(0);
 
     const worker = await c.sendCommand<Record<string, unknown>>(['WORKER.GET', 'gpu0']);
@@ -79,17 +86,29 @@ describe('node-redis (RESP3)', () => {
     expect(await c.sendCommand(['WORKER.URL', 'gpu0'])).to.equal('http://10.0.0.5:8081');
     expect(await c.sendCommand(['WORKER.URL', 'gpu1'])).to.equal(null);
     expect(await c.sendCommand(['WORKER.COUNT'])).to.equal(2);
-    expect((await c.sendCommand<Array<Record<string, unknown>>>(['WORKER.LIST', 'STATE', 'Busy'])).map((w) => w.worker_id)).to.deep.equal(['gpu1']);
+    expect((await c.sendCommand<Array<Record<string, unknown>>>(['WORKER.LIST', 'STATE', 'Busy'])).map((w) => w.worker_id)).to.deep.equal([
+      'gpu1',
+    ]);
     expect((await c.sendCommand<Record<string, unknown>>(['WORKER.BEST', 'llama'])).worker_id).to.equal('gpu0');
     expect(await c.sendCommand(['WORKER.BEST', 'llama', 'BACKEND', 'metal'])).to.equal(null);
 
     const res = await c.sendCommand<Record<string, unknown>>(['HIVE.RES', 'hive-a']);
-    expect(res).to.include({ hive_id: 'hive-a', worker_count: 2, vram_used_bytes: 8_500_000_000, ram_used_bytes: 0, vram_used_gb: 8.5, ram_used_gb: 0 });
+    expect(res).to.include({
+      hive_id: 'hive-a',
+      worker_count: 2,
+      vram_used_bytes: 8_500_000_000,
+      ram_used_bytes: 0,
+      vram_used_gb: 8.5,
+      ram_used_gb: 0,
+    });
     expect(await c.sendCommand(['HIVE.RES', 'nope'])).to.equal(null);
     const hive = await c.sendCommand<Record<string, unknown>>(['HIVE.GET', 'hive-a']);
     expect(hive).to.include({ hive_id: 'hive-a', online: 1, worker_count: 2, last_heartbeat_ms: T0 });
     expect(hive.workers).to.deep.equal(['gpu0', 'gpu1']);
-    expect((await c.sendCommand<Array<Record<string, unknown>>>(['HIVE.WORKERS', 'hive-a'])).map((w) => w.worker_id)).to.deep.equal(['gpu0', 'gpu1']);
+    expect((await c.sendCommand<Array<Record<string, unknown>>>(['HIVE.WORKERS', 'hive-a'])).map((w) => w.worker_id)).to.deep.equal([
+      'gpu0',
+      'gpu1',
+    ]);
     expect(await c.sendCommand(['HIVE.LIST'])).to.deep.equal(['hive-a']);
     expect(await c.sendCommand(['HIVE.COUNT'])).to.equal(1);
     expect(await c.sendCommand(['HIVE.ACTIVE'])).to.deep.equal(['hive-a']);
@@ -138,9 +157,13 @@ describe('node-redis (RESP3)', () => {
 
   it('pipelines many concurrent commands on one connection, replies matched in order', async () => {
     const c = await connect();
-    const beats: unknown[] = await Promise.all(Array.from({ length: 200 }, (_, i) => c.sendCommand(['HBEAT', `w${i}`, `h${i % 5}`, 'RAM', String(i)])));
+    const beats: unknown[] = await Promise.all(
+      Array.from({ length: 200 }, (_, i) => c.sendCommand(['HBEAT', `w${i}`, `h${i % 5}`, 'RAM', String(i)])),
+    );
     expect(beats.every((b) => b === 1)).to.equal(true);
-    const res = (await Promise.all([0, 1, 2, 3, 4].map((h) => c.sendCommand(['HIVE.RES', `h${h}`])))) as unknown as Array<Record<string, unknown>>;
+    const res = (await Promise.all([0, 1, 2, 3, 4].map((h) => c.sendCommand(['HIVE.RES', `h${h}`])))) as unknown as Array<
+      Record<string, unknown>
+    >;
     expect(res.map((x) => x.worker_count)).to.deep.equal([40, 40, 40, 40, 40]);
     // h0 holds 0, 5, …, 195: 40 terms summing to 3900; each next hive adds 40.
     expect(res.map((x) => x.ram_used_bytes)).to.deep.equal([3900, 3940, 3980, 4020, 4060]);

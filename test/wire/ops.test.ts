@@ -31,8 +31,8 @@ describe('ops commands', () => {
     await fx.close();
   });
 
-  it('MONITOR shows other clients\' commands in Redis\' format, passwords redacted, admin commands left out', async () => {
-    const monitor = await (fx.ioredisLazy({ password: 'sesame', lazyConnect: false })).monitor();
+  it("MONITOR shows other clients' commands in Redis' format, passwords redacted, admin commands left out", async () => {
+    const monitor = await fx.ioredisLazy({ password: 'sesame', lazyConnect: false }).monitor();
     const lines: Array<{ args: string[]; source: string; database: string; time: string }> = [];
     monitor.on('monitor', (time: string, args: string[], source: string, database: string) => lines.push({ time, args, source, database }));
     await r.call('HBEAT', 'w1', 'hive-a', 'STATE', 'Idle');
@@ -47,7 +47,7 @@ describe('ops commands', () => {
       ['AUTH', '(redacted)', '(redacted)'],
       ['ECHO', 'quote " here'],
     ]);
-    const clientAddr = String((await r.call('CLIENT', 'INFO'))).match(/addr=(\S+)/)![1]!;
+    const clientAddr = String(await r.call('CLIENT', 'INFO')).match(/addr=(\S+)/)![1]!;
     expect(lines[0]!.source).to.equal(clientAddr);
     expect(lines[0]!.database).to.equal('0');
     expect(Math.abs(Number(lines[0]!.time) * 1000 - Date.now())).to.be.below(60_000);
@@ -75,7 +75,9 @@ describe('ops commands', () => {
     expect(await r.call('SLOWLOG', 'LEN')).to.equal(0);
     expect((await rejection(r.call('SLOWLOG', 'GET', '-2'))).message).to.equal('ERR count should be greater than or equal to -1');
     expect((await rejection(r.call('CONFIG', 'SET', 'slowlog-max-len', '-1'))).message).to.match(/slowlog-max-len/);
-    expect(await r.call('SLOWLOG', 'HELP')).to.be.an('array').with.length.greaterThan(3);
+    expect(await r.call('SLOWLOG', 'HELP'))
+      .to.be.an('array')
+      .with.length.greaterThan(3);
   });
 
   it('SLOWLOG cuts arguments past 32 and redacts AUTH', async () => {
@@ -162,7 +164,9 @@ describe('LatencyHistogram', () => {
     for (const p of [50, 99, 99.9]) {
       const truth = values[Math.ceil((p / 100) * values.length) - 1]! / 1000;
       const got = h.percentileUsec(p);
-      expect(got).to.be.at.least(truth).and.at.most(truth * 1.125 + 0.001);
+      expect(got)
+        .to.be.at.least(truth)
+        .and.at.most(truth * 1.125 + 0.001);
     }
     const below = h.cumulativeBelowPow2([10, 20, 31]);
     expect(below).to.deep.equal([values.filter((v) => v < 1024).length, values.filter((v) => v < 2 ** 20).length, 1000]);

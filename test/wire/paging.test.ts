@@ -10,7 +10,10 @@ async function walk(r: Client, command: string, args: string[], count?: number):
   let cursor = '0';
   let calls = 0;
   do {
-    const reply = (await r.call(command, ...args, 'CURSOR', cursor, ...(count === undefined ? [] : ['COUNT', String(count)]))) as [string, unknown[]];
+    const reply = (await r.call(command, ...args, 'CURSOR', cursor, ...(count === undefined ? [] : ['COUNT', String(count)]))) as [
+      string,
+      unknown[],
+    ];
     expect(reply).to.have.length(2);
     [cursor] = reply;
     items.push(...reply[1]);
@@ -30,7 +33,16 @@ for (const mode of MODES) {
       fx = await WireFixture.start();
       r = await fx.ioredis(mode.options);
       const p = r.pipeline();
-      for (let i = 0; i < 250; i++) p.call('HBEAT', `w${String(i).padStart(3, '0')}`, `h${i % 25}`, 'MODEL', i % 2 === 0 ? 'even' : 'odd', 'STATE', i % 5 === 0 ? 'Busy' : 'Idle');
+      for (let i = 0; i < 250; i++)
+        p.call(
+          'HBEAT',
+          `w${String(i).padStart(3, '0')}`,
+          `h${i % 25}`,
+          'MODEL',
+          i % 2 === 0 ? 'even' : 'odd',
+          'STATE',
+          i % 5 === 0 ? 'Busy' : 'Idle',
+        );
       await p.exec();
     });
     afterEach(() => fx.close());
@@ -75,7 +87,9 @@ for (const mode of MODES) {
       expect((await rejection(r.call('WORKER.LIST'))).message).to.equal(
         'ERR WORKER.LIST would return more than 100 workers (reply-max-records): page through them with WORKER.LIST … CURSOR 0 [COUNT n]',
       );
-      expect((await rejection(r.call('WORKER.LIST', 'MODEL', 'even'))).message).to.match(/^ERR WORKER.LIST would return more than 100 workers/);
+      expect((await rejection(r.call('WORKER.LIST', 'MODEL', 'even'))).message).to.match(
+        /^ERR WORKER.LIST would return more than 100 workers/,
+      );
       // Under the cap, the unpaged form answers as before, sorted by id.
       const busy = (await r.call('WORKER.LIST', 'STATE', 'Busy')) as unknown[];
       expect(busy.map((w) => record(w).worker_id)).to.have.length(50);
@@ -83,7 +97,9 @@ for (const mode of MODES) {
       expect((await rejection(r.call('HIVE.LIST'))).message).to.equal(
         'ERR HIVE.LIST would return more than 20 hives (reply-max-records): page through them with HIVE.LIST … CURSOR 0 [COUNT n]',
       );
-      expect((await rejection(r.call('WORKER.LIST', 'CURSOR', '0', 'COUNT', '21'))).message).to.equal("ERR invalid COUNT '21': expected an integer from 1 to 20");
+      expect((await rejection(r.call('WORKER.LIST', 'CURSOR', '0', 'COUNT', '21'))).message).to.equal(
+        "ERR invalid COUNT '21': expected an integer from 1 to 20",
+      );
       expect((await rejection(r.call('WORKER.LIST', 'COUNT', '5'))).message).to.equal('ERR syntax error, COUNT needs CURSOR');
       expect((await rejection(r.call('HIVE.LIST', 'CURSOR', '-1'))).message).to.equal('ERR invalid cursor');
       // A cursor past the end ends the walk.

@@ -34,7 +34,9 @@ async function writePieces(client: RawClient, pieces: Buffer[]): Promise<void> {
 }
 
 function cut(data: Buffer, offsets: number[]): Buffer[] {
-  const cuts = [...new Set(offsets.map((o) => 1 + (o % Math.max(1, data.length - 1))))].filter((o) => o < data.length).sort((a, b) => a - b);
+  const cuts = [...new Set(offsets.map((o) => 1 + (o % Math.max(1, data.length - 1))))]
+    .filter((o) => o < data.length)
+    .sort((a, b) => a - b);
   const bounds = [0, ...cuts, data.length];
   return bounds.slice(1).map((end, i) => data.subarray(bounds[i], end));
 }
@@ -148,6 +150,7 @@ describe('wire protocol properties', () => {
       await server.close();
     });
 
+    // prettier-ignore
     const token = fc.constantFrom(
       '*', '$', '\r\n', '\r', '\n', ' ', '\t', '-1', '-0', '0', '1', '2', '3', '10', '00', '99999999999', '-', '+', ':',
       '"', "'", '\\', '\\x', '4f', 'zz', 'PING', 'ECHO', 'ping', '\x00', '\xff',
@@ -155,7 +158,10 @@ describe('wire protocol properties', () => {
     const garbage: fc.Arbitrary<Buffer> = fc.oneof(
       fc.uint8Array({ minLength: 1, maxLength: 300 }).map((a) => Buffer.from(a)),
       fc
-        .array(fc.oneof(token, token, token, fc.integer({ min: -3, max: 70_000 }).map(String), fc.string({ maxLength: 5 })), { minLength: 1, maxLength: 60 })
+        .array(fc.oneof(token, token, token, fc.integer({ min: -3, max: 70_000 }).map(String), fc.string({ maxLength: 5 })), {
+          minLength: 1,
+          maxLength: 60,
+        })
         .map((parts) => Buffer.from(parts.join(''), 'latin1')),
     );
 

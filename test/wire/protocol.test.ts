@@ -72,7 +72,9 @@ async function untilClosed(client: RawClient): Promise<string> {
 
 async function writeInPieces(client: RawClient, data: Buffer, pieceLength: number): Promise<void> {
   for (let i = 0; i < data.length; i += pieceLength) {
-    await new Promise<void>((resolve, reject) => client.socket.write(data.subarray(i, i + pieceLength), (e) => (e ? reject(e) : resolve())));
+    await new Promise<void>((resolve, reject) =>
+      client.socket.write(data.subarray(i, i + pieceLength), (e) => (e ? reject(e) : resolve())),
+    );
   }
 }
 
@@ -99,7 +101,11 @@ describe('wire protocol (raw sockets)', () => {
 
     it('quotes and escapes are decoded like redis-cli input', async () => {
       const c = await fx.connect();
-      await expectReply(c, 'ECHO "hello world"\r\nECHO \'it\\\'s\'\r\nECHO "\\x41\\x42\\r\\n"\r\n', "$11\r\nhello world\r\n$4\r\nit's\r\n$4\r\nAB\r\n\r\n");
+      await expectReply(
+        c,
+        'ECHO "hello world"\r\nECHO \'it\\\'s\'\r\nECHO "\\x41\\x42\\r\\n"\r\n',
+        "$11\r\nhello world\r\n$4\r\nit's\r\n$4\r\nAB\r\n\r\n",
+      );
     });
 
     it('blank lines, `*0` and `*-1` get no reply at all', async () => {
@@ -134,7 +140,21 @@ describe('wire protocol (raw sockets)', () => {
       const out = await exchange(
         c,
         pipeline(
-          multibulk('HBEAT', 'pipe-w1', 'pipe-hive-a', 'STATE', 'Idle', 'MODEL', 'llama-3-8b', 'VRAM', '8000000000', 'GPU', '12', 'URL', 'http://10.0.0.5:8081'),
+          multibulk(
+            'HBEAT',
+            'pipe-w1',
+            'pipe-hive-a',
+            'STATE',
+            'Idle',
+            'MODEL',
+            'llama-3-8b',
+            'VRAM',
+            '8000000000',
+            'GPU',
+            '12',
+            'URL',
+            'http://10.0.0.5:8081',
+          ),
           multibulk('HBEAT', 'pipe-w1', 'pipe-hive-a', 'GPU', '40'),
           'HBEAT pipe-w2 pipe-hive-b VRAM 100\r\n',
           multibulk('HBEAT', 'pipe-w3', 'pipe-hive-b', 'STATE', 'sleeping'),
@@ -225,7 +245,15 @@ describe('wire protocol (raw sockets)', () => {
 
       let start = c.received.length;
       // One write: the null before HELLO 3 is RESP2's, the null after it RESP3's.
-      c.send(pipeline(multibulk('WORKER.URL', 'nobody'), 'HELLO 3\r\n', multibulk('WORKER.URL', 'nobody'), multibulk('HIVE.RES', 'hello-hive'), multibulk('ECHO', 'sentinel-3')));
+      c.send(
+        pipeline(
+          multibulk('WORKER.URL', 'nobody'),
+          'HELLO 3\r\n',
+          multibulk('WORKER.URL', 'nobody'),
+          multibulk('HIVE.RES', 'hello-hive'),
+          multibulk('ECHO', 'sentinel-3'),
+        ),
+      );
       await c.readUntil((b) => b.subarray(start).toString('latin1').endsWith('$10\r\nsentinel-3\r\n'));
       const resp3 = c.received.subarray(start).toString('latin1');
       expect(resp3.startsWith('$-1\r\n%')).to.equal(true, resp3);
@@ -287,7 +315,13 @@ describe('wire protocol (raw sockets)', () => {
 
         expect(fx.server.server.stats.protocolErrors).to.equal(errorsBefore + 1);
         expect(registry.workerCount()).to.equal(workersBefore);
-        const out = parseResp2(await exchange(bystander, pipeline(multibulk('ECHO', 'still here'), multibulk('WORKER.GET', 'evil-w'), 'WORKER.URL bystander-w\r\n'), 3));
+        const out = parseResp2(
+          await exchange(
+            bystander,
+            pipeline(multibulk('ECHO', 'still here'), multibulk('WORKER.GET', 'evil-w'), 'WORKER.URL bystander-w\r\n'),
+            3,
+          ),
+        );
         expect(out.replies).to.deep.equal(['still here', null, null]);
         expect(bystander.socket.destroyed).to.equal(false);
       });
@@ -311,7 +345,9 @@ describe('wire protocol (raw sockets)', () => {
   describe('configured limits', () => {
     let limited: RawFixture;
     before(async () => {
-      limited = await RawFixture.start({ limits: { maxBulkLength: 100, maxMultibulkLength: 5, maxInlineLength: 200, maxQueryBuffer: 4096 } });
+      limited = await RawFixture.start({
+        limits: { maxBulkLength: 100, maxMultibulkLength: 5, maxInlineLength: 200, maxQueryBuffer: 4096 },
+      });
     });
     after(async () => {
       await limited.close();
@@ -350,7 +386,9 @@ describe('wire protocol (raw sockets)', () => {
         await expectReply(ok, multibulk('ECHO', fits), `$4000\r\n${fits}\r\n`);
         const bad = await small.connect();
         bad.send(multibulk('ECHO', 'z'.repeat(5000)));
-        expect(await untilClosed(bad)).to.match(/^-ERR Protocol error: client query buffer of \d+ bytes exceeds the limit of 4096 bytes\r\n$/);
+        expect(await untilClosed(bad)).to.match(
+          /^-ERR Protocol error: client query buffer of \d+ bytes exceeds the limit of 4096 bytes\r\n$/,
+        );
         await expectReply(ok, 'PING\r\n', '+PONG\r\n');
       } finally {
         await small.close();
@@ -399,7 +437,11 @@ describe('wire protocol (raw sockets)', () => {
       await expectReply(c, multibulk('AUTH', 's3cret'), '+OK\r\n');
       const big = 'b'.repeat(20_000);
       await expectReply(c, multibulk('ECHO', big), `$20000\r\n${big}\r\n`);
-      await expectReply(c, multibulk('PING', ...Array.from({ length: 10 }, () => 'x')), "-ERR wrong number of arguments for 'ping' command\r\n");
+      await expectReply(
+        c,
+        multibulk('PING', ...Array.from({ length: 10 }, () => 'x')),
+        "-ERR wrong number of arguments for 'ping' command\r\n",
+      );
     });
   });
 });

@@ -148,7 +148,10 @@ describe('pub/sub: RESP3 on a raw socket (HELLO 3)', () => {
     const mark = c.received.length;
     c.send('SUBSCRIBE registry:worker.online\r\nHBEAT gpu0 hive-a\r\nPING\r\nEVENTS.REV\r\n');
     const text = (await c.readUntil((b) => b.subarray(mark).includes('capacity\r\n:100000\r\n'))).subarray(mark).toString('latin1');
-    const json = JSON.stringify({ type: 'worker.online', rev: 1, at_ms: fx.clock.now(), worker_id: 'gpu0', hive_id: 'hive-a' }).slice(0, -1);
+    const json = JSON.stringify({ type: 'worker.online', rev: 1, at_ms: fx.clock.now(), worker_id: 'gpu0', hive_id: 'hive-a' }).slice(
+      0,
+      -1,
+    );
     const push = `>3\r\n$7\r\nmessage\r\n$22\r\nregistry:worker.online\r\n$`;
     // The subscribe confirmation, then HBEAT's event push before HBEAT's own reply (:1), then PONG, then the map.
     expect(text.startsWith('>3\r\n$9\r\nsubscribe\r\n$22\r\nregistry:worker.online\r\n:1\r\n' + push)).to.equal(true, text);
@@ -188,7 +191,16 @@ for (const mode of MODES) {
       await r.call('HBEAT', 'gpu0', 'hive-a', 'GPU', '50'); // no change of state: no event
       await r.call('HBEAT', 'gpu0', 'hive-b'); // moves: hive-a is left empty
       await r.call('WORKER.DEL', 'gpu0');
-      const types = ['worker.online', 'hive.online', 'worker.state', 'worker.state', 'hive.online', 'hive.removed', 'worker.removed', 'hive.removed'];
+      const types = [
+        'worker.online',
+        'hive.online',
+        'worker.state',
+        'worker.state',
+        'hive.online',
+        'hive.removed',
+        'worker.removed',
+        'hive.removed',
+      ];
       const messages = await inbox.count(types.length);
       expect(messages.every((m) => m.pattern === 'registry:*')).to.equal(true);
       const events = inbox.events;
@@ -458,7 +470,16 @@ describe('pub/sub: a subscriber that stops reading', () => {
     while ((await disconnections()) === 0) {
       expect(rounds, 'rounds before the slow subscriber was cut off').to.be.below(2000);
       const pipeline = worker.pipeline();
-      for (let i = 0; i < WORKERS; i++) pipeline.call('HBEAT', `w${i}`, `hive-${i % 4}`, 'STATE', rounds % 2 === 0 ? 'Busy' : 'Idle', 'URL', `http://10.0.0.${i % 250}:8080/v1`);
+      for (let i = 0; i < WORKERS; i++)
+        pipeline.call(
+          'HBEAT',
+          `w${i}`,
+          `hive-${i % 4}`,
+          'STATE',
+          rounds % 2 === 0 ? 'Busy' : 'Idle',
+          'URL',
+          `http://10.0.0.${i % 250}:8080/v1`,
+        );
       const results = (await pipeline.exec())!;
       expect(results.every(([err]) => err === null)).to.equal(true);
       rounds++;
@@ -468,7 +489,9 @@ describe('pub/sub: a subscriber that stops reading', () => {
     expect(maxBuffered).to.be.at.most(HARD_LIMIT + 4096);
     expect(await disconnections()).to.equal(1);
     expect(warnings).to.have.length(1);
-    expect(warnings[0]).to.match(/^\d+:M .* # Closing client id=\d+ addr=127\.0\.0\.1:\d+: pubsub output buffer \d+ bytes over the hard limit\n$/);
+    expect(warnings[0]).to.match(
+      /^\d+:M .* # Closing client id=\d+ addr=127\.0\.0\.1:\d+: pubsub output buffer \d+ bytes over the hard limit\n$/,
+    );
     expect(Number(await admin.call('PUBSUB', 'NUMPAT'))).to.equal(1); // the reader's registry:*
 
     // The slow client sees the end of its connection once it reads what was already in flight.

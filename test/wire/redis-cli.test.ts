@@ -29,7 +29,23 @@ describeNeeding(['redis-cli'], 'redis-cli', () => {
 
   describe('one-shot commands', () => {
     it('HBEAT, then lists and counts, in raw output', async () => {
-      const beat = ['HBEAT', 'gpu0-worker', 'hive-a', 'STATE', 'Idle', 'MODEL', 'llama-3-8b', 'BACKEND', 'cuda', 'VRAM', '8000000000', 'GPU', '12', 'URL', 'http://10.0.0.5:8081'];
+      const beat = [
+        'HBEAT',
+        'gpu0-worker',
+        'hive-a',
+        'STATE',
+        'Idle',
+        'MODEL',
+        'llama-3-8b',
+        'BACKEND',
+        'cuda',
+        'VRAM',
+        '8000000000',
+        'GPU',
+        '12',
+        'URL',
+        'http://10.0.0.5:8081',
+      ];
       expect(await cli(fx.port, ...beat)).to.equal('1\n');
       expect(await cli(fx.port, 'HBEAT', 'gpu0-worker', 'hive-a', 'GPU', '40')).to.equal('0\n');
       await cli(fx.port, 'HBEAT', 'w2', 'hive-b');

@@ -8,11 +8,19 @@ import { WireFixture, rejection, type Client } from './fixture.js';
 
 /** One CLIENT LIST line as fields. */
 function fields(line: string): Record<string, string> {
-  return Object.fromEntries(line.trim().split(' ').map((p) => [p.slice(0, p.indexOf('=')), p.slice(p.indexOf('=') + 1)]));
+  return Object.fromEntries(
+    line
+      .trim()
+      .split(' ')
+      .map((p) => [p.slice(0, p.indexOf('=')), p.slice(p.indexOf('=') + 1)]),
+  );
 }
 
 async function clientList(r: Client): Promise<Array<Record<string, string>>> {
-  return String(await r.call('CLIENT', 'LIST')).split('\n').filter((l) => l.length > 0).map(fields);
+  return String(await r.call('CLIENT', 'LIST'))
+    .split('\n')
+    .filter((l) => l.length > 0)
+    .map(fields);
 }
 
 describe('Redis details', function () {
@@ -50,7 +58,9 @@ describe('Redis details', function () {
 
     it('option tokens', async () => {
       expect((await rejection(r.call('FLUSHALL', `${LONG_S}YNC`))).message).to.equal('ERR syntax error');
-      expect((await rejection(r.call('HELLO', '3', `${LONG_S}ETNAME`, 'x'))).message).to.equal(`ERR Syntax error in HELLO option '${LONG_S}ETNAME'`);
+      expect((await rejection(r.call('HELLO', '3', `${LONG_S}ETNAME`, 'x'))).message).to.equal(
+        `ERR Syntax error in HELLO option '${LONG_S}ETNAME'`,
+      );
       expect((await rejection(r.call('CLIENT', 'KILL', `${LONG_S}KIPME`, 'yes'))).message).to.equal('ERR syntax error');
       expect((await rejection(r.call('CLIENT', 'LIST', 'TYPE', `pub${LONG_S}ub`))).message).to.match(/^ERR Unknown client type/);
       expect((await rejection(r.call('CONFIG', 'SET', `proto-max-bul${KELVIN}-len`, '1mb'))).message).to.match(/^ERR Unknown option/);
@@ -61,7 +71,7 @@ describe('Redis details', function () {
     });
   });
 
-  it('CLIENT LIST shows each socket\'s descriptor, its pending request and reply bytes, and queued MULTI bytes', async () => {
+  it("CLIENT LIST shows each socket's descriptor, its pending request and reply bytes, and queued MULTI bytes", async () => {
     const partial = await RawClient.connect(fx.port);
     partial.send('*2\r\n$4\r\nECHO\r\n$100\r\nhalf of it');
     const multi = await RawClient.connect(fx.port);
@@ -75,7 +85,10 @@ describe('Redis details', function () {
       if (list.some((c) => Number(c['qbuf']) > 0)) break;
     }
     const fds = list.map((c) => Number(c['fd']));
-    expect(fds.every((fd) => Number.isInteger(fd) && fd > 2), `fds ${fds.join(',')}`).to.equal(true);
+    expect(
+      fds.every((fd) => Number.isInteger(fd) && fd > 2),
+      `fds ${fds.join(',')}`,
+    ).to.equal(true);
     expect(new Set(fds).size).to.equal(fds.length);
     const pending = list.find((c) => Number(c['qbuf']) > 0)!;
     // The header and the 10 bytes of the unfinished argument, at least; never more than was sent.
@@ -105,8 +118,14 @@ describe('Redis details', function () {
       [['HBEAT', ' ', 'hive-a'], "ERR invalid worker_id ' ': expected a string that is not only whitespace"],
       [['HBEAT', 'w1', '\t\n'], "ERR invalid hive_id '\t ': expected a string that is not only whitespace"], // CR/LF shown as spaces, as Redis does
       [['HBEAT', 'w1', '\u00a0'], "ERR invalid hive_id '\u00a0': expected a string that is not only whitespace"],
-      [['HBEAT', 'JSON', JSON.stringify({ worker_id: '  ', hive_id: 'h' })], "ERR invalid worker_id '  ': expected a string that is not only whitespace"],
-      [['HBEAT', 'w1', 'h', 'STATE', 'Idle', 'GPU', '3'].map((a) => (a === 'w1' ? '   ' : a)), "ERR invalid worker_id '   ': expected a string that is not only whitespace"],
+      [
+        ['HBEAT', 'JSON', JSON.stringify({ worker_id: '  ', hive_id: 'h' })],
+        "ERR invalid worker_id '  ': expected a string that is not only whitespace",
+      ],
+      [
+        ['HBEAT', 'w1', 'h', 'STATE', 'Idle', 'GPU', '3'].map((a) => (a === 'w1' ? '   ' : a)),
+        "ERR invalid worker_id '   ': expected a string that is not only whitespace",
+      ],
       [['WORKER.BEST', ''], "ERR invalid model_id '': expected a non-empty string"],
       [['WORKER.BEST', '  '], "ERR invalid model_id '  ': expected a string that is not only whitespace"],
     ] as Array<[string[], string]>) {
@@ -122,7 +141,9 @@ describe('Redis details', function () {
       const wrongs = ['c', 'correct hors', 'correct horse ', 'correct horsf', 'x'.repeat(10_000)];
       for (const wrong of wrongs) raw.send(`*2\r\n$4\r\nAUTH\r\n$${wrong.length}\r\n${wrong}\r\n`);
       const text = (await raw.readUntil((b) => (b.toString().match(/WRONGPASS/g) ?? []).length === wrongs.length)).toString();
-      expect(text.split('\r\n').filter(Boolean)).to.deep.equal(wrongs.map(() => '-WRONGPASS invalid username-password pair or user is disabled.'));
+      expect(text.split('\r\n').filter(Boolean)).to.deep.equal(
+        wrongs.map(() => '-WRONGPASS invalid username-password pair or user is disabled.'),
+      );
       raw.close();
       const ok = await guarded.ioredis({ password: 'correct horse' });
       expect(await ok.call('PING')).to.equal('PONG');

@@ -68,9 +68,13 @@ describe('prometheus-redis-exporter', function () {
     await r.call('HBEAT', 'w2', 'hive-a');
     await rejection(r.call('HBEAT', 'w1', 'hive-a', 'STATE', 'sleeping'));
     const webPort = await freePort();
-    exporter = spawn(bin, ['-redis.addr', `redis://127.0.0.1:${fx.port}`, '-redis.password', 'sesame', '-web.listen-address', `127.0.0.1:${webPort}`], {
-      stdio: 'ignore',
-    });
+    exporter = spawn(
+      bin,
+      ['-redis.addr', `redis://127.0.0.1:${fx.port}`, '-redis.password', 'sesame', '-web.listen-address', `127.0.0.1:${webPort}`],
+      {
+        stdio: 'ignore',
+      },
+    );
     const m = await scrape(webPort);
     expect(m.get('redis_up')).to.equal(1);
     expect(m.get('redis_exporter_last_scrape_error{err=""}')).to.equal(0);

@@ -68,7 +68,16 @@ describe('redis-py', function () {
     expect(out.first).to.equal(1);
     expect(out.pipeline[0]).to.equal(1);
     expect(out.pipeline[1]).to.equal(2);
-    expect(out.pipeline[2].slice(0, 8)).to.deep.equal(['hive_id', 'hive-a', 'worker_count', 2, 'vram_used_bytes', 1500, 'ram_used_bytes', 0]);
+    expect(out.pipeline[2].slice(0, 8)).to.deep.equal([
+      'hive_id',
+      'hive-a',
+      'worker_count',
+      2,
+      'vram_used_bytes',
+      1500,
+      'ram_used_bytes',
+      0,
+    ]);
     expect(out.best).to.include({ worker_id: 'w1', model_id: 'llama', gpu_percent: '10', online: 1 });
     expect(out.subscribed).to.deep.equal({ type: 'psubscribe', pattern: null, channel: 'registry:*', data: 1 });
     expect(out.event).to.include({ type: 'worker.online', worker_id: 'w3', hive_id: 'hive-b' });

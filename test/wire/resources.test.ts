@@ -27,8 +27,38 @@ for (const mode of MODES) {
     });
 
     it('WORKER.BEST MINFREE picks among workers with enough free VRAM (total - used); those without a total are skipped', async () => {
-      await r.call('HBEAT', 'small', 'hive-a', 'MODEL', 'llama', 'BACKEND', 'cuda', 'VRAM', String(6 * GB), 'VRAM_TOTAL', String(8 * GB), 'GPU', '10');
-      await r.call('HBEAT', 'big', 'hive-b', 'MODEL', 'llama', 'BACKEND', 'cuda', 'VRAM', String(2 * GB), 'VRAM_TOTAL', String(24 * GB), 'GPU', '90', 'URL', 'http://10.0.0.2:1');
+      await r.call(
+        'HBEAT',
+        'small',
+        'hive-a',
+        'MODEL',
+        'llama',
+        'BACKEND',
+        'cuda',
+        'VRAM',
+        String(6 * GB),
+        'VRAM_TOTAL',
+        String(8 * GB),
+        'GPU',
+        '10',
+      );
+      await r.call(
+        'HBEAT',
+        'big',
+        'hive-b',
+        'MODEL',
+        'llama',
+        'BACKEND',
+        'cuda',
+        'VRAM',
+        String(2 * GB),
+        'VRAM_TOTAL',
+        String(24 * GB),
+        'GPU',
+        '90',
+        'URL',
+        'http://10.0.0.2:1',
+      );
       await r.call('HBEAT', 'unknown', 'hive-a', 'MODEL', 'llama', 'BACKEND', 'metal', 'VRAM', String(GB), 'GPU', '0');
       expect(record(await r.call('WORKER.GET', 'small'))).to.include({ vram_bytes: 6 * GB, vram_total_bytes: 8 * GB });
       expect(record(await r.call('WORKER.GET', 'unknown'))).to.include({ vram_total_bytes: null });

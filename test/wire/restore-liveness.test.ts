@@ -27,7 +27,13 @@ async function answers(client: Redis, workerId: string, hiveId: string, modelId:
     get: w.online,
     hive: record(await client.call('HIVE.GET', hiveId)).online,
     active: ((await client.call('HIVE.ACTIVE')) as string[]).includes(hiveId) ? 1 : 0,
-    listed: ((await client.call('WORKER.LIST', 'MAXAGE', String(record(await client.call('CONFIG', 'GET', 'offline-after'))['offline-after']))) as unknown[])
+    listed: (
+      (await client.call(
+        'WORKER.LIST',
+        'MAXAGE',
+        String(record(await client.call('CONFIG', 'GET', 'offline-after'))['offline-after']),
+      )) as unknown[]
+    )
       .map((x) => record(x).worker_id)
       .includes(workerId)
       ? 1
@@ -84,7 +90,13 @@ describe('restore: liveness from the last heartbeat, the current windows and the
     await saveFleet();
     const { client } = await serve(new ManualClock(SAVED_AT + 5_000), { offlineAfterMs: 60_000 });
     expect(await answers(client, 'w-off', 'hive-off', 'm-off')).to.deep.equal({
-      get: 1, hive: 1, active: 1, listed: 1, best: 1, ageMs: 45_000, info: { workers_online: 2, hives_online: 2 },
+      get: 1,
+      hive: 1,
+      active: 1,
+      listed: 1,
+      best: 1,
+      ageMs: 45_000,
+      info: { workers_online: 2, hives_online: 2 },
     });
   });
 
@@ -92,7 +104,13 @@ describe('restore: liveness from the last heartbeat, the current windows and the
     await saveFleet();
     const { client } = await serve(new ManualClock(SAVED_AT + 5_000), { offlineAfterMs: 5_000, evictAfterMs: 300_000 });
     expect(await answers(client, 'w-on', 'hive-on', 'm-on')).to.deep.equal({
-      get: 0, hive: 0, active: 0, listed: 0, best: 0, ageMs: 10_000, info: { workers_online: 0, hives_online: 0 },
+      get: 0,
+      hive: 0,
+      active: 0,
+      listed: 0,
+      best: 0,
+      ageMs: 10_000,
+      info: { workers_online: 0, hives_online: 0 },
     });
   });
 
@@ -102,10 +120,22 @@ describe('restore: liveness from the last heartbeat, the current windows and the
     const logger: Log = { debug() {}, verbose() {}, notice() {}, warning: (m) => void warnings.push(m), enabled: () => true };
     const { client } = await serve(new ManualClock(SAVED_AT - 3_600_000), { logger });
     expect(await answers(client, 'w-off', 'hive-off', 'm-off')).to.deep.equal({
-      get: 0, hive: 0, active: 0, listed: 0, best: 0, ageMs: 40_000, info: { workers_online: 1, hives_online: 1 },
+      get: 0,
+      hive: 0,
+      active: 0,
+      listed: 0,
+      best: 0,
+      ageMs: 40_000,
+      info: { workers_online: 1, hives_online: 1 },
     });
     expect(await answers(client, 'w-on', 'hive-on', 'm-on')).to.deep.equal({
-      get: 1, hive: 1, active: 1, listed: 1, best: 1, ageMs: 5_000, info: { workers_online: 1, hives_online: 1 },
+      get: 1,
+      hive: 1,
+      active: 1,
+      listed: 1,
+      best: 1,
+      ageMs: 5_000,
+      info: { workers_online: 1, hives_online: 1 },
     });
     expect(warnings.join('\n')).to.include('saved 3600000 ms ahead of this clock');
   });

@@ -42,7 +42,9 @@ describe('README roles, as written', () => {
   it('default is off: a connection without credentials can do nothing', async () => {
     const anon = await fx.ioredis({ protocol: 2, enableReadyCheck: false });
     expect((await rejection(anon.call('PING'))).message).to.equal('NOAUTH Authentication required.');
-    expect((await rejection(anon.call('AUTH', 'default', ''))).message).to.equal('WRONGPASS invalid username-password pair or user is disabled.');
+    expect((await rejection(anon.call('AUTH', 'default', ''))).message).to.equal(
+      'WRONGPASS invalid username-password pair or user is disabled.',
+    );
   });
 
   for (const protocol of [2, 3] as const) {
@@ -50,7 +52,9 @@ describe('README roles, as written', () => {
       const w = await fx.ioredis({ protocol, username: 'gpu-a', password: 'gpu-a-secret', connectionName: 'gpu-a-agent', db: 0 });
       expect(await w.call('HBEAT', 'gpu-a-1', 'hive-a', 'STATE', 'Idle', 'MODEL', 'llama')).to.equal(1);
       expect(await w.call('HBEAT', 'JSON', '{"worker_id":"gpu-a-2","hive_id":"hive-a"}')).to.equal(1);
-      expect((await rejection(w.call('HBEAT', 'gpu-b-1', 'hive-a', 'URL', 'http://evil.example:9999'))).message).to.equal('NOPERM No permissions to access a key');
+      expect((await rejection(w.call('HBEAT', 'gpu-b-1', 'hive-a', 'URL', 'http://evil.example:9999'))).message).to.equal(
+        'NOPERM No permissions to access a key',
+      );
       expect((await rejection(w.call('FLUSHALL'))).message).to.equal(NOPERM_CMD('gpu-a', 'flushall'));
       expect((await rejection(w.call('HIVE.DEL', 'hive-a'))).message).to.equal(NOPERM_CMD('gpu-a', 'hive.del'));
       expect((await rejection(w.call('WORKER.DEL', 'gpu-a-1'))).message).to.equal(NOPERM_CMD('gpu-a', 'worker.del'));
@@ -64,12 +68,21 @@ describe('README roles, as written', () => {
 
   it('worker with node-redis (RESP2 and RESP3 handshakes, CLIENT SETINFO, SELECT 0)', async () => {
     for (const RESP of [2, 3] as const) {
-      const c = createClient({ socket: { host: '127.0.0.1', port: fx.port, reconnectStrategy: false }, username: 'gpu-a', password: 'gpu-a-secret', database: 0, name: 'agent', RESP });
+      const c = createClient({
+        socket: { host: '127.0.0.1', port: fx.port, reconnectStrategy: false },
+        username: 'gpu-a',
+        password: 'gpu-a-secret',
+        database: 0,
+        name: 'agent',
+        RESP,
+      });
       c.on('error', () => {});
       await c.connect();
       try {
         expect(await c.sendCommand(['HBEAT', `gpu-a-${RESP}`, 'hive-a'])).to.equal(1);
-        expect(await c.sendCommand(['HBEAT', 'gpu-b-9', 'hive-a']).then(String, (e: Error) => e.message)).to.equal('NOPERM No permissions to access a key');
+        expect(await c.sendCommand(['HBEAT', 'gpu-b-9', 'hive-a']).then(String, (e: Error) => e.message)).to.equal(
+          'NOPERM No permissions to access a key',
+        );
       } finally {
         c.destroy();
       }

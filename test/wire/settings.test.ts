@@ -43,13 +43,22 @@ describe('settings over the wire', function () {
   it('CONFIG GET * lists every CONFIG setting of the list, and nothing else', async () => {
     const reply = (await r.call('CONFIG', 'GET', '*')) as string[];
     const names = reply.filter((_, i) => i % 2 === 0).sort();
-    expect(names).to.deep.equal(SETTINGS.filter((s) => s.config !== false).map((s) => s.name).sort());
+    expect(names).to.deep.equal(
+      SETTINGS.filter((s) => s.config !== false)
+        .map((s) => s.name)
+        .sort(),
+    );
   });
 
   it('CONFIG SET takes memory units for every memory setting, and CONFIG GET answers bytes', async () => {
     const memory = SETTINGS.filter((s) => s.type === 'memory' && s.mutable && s.config !== false).map((s) => s.name);
     expect(memory).to.include.members(['maxmemory', 'proto-max-bulk-len', 'client-query-buffer-limit']);
-    for (const [unit, bytes] of [['1mb', 1024 ** 2], ['512K', 512_000], ['1m', 1_000_000], ['100kb', 102_400]] as const) {
+    for (const [unit, bytes] of [
+      ['1mb', 1024 ** 2],
+      ['512K', 512_000],
+      ['1m', 1_000_000],
+      ['100kb', 102_400],
+    ] as const) {
       for (const name of memory) {
         const range = SETTINGS.find((s) => s.name === name)!.range!;
         if (bytes < range.min || bytes > range.max) continue;
@@ -62,7 +71,7 @@ describe('settings over the wire', function () {
     expect(limits).to.match(new RegExp(`pubsub ${32 * 1024 ** 2} ${8 * 1024 ** 2} 60$`));
   });
 
-  it('CONFIG SET refuses values outside the documented range in Redis\' words, and changes nothing', async () => {
+  it("CONFIG SET refuses values outside the documented range in Redis' words, and changes nothing", async () => {
     const before = await r.call('CONFIG', 'GET', 'proto-max-bulk-len');
     expect((await rejection(r.call('CONFIG', 'SET', 'proto-max-bulk-len', '10000000000'))).message).to.equal(
       // The ceiling is V8's longest string: an argument is read as one.
@@ -84,7 +93,9 @@ describe('settings over the wire', function () {
     expect((await rejection(r.call('EVENTS.READ', 'SINCE', '0', 'BLOCK', '2147483648'))).message).to.equal(
       "ERR invalid BLOCK '2147483648': expected an integer from 0 to 2147483647",
     );
-    expect((await rejection(r.call('EVENTS.READ', 'SINCE', '0', 'COUNT', '0'))).message).to.equal("ERR invalid COUNT '0': expected a positive integer");
+    expect((await rejection(r.call('EVENTS.READ', 'SINCE', '0', 'COUNT', '0'))).message).to.equal(
+      "ERR invalid COUNT '0': expected a positive integer",
+    );
   });
 });
 
@@ -101,7 +112,7 @@ describe('flags out of range', function () {
   it('a memory flag names its units when it cannot be read; settings that conflict are named', async () => {
     const bad = await runRefused(['--maxmemory', '10 gb']);
     expect(bad.code).to.equal(2);
-    expect(bad.stderr).to.include("--maxmemory 10 gb: argument must be a memory value");
+    expect(bad.stderr).to.include('--maxmemory 10 gb: argument must be a memory value');
     const conflict = await runRefused(['--offline-after', '60000', '--evict-after', '1000']);
     expect(conflict.code).to.equal(2);
     expect(conflict.stderr).to.include('--evict-after: must be 0 or at least offline-after (60000)');

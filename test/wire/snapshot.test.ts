@@ -49,7 +49,9 @@ describe('the server process and its snapshot file', function () {
     const args = ['--snapshot', file, '--offline-after', '60000', '--save-interval', '0'];
     const first = start(args);
     const r = await connect(await first.ready());
+    // prettier-ignore
     const beat = ['STATE', 'Busy', 'HEALTH', 'degraded', 'URL', 'http://10.0.0.5:8081', 'MODEL', 'llama', 'BACKEND', 'cuda', 'DEVICE', '1'];
+    // prettier-ignore
     expect(await r.call('HBEAT', 'gpu0', 'hive-a', ...beat, 'VRAM', '8000000000', 'VRAM_TOTAL', '24000000000', 'RAM', '2000000000', 'CPU', '7.5', 'GPU', '12.5')).to.equal(1);
     expect(await r.call('HBEAT', 'gpu1', 'hive-b', 'TS', new Date(Date.now() + 3_600_000).toISOString())).to.equal(1);
     expect(await r.call('HBEAT', 'gone', 'hive-b')).to.equal(1);
@@ -103,9 +105,29 @@ describe('the server process and its snapshot file', function () {
     expect(p.stderr).to.include('--ignore-bad-snapshot');
 
     // A file cut short (no end line) is caught too, and is left as it was.
-    const truncated = JSON.stringify({ format: 'rbee-registry-snapshot', version: 1, rev: 3, saved_at_ms: 0, workers: 1 }) + '\n' +
-      JSON.stringify({ worker_id: 'w', hive_id: 'h', state: null, health: null, url: null, model_id: null, backend: null, device_id: null, vram_bytes: null,
-        vram_total_bytes: null, ram_bytes: null, cpu_percent: null, gpu_percent: null, reported_at: null, skew_ms: null, last_seen_ms: 0, online: true }) + '\n';
+    const truncated =
+      JSON.stringify({ format: 'rbee-registry-snapshot', version: 1, rev: 3, saved_at_ms: 0, workers: 1 }) +
+      '\n' +
+      JSON.stringify({
+        worker_id: 'w',
+        hive_id: 'h',
+        state: null,
+        health: null,
+        url: null,
+        model_id: null,
+        backend: null,
+        device_id: null,
+        vram_bytes: null,
+        vram_total_bytes: null,
+        ram_bytes: null,
+        cpu_percent: null,
+        gpu_percent: null,
+        reported_at: null,
+        skew_ms: null,
+        last_seen_ms: 0,
+        online: true,
+      }) +
+      '\n';
     await writeFile(file, truncated);
     const cut = start(['--snapshot', file]);
     expect((await cut.exited).code).to.equal(1);
@@ -171,7 +193,9 @@ describe('the server process and its snapshot file', function () {
     const p = start([]);
     const port = await p.ready();
     const r = await connect(port);
-    expect((await rejection(r.call('SAVE'))).message).to.equal('ERR no snapshot file is configured (start the server with --snapshot FILE)');
+    expect((await rejection(r.call('SAVE'))).message).to.equal(
+      'ERR no snapshot file is configured (start the server with --snapshot FILE)',
+    );
     expect(infoField(await r.call('INFO', 'registry'), 'snapshot')).to.equal('');
     expect((await rejection(r.multi().call('SAVE').exec())).message).to.match(/EXECABORT|not allowed/);
     const subscriber = await connect(port);
@@ -186,8 +210,14 @@ describe('the server process and its snapshot file', function () {
     expect(await blocked).to.equal('connection closed');
     const lines = p.stdout.trim().split('\n');
     expect(lines.filter((l) => l.includes(' ready on '))).to.have.length(1);
-    expect(lines.filter((l) => l.startsWith('rbee-registry ')).join('\n')).to.match(/^rbee-registry \S+ ready on 127\.0\.0\.1:\d+ \(RESP2\/RESP3, pid \d+\)$/);
-    expect(logLines(p.stdout).map((l) => l.mark + ' ' + l.message).slice(-3)).to.deep.equal([
+    expect(lines.filter((l) => l.startsWith('rbee-registry ')).join('\n')).to.match(
+      /^rbee-registry \S+ ready on 127\.0\.0\.1:\d+ \(RESP2\/RESP3, pid \d+\)$/,
+    );
+    expect(
+      logLines(p.stdout)
+        .map((l) => l.mark + ' ' + l.message)
+        .slice(-3),
+    ).to.deep.equal([
       '# Received SIGINT scheduling shutdown...',
       '# User requested shutdown... (SIGINT)',
       '* rbee-registry is now ready to exit, bye bye...',

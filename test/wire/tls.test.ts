@@ -40,13 +40,26 @@ describe('TLS', function () {
   });
 
   function ioredis(port: number, tlsOptions: tls.ConnectionOptions | null, more: Record<string, unknown> = {}): Redis {
-    const c = new Redis({ port, host: '127.0.0.1', lazyConnect: true, retryStrategy: () => null, maxRetriesPerRequest: 0, protocol: 2, ...(tlsOptions ? { tls: tlsOptions } : {}), ...more });
+    const c = new Redis({
+      port,
+      host: '127.0.0.1',
+      lazyConnect: true,
+      retryStrategy: () => null,
+      maxRetriesPerRequest: 0,
+      protocol: 2,
+      ...(tlsOptions ? { tls: tlsOptions } : {}),
+      ...more,
+    });
     c.on('error', () => {});
     open.push(c);
     return c;
   }
 
-  const clientCert = (cn: string) => ({ ca: certs.pem(certs.caCert), cert: certs.pem(certs.cert(`client-${cn}`)), key: certs.pem(certs.key(`client-${cn}`)) });
+  const clientCert = (cn: string) => ({
+    ca: certs.pem(certs.caCert),
+    cert: certs.pem(certs.cert(`client-${cn}`)),
+    key: certs.pem(certs.key(`client-${cn}`)),
+  });
 
   it('serves TLS beside plain TCP; a client without a certificate is refused (tls-auth-clients yes)', async () => {
     srv = await startTestServer(tlsSettings());
@@ -65,7 +78,11 @@ describe('TLS', function () {
 
   it('tls-auth-clients no: no certificate needed; rediss:// URLs work', async () => {
     srv = await startTestServer(tlsSettings({ 'tls-auth-clients': 'no' }));
-    const c = new Redis(`rediss://127.0.0.1:${srv.server.tlsPort}`, { tls: { ca: certs.pem(certs.caCert) }, lazyConnect: true, retryStrategy: () => null });
+    const c = new Redis(`rediss://127.0.0.1:${srv.server.tlsPort}`, {
+      tls: { ca: certs.pem(certs.caCert) },
+      lazyConnect: true,
+      retryStrategy: () => null,
+    });
     c.on('error', () => {});
     open.push(c);
     await c.connect();
@@ -83,7 +100,17 @@ describe('TLS', function () {
 
   it("tls-auth-clients-user CN: the certificate's CN is the ACL user, without AUTH; that user has no password to try over TCP", async () => {
     srv = await startTestServer({ ...tlsSettings({ 'tls-auth-clients-user': 'CN' }), requirePass: 'ops-secret' });
-    srv.server.acl.setUser('gpu-a', ['on', 'resetchannels', '-@all', '+@connection', '-@dangerous', '+info', '+hbeat', '~worker:gpu-a-*', '~hive:hive-a']);
+    srv.server.acl.setUser('gpu-a', [
+      'on',
+      'resetchannels',
+      '-@all',
+      '+@connection',
+      '-@dangerous',
+      '+info',
+      '+hbeat',
+      '~worker:gpu-a-*',
+      '~hive:hive-a',
+    ]);
     const w = ioredis(srv.server.tlsPort, clientCert('gpu-a'));
     await w.connect();
     expect(String(await w.call('CLIENT', 'INFO'))).to.match(/ user=gpu-a /);
@@ -96,7 +123,9 @@ describe('TLS', function () {
     const plain = ioredis(srv.port, null, { enableReadyCheck: false });
     await plain.connect();
     for (const guess of ['', 'gpu-a', 'pw']) {
-      expect((await rejection(plain.call('AUTH', 'gpu-a', guess))).message).to.equal('WRONGPASS invalid username-password pair or user is disabled.');
+      expect((await rejection(plain.call('AUTH', 'gpu-a', guess))).message).to.equal(
+        'WRONGPASS invalid username-password pair or user is disabled.',
+      );
     }
   });
 
@@ -113,7 +142,7 @@ describe('TLS', function () {
     const admin = ioredis(srv.port, null);
     await admin.connect();
     const before = await fingerprint();
-    expect((await rejection(admin.call('CONFIG', 'SET', 'tls-cert-file', certs.cert('server2'))).then((e) => e.message))).to.match(
+    expect(await rejection(admin.call('CONFIG', 'SET', 'tls-cert-file', certs.cert('server2'))).then((e) => e.message)).to.match(
       /^ERR CONFIG SET failed \(possibly related to argument 'tls-cert-file'\) - /,
     );
     expect(await fingerprint()).to.equal(before);
@@ -125,7 +154,9 @@ describe('TLS', function () {
 
   it('node-redis with socket.tls', async () => {
     srv = await startTestServer(tlsSettings());
-    const c = createClient({ socket: { host: '127.0.0.1', port: srv.server.tlsPort, tls: true, ...clientCert('stranger'), reconnectStrategy: false } });
+    const c = createClient({
+      socket: { host: '127.0.0.1', port: srv.server.tlsPort, tls: true, ...clientCert('stranger'), reconnectStrategy: false },
+    });
     c.on('error', () => {});
     await c.connect();
     open.push({ disconnect: () => void c.destroy() });
@@ -136,7 +167,19 @@ describe('TLS', function () {
   it('redis-cli --tls --cacert --cert --key', async function () {
     const cli = needProgram(this, 'redis-cli');
     srv = await startTestServer(tlsSettings());
-    const args = ['--tls', '--cacert', certs.caCert, '--cert', certs.cert('client-stranger'), '--key', certs.key('client-stranger'), '-h', '127.0.0.1', '-p', String(srv.server.tlsPort)];
+    const args = [
+      '--tls',
+      '--cacert',
+      certs.caCert,
+      '--cert',
+      certs.cert('client-stranger'),
+      '--key',
+      certs.key('client-stranger'),
+      '-h',
+      '127.0.0.1',
+      '-p',
+      String(srv.server.tlsPort),
+    ];
     expect((await run(cli, [...args, 'HBEAT', 'w', 'h'], { timeout: 20_000 })).stdout).to.equal('1\n');
     expect((await run(cli, [...args, 'WORKER.COUNT'], { timeout: 20_000 })).stdout).to.equal('1\n');
   });
@@ -149,7 +192,11 @@ describe('TLS', function () {
       'r = redis.Redis(host="127.0.0.1", port=int(sys.argv[1]), ssl=True, ssl_ca_certs=sys.argv[2], ssl_certfile=sys.argv[3], ssl_keyfile=sys.argv[4], decode_responses=True)',
       'print(r.execute_command("HBEAT", "py-w", "h"), r.execute_command("WORKER.COUNT"))',
     ].join('\n');
-    const out = await run(python, ['-c', script, String(srv.server.tlsPort), certs.caCert, certs.cert('client-stranger'), certs.key('client-stranger')], { timeout: 30_000 });
+    const out = await run(
+      python,
+      ['-c', script, String(srv.server.tlsPort), certs.caCert, certs.cert('client-stranger'), certs.key('client-stranger')],
+      { timeout: 30_000 },
+    );
     expect(out.stdout).to.equal('1 1\n');
   });
 });
@@ -176,7 +223,9 @@ describe('protected mode', () => {
   it('refuses 127.0.0.2 (remote by the Redis 7.0 rule) with DENIED, serves 127.0.0.1', async () => {
     srv = await startTestServer();
     const denied = await tryFrom('127.0.0.2', srv.port);
-    expect(denied).to.match(/^-DENIED rbee-registry is running in protected mode because protected mode is enabled and no password is set for the default user\. /);
+    expect(denied).to.match(
+      /^-DENIED rbee-registry is running in protected mode because protected mode is enabled and no password is set for the default user\. /,
+    );
     expect(denied).to.include("'--protected-mode no'");
     expect(denied.endsWith('\r\n')).to.equal(true);
     expect(await tryFrom('127.0.0.1', srv.port)).to.equal('+PONG\r\n');
@@ -205,7 +254,9 @@ describe('protected mode', () => {
     const warnings: string[] = [];
     const log = { debug() {}, verbose() {}, notice() {}, warning: (m: string) => void warnings.push(m), enabled: () => true };
     srv = await startTestServer({ bind: '0.0.0.0', logger: log });
-    expect(warnings.join('\n')).to.match(/Listening on 0\.0\.0\.0 and the default user has no password: protected mode refuses clients from other hosts/);
+    expect(warnings.join('\n')).to.match(
+      /Listening on 0\.0\.0\.0 and the default user has no password: protected mode refuses clients from other hosts/,
+    );
     await srv.close();
     warnings.length = 0;
     srv = await startTestServer({ bind: '0.0.0.0', logger: log, requirePass: 'x' });

@@ -62,7 +62,9 @@ describe('FLUSHALL / FLUSHDB', () => {
       expect(await r.call('HIVE.COUNT')).to.equal(0);
       expect(await r.call('DBSIZE')).to.equal(0);
       const events = ((await r.call('EVENTS.READ', 'SINCE', String(before))) as string[]).map((e) => JSON.parse(e));
-      expect(events.map(({ type, workers, hives }) => ({ type, workers, hives }))).to.deep.equal([{ type: 'registry.flushed', workers: 2, hives: 2 }]);
+      expect(events.map(({ type, workers, hives }) => ({ type, workers, hives }))).to.deep.equal([
+        { type: 'registry.flushed', workers: 2, hives: 2 },
+      ]);
       // The registry works as before: the same ids register anew.
       expect(await r.call('HBEAT', 'w1', 'hive-a')).to.equal(1);
       expect(await r.call('HIVE.COUNT')).to.equal(1);

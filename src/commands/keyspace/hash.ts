@@ -130,7 +130,7 @@ export const HSTRLEN = hashRead({
   complexity: 'O(1)',
   arity: 3,
   arguments: [KEY, FIELD],
-  reply: 'Integer: the value\'s length in bytes, 0 when the field or the key does not exist.',
+  reply: "Integer: the value's length in bytes, 0 when the field or the key does not exist.",
   handler(client, argv) {
     const v = find(fieldsOf(client, argv[1]!), argv[2]!);
     return v === null ? 0 : Buffer.byteLength(v);

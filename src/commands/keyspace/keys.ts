@@ -52,15 +52,14 @@ function fieldValue(v: Reply): string | null {
  * left out (a Redis hash has no nil values). A hive's worker list is not a field: HIVE.WORKERS gives it.
  */
 export function hashFields(registry: WorkerRegistry, r: KeyRecord): Array<[string, string]> {
-  const entries =
-    isHive(r)
-      ? ([
-          ['hive_id', r.hiveId],
-          ['last_heartbeat_ms', r.lastHeartbeatMs],
-          ['online', r.online ? 1 : 0],
-          ...hiveResourcesEntries(registry, r),
-        ] as Array<[Reply, Reply]>)
-      : workerReply(registry, r).entries;
+  const entries = isHive(r)
+    ? ([
+        ['hive_id', r.hiveId],
+        ['last_heartbeat_ms', r.lastHeartbeatMs],
+        ['online', r.online ? 1 : 0],
+        ...hiveResourcesEntries(registry, r),
+      ] as Array<[Reply, Reply]>)
+    : workerReply(registry, r).entries;
   const out: Array<[string, string]> = [];
   for (const [k, v] of entries) {
     const value = fieldValue(v);

@@ -102,7 +102,13 @@ export const KEYS = defineCommand({
     };
     const registry = client.server.registry;
     let cursor = 0;
-    do cursor = registry.scanSlots(cursor, 1_000_000, (w) => take(workerKey(w)), (h) => take(hiveKey(h)));
+    do
+      cursor = registry.scanSlots(
+        cursor,
+        1_000_000,
+        (w) => take(workerKey(w)),
+        (h) => take(hiveKey(h)),
+      );
     while (cursor !== 0);
     return keys;
   },

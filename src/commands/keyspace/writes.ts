@@ -90,9 +90,9 @@ function refusedWrite([name, arity, group, kind, since]: (typeof WRITES)[number]
     reply: 'Always an error naming the registry command to use.',
     errors: [
       kind === 'delete'
-        ? '`ERR … read-only view of worker \'x\'; remove it with WORKER.DEL x` (HIVE.DEL for `hive:…`)'
+        ? "`ERR … read-only view of worker 'x'; remove it with WORKER.DEL x` (HIVE.DEL for `hive:…`)"
         : kind === 'expire'
-          ? "`ERR … workers expire by liveness (offline-after, evict-after); remove it now with WORKER.DEL x`"
+          ? '`ERR … workers expire by liveness (offline-after, evict-after); remove it now with WORKER.DEL x`'
           : '`ERR … the worker reports its state with HBEAT x <hive_id> …`',
     ],
     handler(_client, argv) {

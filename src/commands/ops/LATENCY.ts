@@ -68,8 +68,11 @@ const subcommands: CommandSpec[] = [
             '"CONFIG SET latency-monitor-threshold <milliseconds>." in order to enable it.\n',
         );
       }
-      if (ops.latency.events.size === 0) return new VerbatimReply('Dave, no latency spike was observed during the lifetime of this Redis instance, not in the slightest bit. I honestly think you ought to sleep tonight.\n');
-      const lines = ['Dave, I have observed latency spikes in this Redis instance. You don\'t mind talking about it, do you Dave?', ''];
+      if (ops.latency.events.size === 0)
+        return new VerbatimReply(
+          'Dave, no latency spike was observed during the lifetime of this Redis instance, not in the slightest bit. I honestly think you ought to sleep tonight.\n',
+        );
+      const lines = ["Dave, I have observed latency spikes in this Redis instance. You don't mind talking about it, do you Dave?", ''];
       let i = 1;
       for (const [event, s] of ops.latency.events) {
         const avg = s.samples.reduce((a, [, ms]) => a + ms, 0) / s.samples.length;

@@ -15,7 +15,7 @@ const sub = (spec: Omit<CommandSpec, 'group' | 'flags' | 'aclCategories'>): Comm
 const subcommands: CommandSpec[] = [
   sub({
     name: 'GET',
-    summary: 'Returns the slow log\'s entries, newest first.',
+    summary: "Returns the slow log's entries, newest first.",
     since: '2.2.12',
     complexity: 'O(N) where N is the number of entries returned',
     arity: -2,
@@ -31,9 +31,7 @@ const subcommands: CommandSpec[] = [
         count = parseInteger(argv[2]!);
         if (count < -1) throw new CommandError('ERR count should be greater than or equal to -1');
       }
-      return client.server.ops.slowlog
-        .get(count)
-        .map((e) => [e.id, e.unixSeconds, e.durationUsec, e.argv, e.addr, e.name]);
+      return client.server.ops.slowlog.get(count).map((e) => [e.id, e.unixSeconds, e.durationUsec, e.argv, e.addr, e.name]);
     },
   }),
   sub({

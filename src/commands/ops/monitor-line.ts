@@ -25,13 +25,27 @@ export function quoteArg(b: Buffer): string {
   let s = '"';
   for (const c of b) {
     switch (c) {
-      case 0x5c: s += '\\\\'; break;
-      case 0x22: s += '\\"'; break;
-      case 0x0a: s += '\\n'; break;
-      case 0x0d: s += '\\r'; break;
-      case 0x09: s += '\\t'; break;
-      case 0x07: s += '\\a'; break;
-      case 0x08: s += '\\b'; break;
+      case 0x5c:
+        s += '\\\\';
+        break;
+      case 0x22:
+        s += '\\"';
+        break;
+      case 0x0a:
+        s += '\\n';
+        break;
+      case 0x0d:
+        s += '\\r';
+        break;
+      case 0x09:
+        s += '\\t';
+        break;
+      case 0x07:
+        s += '\\a';
+        break;
+      case 0x08:
+        s += '\\b';
+        break;
       default:
         s += c >= 0x20 && c <= 0x7e ? String.fromCharCode(c) : '\\x' + c.toString(16).padStart(2, '0');
     }

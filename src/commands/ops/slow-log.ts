@@ -25,7 +25,9 @@ export function slowlogArgv(argc: number, arg: (i: number) => Buffer): string[] 
       break;
     }
     const b = arg(i);
-    out.push(b.length > MAX_STRING ? `${b.subarray(0, MAX_STRING).toString('utf8')}... (${b.length - MAX_STRING} more bytes)` : b.toString('utf8'));
+    out.push(
+      b.length > MAX_STRING ? `${b.subarray(0, MAX_STRING).toString('utf8')}... (${b.length - MAX_STRING} more bytes)` : b.toString('utf8'),
+    );
   }
   return out;
 }

@@ -23,7 +23,8 @@ export default defineCommand({
   reply: 'Integer: the number of clients that received the message.',
   errors: ["`ERR channels starting with 'registry:' are reserved for registry events`"],
   handler(client, argv, raw) {
-    if (argv[1]!.startsWith(RESERVED_PREFIX)) throw new CommandError(`ERR channels starting with '${RESERVED_PREFIX}' are reserved for registry events`);
+    if (argv[1]!.startsWith(RESERVED_PREFIX))
+      throw new CommandError(`ERR channels starting with '${RESERVED_PREFIX}' are reserved for registry events`);
     return client.server.pubsub.publish(argv[1]!, raw[2]!);
   },
 });

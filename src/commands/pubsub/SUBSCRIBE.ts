@@ -9,12 +9,7 @@ import { defineCommand, type CommandSpec } from '../spec.js';
 
 const count = (c: ClientState) => c.subscriptions.size + c.patterns.size;
 
-function subscribeFamily(
-  name: string,
-  summary: string,
-  kind: 'channel' | 'pattern',
-  action: 'subscribe' | 'unsubscribe',
-): CommandSpec {
+function subscribeFamily(name: string, summary: string, kind: 'channel' | 'pattern', action: 'subscribe' | 'unsubscribe'): CommandSpec {
   const word = `${kind === 'pattern' ? 'p' : ''}${action}`;
   const unsubscribe = action === 'unsubscribe';
   return defineCommand({
@@ -62,5 +57,15 @@ function subscribeFamily(
 
 export const SUBSCRIBE = subscribeFamily('SUBSCRIBE', 'Listens for messages published to channels.', 'channel', 'subscribe');
 export const UNSUBSCRIBE = subscribeFamily('UNSUBSCRIBE', 'Stops listening to messages posted to channels.', 'channel', 'unsubscribe');
-export const PSUBSCRIBE = subscribeFamily('PSUBSCRIBE', 'Listens for messages published to channels that match one or more glob patterns.', 'pattern', 'subscribe');
-export const PUNSUBSCRIBE = subscribeFamily('PUNSUBSCRIBE', 'Stops listening to messages published to channels that match glob patterns.', 'pattern', 'unsubscribe');
+export const PSUBSCRIBE = subscribeFamily(
+  'PSUBSCRIBE',
+  'Listens for messages published to channels that match one or more glob patterns.',
+  'pattern',
+  'subscribe',
+);
+export const PUNSUBSCRIBE = subscribeFamily(
+  'PUNSUBSCRIBE',
+  'Stops listening to messages published to channels that match glob patterns.',
+  'pattern',
+  'unsubscribe',
+);

@@ -12,9 +12,20 @@ const DEFAULT_COUNT = 1000;
 const BLOCK_RANGE = { min: 0, max: 2 ** 31 - 1 };
 
 const OPTIONS: ArgSpec[] = [
-  { name: 'rev', type: 'integer', token: 'SINCE', summary: 'return events with a revision above this (0: from the first event; COMPACTED if the log no longer holds it)' },
+  {
+    name: 'rev',
+    type: 'integer',
+    token: 'SINCE',
+    summary: 'return events with a revision above this (0: from the first event; COMPACTED if the log no longer holds it)',
+  },
   { name: 'count', type: 'integer', token: 'COUNT', optional: true, summary: `at most this many events (default ${DEFAULT_COUNT})` },
-  { name: 'ms', type: 'integer', token: 'BLOCK', optional: true, summary: `when there is none yet, wait up to this many ms for the first new event (0: forever; at most ${BLOCK_RANGE.max})` },
+  {
+    name: 'ms',
+    type: 'integer',
+    token: 'BLOCK',
+    optional: true,
+    summary: `when there is none yet, wait up to this many ms for the first new event (0: forever; at most ${BLOCK_RANGE.max})`,
+  },
 ];
 
 export default defineCommand({

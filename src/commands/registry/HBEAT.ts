@@ -132,7 +132,7 @@ export default defineCommand({
     '`health_status`, `state`, `url`, `model_id`, `backend`, `device_id`, `vram_bytes`, `ram_bytes`, `cpu_percent`, ' +
     '`gpu_percent`, `vram_total_bytes`. ' +
     'Clearing: `UNSET` followed by option names (any of them, e.g. `HBEAT w h GPU 0 UNSET MODEL URL`) sets those fields ' +
-    'back to never reported (nil; STATE and HEALTH then read Idle and healthy, and the worker leaves its model\'s index); ' +
+    "back to never reported (nil; STATE and HEALTH then read Idle and healthy, and the worker leaves its model's index); " +
     'it comes after the options and runs to the end. In the JSON form `null` clears a field and an absent key leaves it ' +
     'as it is; an unknown key is refused. An empty string is never a value (`MODEL ""` is refused): UNSET is the one way ' +
     'to clear. A heartbeat is applied whole or not at all. ' +

@@ -26,7 +26,10 @@ export default defineCommand({
     const page = parsePaging(client, parseTokens(argv, 1, PAGING_ARGS));
     if (page !== null) {
       const { cursor, items } = registry.scanHives(page.cursor, page.count);
-      return pageReply(cursor, items.map((h) => h.hiveId));
+      return pageReply(
+        cursor,
+        items.map((h) => h.hiveId),
+      );
     }
     if (registry.hiveCount() > client.server.settings.get('reply-max-records')) throw tooManyRecords(client, 'HIVE.LIST', 'hives');
     return replies.reply(registry.listHives());

@@ -40,7 +40,9 @@ export default defineCommand({
     '`ram_used_gb` (doubles, bytes / 1e9), `vram_total_bytes`, `vram_free_bytes` over all its workers, then ' +
     '`online_worker_count`, `online_vram_used_bytes`, `online_ram_used_bytes`, `online_vram_total_bytes`, ' +
     '`online_vram_free_bytes` over its online workers only. Nil if the hive is unknown.',
-  notes: "The seed assumed 4 GB VRAM and 2 GB RAM per worker; these are the sums of the workers' reported bytes. " + 'VRAM capacity is counted per GPU: a GPU is a hive\'s `device_id` (a worker that never sent DEVICE counts as a GPU of its own). ' +
+  notes:
+    "The seed assumed 4 GB VRAM and 2 GB RAM per worker; these are the sums of the workers' reported bytes. " +
+    "VRAM capacity is counted per GPU: a GPU is a hive's `device_id` (a worker that never sent DEVICE counts as a GPU of its own). " +
     'Its total is the largest VRAM_TOTAL its workers report (workers on one GPU normally agree; when they do not, the largest figure does not ' +
     'understate the hardware) and its free VRAM is that total minus the VRAM every worker on it uses, at least 0. `vram_total_bytes` and ' +
     '`vram_free_bytes` sum the GPUs whose total is known (nil when none is); the `online_` variants count online workers only. WORKER.BEST ' +

@@ -40,7 +40,8 @@ export default defineCommand({
     if (argv.length > 2) throw syntaxError();
     if (argv.length === 2) {
       const mode = asciiLower(argv[1]!);
-      if (mode !== 'on' && mode !== 'off' && mode !== 'auto') throw new CommandError(`ERR invalid guard mode '${argv[1]}': expected ON, OFF or AUTO`);
+      if (mode !== 'on' && mode !== 'off' && mode !== 'auto')
+        throw new CommandError(`ERR invalid guard mode '${argv[1]}': expected ON, OFF or AUTO`);
       registry.setGuardMode(mode);
       return OK;
     }

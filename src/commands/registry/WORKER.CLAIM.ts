@@ -9,7 +9,13 @@ import { CommandError } from '../errors.js';
 import { workerReply } from '../records.js';
 import { parseSelection, SELECTION_NOTES, SELECTION_OPTIONS } from './selection.js';
 
-const LEASE: ArgSpec = { name: 'ms', type: 'integer', token: 'LEASE', optional: true, summary: 'how long the reservation lasts (default: --offline-after)' };
+const LEASE: ArgSpec = {
+  name: 'ms',
+  type: 'integer',
+  token: 'LEASE',
+  optional: true,
+  summary: 'how long the reservation lasts (default: --offline-after)',
+};
 
 export const WORKER_CLAIM = defineCommand({
   name: 'WORKER.CLAIM',
@@ -22,16 +28,21 @@ export const WORKER_CLAIM = defineCommand({
   aclCategories: ['registry', 'write', 'fast'],
   arguments: [{ name: 'model_id', type: 'string' }, ...SELECTION_OPTIONS, LEASE],
   reply:
-    'The reserved worker\'s record (see WORKER.GET) with `match` (as WORKER.BEST), `claim_token` (give it to ' +
+    "The reserved worker's record (see WORKER.GET) with `match` (as WORKER.BEST), `claim_token` (give it to " +
     'WORKER.RELEASE) and `claim_expires_ms` (server epoch ms). Nil when no worker qualifies.',
-  errors: ["`ERR invalid LEASE 'x': expected a positive integer (ms)`", "`ERR invalid MINFREE 'x': expected a non-negative integer (bytes)`", "`ERR syntax error, unknown option 'x'`"],
+  errors: [
+    "`ERR invalid LEASE 'x': expected a positive integer (ms)`",
+    "`ERR invalid MINFREE 'x': expected a non-negative integer (bytes)`",
+    "`ERR syntax error, unknown option 'x'`",
+  ],
   notes:
     'A reserved worker is returned by neither WORKER.BEST nor WORKER.CLAIM until the first of: the lease ends; ' +
     'WORKER.RELEASE with its token; a heartbeat of the worker that carries STATE (Busy: it took the work; Idle or ' +
     'Loading: it says so itself, which is newer than the claim). Heartbeats without STATE leave it reserved, so a ' +
-    'worker should send STATE when it changes (as the client\'s HeartbeatAgent does). Events: `worker.claimed` ' +
+    "worker should send STATE when it changes (as the client's HeartbeatAgent does). Events: `worker.claimed` " +
     '(`model_id` asked for, `match`, `claim_expires_ms`) and `worker.released` (`reason`: `released`, `expired` or ' +
-    '`heartbeat` with the `state` reported). Claims are not kept in snapshots. ' + SELECTION_NOTES,
+    '`heartbeat` with the `state` reported). Claims are not kept in snapshots. ' +
+    SELECTION_NOTES,
   handler(client, argv) {
     const { query, opts } = parseSelection(argv, 2, [LEASE]);
     const lease = opts.get('LEASE');
@@ -63,7 +74,8 @@ export const WORKER_RELEASE = defineCommand({
     { name: 'worker_id', type: 'string' },
     { name: 'token', type: 'string' },
   ],
-  reply: 'Integer: `1` when the token held the worker\'s reservation and it is released, `0` otherwise (unknown worker, no reservation, another token, or the lease already ended).',
+  reply:
+    "Integer: `1` when the token held the worker's reservation and it is released, `0` otherwise (unknown worker, no reservation, another token, or the lease already ended).",
   handler(client, argv) {
     return client.server.registry.scheduling.release(argv[1]!, argv[2]!) ? ONE : ZERO;
   },

@@ -9,7 +9,7 @@ export default defineCommand({
   summary: 'Removes a worker (a clean deregister); a hive left without workers is removed too.',
   since: '0.1.0',
   group: 'registry',
-  complexity: 'O(1) (O(W) when it held its hive\'s newest heartbeat, W the workers left there)',
+  complexity: "O(1) (O(W) when it held its hive's newest heartbeat, W the workers left there)",
   arity: 2,
   flags: ['write', 'fast'],
   aclCategories: ['registry', 'keyspace', 'write', 'fast', 'dangerous'],

@@ -18,8 +18,8 @@ export default defineCommand({
   reply:
     'Map (RESP2: flat field/value array, like HGETALL): `worker_id`, `hive_id`, `state` (Idle/Busy/Loading; Idle if never ' +
     'sent), `health` (healthy/degraded; healthy if never sent), `url`, `model_id`, `backend`, `device_id`, `vram_bytes`, ' +
-    '`vram_total_bytes`, `ram_bytes`, `cpu_percent`, `gpu_percent` (doubles), `reported_at` (the worker\'s own TS), ' +
-    '`skew_ms` (reported_at minus the server\'s receive time), `last_seen_ms` (server receive time, epoch ms), `age_ms`, ' +
+    "`vram_total_bytes`, `ram_bytes`, `cpu_percent`, `gpu_percent` (doubles), `reported_at` (the worker's own TS), " +
+    "`skew_ms` (reported_at minus the server's receive time), `last_seen_ms` (server receive time, epoch ms), `age_ms`, " +
     '`online` (0/1: offline from the deadline `last_seen_ms + --offline-after` until the next heartbeat), `claim_expires_ms` ' +
     '(when a WORKER.CLAIM reservation ends, server epoch ms; nil when not reserved). Fields never reported are nil. Nil if the worker is unknown.',
   seed: ['get_worker'],

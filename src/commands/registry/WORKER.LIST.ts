@@ -11,7 +11,13 @@ import { PAGING_ARGS, PAGING_ERRORS, pageReply, pagingNotes, parsePaging, tooMan
 
 const FILTERS: ArgSpec[] = [
   { name: 'hive_id', type: 'string', token: 'HIVE', optional: true, summary: 'only workers on this hive' },
-  { name: 'state', type: 'string', token: 'STATE', optional: true, summary: 'Idle, Busy or Loading (Idle includes workers that never sent STATE)' },
+  {
+    name: 'state',
+    type: 'string',
+    token: 'STATE',
+    optional: true,
+    summary: 'Idle, Busy or Loading (Idle includes workers that never sent STATE)',
+  },
   { name: 'model_id', type: 'string', token: 'MODEL', optional: true, summary: 'only workers with this model loaded' },
   { name: 'backend', type: 'string', token: 'BACKEND', optional: true, summary: 'only workers on this backend' },
   { name: 'ms', type: 'integer', token: 'MAXAGE', optional: true, summary: 'only workers with a heartbeat younger than this' },
@@ -24,7 +30,8 @@ export default defineCommand({
   summary: 'Lists worker records, filtered by hive, state, model, backend and heartbeat age.',
   since: '0.1.0',
   group: 'registry',
-  complexity: 'O(N log N), N the workers in the narrowest index the filters allow (model, hive, recent heartbeats, or all); with CURSOR, O(COUNT)',
+  complexity:
+    'O(N log N), N the workers in the narrowest index the filters allow (model, hive, recent heartbeats, or all); with CURSOR, O(COUNT)',
   arity: -1,
   flags: ['readonly'],
   aclCategories: ['registry', 'read', 'slow'],
@@ -32,7 +39,12 @@ export default defineCommand({
   reply:
     'Array of worker records (see WORKER.GET), sorted by worker id. Without MAXAGE, offline workers are included. ' +
     'With CURSOR: an array of the next cursor and a page of worker records.',
-  errors: ["`ERR syntax error, unknown option 'x'`", "`ERR invalid STATE 'x': expected Idle, Busy or Loading`", "`ERR invalid max_age_ms 'x': expected a non-negative integer`", ...PAGING_ERRORS],
+  errors: [
+    "`ERR syntax error, unknown option 'x'`",
+    "`ERR invalid STATE 'x': expected Idle, Busy or Loading`",
+    "`ERR invalid max_age_ms 'x': expected a non-negative integer`",
+    ...PAGING_ERRORS,
+  ],
   notes: pagingNotes('workers') + ' Unpaged, a filter stops the walk once past the cap; without one, the count alone answers.',
   seed: ['list_all_workers', 'find_idle_workers (STATE Idle MAXAGE …)', 'find_workers_by_model', 'find_workers_by_backend'],
   handler(client, argv) {
@@ -49,7 +61,10 @@ export default defineCommand({
     const page = parsePaging(client, opts);
     if (page !== null) {
       const { cursor, items } = registry.scanWorkers(page.cursor, page.count, filter);
-      return pageReply(cursor, items.map((w) => workerReply(registry, w)));
+      return pageReply(
+        cursor,
+        items.map((w) => workerReply(registry, w)),
+      );
     }
     const workers = registry.listWorkersUpTo(filter, client.server.settings.get('reply-max-records'));
     if (workers === null) throw tooManyRecords(client, 'WORKER.LIST', 'workers');

@@ -5,7 +5,17 @@
 import { ArgvFrame } from '../argv-frame.js';
 import type { RequestFrame } from '../../resp/decoder.js';
 import { DEVICE_ID_MAX, FIELD_MAX_BYTES } from '../../registry/field-limits.js';
-import { parseDeviceId, parseHealth, parseId, parseName, parsePercent, parseState, parseTimestamp, parseUint, parseUrl } from '../../registry/heartbeat-input.js';
+import {
+  parseDeviceId,
+  parseHealth,
+  parseId,
+  parseName,
+  parsePercent,
+  parseState,
+  parseTimestamp,
+  parseUint,
+  parseUrl,
+} from '../../registry/heartbeat-input.js';
 import { type HeartbeatFields, RegistryError } from '../../registry/types.js';
 import { quote } from '../../settings/values.js';
 
@@ -16,20 +26,30 @@ interface ValueKind<T> {
 }
 
 const ascii = (s: string) => new Uint8Array(Buffer.from(s, 'latin1'));
-const [IDLE, BUSY, LOADING, HEALTHY, DEGRADED] = ['Idle', 'Busy', 'Loading', 'healthy', 'degraded'].map(ascii) as [Uint8Array, Uint8Array, Uint8Array, Uint8Array, Uint8Array];
+const [IDLE, BUSY, LOADING, HEALTHY, DEGRADED] = ['Idle', 'Busy', 'Loading', 'healthy', 'degraded'].map(ascii) as [
+  Uint8Array,
+  Uint8Array,
+  Uint8Array,
+  Uint8Array,
+  Uint8Array,
+];
 
 // Each byte-level shortcut gives exactly what the string parser gives for the same text, and hands anything
 // else to it: the fast path can be faster, never different.
 const STATE: ValueKind<HeartbeatFields['state']> = {
   type: 'string',
-  read: (f, i, field) => (f.argIs(i, IDLE) ? 'Idle' : f.argIs(i, BUSY) ? 'Busy' : f.argIs(i, LOADING) ? 'Loading' : parseState(f.argString(i), field)),
+  read: (f, i, field) =>
+    f.argIs(i, IDLE) ? 'Idle' : f.argIs(i, BUSY) ? 'Busy' : f.argIs(i, LOADING) ? 'Loading' : parseState(f.argString(i), field),
 };
 const HEALTH: ValueKind<HeartbeatFields['health']> = {
   type: 'string',
   read: (f, i, field) => (f.argIs(i, HEALTHY) ? 'healthy' : f.argIs(i, DEGRADED) ? 'degraded' : parseHealth(f.argString(i), field)),
 };
 const ABSOLUTE_URL: ValueKind<string> = { type: 'string', read: (f, i, field) => parseUrl(f.argString(i), field) };
-const name = (maxBytes: number): ValueKind<string> => ({ type: 'string', read: (f, i, field) => parseName(f.argString(i), field, maxBytes) });
+const name = (maxBytes: number): ValueKind<string> => ({
+  type: 'string',
+  read: (f, i, field) => parseName(f.argString(i), field, maxBytes),
+});
 const uint = (what?: string): ValueKind<number> => ({
   type: 'integer',
   read: (f, i, field) => {
@@ -69,12 +89,36 @@ export interface HeartbeatOption {
 
 // The field each option sets, by option word.
 const KEYS = {
-  STATE: 'state', HEALTH: 'health', URL: 'url', MODEL: 'modelId', BACKEND: 'backend', DEVICE: 'deviceId', VRAM: 'vramBytes',
-  VRAM_TOTAL: 'vramTotalBytes', RAM: 'ramBytes', CPU: 'cpuPercent', GPU: 'gpuPercent', TS: 'reportedAt',
+  STATE: 'state',
+  HEALTH: 'health',
+  URL: 'url',
+  MODEL: 'modelId',
+  BACKEND: 'backend',
+  DEVICE: 'deviceId',
+  VRAM: 'vramBytes',
+  VRAM_TOTAL: 'vramTotalBytes',
+  RAM: 'ramBytes',
+  CPU: 'cpuPercent',
+  GPU: 'gpuPercent',
+  TS: 'reportedAt',
 } as const satisfies Record<string, HeartbeatOption['key']>;
 
-function row<T>(option: keyof typeof KEYS, json: string, kind: ValueKind<T>, summary: string, set: (fields: HeartbeatFields, value: T) => void): HeartbeatOption {
-  return { option, json, type: kind.type, summary, token: ascii(option), key: KEYS[option], apply: (fields, f, i, field) => set(fields, kind.read(f, i, field)) };
+function row<T>(
+  option: keyof typeof KEYS,
+  json: string,
+  kind: ValueKind<T>,
+  summary: string,
+  set: (fields: HeartbeatFields, value: T) => void,
+): HeartbeatOption {
+  return {
+    option,
+    json,
+    type: kind.type,
+    summary,
+    token: ascii(option),
+    key: KEYS[option],
+    apply: (fields, f, i, field) => set(fields, kind.read(f, i, field)),
+  };
 }
 
 const BYTES = 'a non-negative integer (bytes)';
@@ -82,12 +126,36 @@ const BYTES = 'a non-negative integer (bytes)';
 export const HEARTBEAT_OPTIONS: readonly HeartbeatOption[] = [
   row('STATE', 'state', STATE, 'Idle, Busy or Loading (case-insensitive)', (f, v) => void (f.state = v)),
   row('HEALTH', 'health_status', HEALTH, 'healthy or degraded (case-insensitive)', (f, v) => void (f.health = v)),
-  row('URL', 'url', ABSOLUTE_URL, `absolute URL the worker serves inference on, at most ${FIELD_MAX_BYTES.url} bytes`, (f, v) => void (f.url = v)),
-  row('MODEL', 'model_id', name(FIELD_MAX_BYTES.model_id), `id of the loaded model, at most ${FIELD_MAX_BYTES.model_id} bytes`, (f, v) => void (f.modelId = v)),
-  row('BACKEND', 'backend', name(FIELD_MAX_BYTES.backend), `cpu, cuda, metal, …; at most ${FIELD_MAX_BYTES.backend} bytes`, (f, v) => void (f.backend = v)),
+  row(
+    'URL',
+    'url',
+    ABSOLUTE_URL,
+    `absolute URL the worker serves inference on, at most ${FIELD_MAX_BYTES.url} bytes`,
+    (f, v) => void (f.url = v),
+  ),
+  row(
+    'MODEL',
+    'model_id',
+    name(FIELD_MAX_BYTES.model_id),
+    `id of the loaded model, at most ${FIELD_MAX_BYTES.model_id} bytes`,
+    (f, v) => void (f.modelId = v),
+  ),
+  row(
+    'BACKEND',
+    'backend',
+    name(FIELD_MAX_BYTES.backend),
+    `cpu, cuda, metal, …; at most ${FIELD_MAX_BYTES.backend} bytes`,
+    (f, v) => void (f.backend = v),
+  ),
   row('DEVICE', 'device_id', DEVICE, `device ordinal, 0 to ${DEVICE_ID_MAX}`, (f, v) => void (f.deviceId = v)),
   row('VRAM', 'vram_bytes', uint(BYTES), 'VRAM in use, bytes', (f, v) => void (f.vramBytes = v)),
-  row('VRAM_TOTAL', 'vram_total_bytes', uint(BYTES), "the device's VRAM capacity, bytes (WORKER.BEST MINFREE uses it)", (f, v) => void (f.vramTotalBytes = v)),
+  row(
+    'VRAM_TOTAL',
+    'vram_total_bytes',
+    uint(BYTES),
+    "the device's VRAM capacity, bytes (WORKER.BEST MINFREE uses it)",
+    (f, v) => void (f.vramTotalBytes = v),
+  ),
   row('RAM', 'ram_bytes', uint(BYTES), 'RAM in use, bytes', (f, v) => void (f.ramBytes = v)),
   row('CPU', 'cpu_percent', PERCENT, 'CPU load, 0 to 100', (f, v) => void (f.cpuPercent = v)),
   row('GPU', 'gpu_percent', PERCENT, 'GPU load, 0 to 100', (f, v) => void (f.gpuPercent = v)),

@@ -11,8 +11,20 @@ import type { ArgSpec } from '../spec.js';
 export const DEFAULT_PAGE = 100;
 
 export const PAGING_ARGS: ArgSpec[] = [
-  { name: 'cursor', type: 'integer', token: 'CURSOR', optional: true, summary: 'page through the list: 0 starts, the reply gives the next cursor, 0 when done' },
-  { name: 'count', type: 'integer', token: 'COUNT', optional: true, summary: `with CURSOR: about this many records per page (default ${DEFAULT_PAGE}, at most \`reply-max-records\`)` },
+  {
+    name: 'cursor',
+    type: 'integer',
+    token: 'CURSOR',
+    optional: true,
+    summary: 'page through the list: 0 starts, the reply gives the next cursor, 0 when done',
+  },
+  {
+    name: 'count',
+    type: 'integer',
+    token: 'COUNT',
+    optional: true,
+    summary: `with CURSOR: about this many records per page (default ${DEFAULT_PAGE}, at most \`reply-max-records\`)`,
+  },
 ];
 
 export interface Page {
@@ -29,7 +41,10 @@ export function parsePaging(client: ClientState, opts: ReadonlyMap<string, strin
     return null;
   }
   const max = client.server.settings.get('reply-max-records');
-  return { cursor: parseCursor(cursor), count: count === undefined ? Math.min(DEFAULT_PAGE, max) : integerArg(count, 'COUNT', { min: 1, max }) };
+  return {
+    cursor: parseCursor(cursor),
+    count: count === undefined ? Math.min(DEFAULT_PAGE, max) : integerArg(count, 'COUNT', { min: 1, max }),
+  };
 }
 
 /** A page as SCAN answers: the next cursor (a bulk string, "0" when the walk is complete) and the items. */
@@ -40,7 +55,9 @@ export function pageReply(next: number, items: Reply[]): Reply {
 /** The unpaged form would return more than `reply-max-records`: the error names the paged form. */
 export function tooManyRecords(client: ClientState, command: string, what: string): CommandError {
   const max = client.server.settings.get('reply-max-records');
-  return new CommandError(`ERR ${command} would return more than ${max} ${what} (reply-max-records): page through them with ${command} … CURSOR 0 [COUNT n]`);
+  return new CommandError(
+    `ERR ${command} would return more than ${max} ${what} (reply-max-records): page through them with ${command} … CURSOR 0 [COUNT n]`,
+  );
 }
 
 /** Docs shared by every paged list command. */

@@ -12,7 +12,8 @@ export const SELECTION_OPTIONS: ArgSpec[] = [
     type: 'integer',
     token: 'MINFREE',
     optional: true,
-    summary: "only workers whose GPU has at least this much free VRAM (the GPU's vram_total minus what all its workers use, as HIVE.RES counts it); GPUs without a reported VRAM_TOTAL are skipped",
+    summary:
+      "only workers whose GPU has at least this much free VRAM (the GPU's vram_total minus what all its workers use, as HIVE.RES counts it); GPUs without a reported VRAM_TOTAL are skipped",
   },
   { name: 'strict', type: 'pure-token', token: 'STRICT', optional: true, summary: 'only workers with the model loaded: no fallback' },
 ];
@@ -25,7 +26,11 @@ export const SELECTION_NOTES =
   'a URL, in the same order, so the caller can load the model there: `match` `fallback`.';
 
 /** The query of `argv[from…]`; `extra` are the command's own options (parsed with the shared ones). */
-export function parseSelection(argv: readonly string[], from: number, extra: readonly ArgSpec[] = []): { query: BestWorkerQuery; opts: Map<string, string> } {
+export function parseSelection(
+  argv: readonly string[],
+  from: number,
+  extra: readonly ArgSpec[] = [],
+): { query: BestWorkerQuery; opts: Map<string, string> } {
   const opts = parseTokens(argv, from, [...SELECTION_OPTIONS, ...extra]);
   const minFree = opts.get('MINFREE');
   return {

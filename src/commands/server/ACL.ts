@@ -27,13 +27,14 @@ const NO_FILE =
 /** Closes the connections logged in as users that no longer exist (after their replies). */
 function disconnectUsers(client: ClientState, names: readonly string[]): void {
   if (names.length === 0) return;
-  for (const c of client.server.clients()) if (names.includes(c.user.name) && client.server.acl.get(c.user.name) !== c.user) c.closeAfterReply();
+  for (const c of client.server.clients())
+    if (names.includes(c.user.name) && client.server.acl.get(c.user.name) !== c.user) c.closeAfterReply();
 }
 
 const subcommands: CommandSpec[] = [
   sub({
     name: 'SETUSER',
-    summary: "Creates and modifies an ACL user and its rules.",
+    summary: 'Creates and modifies an ACL user and its rules.',
     complexity: 'O(N). Where N is the number of rules provided.',
     arity: -3,
     arguments: [
@@ -64,11 +65,12 @@ const subcommands: CommandSpec[] = [
   }),
   sub({
     name: 'GETUSER',
-    summary: "Lists the ACL rules of a user.",
+    summary: 'Lists the ACL rules of a user.',
     complexity: 'O(N). Where N is the number of password, command and pattern rules that the user has.',
     arity: 3,
     arguments: [{ name: 'username', type: 'string' }],
-    reply: 'Map: `flags` (array), `passwords` (SHA-256 hex digests), `commands`, `keys`, `channels` (strings), `selectors` (empty array). Nil for an unknown user.',
+    reply:
+      'Map: `flags` (array), `passwords` (SHA-256 hex digests), `commands`, `keys`, `channels` (strings), `selectors` (empty array). Nil for an unknown user.',
     handler(client, argv) {
       const u = client.server.acl.get(argv[2]!);
       if (u === undefined) return null;
@@ -160,11 +162,15 @@ const subcommands: CommandSpec[] = [
         bits = /^-?[0-9]+$/.test(argv[2]!) ? Number(argv[2]) : NaN;
         if (!Number.isInteger(bits)) throw notInteger();
         if (bits <= 0 || bits > 4096) {
-          throw new CommandError('ERR ACL GENPASS argument must be the number of bits for the output password, a positive number up to 4096');
+          throw new CommandError(
+            'ERR ACL GENPASS argument must be the number of bits for the output password, a positive number up to 4096',
+          );
         }
       } else if (argv.length > 3) throw new CommandError('ERR syntax error');
       const chars = Math.ceil(bits / 4);
-      return randomBytes(Math.ceil(chars / 2)).toString('hex').slice(0, chars);
+      return randomBytes(Math.ceil(chars / 2))
+        .toString('hex')
+        .slice(0, chars);
     },
   }),
   sub({
@@ -178,7 +184,8 @@ const subcommands: CommandSpec[] = [
       { name: 'command', type: 'string' },
       { name: 'arg', type: 'string', optional: true, multiple: true },
     ],
-    reply: "Simple string `OK` when the user may run it, else a bulk string saying why: `User <u> has no permissions to run the '<cmd>' command`, `... to access the '<key>' key`, `... the '<channel>' channel`.",
+    reply:
+      "Simple string `OK` when the user may run it, else a bulk string saying why: `User <u> has no permissions to run the '<cmd>' command`, `... to access the '<key>' key`, `... the '<channel>' channel`.",
     errors: ["`ERR User 'x' not found`", "`ERR Command 'x' not found`", "`ERR wrong number of arguments for 'x' command`"],
     handler(client, argv) {
       const user = client.server.acl.get(argv[2]!);
@@ -189,7 +196,8 @@ const subcommands: CommandSpec[] = [
       if (cmd !== undefined && cmd.subcommands !== null && args.length >= 2) cmd = cmd.subcommands.get(args[1]!.toLowerCase());
       if (cmd === undefined) throw new CommandError(`ERR Command '${args[0]}' not found`);
       const arity = cmd.spec.arity;
-      if ((arity > 0 && args.length !== arity) || args.length < -arity) throw new CommandError(`ERR wrong number of arguments for '${cmd.fullName}' command`);
+      if ((arity > 0 && args.length !== arity) || args.length < -arity)
+        throw new CommandError(`ERR wrong number of arguments for '${cmd.fullName}' command`);
       const d = checkAccess(user, cmd, args.length, (i) => args[i]!);
       return d === null ? OK : denialVerbose(user, cmd, d);
     },
@@ -258,7 +266,9 @@ const subcommands: CommandSpec[] = [
       try {
         acl.saveFile();
       } catch (e) {
-        throw new CommandError(`ERR There was an error trying to save the ACLs. Please check the server logs for more information (${(e as Error).message})`);
+        throw new CommandError(
+          `ERR There was an error trying to save the ACLs. Please check the server logs for more information (${(e as Error).message})`,
+        );
       }
       return OK;
     },
@@ -268,8 +278,11 @@ const subcommands: CommandSpec[] = [
     summary: 'Reloads the rules from the configured ACL file.',
     complexity: 'O(N). Where N is the number of configured users.',
     arity: 2,
-    reply: 'Simple string `OK`. All or nothing: with any bad line nothing changes and the error names each file:line. Connections of users no longer in the file are closed.',
-    errors: ['`ERR <file>:<line>: Error in applying operation \'x\': <reason>. … WARNING: ACL errors detected, no change to the previously active ACL rules was performed`'],
+    reply:
+      'Simple string `OK`. All or nothing: with any bad line nothing changes and the error names each file:line. Connections of users no longer in the file are closed.',
+    errors: [
+      "`ERR <file>:<line>: Error in applying operation 'x': <reason>. … WARNING: ACL errors detected, no change to the previously active ACL rules was performed`",
+    ],
     handler(client) {
       const acl = client.server.acl;
       if (acl.aclFile === null) throw new CommandError(NO_FILE);

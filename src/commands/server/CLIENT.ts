@@ -161,7 +161,8 @@ const subcommands: CommandSpec[] = [
         const opt = asciiUpper(argv[2]!);
         if (opt === 'TYPE' && argv.length === 4) {
           type = asciiLower(argv[3]!);
-          if (!['normal', 'master', 'replica', 'slave', 'pubsub'].includes(type)) throw new CommandError(`ERR Unknown client type '${argv[3]}'`);
+          if (!['normal', 'master', 'replica', 'slave', 'pubsub'].includes(type))
+            throw new CommandError(`ERR Unknown client type '${argv[3]}'`);
         } else if (opt === 'ID' && argv.length > 3) {
           ids = new Set();
           for (const s of argv.slice(3)) {
@@ -248,12 +249,17 @@ const subcommands: CommandSpec[] = [
       }
       const victims = all.filter((c) => (id === null || c.id === id) && (addr === null || c.addr === addr) && !(skipMe && c === client));
       // Redis frees another client at once (it leaves CLIENT LIST now); the caller gets this reply first.
-      for (const v of victims) if (v === client) v.closeAfterReply();
-      else v.kill();
+      for (const v of victims)
+        if (v === client) v.closeAfterReply();
+        else v.kill();
       return victims.length;
     },
   }),
-  onOffSub('NO-EVICT', '7.0.0', 'Accepted for tools that set it: no client is ever evicted for memory here (only the output-buffer limits close clients).'),
+  onOffSub(
+    'NO-EVICT',
+    '7.0.0',
+    'Accepted for tools that set it: no client is ever evicted for memory here (only the output-buffer limits close clients).',
+  ),
   onOffSub('NO-TOUCH', '7.2.0', 'Accepted for tools that set it: keys have no access time to touch.'),
 ];
 

@@ -138,7 +138,8 @@ const subcommands: CommandSpec[] = [
       if (cmd !== undefined && cmd.subcommands !== null && args.length >= 2) cmd = cmd.subcommands.get(args[1]!.toLowerCase());
       if (cmd === undefined) throw new CommandError('ERR Invalid command specified');
       const arity = cmd.spec.arity;
-      if ((arity > 0 && args.length !== arity) || args.length < -arity) throw new CommandError('ERR Invalid number of arguments specified for command');
+      if ((arity > 0 && args.length !== arity) || args.length < -arity)
+        throw new CommandError('ERR Invalid number of arguments specified for command');
       const keys = commandKeys(cmd.spec, args.length, (i) => args[i]!);
       if (keys.length === 0) throw new CommandError('ERR The command has no key arguments');
       return keys.map((k) => k.key);

@@ -82,10 +82,7 @@ const SECTIONS: Section[] = [
       ];
     },
   ],
-  [
-    'persistence',
-    (s) => s.persistence.infoLines(),
-  ],
+  ['persistence', (s) => s.persistence.infoLines()],
   [
     'stats',
     (s) => [
@@ -103,7 +100,13 @@ const SECTIONS: Section[] = [
       ['acl_access_denied_channel', s.acl.denied.channel],
     ],
   ],
-  ['replication', () => [['role', 'master'], ['connected_slaves', 0]]],
+  [
+    'replication',
+    () => [
+      ['role', 'master'],
+      ['connected_slaves', 0],
+    ],
+  ],
   [
     'cpu',
     () => {
@@ -156,10 +159,7 @@ const SECTIONS: Section[] = [
       return out;
     },
   ],
-  [
-    'errorstats',
-    (s) => [...s.ops.errors.byCode].map(([code, count]): [string, string] => [`errorstat_${code}`, `count=${count}`]),
-  ],
+  ['errorstats', (s) => [...s.ops.errors.byCode].map(([code, count]): [string, string] => [`errorstat_${code}`, `count=${count}`])],
   [
     'latencystats',
     (s) => {
@@ -201,7 +201,12 @@ export function infoText(server: ServerContext, requested: readonly string[]): s
   for (const [name, lines] of SECTIONS) {
     if (!wanted.has(name)) continue;
     const title = TITLES[name] ?? name[0]!.toUpperCase() + name.slice(1);
-    parts.push(`# ${title}\r\n` + lines(server).map(([k, v]) => `${k}:${v}\r\n`).join(''));
+    parts.push(
+      `# ${title}\r\n` +
+        lines(server)
+          .map(([k, v]) => `${k}:${v}\r\n`)
+          .join(''),
+    );
   }
   return parts.join('\r\n');
 }
@@ -232,7 +237,7 @@ export default defineCommand({
     '`maxmemory_policy` (noeviction). Commandstats, errorstats and ' +
     "latencystats are in Redis' format: `cmdstat_hbeat:calls=N,usec=N,usec_per_call=N.NN,rejected_calls=N,failed_calls=N`, " +
     '`errorstat_ERR:count=N`, `latency_percentiles_usec_hbeat:p50=N.NNN,p99=N.NNN,p99.9=N.NNN` (from a histogram with ' +
-    '12.5% wide buckets). A command\'s time runs from the end of the previous request on its connection.',
+    "12.5% wide buckets). A command's time runs from the end of the previous request on its connection.",
   handler(client, argv) {
     return new VerbatimReply(infoText(client.server, argv.slice(1)));
   },

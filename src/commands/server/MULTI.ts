@@ -36,7 +36,7 @@ export const EXEC = defineCommand({
   arity: 1,
   flags: ['noscript', 'loading', 'stale', 'skip-slowlog'],
   aclCategories: ['slow', 'transaction'],
-  reply: 'Array of the queued commands\' replies, in order.',
+  reply: "Array of the queued commands' replies, in order.",
   errors: ['`ERR EXEC without MULTI`', '`EXECABORT Transaction discarded because of previous errors.` when a command failed to queue'],
   runsInMulti: true,
   handler(client) {
@@ -58,22 +58,22 @@ export const EXEC = defineCommand({
 });
 
 function runQueued(client: ClientState, queued: QueuedCommand[], replies: Reply[]): void {
-    for (const { argv, raw } of queued) {
-      const command = resolve(client, argv);
-      if (command instanceof ErrorReply) {
-        replies.push(command);
-        continue;
-      }
-      // Rights may have changed since the command was queued: check again, as Redis' EXEC does.
-      const denied = aclDenied(client, command, argv, 'multi');
-      if (denied !== null) {
-        replies.push(denied);
-        continue;
-      }
-      const reply = call(client, command, argv, raw);
-      // Blocking commands never block inside a transaction (as in Redis); a promise here is a bug.
-      replies.push(reply instanceof Promise ? new ErrorReply('ERR command cannot block inside a transaction') : reply);
+  for (const { argv, raw } of queued) {
+    const command = resolve(client, argv);
+    if (command instanceof ErrorReply) {
+      replies.push(command);
+      continue;
     }
+    // Rights may have changed since the command was queued: check again, as Redis' EXEC does.
+    const denied = aclDenied(client, command, argv, 'multi');
+    if (denied !== null) {
+      replies.push(denied);
+      continue;
+    }
+    const reply = call(client, command, argv, raw);
+    // Blocking commands never block inside a transaction (as in Redis); a promise here is a bug.
+    replies.push(reply instanceof Promise ? new ErrorReply('ERR command cannot block inside a transaction') : reply);
+  }
 }
 
 export const DISCARD = defineCommand({

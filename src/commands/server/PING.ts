@@ -7,7 +7,7 @@ import { wrongArity } from '../errors.js';
 
 export default defineCommand({
   name: 'PING',
-  summary: 'Returns the server\'s liveness response.',
+  summary: "Returns the server's liveness response.",
   since: '1.0.0',
   group: 'connection',
   complexity: 'O(1)',
@@ -17,7 +17,8 @@ export default defineCommand({
   flags: ['fast', 'stale', 'loading'],
   aclCategories: ['fast', 'connection'],
   arguments: [{ name: 'message', type: 'string', optional: true }],
-  reply: 'Simple string `PONG`, or the message as a bulk string when one is given. A RESP2 client in subscribe mode gets an array: `pong` and the message (empty when none).',
+  reply:
+    'Simple string `PONG`, or the message as a bulk string when one is given. A RESP2 client in subscribe mode gets an array: `pong` and the message (empty when none).',
   handler(client, argv, raw) {
     if (argv.length > 2) return wrongArity('ping');
     // A RESP2 client in subscribe mode gets PING's answer in the shape of a message, as in Redis.
