@@ -31,6 +31,10 @@ export interface RegistryOptions {
   expiryGuardPercent?: number;
   /** The guard only judges windows that start with at least this many online workers. Default 2, so a lone worker dying is evicted as usual. */
   expiryGuardMinWorkers?: number;
+  /** Longest an automatic hold of the guard lasts (ms); then it lifts and evictions resume. 0 = no limit (default). */
+  expiryGuardMaxHoldMs?: number;
+  /** Most evictions per second (a backlog released by the guard drains at this rate); 0 = no limit (default). */
+  evictRate?: number;
   /** Events kept for EVENTS.READ. Default 100000. */
   eventLogSize?: number;
   /** Most transitions one timer run applies before yielding to the event loop. Default 5000. */

@@ -182,6 +182,8 @@ export class RegistryServer implements ServerContext, ConnectionHost {
         evictAfterMs: settings.get('evict-after'),
         expiryGuardPercent: settings.get('expiry-guard'),
         expiryGuardMinWorkers: settings.get('expiry-guard-min'),
+        expiryGuardMaxHoldMs: settings.get('expiry-guard-max-hold'),
+        evictRate: settings.get('evict-rate'),
         eventLogSize: settings.get('event-log'),
       });
       registry.onEvent((e) => {
@@ -192,6 +194,8 @@ export class RegistryServer implements ServerContext, ConnectionHost {
       return registry;
     };
     this.registry = makeRegistry();
+    settings.onChange('expiry-guard-max-hold', (v) => this.registry.setGuardLimits({ maxHoldMs: v }));
+    settings.onChange('evict-rate', (v) => this.registry.setGuardLimits({ evictRate: v }));
     this.log = options.logger ?? warningsToStderr();
     this.onExit = options.onExit ?? (() => {});
     this.logSlowerThanMs = settings.get('log-slower-than');

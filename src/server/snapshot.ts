@@ -8,6 +8,7 @@ import path from 'node:path';
 import { parseTimestamp, parseUrl } from '../registry/heartbeat-input.js';
 import { DEVICE_ID_MAX, FIELD_MAX_BYTES } from '../registry/field-limits.js';
 import type { SnapshotReader, WorkerSnapshot } from '../registry/snapshot.js';
+import type { GuardState } from '../registry/guard.js';
 
 export const SNAPSHOT_FORMAT = 'rbee-registry-snapshot';
 /** 2: the end line has `sha256`. 1 (no checksum) is still read. */
@@ -19,8 +20,10 @@ export interface SnapshotHeader {
   rev: number;
   savedAtMs: number;
   workers: number;
-  /** Extra state saved beside the workers (the guard's hold); absent in older files. */
+  /** Extra state saved beside the workers; absent in older files. */
   extra: Record<string, unknown>;
+  /** The mass-expiry guard as saved (header key `guard`); absent in older files. */
+  guard?: GuardState;
 }
 
 /** Where a restore puts the records (the registry's restorer). */
@@ -229,6 +232,24 @@ const FIELDS = Object.keys(FIELD_RULES) as Array<keyof WorkerSnapshot>;
 /** Fields of older versions, read and dropped (liveness now follows from last_seen_ms). */
 const DROPPED_FIELDS = new Set(['online']);
 
+/** The guard's saved state (the header's `guard`), or the reason it is refused. */
+export function checkGuardState(v: unknown): GuardState | string {
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) return `invalid guard ${shown(v)}: expected an object`;
+  const o = v as Record<string, unknown>;
+  const rules: Record<keyof GuardState, [(x: unknown) => boolean, string]> = {
+    mode: [(x) => x === 'auto' || x === 'on' || x === 'off', 'auto, on or off'],
+    active: [(x) => typeof x === 'boolean', 'true or false'],
+    since_ms: [isCount, 'a non-negative integer (epoch ms)'],
+    baseline: [isCount, 'a non-negative integer'],
+    evictions_resume_at_ms: [isCount, 'a non-negative integer (epoch ms)'],
+  };
+  for (const [key, [ok, expected]] of Object.entries(rules)) {
+    if (!ok(o[key])) return `invalid guard.${key} ${shown(o[key])}: expected ${expected}`;
+  }
+  for (const key of Object.keys(o)) if (!(key in rules)) return `unknown field guard.${key}`;
+  return o as unknown as GuardState;
+}
+
 /** The record on a line, or the reason it is refused. */
 export function checkRecord(o: Record<string, unknown>): WorkerSnapshot | string {
   for (const field of FIELDS) {
@@ -302,6 +323,11 @@ export async function readSnapshot(file: string, begin: (header: SnapshotHeader)
       workers: workers as number,
       extra,
     };
+    if (extra.guard !== undefined) {
+      const guard = checkGuardState(extra.guard);
+      if (typeof guard === 'string') fail(1, guard);
+      result.guard = guard as GuardState;
+    }
 
     // Pass 2: the records.
     const sink = begin(result);
