@@ -8,7 +8,7 @@ describe('open-file limit and maxclients', () => {
   it('reads this process limit as a number (or unlimited)', () => {
     const limit = openFilesLimit();
     expect(limit).to.be.a('number');
-    expect(limit as number).to.be.greaterThan(32);
+    expect(limit).to.be.greaterThan(32);
   });
 
   it('keeps maxclients when the limit has room for it and the 32 reserved descriptors', () => {
