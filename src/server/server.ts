@@ -10,7 +10,7 @@ import { OpsState } from '../commands/ops/state.js';
 import { HttpSide } from './http.js';
 import type { CommandTable } from '../commands/table.js';
 import type { DecoderLimits } from '../resp/decoder.js';
-import { Settings, SettingError } from '../settings/settings.js';
+import { settingByName, Settings, SettingError } from '../settings/settings.js';
 import { settingValues, type ServerOptions } from './server-options.js';
 import { encodeReply } from '../resp/encoder.js';
 import { ErrorReply } from '../resp/reply.js';
@@ -19,6 +19,7 @@ import { systemTimers } from '../registry/timers.js';
 import { systemClock, type Clock } from '../registry/types.js';
 import { Connection, type ConnectionHost, type OutputBufferLimits } from './connection.js';
 import { ProcessMemoryGauge } from './memory.js';
+import { fitMaxClients, openFilesLimit } from './open-files.js';
 import { PubSub } from './pubsub.js';
 import { SnapshotError } from './snapshot.js';
 import { Persistence } from './persistence.js';
@@ -67,9 +68,12 @@ export class RegistryServer implements ServerContext, ConnectionHost {
   readonly acl: AclStore;
   readonly settings: Settings;
   readonly ops: OpsState;
-  /** The HTTP side (/metrics) when --http-port is set, and the port it bound. */
+  /** The HTTP side (/metrics, /events, the dashboard) when --http-port is set, and the port it bound. */
   private http: HttpSide | null = null;
   httpPort = 0;
+  get httpSide(): HttpSide | null {
+    return this.http;
+  }
   readonly memory: ProcessMemoryGauge;
   readonly limits: DecoderLimits;
   tcpPort = 0;
@@ -94,7 +98,14 @@ export class RegistryServer implements ServerContext, ConnectionHost {
   private cronTimer: ReturnType<typeof setInterval> | null = null;
 
   constructor(options: ServerOptions = {}) {
-    const settings = (this.settings = new Settings(settingValues(options)));
+    this.log = options.logger ?? warningsToStderr();
+    const values = settingValues(options);
+    // As Redis at start: maxclients fits the descriptors this process may open, or clients past the limit are
+    // reset without a word instead of getting the error.
+    const fit = fitMaxClients(values.maxclients ?? (settingByName('maxclients')!.default as number), openFilesLimit());
+    for (const line of fit.warnings) this.log.warning(line);
+    if (fit.fatal !== undefined) throw new SettingError('maxclients', fit.fatal);
+    const settings = (this.settings = new Settings({ ...values, maxclients: fit.maxclients }));
     this.memory = new ProcessMemoryGauge(settings);
     const eventLines = new EventLogLines(() => this.log);
     const makeRegistry = () => {
@@ -111,11 +122,11 @@ export class RegistryServer implements ServerContext, ConnectionHost {
         const channel = 'registry:' + e.event.type;
         if (this.pubsub.hasSubscribers(channel)) this.pubsub.publish(channel, e.json);
         eventLines.take(e.event);
+        this.http?.takeEvent(e);
       });
       return registry;
     };
     this.registry = makeRegistry();
-    this.log = options.logger ?? warningsToStderr();
     this.onExit = options.onExit ?? (() => {});
     this.logSlowerThanMs = settings.get('log-slower-than');
     settings.onChange('log-slower-than', (v) => void (this.logSlowerThanMs = v));
