@@ -43,7 +43,7 @@ export class WorkerRegistry {
   heartbeatCount = 0;
 
   constructor(private readonly options: RegistryOptions = {}) {
-    this.bus = new EventBus(options.eventLogSize ?? 100_000);
+    this.bus = new EventBus(options.eventLogSize ?? 100_000, options.eventLogMaxBytes);
     this.build();
     this.offlineAfterMs = this.liveness.offlineAfterMs;
     this.evictAfterMs = this.liveness.evictAfterMs;
