@@ -11,7 +11,7 @@ export default defineCommand({
   since: '2.0.0',
   group: 'pubsub',
   complexity: 'O(N+M) where N is the number of clients subscribed to the channel and M the number of patterns',
-  rawArgs: true,
+  bytesFrom: 2,
   arity: 3,
   flags: ['pubsub', 'loading', 'stale', 'fast'],
   aclCategories: ['pubsub', 'fast'],

@@ -8,7 +8,7 @@ export default defineCommand({
   since: '1.0.0',
   group: 'connection',
   complexity: 'O(1)',
-  rawArgs: true,
+  bytesFrom: 1,
   arity: 2,
   flags: ['fast', 'stale', 'loading'],
   aclCategories: ['fast', 'connection'],

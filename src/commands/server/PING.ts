@@ -11,7 +11,7 @@ export default defineCommand({
   since: '1.0.0',
   group: 'connection',
   complexity: 'O(1)',
-  rawArgs: true,
+  bytesFrom: 1,
   arity: -1,
   allowedInSubscribe: true,
   flags: ['fast', 'stale', 'loading'],
