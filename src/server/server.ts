@@ -68,9 +68,12 @@ export class RegistryServer implements ServerContext, ConnectionHost {
   readonly acl: AclStore;
   readonly settings: Settings;
   readonly ops: OpsState;
-  /** The HTTP side (/metrics) when --http-port is set, and the port it bound. */
+  /** The HTTP side (/metrics, /events, the dashboard) when --http-port is set, and the port it bound. */
   private http: HttpSide | null = null;
   httpPort = 0;
+  get httpSide(): HttpSide | null {
+    return this.http;
+  }
   readonly memory: ProcessMemoryGauge;
   readonly limits: DecoderLimits;
   tcpPort = 0;
@@ -120,6 +123,7 @@ export class RegistryServer implements ServerContext, ConnectionHost {
         const channel = 'registry:' + e.event.type;
         if (this.pubsub.hasSubscribers(channel)) this.pubsub.publish(channel, e.json);
         eventLines.take(e.event);
+        this.http?.takeEvent(e);
       });
       return registry;
     };

@@ -265,7 +265,14 @@ export const SETTINGS = [
     default: -1,
     defaultDoc: '-1 (off)',
     mutable: false,
-    doc: 'serve /metrics (Prometheus) over HTTP on this port, at the same bind address; 0 picks a free one; -1: off. With a password or ACL users, HTTP Basic auth against the same users',
+    doc: 'serve /metrics (Prometheus), the dashboard at / and its /events stream over HTTP on this port, at the same bind address; 0 picks a free one; -1: off. With a password or ACL users, HTTP Basic auth against the same users',
+  }),
+  int('http-events-ping', {
+    arg: 'MS',
+    range: { min: 10, max: TIMER_MAX },
+    default: 15_000,
+    mutable: false,
+    doc: 'an open /events stream gets a comment line this often, so proxies keep it open',
   }),
   int('slowlog-log-slower-than', {
     arg: 'USEC',

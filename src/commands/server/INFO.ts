@@ -7,6 +7,7 @@ import { isSubscribed, type ServerContext } from '../context.js';
 import { defineCommand } from '../spec.js';
 import { REDIS_COMPAT_VERSION } from './AUTH.js';
 import { keyCount } from '../keyspace/keys.js';
+import { shape } from '../reply-shape.js';
 
 type Section = [name: string, lines: (server: ServerContext) => Array<[string, string | number]>];
 
@@ -223,6 +224,7 @@ export default defineCommand({
   flags: ['loading', 'stale'],
   aclCategories: ['slow', 'dangerous'],
   arguments: [{ name: 'section', type: 'string', optional: true, multiple: true }],
+  replyShape: shape.oneOf(shape.bulk, shape.verbatim),
   reply:
     'Bulk string (RESP3: verbatim string) of `# Section` headers and `key:value` lines, CRLF-separated. Sections: ' +
     'server, clients, memory, persistence, stats, replication, cpu, registry, errorstats, keyspace by default (or with ' +
