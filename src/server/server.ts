@@ -119,6 +119,7 @@ export class RegistryServer implements ServerContext, ConnectionHost {
         expiryGuardPercent: settings.get('expiry-guard'),
         expiryGuardMinWorkers: settings.get('expiry-guard-min'),
         eventLogSize: settings.get('event-log'),
+        eventLogMaxBytes: settings.get('event-log-max-bytes'),
       });
       registry.onEvent((e) => {
         const channel = 'registry:' + e.event.type;
@@ -132,6 +133,7 @@ export class RegistryServer implements ServerContext, ConnectionHost {
     this.onExit = options.onExit ?? (() => {});
     this.logSlowerThanMs = settings.get('log-slower-than');
     settings.onChange('log-slower-than', (v) => void (this.logSlowerThanMs = v));
+    settings.onChange('event-log-max-bytes', (v) => void (this.registry.events.maxBytes = v));
     const logger = this.log;
     if (logger instanceof Logger) settings.onChange('loglevel', (v) => void (logger.level = v as LogLevel));
     this.snapshotPath = settings.get('snapshot') || null;
