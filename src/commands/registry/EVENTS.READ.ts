@@ -52,7 +52,8 @@ export default defineCommand({
     '`ERR syntax error, SINCE is required`',
   ],
   notes:
-    'The log keeps the last `--event-log` events (default 100000). A client that falls behind gets COMPACTED: it ' +
+    'The log keeps the last `--event-log` events (default 100000), and no more than `event-log-max-bytes` of them ' +
+    '(default 64mb; large fields such as long URLs make fewer fit). A client that falls behind gets COMPACTED: it ' +
     'reads the full state (WORKER.LIST, HIVE.LIST) together with EVENTS.REV in one MULTI, then reads on from that revision.',
   handler(client, argv): Reply | Promise<Reply> {
     const opts = parseTokens(argv, 1, OPTIONS);
