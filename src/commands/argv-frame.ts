@@ -2,6 +2,7 @@
 // fast path and requests that arrive as strings (inside MULTI, queued; a JSON payload's values).
 
 import type { RequestFrame } from '../resp/decoder.js';
+import { isWellFormed } from '../registry/field-limits.js';
 
 export class ArgvFrame implements RequestFrame {
   constructor(private readonly argv: readonly string[]) {}
@@ -40,6 +41,12 @@ export class ArgvFrame implements RequestFrame {
     if (s.length !== bytes.length) return false;
     for (let j = 0; j < s.length; j++) if (s.charCodeAt(j) !== bytes[j]) return false;
     return true;
+  }
+
+  /** Strings cannot hold invalid UTF-8, but can hold a lone surrogate (a JSON `\udcff`), which has no UTF-8 form. */
+  firstNonUtf8(count: number): number {
+    for (let i = 0; i < count; i++) if (!isWellFormed(this.argv[i]!)) return i;
+    return -1;
   }
 
   argUint(i: number): number {

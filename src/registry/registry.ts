@@ -31,7 +31,7 @@ export class WorkerRegistry extends RegistryQueries {
     super();
     // A copy: CONFIG SET changes the guard's limits here too, so a FLUSHALL's new parts keep them.
     this.options = { ...options };
-    this.bus = new EventBus(options.eventLogSize ?? 100_000);
+    this.bus = new EventBus(options.eventLogSize ?? 100_000, options.eventLogMaxBytes);
     this.build();
   }
 

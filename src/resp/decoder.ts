@@ -5,6 +5,7 @@
 // limits and throws a RangeError on `*99999999999\r\n`), and a server must treat every byte as hostile.
 // It works on Buffers by offset and copies only what a partial frame forces it to keep.
 
+import { isUtf8 } from 'node:buffer';
 import { splitArgs } from './inline.js';
 
 export { splitArgs };
@@ -40,6 +41,9 @@ interface FastSlices {
 /** Bulk arguments at least this long are assembled in their own buffer instead of by re-concatenation. */
 const LARGE_BULK = 32 * 1024;
 
+/** Arguments up to this many bytes are checked for UTF-8 in JavaScript (see firstNonUtf8). */
+const SHORT_ARG = 64;
+
 const CR = 13;
 const LF = 10;
 
@@ -56,6 +60,8 @@ export interface RequestFrame {
   argIs(i: number, bytes: Uint8Array): boolean;
   /** Argument i as a non-negative decimal integer (no sign, no leading zeros), or -1 if it is not one. */
   argUint(i: number): number;
+  /** The first of arguments [0, count) that is not valid UTF-8 (so cannot be read as text without loss), or -1. */
+  firstNonUtf8(count: number): number;
 }
 
 export class RequestDecoder implements RequestFrame {
@@ -212,6 +218,23 @@ export class RequestDecoder implements RequestFrame {
       n = n * 10 + d;
     }
     return n <= Number.MAX_SAFE_INTEGER ? n : -1;
+  }
+
+  firstNonUtf8(count: number): number {
+    for (let i = 0; i < count; i++) {
+      const buf = this.argBufs[i]!;
+      const start = this.argStarts[i]!;
+      const end = this.argEnds[i]!;
+      // Short arguments (most of a heartbeat) are scanned for a non-ASCII byte here, which is cheaper than
+      // making a view for the native check; longer ones go to it at once (it is SIMD).
+      if (end - start <= SHORT_ARG) {
+        let j = start;
+        while (j < end && buf[j]! < 0x80) j++;
+        if (j === end) continue;
+      }
+      if (!isUtf8(buf.subarray(start, end))) return i;
+    }
+    return -1;
   }
 
   private setArg(i: number, buf: Buffer, start: number, end: number): void {

@@ -10,15 +10,16 @@ import { OpsState } from '../commands/ops/state.js';
 import { HttpSide } from './http.js';
 import type { CommandTable } from '../commands/table.js';
 import type { DecoderLimits } from '../resp/decoder.js';
-import { Settings, SettingError } from '../settings/settings.js';
+import { settingByName, Settings, SettingError } from '../settings/settings.js';
 import { settingValues, type ServerOptions } from './server-options.js';
 import { encodeReply } from '../resp/encoder.js';
 import { ErrorReply } from '../resp/reply.js';
 import { WorkerRegistry } from '../registry/registry.js';
-import { systemTimers } from '../registry/timers.js';
+import { systemTimers, type Timers } from '../registry/timers.js';
 import { systemClock, type Clock } from '../registry/types.js';
 import { Connection, type ConnectionHost, type OutputBufferLimits } from './connection.js';
 import { ProcessMemoryGauge } from './memory.js';
+import { fitMaxClients, openFilesLimit } from './open-files.js';
 import { PubSub } from './pubsub.js';
 import { SnapshotError } from './snapshot.js';
 import { Persistence } from './persistence.js';
@@ -67,9 +68,12 @@ export class RegistryServer implements ServerContext, ConnectionHost {
   readonly acl: AclStore;
   readonly settings: Settings;
   readonly ops: OpsState;
-  /** The HTTP side (/metrics) when --http-port is set, and the port it bound. */
+  /** The HTTP side (/metrics, /events, the dashboard) when --http-port is set, and the port it bound. */
   private http: HttpSide | null = null;
   httpPort = 0;
+  get httpSide(): HttpSide | null {
+    return this.http;
+  }
   readonly memory: ProcessMemoryGauge;
   readonly limits: DecoderLimits;
   tcpPort = 0;
@@ -91,16 +95,25 @@ export class RegistryServer implements ServerContext, ConnectionHost {
   logSlowerThanMs: number;
   /** Clients over a soft output limit, checked by the cron until they drain or are dropped. */
   private readonly overSoftLimit = new Set<Connection>();
-  private cronTimer: ReturnType<typeof setInterval> | null = null;
+  private cronTimer: unknown = null;
+  private readonly timers: Timers;
 
   constructor(options: ServerOptions = {}) {
-    const settings = (this.settings = new Settings(settingValues(options)));
+    this.log = options.logger ?? warningsToStderr();
+    const values = settingValues(options);
+    // As Redis at start: maxclients fits the descriptors this process may open, or clients past the limit are
+    // reset without a word instead of getting the error.
+    const fit = fitMaxClients(values.maxclients ?? (settingByName('maxclients')!.default as number), openFilesLimit());
+    for (const line of fit.warnings) this.log.warning(line);
+    if (fit.fatal !== undefined) throw new SettingError('maxclients', fit.fatal);
+    const settings = (this.settings = new Settings({ ...values, maxclients: fit.maxclients }));
     this.memory = new ProcessMemoryGauge(settings);
     const eventLines = new EventLogLines(() => this.log);
+    this.timers = options.timers ?? systemTimers;
     const makeRegistry = () => {
       const registry = new WorkerRegistry({
         clock: options.clock,
-        timers: options.timers ?? systemTimers,
+        timers: this.timers,
         offlineAfterMs: settings.get('offline-after'),
         evictAfterMs: settings.get('evict-after'),
         expiryGuardPercent: settings.get('expiry-guard'),
@@ -108,21 +121,23 @@ export class RegistryServer implements ServerContext, ConnectionHost {
         expiryGuardMaxHoldMs: settings.get('expiry-guard-max-hold'),
         evictRate: settings.get('evict-rate'),
         eventLogSize: settings.get('event-log'),
+        eventLogMaxBytes: settings.get('event-log-max-bytes'),
       });
       registry.onEvent((e) => {
         const channel = 'registry:' + e.event.type;
         if (this.pubsub.hasSubscribers(channel)) this.pubsub.publish(channel, e.json);
         eventLines.take(e.event);
+        this.http?.takeEvent(e);
       });
       return registry;
     };
     this.registry = makeRegistry();
     settings.onChange('expiry-guard-max-hold', (v) => this.registry.setGuardLimits({ maxHoldMs: v }));
     settings.onChange('evict-rate', (v) => this.registry.setGuardLimits({ evictRate: v }));
-    this.log = options.logger ?? warningsToStderr();
     this.onExit = options.onExit ?? (() => {});
     this.logSlowerThanMs = settings.get('log-slower-than');
     settings.onChange('log-slower-than', (v) => void (this.logSlowerThanMs = v));
+    settings.onChange('event-log-max-bytes', (v) => void (this.registry.events.maxBytes = v));
     const logger = this.log;
     if (logger instanceof Logger) settings.onChange('loglevel', (v) => void (logger.level = v as LogLevel));
     this.snapshotPath = settings.get('snapshot') || null;
@@ -253,15 +268,20 @@ export class RegistryServer implements ServerContext, ConnectionHost {
   watchSoftLimit(c: Connection, over: boolean): void {
     if (over) this.overSoftLimit.add(c);
     else this.overSoftLimit.delete(c);
-    if (this.overSoftLimit.size > 0 && this.cronTimer === null) {
-      this.cronTimer = setInterval(() => {
-        for (const conn of [...this.overSoftLimit]) conn.checkOutputLimits();
-      }, CRON_INTERVAL_MS);
-      this.cronTimer.unref();
-    } else if (this.overSoftLimit.size === 0 && this.cronTimer !== null) {
-      clearInterval(this.cronTimer);
+    if (this.overSoftLimit.size > 0 && this.cronTimer === null) this.armCron();
+    else if (this.overSoftLimit.size === 0 && this.cronTimer !== null) {
+      this.timers.clear(this.cronTimer);
       this.cronTimer = null;
     }
+  }
+
+  /** On the injected timers (and clock), so a test moves past a soft limit's seconds without waiting for them. */
+  private armCron(): void {
+    this.cronTimer = this.timers.set(() => {
+      this.cronTimer = null;
+      for (const conn of [...this.overSoftLimit]) conn.checkOutputLimits();
+      if (this.overSoftLimit.size > 0 && this.cronTimer === null) this.armCron();
+    }, CRON_INTERVAL_MS);
   }
 
   forget(c: Connection): void {
@@ -322,7 +342,7 @@ export class RegistryServer implements ServerContext, ConnectionHost {
 
   private async closeAll(): Promise<void> {
     this.persistence.stopTimer();
-    if (this.cronTimer !== null) clearInterval(this.cronTimer);
+    if (this.cronTimer !== null) this.timers.clear(this.cronTimer);
     this.cronTimer = null;
     const closed = Promise.all(
       [this.net, this.tlsServer].map(

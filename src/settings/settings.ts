@@ -7,6 +7,7 @@ import { getHeapStatistics } from 'node:v8';
 import { ValueError } from './values.js';
 import { sha256Hex } from '../acl/user.js';
 import { tlsFilesProblem } from '../server/listeners.js';
+import { maxClientsRefusal, RESERVED_FDS } from '../server/open-files.js';
 import { bool, checkRange, custom, int, memory, oneOf, SettingError, text, type Lookup, type Setting } from './kinds.js';
 import { DEFAULT_OUTPUT_LIMITS, formatOutputLimits, parseOutputLimits, type OutputBufferLimits } from './output-limits.js';
 
@@ -117,7 +118,11 @@ export const SETTINGS = [
     range: { min: 1, max: 1_000_000 },
     default: 10_000,
     mutable: true,
-    doc: 'most connections at once; more get `ERR max number of clients reached`',
+    doc:
+      'most connections at once; more get `ERR max number of clients reached`. At start it is lowered to the ' +
+      `open-file limit (\`ulimit -n\`) minus ${RESERVED_FDS} (logged, as Redis does); CONFIG SET above that is refused`,
+    // The start lowers the value before it gets here (RegistryServer); a later CONFIG SET is refused as Redis does.
+    check: (value) => maxClientsRefusal(value),
   }),
   memory('maxmemory', {
     range: { min: 0, max: Number.MAX_SAFE_INTEGER },
@@ -180,6 +185,12 @@ export const SETTINGS = [
     doc: 'most evictions a second: a backlog (the workers a lifted guard held) drains in heartbeat order at this rate instead of all in one instant; 0: no limit',
   }),
   int('event-log', { range: { min: 1, max: 10_000_000 }, default: 100_000, mutable: false, doc: 'events kept for EVENTS.READ' }),
+  memory('event-log-max-bytes', {
+    range: { min: 1024, max: Number.MAX_SAFE_INTEGER },
+    default: 64 * MB,
+    mutable: true,
+    doc: 'most memory the events kept for EVENTS.READ may hold (each counts twice its JSON text plus 128 bytes); the oldest go first, and a read of what went answers COMPACTED; lowering it trims at once',
+  }),
   text('snapshot', {
     arg: 'FILE',
     default: '',
@@ -268,7 +279,14 @@ export const SETTINGS = [
     default: -1,
     defaultDoc: '-1 (off)',
     mutable: false,
-    doc: 'serve /metrics (Prometheus) over HTTP on this port, at the same bind address; 0 picks a free one; -1: off. With a password or ACL users, HTTP Basic auth against the same users',
+    doc: 'serve /metrics (Prometheus), the dashboard at / and its /events stream over HTTP on this port, at the same bind address; 0 picks a free one; -1: off. With a password or ACL users, HTTP Basic auth against the same users',
+  }),
+  int('http-events-ping', {
+    arg: 'MS',
+    range: { min: 10, max: TIMER_MAX },
+    default: 15_000,
+    mutable: false,
+    doc: 'an open /events stream gets a comment line this often, so proxies keep it open',
   }),
   int('slowlog-log-slower-than', {
     arg: 'USEC',
