@@ -6,6 +6,7 @@ import { isUtf8 } from 'node:buffer';
 import { createHash } from 'node:crypto';
 import { promises as fs, openSync, closeSync, fsyncSync } from 'node:fs';
 import path from 'node:path';
+import { getSystemErrorMap } from 'node:util';
 import { parseTimestamp, parseUrl } from '../registry/heartbeat-input.js';
 import { DEVICE_ID_MAX, FIELD_MAX_BYTES, isWellFormed } from '../registry/field-limits.js';
 import type { SnapshotReader, WorkerSnapshot } from '../registry/snapshot.js';
@@ -44,6 +45,23 @@ export interface WriteOptions {
 export interface WriteResult {
   bytes: number;
   workers: number;
+}
+
+/** An I/O error as strerror(3) says it, with its code: `No space left on device (ENOSPC)`. */
+function systemMessage(e: unknown): string {
+  const err = e as NodeJS.ErrnoException;
+  const text = typeof err.errno === 'number' ? getSystemErrorMap().get(err.errno)?.[1] : undefined;
+  if (text === undefined || err.code === undefined) return err.message;
+  return `${text.charAt(0).toUpperCase()}${text.slice(1)} (${err.code})`;
+}
+
+/** A failed save's reason, in Redis' words for the same failures of its RDB file. */
+function saveError(stage: 'open' | 'write' | 'rename', e: unknown, tmp: string, file: string): Error {
+  if ((e as NodeJS.ErrnoException).code === undefined) return e as Error;
+  const why = systemMessage(e);
+  if (stage === 'open') return new Error(`Failed opening the snapshot file ${tmp} for saving: ${why}`);
+  if (stage === 'rename') return new Error(`Error moving temp DB file ${tmp} on the final destination ${file}: ${why}`);
+  return new Error(`Write error saving DB on disk: ${why}`);
 }
 
 /** Temp files are `<file>.tmp-<pid>`: a crashed save leaves one, removed at the next start. */
@@ -91,8 +109,10 @@ export async function writeSnapshot(file: string, reader: SnapshotReader, option
     // A short write is retried by FileHandle.write's caller contract: loop until all is down.
     for (let at = 0; at < buffer.length;) at += (await handle!.write(buffer, at, buffer.length - at)).bytesWritten;
   };
+  let stage: 'open' | 'write' | 'rename' = 'open';
   try {
     handle = await fs.open(tmp, 'w', 0o600);
+    stage = 'write';
     await write(
       JSON.stringify({ format: SNAPSHOT_FORMAT, version: SNAPSHOT_VERSION, rev, saved_at_ms: savedAtMs, workers, ...options.extra }) + '\n',
     );
@@ -111,18 +131,19 @@ export async function writeSnapshot(file: string, reader: SnapshotReader, option
       if (text.length > 0) await write(text);
     }
     if (written !== workers) throw new Error(`internal error: the registry yielded ${written} workers, expected ${workers}`);
-    const end = JSON.stringify({ end: true, workers, sha256: hash.digest('hex') }) + '\n';
-    await handle.write(end);
-    bytes += Buffer.byteLength(end);
+    const end = Buffer.from(JSON.stringify({ end: true, workers, sha256: hash.digest('hex') }) + '\n');
+    for (let at = 0; at < end.length;) at += (await handle.write(end, at, end.length - at)).bytesWritten;
+    bytes += end.length;
     await handle.sync();
     await handle.close();
     handle = null;
+    stage = 'rename';
     await fs.rename(tmp, file);
   } catch (e) {
     reader.close();
     await handle?.close().catch(() => {});
     await fs.rm(tmp, { force: true }).catch(() => {});
-    throw e;
+    throw saveError(stage, e, tmp, file);
   }
   try {
     const dir = openSync(path.dirname(path.resolve(file)), 'r');
