@@ -37,6 +37,9 @@ export default defineCommand({
       online_at_window_start: shape.integer(),
       offlines_in_window: shape.integer(),
       baseline: shape.integer(),
+      since_ms: shape.integer(),
+      max_hold_ms: shape.integer(),
+      evictions_resume_at_ms: shape.integer(),
     }),
   ),
   reply:
