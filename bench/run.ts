@@ -705,10 +705,12 @@ async function securitySection(bench: Bench): Promise<void> {
       }
     });
     bench.notes.push(
-      `In process (bench/acl-dispatch.ts): the real dispatcher of a server that does not listen ran ${micro.batches} interleaved ` +
-        `batches of ${micro.beatsPerBatch.toLocaleString('en-US')} pre-decoded HBEAT frames as the default user and as the worker ` +
-        `(\`${micro.rules}\`). Per beat, medians: default ${micro.defaultUs.toFixed(3)} µs, worker ${micro.aclUs.toFixed(3)} µs; ` +
-        `worker/default **${micro.ratio.toFixed(3)}×** (batch pairs ranged ${micro.ratioMin.toFixed(3)}–${micro.ratioMax.toFixed(3)}×). ` +
+      `In process (bench/acl-dispatch.ts): the real dispatcher of a server that does not listen ran ${micro.batches} rounds ` +
+        `of ${micro.beatsPerBatch.toLocaleString('en-US')} pre-decoded HBEAT frames each as the default user, as a user with ` +
+        `allkeys (noise floor: the same path without keys) and as the worker (\`${micro.rules}\`), the order rotating. ` +
+        `CPU time per beat, medians: default ${micro.defaultUs.toFixed(3)} µs, allkeys ${micro.allKeysUs.toFixed(3)} µs, ` +
+        `worker ${micro.aclUs.toFixed(3)} µs; worker/default **${micro.ratio.toFixed(3)}×** (rounds ranged ` +
+        `${micro.ratioMin.toFixed(3)}–${micro.ratioMax.toFixed(3)}×), allkeys/default ${micro.allKeysRatio.toFixed(3)}×. ` +
         'This is the ACL check alone, without sockets or a client sharing the cores.',
     );
     bench.notes.push(
