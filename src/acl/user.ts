@@ -2,7 +2,8 @@
 // bitmap computed when rules change so the per-request check is one array read, key and channel patterns.
 
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { globMatch } from '../commands/glob.js';
+import { GLOB_MAX_LENGTH, globMatch } from '../commands/glob.js';
+import type { KeyCheck } from './frame-keys.js';
 import type { CommandCatalog } from './catalog.js';
 
 /** A rule Redis would refuse; the message is Redis' (ACLSetUserStringError). */
@@ -67,12 +68,23 @@ export class AclUser {
   keyPatterns: KeyPattern[] = [];
   allChannels = false;
   channelPatterns: ChannelPattern[] = [];
+  /**
+   * keyPatterns compiled for the hot path, per command id (frame-keys.ts): undefined until first needed, null when
+   * the command's keys cannot be checked from the bytes. Emptied whenever the patterns change.
+   */
+  keyPlans: Array<KeyCheck[] | null | undefined>;
 
   constructor(
     readonly name: string,
     private readonly catalog: CommandCatalog,
   ) {
     this.allowed = new Uint8Array(catalog.size);
+    this.keyPlans = new Array<undefined>(catalog.size).fill(undefined);
+  }
+
+  /** A packed array of one slot per command id (not a sparse one, which V8 would keep as a dictionary). */
+  private forgetKeyPlans(): void {
+    this.keyPlans = new Array<undefined>(this.catalog.size).fill(undefined);
   }
 
   clone(): AclUser {
@@ -93,6 +105,7 @@ export class AclUser {
     this.commandRules = [...o.commandRules];
     this.allKeys = o.allKeys;
     this.keyPatterns = o.keyPatterns.map((p) => ({ ...p }));
+    this.forgetKeyPlans();
     this.allChannels = o.allChannels;
     this.channelPatterns = [...o.channelPatterns];
   }
@@ -133,10 +146,12 @@ export class AclUser {
       case 'allkeys':
         this.allKeys = true;
         this.keyPatterns = [];
+        this.forgetKeyPlans();
         return;
       case 'resetkeys':
         this.allKeys = false;
         this.keyPatterns = [];
+        this.forgetKeyPlans();
         return;
       case 'allchannels':
         this.allChannels = true;
@@ -176,6 +191,7 @@ export class AclUser {
     if (c === '&') {
       if (this.allChannels) throw new AclRuleError(CHANNEL_AFTER_ALL);
       if (body === '*') return this.apply('allchannels');
+      checkPatternLength(body);
       if (!this.channelPatterns.some((p) => p.pattern === body)) this.channelPatterns.push({ pattern: body, match: compileGlob(body) });
       return;
     }
@@ -248,6 +264,8 @@ export class AclUser {
   private addKeyPattern(pattern: string, read: boolean, write: boolean): void {
     if (this.allKeys) throw new AclRuleError(KEY_AFTER_ALL);
     if (pattern === '*' && read && write) return this.apply('allkeys');
+    checkPatternLength(pattern);
+    this.forgetKeyPlans();
     const existing = this.keyPatterns.find((p) => p.pattern === pattern);
     if (existing !== undefined) {
       existing.read ||= read;
@@ -333,6 +351,15 @@ export class RuleFailure extends Error {
   ) {
     super(`Error in ACL SETUSER modifier '${rule}': ${reason}`);
   }
+}
+
+/**
+ * A key or channel pattern is matched on every request it guards, so it is held to the glob matcher's length cap
+ * (which bounds one match's cost); refused here, it can never fail a request later.
+ */
+function checkPatternLength(pattern: string): void {
+  const bytes = Buffer.byteLength(pattern, 'utf8');
+  if (bytes > GLOB_MAX_LENGTH) throw new AclRuleError(`The pattern is too long: ${bytes} bytes, at most ${GLOB_MAX_LENGTH}`);
 }
 
 function checkHash(hex: string): string {

@@ -48,7 +48,7 @@ export function dispatch(client: ClientState, frame: RequestFrame): Reply | Prom
     client.authenticated &&
     !isSubscribed(client) &&
     client.user.allowed[top.id] === 1 &&
-    (client.user.allKeys || frameKeysAllowed(client.user, top.spec, n, (i) => frame.argString(i)))
+    (client.user.allKeys || frameKeysAllowed(client.user, top, frame))
   ) {
     let reply: Reply | undefined;
     try {

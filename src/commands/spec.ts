@@ -102,6 +102,11 @@ export interface CommandSpec {
    * the argument count and a reader, so the hot path can call it without building argv.
    */
   getKeys?: (argc: number, arg: ArgReader) => KeyRef[];
+  /**
+   * With getKeys: whether this request's keys are just those its key specs name (HBEAT: all but the JSON form),
+   * so the hot path may check them from the bytes. Without it, a command with getKeys is checked the slow way.
+   */
+  specKeysApply?: (frame: RequestFrame) => boolean;
   /** Channel arguments, checked against ACL `&` rules: at `index` (to the end when `multiple`); `pattern`: PSUBSCRIBE's. */
   channels?: { index: number; multiple: boolean; pattern: boolean };
   /** Absent on container commands, which dispatch to a subcommand. */
