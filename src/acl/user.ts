@@ -5,6 +5,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import { GLOB_MAX_LENGTH, globMatch } from '../commands/glob.js';
 import type { KeyCheck } from './frame-keys.js';
 import type { CommandCatalog } from './catalog.js';
+import { asciiLower, asciiUpper } from '../settings/values.js';
 
 /** A rule Redis would refuse; the message is Redis' (ACLSetUserStringError). */
 export class AclRuleError extends Error {}
@@ -123,7 +124,7 @@ export class AclUser {
   }
 
   apply(rule: string): void {
-    const lower = rule.toLowerCase();
+    const lower = asciiLower(rule);
     switch (lower) {
       case 'on':
         this.enabled = true;
@@ -181,7 +182,7 @@ export class AclUser {
       if (tilde < 2) throw new AclRuleError(SYNTAX);
       let read = false;
       let write = false;
-      for (const f of rule.slice(1, tilde).toUpperCase()) {
+      for (const f of asciiUpper(rule.slice(1, tilde))) {
         if (f === 'R') read = true;
         else if (f === 'W') write = true;
         else throw new AclRuleError(SYNTAX);
@@ -211,11 +212,11 @@ export class AclUser {
   }
 
   private categoryRule(rule: string, name: string, allow: boolean): void {
-    if (name.toLowerCase() === 'all') return this.setAll(allow);
+    if (asciiLower(name) === 'all') return this.setAll(allow);
     const ids = this.catalog.category(name);
     if (ids === undefined) throw new AclRuleError(UNKNOWN);
     for (const id of ids) this.allowed[id] = allow ? 1 : 0;
-    this.commandRules.push(rule.toLowerCase());
+    this.commandRules.push(asciiLower(rule));
   }
 
   private commandRule(rule: string, name: string, allow: boolean): void {
@@ -230,8 +231,8 @@ export class AclUser {
       this.firstArgs ??= new Map();
       let set = this.firstArgs.get(parent.id);
       if (set === undefined) this.firstArgs.set(parent.id, (set = new Set()));
-      set.add(arg.toLowerCase());
-      this.pushCommandRule(rule.toLowerCase());
+      set.add(asciiLower(arg));
+      this.pushCommandRule(asciiLower(rule));
       return;
     }
     if (cmd === undefined) throw new AclRuleError(UNKNOWN);
@@ -239,7 +240,7 @@ export class AclUser {
       this.allowed[id] = allow ? 1 : 0;
       this.firstArgs?.delete(id);
     }
-    this.pushCommandRule(rule.toLowerCase());
+    this.pushCommandRule(asciiLower(rule));
   }
 
   /** A later rule on the same command replaces earlier ones in the description (as Redis' ACLUpdateCommandRules). */
@@ -290,7 +291,7 @@ export class AclUser {
     const set = this.firstArgs?.get(id);
     if (set === undefined) return false;
     const arg = firstArg();
-    return arg !== undefined && set.has(arg.toLowerCase());
+    return arg !== undefined && set.has(asciiLower(arg));
   }
 
   keyAllowed(key: string, read: boolean, write: boolean): boolean {

@@ -38,7 +38,7 @@ const subcommands: CommandSpec[] = [
     arguments: [{ name: 'event', type: 'string' }],
     reply: 'Array of [Unix time, latency (ms)]; empty for an event never seen.',
     handler(client, argv) {
-      const s = client.server.ops.latency.events.get(argv[2]!.toLowerCase());
+      const s = client.server.ops.latency.events.get(argv[2]!);
       return s === undefined ? [] : s.samples.map(([t, ms]) => [t, ms]);
     },
   }),

@@ -11,6 +11,7 @@ import type { ClientState } from '../context.js';
 import { defineCommand, type CommandSpec } from '../spec.js';
 import { CommandError, notInteger } from '../errors.js';
 import { helpSubcommand } from './help.js';
+import { asciiLower, asciiUpper } from '../../settings/values.js';
 
 const admin = { flags: ['admin', 'noscript', 'loading', 'stale'], aclCategories: ['admin', 'slow', 'dangerous'] };
 const sub = (spec: Omit<CommandSpec, 'since' | 'group' | 'flags' | 'aclCategories'> & Partial<CommandSpec>): CommandSpec => ({
@@ -193,7 +194,7 @@ const subcommands: CommandSpec[] = [
       const args = argv.slice(3);
       const table = client.server.commands;
       let cmd = table.lookup(args[0]!);
-      if (cmd !== undefined && cmd.subcommands !== null && args.length >= 2) cmd = cmd.subcommands.get(args[1]!.toLowerCase());
+      if (cmd !== undefined && cmd.subcommands !== null && args.length >= 2) cmd = cmd.subcommands.get(asciiLower(args[1]!));
       if (cmd === undefined) throw new CommandError(`ERR Command '${args[0]}' not found`);
       const arity = cmd.spec.arity;
       if ((arity > 0 && args.length !== arity) || args.length < -arity)
@@ -227,7 +228,7 @@ const subcommands: CommandSpec[] = [
       const acl = client.server.acl;
       let count = 10;
       if (argv.length === 3) {
-        if (argv[2]!.toUpperCase() === 'RESET') {
+        if (asciiUpper(argv[2]!) === 'RESET') {
           acl.resetLog();
           return OK;
         }
