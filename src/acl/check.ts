@@ -43,15 +43,9 @@ export function checkAccess(user: AclUser, command: ResolvedCommand, argc: numbe
  * path, whose checkAccess has the last word (HBEAT's JSON form, for one, is judged there).
  */
 export function frameKeysAllowed(user: AclUser, command: ResolvedCommand, frame: RequestFrame): boolean {
-  const spec = command.spec;
   let plan = user.keyPlans[command.id];
-  if (plan === undefined) {
-    plan = spec.keySpecs === undefined ? (spec.getKeys === undefined ? [] : null) : keyPlan(user.keyPatterns, spec.keySpecs);
-    user.keyPlans[command.id] = plan;
-  }
-  if (plan === null) return false;
-  if (spec.getKeys !== undefined && spec.specKeysApply?.(frame) !== true) return false;
-  return frameKeysMatch(plan, frame);
+  if (plan === undefined) user.keyPlans[command.id] = plan = keyPlan(user.keyPatterns, command.spec);
+  return plan !== null && frameKeysMatch(plan, frame);
 }
 
 /** The error a client gets: Redis 7.2's short forms. */

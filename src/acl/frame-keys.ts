@@ -5,7 +5,7 @@
 import { isUtf8 } from 'node:buffer';
 import { globMatchLatin1, latin1Pattern } from '../commands/glob.js';
 import { keyAccess } from '../commands/keys.js';
-import type { KeySpec } from '../commands/spec.js';
+import type { CommandSpec } from '../commands/spec.js';
 import type { RequestFrame } from '../resp/decoder.js';
 import type { KeyPattern } from './user.js';
 
@@ -72,18 +72,29 @@ export interface KeyCheck {
   rules: PrefixRule[];
 }
 
+/** What the hot path checks for one command and user (null when the bytes cannot judge the command's keys). */
+export interface KeyPlan {
+  checks: KeyCheck[];
+  /** The key specs do not apply when argument `unlessIndex` is this token (HBEAT JSON), upper-case ASCII. */
+  unlessIndex: number;
+  unlessToken: Uint8Array;
+}
+
 /**
- * What the hot path checks for a command: its single keys at fixed places (key specs by index, one key each), or
- * null when its keys cannot be found that way (a keyword or a range: the ordinary check judges those).
+ * The plan for a command: its single keys at fixed places (key specs by index, one key each), or null when its
+ * keys cannot be found that way (a keyword or a range, a getKeys without keysUnless): the ordinary check judges.
  */
-export function keyPlan(patterns: readonly KeyPattern[], specs: readonly KeySpec[]): KeyCheck[] | null {
+export function keyPlan(patterns: readonly KeyPattern[], spec: CommandSpec): KeyPlan | null {
+  if (spec.keySpecs === undefined) return spec.getKeys === undefined ? { checks: [], unlessIndex: -1, unlessToken: NONE } : null;
+  if (spec.getKeys !== undefined && spec.keysUnless === undefined) return null;
   const checks: KeyCheck[] = [];
-  for (const ks of specs) {
+  for (const ks of spec.keySpecs) {
     if (!('index' in ks.begin) || ks.lastKey !== 0) return null;
     const { read, write } = keyAccess(ks.flags);
     checks.push({ index: ks.begin.index, prefix: ks.prefix, rules: compileForPrefix(patterns, ks.prefix, read, write) });
   }
-  return checks;
+  const unless = spec.keysUnless;
+  return { checks, unlessIndex: unless?.index ?? -1, unlessToken: unless === undefined ? NONE : Buffer.from(unless.token, 'latin1') };
 }
 
 /**
@@ -91,38 +102,35 @@ export function keyPlan(patterns: readonly KeyPattern[], specs: readonly KeySpec
  * to every decoded key; false sends the request to the ordinary check, which has the last word (the two differ
  * only for bytes that are not UTF-8, which the string check sees decoded).
  */
-export function frameKeysMatch(checks: readonly KeyCheck[], frame: RequestFrame): boolean {
+export function frameKeysMatch(plan: KeyPlan, frame: RequestFrame): boolean {
   const argc = frame.frameLength;
+  if (plan.unlessIndex >= 0 && plan.unlessIndex < argc && frame.argIsToken(plan.unlessIndex, plan.unlessToken)) return false;
+  const checks = plan.checks;
   for (let c = 0; c < checks.length; c++) {
     const check = checks[c]!;
-    if (check.index < argc && !argAllowed(check, frame, check.index)) return false;
+    const i = check.index;
+    if (i >= argc) continue;
+    const rules = check.rules;
+    let allowed = false;
+    for (let r = 0; r < rules.length && !allowed; r++) {
+      const rule = rules[r]!;
+      const test = rule.test;
+      allowed =
+        test === Test.StartsWith
+          ? frame.argStartsWith(i, rule.bytes)
+          : test === Test.Exact
+            ? frame.argIs(i, rule.bytes)
+            : test === Test.Any || globAllowed(rule, check.prefix, frame, i);
+    }
+    if (!allowed) return false;
   }
   return true;
 }
 
-function argAllowed(check: KeyCheck, frame: RequestFrame, i: number): boolean {
-  const rules = check.rules;
-  for (let r = 0; r < rules.length; r++) {
-    const rule = rules[r]!;
-    switch (rule.test) {
-      case Test.Any:
-        return true;
-      case Test.Exact:
-        if (frame.argIs(i, rule.bytes)) return true;
-        break;
-      case Test.StartsWith:
-        if (frame.argStartsWith(i, rule.bytes)) return true;
-        break;
-      case Test.Glob: {
-        // Anything but `*`s needs at least one byte after the prefix (stringmatchlen's end of text).
-        const bytes = frame.argBuffer(i);
-        if (bytes.length > 0 && isUtf8(bytes) && globMatchLatin1(rule.glob, bytes)) return true;
-        break;
-      }
-      case Test.WholeKey:
-        if (rule.pattern.match(check.prefix + frame.argString(i))) return true;
-        break;
-    }
-  }
-  return false;
+/** The glob cases, kept out of the loop above so that it stays small enough to inline. */
+function globAllowed(rule: PrefixRule, prefix: string, frame: RequestFrame, i: number): boolean {
+  if (rule.test === Test.WholeKey) return rule.pattern.match(prefix + frame.argString(i));
+  // Anything but `*`s needs at least one byte after the prefix (stringmatchlen's end of text).
+  const bytes = frame.argBuffer(i);
+  return bytes.length > 0 && isUtf8(bytes) && globMatchLatin1(rule.glob, bytes);
 }

@@ -3,7 +3,7 @@
 
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { GLOB_MAX_LENGTH, globMatch } from '../commands/glob.js';
-import type { KeyCheck } from './frame-keys.js';
+import type { KeyPlan } from './frame-keys.js';
 import type { CommandCatalog } from './catalog.js';
 import { asciiLower, asciiUpper } from '../settings/values.js';
 
@@ -73,7 +73,7 @@ export class AclUser {
    * keyPatterns compiled for the hot path, per command id (frame-keys.ts): undefined until first needed, null when
    * the command's keys cannot be checked from the bytes. Emptied whenever the patterns change.
    */
-  keyPlans: Array<KeyCheck[] | null | undefined>;
+  keyPlans: Array<KeyPlan | null | undefined>;
 
   constructor(
     readonly name: string,

@@ -103,10 +103,11 @@ export interface CommandSpec {
    */
   getKeys?: (argc: number, arg: ArgReader) => KeyRef[];
   /**
-   * With getKeys: whether this request's keys are just those its key specs name (HBEAT: all but the JSON form),
-   * so the hot path may check them from the bytes. Without it, a command with getKeys is checked the slow way.
+   * With getKeys: the key specs name the request's keys unless argument `index` is `token` (HBEAT's JSON form,
+   * whose ids are in the payload). Lets the hot path check the keys from the bytes; without it, a command with
+   * getKeys is always checked the ordinary way.
    */
-  specKeysApply?: (frame: RequestFrame) => boolean;
+  keysUnless?: { index: number; token: string };
   /** Channel arguments, checked against ACL `&` rules: at `index` (to the end when `multiple`); `pattern`: PSUBSCRIBE's. */
   channels?: { index: number; multiple: boolean; pattern: boolean };
   /** Absent on container commands, which dispatch to a subcommand. */
