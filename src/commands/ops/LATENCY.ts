@@ -37,6 +37,7 @@ const subcommands: CommandSpec[] = [
     arity: 3,
     arguments: [{ name: 'event', type: 'string' }],
     reply: 'Array of [Unix time, latency (ms)]; empty for an event never seen.',
+    notes: 'Event names are case-sensitive, as in Redis (`command`, not `COMMAND`).',
     handler(client, argv) {
       const s = client.server.ops.latency.events.get(argv[2]!);
       return s === undefined ? [] : s.samples.map(([t, ms]) => [t, ms]);
@@ -50,6 +51,7 @@ const subcommands: CommandSpec[] = [
     arity: -2,
     arguments: [{ name: 'event', type: 'string', optional: true, multiple: true }],
     reply: 'Integer: the number of event series forgotten.',
+    notes: 'Event names are case-sensitive, as in Redis.',
     handler: (client, argv) => client.server.ops.latency.reset(argv.slice(2)),
   }),
   sub({

@@ -46,12 +46,14 @@ const subcommands: CommandSpec[] = [
     errors: [
       "`ERR Error in ACL SETUSER modifier 'x': Syntax error` (likewise `Unknown command or category name in ACL` and Redis' other reasons)",
       "`ERR Usernames can't contain spaces or null characters`",
+      "`ERR Error in ACL SETUSER modifier '~…': The pattern is too long: N bytes, at most 1024` (key and channel patterns; Redis has no limit, ours bounds the cost of matching one)",
     ],
     notes:
       'Rules: `on`, `off`, `>pass`, `<pass`, `#<sha256-hex>`, `!<sha256-hex>`, `nopass`, `resetpass`, `reset`, `+cmd`, `-cmd`, ' +
       '`+cmd|sub`, `-cmd|sub`, `+@category`, `-@category`, `allcommands` (`+@all`), `nocommands` (`-@all`), `~pattern`, ' +
       '`%R~pattern`, `%W~pattern`, `allkeys` (`~*`), `resetkeys`, `&pattern`, `allchannels` (`&*`), `resetchannels`. ' +
-      "The registry's keys are `worker:<worker_id>` and `hive:<hive_id>`. Selectors (`(...)`) are not supported.",
+      "The registry's keys are `worker:<worker_id>` and `hive:<hive_id>`. Keywords, categories and command names " +
+      'ignore ASCII case only, as in Redis. Selectors (`(...)`) are not supported.',
     handler(client, argv) {
       const name = argv[2]!;
       if (!validUsername(name)) throw new CommandError("ERR Usernames can't contain spaces or null characters");
