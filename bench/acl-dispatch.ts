@@ -89,7 +89,7 @@ export function aclDispatchBench(batches = 41, beatsPerBatch = 10_000): AclDispa
       for (let j = 0; j < 3; j++) {
         const u = (i + j) % 3;
         t[u] = runBatch(users[u]!, bytes, beatsPerBatch);
-        times[u]!.push(t[u]!);
+        times[u]!.push(t[u]);
       }
       ratios.push(t[2]! / t[0]!);
       allKeysRatios.push(t[1]! / t[0]!);

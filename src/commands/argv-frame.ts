@@ -2,6 +2,7 @@
 // fast path and requests that arrive as strings (inside MULTI, queued; a JSON payload's values).
 
 import type { RequestFrame } from '../resp/decoder.js';
+import { isWellFormed } from '../registry/field-limits.js';
 
 export class ArgvFrame implements RequestFrame {
   constructor(private readonly argv: readonly string[]) {}
@@ -50,6 +51,12 @@ export class ArgvFrame implements RequestFrame {
   argStartsWith(i: number, bytes: Uint8Array): boolean {
     const b = this.argBuffer(i);
     return b.length >= bytes.length && b.subarray(0, bytes.length).equals(bytes);
+  }
+
+  /** Strings cannot hold invalid UTF-8, but can hold a lone surrogate (a JSON `\udcff`), which has no UTF-8 form. */
+  firstNonUtf8(count: number): number {
+    for (let i = 0; i < count; i++) if (!isWellFormed(this.argv[i]!)) return i;
+    return -1;
   }
 
   argUint(i: number): number {

@@ -23,6 +23,13 @@ Errors that any command can return, in Redis' words:
   length\`, \`invalid bulk length\`, \`expected '$', got 'x'\`, \`too big inline request\`, \`too big mbulk count
   string\`, \`too big bulk count string\`, \`unbalanced quotes in request\`, and a query buffer over
   \`client-query-buffer-limit\`.
+- \`ERR invalid argument #N "…" for 'x': not valid UTF-8 (…)\` for an argument whose bytes are not UTF-8 (shown as
+  Redis quotes bytes, \`"bin-\\xff"\`; a password as \`"(redacted)"\`). Ids, key and channel names, passwords and
+  options are kept as text, and decoding would turn \`bin-\\xff\` and \`bin-\\xfe\` into one id; only the message of
+  ECHO, PING and PUBLISH may hold any bytes (and comes back byte-exact). A JSON payload's \`\\udcff\`-style escape
+  (a lone surrogate, which has no UTF-8 form) in an id is refused as \`ERR invalid worker_id '…': not valid UTF-8\`.
+- \`ERR max number of clients reached\` to a connection past \`maxclients\` (then closed), which the server lowers at
+  start to the open-file limit minus 32 (see the setting).
 
 Liveness: a worker or hive is **online** while its newest heartbeat, timed by the server's clock when it was
 received, is younger than \`max_age_ms\` (default: the server's \`--offline-after\`, 30000 ms).`;
@@ -136,7 +143,8 @@ Every change gets the next revision and an event, a JSON object:
 | \`registry.flushed\` | FLUSHALL / FLUSHDB removed every worker and hive at once (no event per removal) |
 
 Each event is published on the pub/sub channel \`registry:<type>\` (\`PSUBSCRIBE registry:*\` receives them all) and
-kept in a log of the last \`--event-log\` events for \`EVENTS.READ\`. Pub/sub is fire-and-forget; the log lets a
+kept in a log of the last \`--event-log\` events, and at most \`event-log-max-bytes\` of them (oldest first out), for
+\`EVENTS.READ\`. Pub/sub is fire-and-forget; the log lets a
 client resume from the last revision it saw, and tells it with \`COMPACTED\` when it must resync instead.
 
 \`CONFIG GET\` also answers \`save\` (empty), \`appendonly\` (no), \`databases\` (1) and \`timeout\` (0), which

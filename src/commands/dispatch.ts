@@ -3,7 +3,7 @@
 
 import { asciiLower } from '../settings/values.js';
 import { ErrorReply, QUEUED, SimpleString, type Reply } from '../resp/reply.js';
-import { monitorLine, redactedArgs } from './ops/monitor-line.js';
+import { monitorLine, quoteArg, redactedArgs } from './ops/monitor-line.js';
 import { RegistryError } from '../registry/types.js';
 import { isSubscribed, type ClientState, type Log } from './context.js';
 import { CommandError, unknownCommand, unknownSubcommand, wrongArity } from './errors.js';
@@ -39,6 +39,10 @@ export function dispatch(client: ClientState, frame: RequestFrame): Reply | Prom
   const n = frame.frameLength;
   const name = frame.argString(0);
   const top = client.server.commands.lookup(name);
+  if (top !== undefined) {
+    const bad = frame.firstNonUtf8(Math.min(top.spec.bytesFrom ?? n, n));
+    if (bad >= 0) return notUtf8(client, top, frame, bad);
+  }
   // The hot path (HBEAT): a plain request outside MULTI, pub/sub mode and pending auth, read from its bytes,
   // through the same ACL check (one byte read for the command; keys only for a user without allkeys). A
   // denial takes the ordinary path below, which words and logs it.
@@ -80,7 +84,7 @@ export function dispatch(client: ClientState, frame: RequestFrame): Reply | Prom
   }
   const spec = command.spec;
   let raw = NO_RAW;
-  if (spec.rawArgs) {
+  if (spec.bytesFrom !== undefined) {
     raw = new Array<Buffer>(n);
     for (let i = 0; i < n; i++) raw[i] = frame.argBuffer(i);
   }
@@ -110,6 +114,24 @@ export function dispatch(client: ClientState, frame: RequestFrame): Reply | Prom
     return QUEUED;
   }
   return call(client, command, argv, raw);
+}
+
+/**
+ * A request with an argument that is not valid UTF-8 where text is read (every argument but ECHO's, PING's and
+ * PUBLISH's payload). Arguments become strings, and decoding turns every invalid byte into U+FFFD: `bin-\xff`
+ * and `bin-\xfe` would be one worker, one key, one channel, one password. Refused before anything runs, on
+ * every path (the HBEAT fast path, MULTI's queue, JSON payloads), the argument named by position and shown as
+ * Redis quotes bytes (secrets redacted).
+ */
+function notUtf8(client: ClientState, top: ResolvedCommand, frame: RequestFrame, bad: number): ErrorReply {
+  if (client.multi !== null) client.multiDirty = true;
+  top.stats.rejectedCalls++;
+  const value = redactedArgs(frame.frameLength, (i) => frame.argBuffer(i))[bad]!;
+  const shown = quoteArg(value.subarray(0, 128)) + (value.length > 128 ? '…' : '');
+  return new ErrorReply(
+    `ERR invalid argument #${bad} ${shown} for '${asciiLower(top.spec.name)}': not valid UTF-8 ` +
+      '(ids, names and options are text; only the message of ECHO, PING and PUBLISH may hold any bytes)',
+  );
 }
 
 /** Checks the client's user may run this request; logs and counts a denial and returns its error reply. */

@@ -25,7 +25,7 @@ export interface ArgSpec {
 
 /**
  * What a handler gets: the argument vector as UTF-8 strings (argv[0] is the command name as sent) and the
- * same as raw bytes for the few commands that must be binary-safe and say so with `rawArgs` (ECHO, PUBLISH).
+ * same as raw bytes for the few commands that must be binary-safe and say so with `bytesFrom` (ECHO, PUBLISH).
  * It returns a reply value, or a promise of one for a command that blocks.
  */
 export type Handler = (client: ClientState, argv: string[], raw: Buffer[]) => Reply | Promise<Reply>;
@@ -91,8 +91,12 @@ export interface CommandSpec {
   subcommands?: CommandSpec[];
   /** Runs at once inside MULTI instead of being queued (MULTI, EXEC, DISCARD, QUIT, RESET). */
   runsInMulti?: boolean;
-  /** The handler reads `raw` (binary-safe arguments); other handlers get an empty `raw`. */
-  rawArgs?: boolean;
+  /**
+   * Arguments from this index on are payload the handler reads from `raw` and may hold any bytes (ECHO's and
+   * PING's message, PUBLISH's); other handlers get an empty `raw`. Every argument before it is read as text and
+   * must be valid UTF-8 (the dispatcher refuses it otherwise: decoding would turn different bytes into one string).
+   */
+  bytesFrom?: number;
   /** Allowed for a RESP2 client in subscribe mode ((P)SUBSCRIBE, (P)UNSUBSCRIBE, PING, QUIT, RESET). */
   allowedInSubscribe?: boolean;
   /** The command's key arguments (COMMAND INFO key specs, COMMAND GETKEYS, ACL key patterns). */

@@ -18,6 +18,14 @@ export const FIELD_MAX_BYTES = {
 /** Highest device ordinal (DEVICE). */
 export const DEVICE_ID_MAX = 65_535;
 
+/** A lone surrogate (`\p{Cs}` matches only unpaired ones in a `u` pattern): a string with one has no UTF-8 form. */
+const LONE_SURROGATE = /\p{Cs}/u;
+
+/** Whether the string can be written as UTF-8 as it is (String.prototype.isWellFormed, before ES2024 typings). */
+export function isWellFormed(value: string): boolean {
+  return !LONE_SURROGATE.test(value);
+}
+
 /** UTF-8 length without encoding, stopping once past `limit`. */
 function utf8LengthOver(value: string, limit: number): boolean {
   // Each UTF-16 unit is at most 3 UTF-8 bytes (a surrogate pair, 2 units, is 4 bytes).
@@ -33,6 +41,13 @@ function utf8LengthOver(value: string, limit: number): boolean {
 export function checkId(value: string, field: string, limit: number): string {
   if (value.length === 0) throw new RegistryError(`invalid ${field} '': expected a non-empty string`);
   if (/^\s+$/.test(value)) throw new RegistryError(`invalid ${field} '${quote(value)}': expected a string that is not only whitespace`);
+  // Requests are checked as bytes (the dispatcher); this catches what arrives as a string: a JSON payload's
+  // `\udcff` escape, a caller of the registry. Written out, every such character would become U+FFFD, so two
+  // ids would show, save and reload as one.
+  if (!isWellFormed(value)) {
+    const shown = value.replace(/\p{Cs}/gu, (c) => '\\u' + c.charCodeAt(0).toString(16));
+    throw new RegistryError(`invalid ${field} '${quote(shown)}': not valid UTF-8 (a lone surrogate)`);
+  }
   return checkFieldSize(value, field, limit);
 }
 

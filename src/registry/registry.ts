@@ -9,50 +9,26 @@ import type { GuardMode, GuardStatus } from './guard.js';
 import { Hives } from './hives.js';
 import { Liveness } from './liveness.js';
 import { Restorer, SnapshotReader } from './snapshot.js';
-import {
-  type BestWorkerQuery,
-  type HeartbeatFields,
-  type HiveRecord,
-  type HiveView,
-  type RegistryOptions,
-  type WorkerFilter,
-  type WorkerRecord,
-  type WorkerView,
-} from './types.js';
+import type { HeartbeatFields, HiveRecord, RegistryOptions, WorkerRecord } from './types.js';
 import { Workers } from './workers.js';
-import { scanBoth } from './slot-index.js';
-import { Claims } from './claims.js';
 import { Scheduling } from './scheduling.js';
+import { byWorkerId, RegistryQueries } from './queries.js';
 
-const byWorkerId = (a: WorkerView, b: WorkerView): number => (a.workerId < b.workerId ? -1 : a.workerId > b.workerId ? 1 : 0);
-
-export class WorkerRegistry {
-  readonly offlineAfterMs: number;
-  readonly evictAfterMs: number;
-  readonly expiryGuardPercent: number;
+/**
+ * The front: changes (heartbeats, removals, FLUSHALL), time, the guard, snapshots and events. The queries are
+ * the read side it extends (queries.ts), over the same parts.
+ */
+export class WorkerRegistry extends RegistryQueries {
   private readonly bus: EventBus;
-  // The parts below are replaced whole by flush(): see there.
-  private liveness!: Liveness;
-  private hives!: Hives;
-  private workers!: Workers;
   private reader: SnapshotReader | null = null;
-  private claims!: Claims;
-  private scheduler!: Scheduling;
 
   /** Heartbeats taken (with the event revision, what INFO's rdb_changes_since_last_save counts). */
   heartbeatCount = 0;
 
   constructor(private readonly options: RegistryOptions = {}) {
-    this.bus = new EventBus(options.eventLogSize ?? 100_000);
+    super();
+    this.bus = new EventBus(options.eventLogSize ?? 100_000, options.eventLogMaxBytes);
     this.build();
-    this.offlineAfterMs = this.liveness.offlineAfterMs;
-    this.evictAfterMs = this.liveness.evictAfterMs;
-    this.expiryGuardPercent = this.liveness.expiryGuardPercent;
-  }
-
-  /** WORKER.BEST, WORKER.CLAIM/RELEASE and GPU capacity (scheduling.ts). */
-  get scheduling(): Scheduling {
-    return this.scheduler;
   }
 
   /** Makes empty parts: at construction, and for flush(). */
@@ -61,13 +37,9 @@ export class WorkerRegistry {
     this.liveness = new Liveness(o);
     this.hives = new Hives();
     this.workers = new Workers(this.hives);
-    this.claims = new Claims(
-      { refresh: (w) => this.workers.refresh(w), emit: (type, at, w, details) => this.emit(type, at, w, w.hive, details) },
-      o.timers ?? null,
-      () => this.liveness.now(),
+    this.scheduler = new Scheduling(this.liveness, this.workers, this.hives, o.timers ?? null, (type, at, w, details) =>
+      this.emit(type, at, w, w.hive, details),
     );
-    this.workers.isReserved = (w) => this.claims.isClaimed(w);
-    this.scheduler = new Scheduling(this.liveness, this.workers, this.hives, this.claims);
     this.liveness.hooks = {
       cameOnline: (w, at) => {
         this.hives.count(w, 1, false, true);
@@ -89,11 +61,6 @@ export class WorkerRegistry {
           baseline: g.baseline,
         }),
     };
-  }
-
-  /** The registry's time: the clock, never allowed to go backwards. */
-  now(): number {
-    return this.liveness.now();
   }
 
   /** The log behind EVENTS.READ (a new one after a restore). */
@@ -118,14 +85,14 @@ export class WorkerRegistry {
 
   // ── changes ───────────────────────────────────────────────────────────────────────────────────────────
 
+  /** Heartbeats that registered a worker (it was unknown), since start: the metrics' `new` heartbeats. */
+  registrations = 0;
+
   /**
    * Records a heartbeat received now. Omitted fields keep their last value; naming another hive moves the
    * worker. Returns true when the beat registered the worker (it was not known: new, removed or evicted),
    * false when it refreshed a known one (online or offline).
    */
-  /** Heartbeats that registered a worker (it was unknown), since start: the metrics' `new` heartbeats. */
-  registrations = 0;
-
   heartbeat(workerId: string, hiveId: string, fields: HeartbeatFields): boolean {
     checkId(workerId, 'worker_id', FIELD_MAX_BYTES.worker_id);
     checkId(hiveId, 'hive_id', FIELD_MAX_BYTES.hive_id);
@@ -157,7 +124,7 @@ export class WorkerRegistry {
     }
     this.workers.apply(w, fields, now);
     // The worker's own word on its state is newer than any claim on it.
-    if (fields.state !== undefined) this.claims.stateReported(w, w.effectiveState, now);
+    if (fields.state !== undefined) this.scheduler.claims.stateReported(w, w.effectiveState, now);
     this.liveness.beat(w, now, true);
     if (wasOnline) {
       this.workers.refresh(w);
@@ -217,7 +184,7 @@ export class WorkerRegistry {
     const removed = { workers: this.workers.size, hives: this.hives.size };
     const mode = this.liveness.guardStatus().mode;
     this.liveness.stop();
-    this.claims.stop();
+    this.scheduler.stop();
     this.build();
     this.liveness.setGuardMode(mode);
     this.emit('registry.flushed', now, null, null, removed);
@@ -227,7 +194,7 @@ export class WorkerRegistry {
   /** Forgets a worker that is on no liveness list any more; drops its hive when it was the last one there. */
   private remove(w: WorkerRecord, type: 'worker.removed' | 'worker.evicted', atMs: number): void {
     this.reader?.beforeChange(w);
-    this.claims.forget(w);
+    this.scheduler.claims.forget(w);
     this.workers.forget(w);
     this.hives.leave(w);
     this.emit(type, atMs, w, w.hive);
@@ -248,7 +215,7 @@ export class WorkerRegistry {
 
   /** Stops the timer (server shutdown). */
   stop(): void {
-    this.claims.stop();
+    this.scheduler.stop();
     this.liveness.stop();
   }
 
@@ -259,137 +226,6 @@ export class WorkerRegistry {
 
   guardStatus(): GuardStatus {
     return this.liveness.guardStatus();
-  }
-
-  // ── queries (each first applies what is due) ──────────────────────────────────────────────────────────
-
-  getWorker(workerId: string): WorkerView | undefined {
-    this.liveness.sync();
-    return this.workers.get(workerId);
-  }
-
-  getHive(hiveId: string): HiveView | undefined {
-    this.liveness.sync();
-    return this.hives.get(hiveId);
-  }
-
-  /** Workers and hives by slot from `cursor` (SCAN): see scanBoth. */
-  scanSlots(cursor: number, count: number, onWorker: (w: WorkerView) => void, onHive: (h: HiveView) => void): number {
-    this.liveness.sync();
-    return scanBoth(this.workers.slots, this.hives.slots, cursor, count, onWorker, onHive);
-  }
-
-  /** How long ago the heartbeat at `lastSeenMs` was received. */
-  ageMs(lastSeenMs: number): number {
-    return this.liveness.ageMs(lastSeenMs);
-  }
-
-  isHiveOnline(hiveId: string, maxAgeMs = this.offlineAfterMs): boolean {
-    const hive = this.getHive(hiveId);
-    return hive !== undefined && this.liveness.seenWithin(hive.lastHeartbeatMs, maxAgeMs);
-  }
-
-  /** Workers with a heartbeat younger than maxAgeMs. O(1) for the default window. */
-  onlineWorkerCount(maxAgeMs = this.offlineAfterMs): number {
-    this.liveness.sync();
-    if (maxAgeMs === this.offlineAfterMs) return this.liveness.onlineWorkers;
-    let n = 0;
-    for (const _ of this.liveness.seenWithinNewestFirst(maxAgeMs)) n++;
-    return n;
-  }
-
-  /** Workers whose last TS was more than 5 s away from the server's clock. */
-  skewedWorkerCount(): number {
-    this.liveness.sync();
-    return this.workers.skewedCount;
-  }
-
-  workerCount(): number {
-    this.liveness.sync();
-    return this.workers.size;
-  }
-
-  hiveCount(): number {
-    this.liveness.sync();
-    return this.hives.size;
-  }
-
-  /** All hives, by id. */
-  listHives(): readonly HiveView[] {
-    this.liveness.sync();
-    return this.hives.sorted().slice();
-  }
-
-  /** Hives with a heartbeat younger than maxAgeMs, by id. Walks only those hives. */
-  activeHives(maxAgeMs = this.offlineAfterMs): readonly HiveView[] {
-    const t = this.liveness.now();
-    this.liveness.sync(t);
-    return this.hives.recent((lastHeartbeatMs) => this.liveness.seenWithin(lastHeartbeatMs, maxAgeMs, t));
-  }
-
-  /** The hive's workers, by id (empty when the hive is unknown). */
-  workersOnHive(hiveId: string): readonly WorkerView[] {
-    this.liveness.sync();
-    const hive = this.hives.get(hiveId);
-    return hive === undefined ? [] : [...hive.workers].sort(byWorkerId);
-  }
-
-  /** Workers matching every given filter, by id. Uses the narrowest index the filter allows. */
-  listWorkers(filter: WorkerFilter = {}): readonly WorkerView[] {
-    return this.listWorkersUpTo(filter, Infinity)!;
-  }
-
-  /**
-   * As listWorkers, or null when more than `limit` match (the caller pages instead): stops looking once past
-   * the limit, and without a filter answers from the count alone.
-   */
-  listWorkersUpTo(filter: WorkerFilter, limit: number): readonly WorkerView[] | null {
-    const t = this.liveness.now();
-    this.liveness.sync(t);
-    const { hiveId, modelId, maxAgeMs } = filter;
-    let source: Iterable<WorkerRecord>;
-    if (modelId !== undefined) source = this.workers.withModel(modelId);
-    else if (hiveId !== undefined) source = this.hives.get(hiveId)?.workers ?? [];
-    else if (maxAgeMs !== undefined) source = this.liveness.seenWithinNewestFirst(maxAgeMs);
-    else {
-      // No filter and too many: say so without walking them.
-      if (filter.state === undefined && filter.backend === undefined && this.workers.size > limit) return null;
-      source = this.workers.all();
-    }
-    const recent = maxAgeMs === undefined ? null : (lastSeenMs: number) => this.liveness.seenWithin(lastSeenMs, maxAgeMs, t);
-    const out: WorkerView[] = this.workers.select(source, filter, recent, limit);
-    return out.length > limit ? null : out.sort(byWorkerId);
-  }
-
-  /**
-   * One page of a walk over the workers matching the filter, in slot order (WORKER.LIST … CURSOR): up to `count`
-   * of them, looking at no more than 10 × `count` slots. Returns the next cursor (0: the walk is complete).
-   */
-  scanWorkers(cursor: number, count: number, filter: WorkerFilter = {}): { cursor: number; items: WorkerView[] } {
-    const t = this.liveness.now();
-    this.liveness.sync(t);
-    const { maxAgeMs } = filter;
-    const recent = maxAgeMs === undefined ? null : (lastSeenMs: number) => this.liveness.seenWithin(lastSeenMs, maxAgeMs, t);
-    const items: WorkerView[] = [];
-    const next = this.workers.slots.walk(cursor, count, count * 10, (w) => this.workers.matches(w, filter, recent) && items.push(w) > 0);
-    return { cursor: next, items };
-  }
-
-  /** One page of a walk over the hives in slot order (HIVE.LIST … CURSOR), as scanWorkers. */
-  scanHives(cursor: number, count: number): { cursor: number; items: HiveView[] } {
-    this.liveness.sync();
-    const items: HiveView[] = [];
-    const next = this.hives.slots.walk(cursor, count, count * 10, (h) => items.push(h) > 0);
-    return { cursor: next, items };
-  }
-
-  /**
-   * The best online idle worker for a model: among those with the model loaded (optionally on a backend,
-   * with enough free VRAM on its GPU), not reserved, healthy before degraded, then least GPU load, then worker
-   * id. If none has the model, unless `strict`, the best such worker of any model that has a URL (see scheduling.ts).
-   */
-  bestWorker(modelId: string, query: BestWorkerQuery = {}): WorkerView | undefined {
-    return this.scheduling.best(modelId, query)?.worker;
   }
 
   // ── snapshots ─────────────────────────────────────────────────────────────────────────────────────────

@@ -2,10 +2,11 @@
 // capacity, over the registry's parts. Each call first applies what is due (liveness transitions, lease ends).
 
 import { hiveCapacity, type HiveCapacity } from './capacity.js';
-import type { Claim, Claims } from './claims.js';
+import { Claims, type Claim, type ClaimHost } from './claims.js';
 import type { Hives } from './hives.js';
 import type { Liveness } from './liveness.js';
 import type { BestWorkerQuery, ClaimQuery, HiveView, WorkerRecord, WorkerView } from './types.js';
+import type { Timers } from './timers.js';
 import type { Workers } from './workers.js';
 
 /** WORKER.BEST's pick: the worker, and whether it has the model or is the fallback. */
@@ -15,12 +16,25 @@ export interface BestPick {
 }
 
 export class Scheduling {
+  /** The reservations: the registry ends them when a worker reports its state or goes away. */
+  readonly claims: Claims;
+
+  /** Wires the claims to the parts: a reserved worker leaves the best-worker index until its claim ends. */
   constructor(
     private readonly liveness: Liveness,
     private readonly workers: Workers,
     private readonly hives: Hives,
-    private readonly claims: Claims,
-  ) {}
+    timers: Timers | null,
+    emit: ClaimHost['emit'],
+  ) {
+    this.claims = new Claims({ refresh: (w) => workers.refresh(w), emit }, timers, () => liveness.now());
+    workers.isReserved = (w) => this.claims.isClaimed(w);
+  }
+
+  /** Stops the lease timer (shutdown, or the parts being replaced by FLUSHALL). */
+  stop(): void {
+    this.claims.stop();
+  }
 
   private sync(): number {
     const now = this.liveness.now();

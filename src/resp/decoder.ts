@@ -5,6 +5,11 @@
 // limits and throws a RangeError on `*99999999999\r\n`), and a server must treat every byte as hostile.
 // It works on Buffers by offset and copies only what a partial frame forces it to keep.
 
+import { isUtf8 } from 'node:buffer';
+import { splitArgs } from './inline.js';
+
+export { splitArgs };
+
 export interface DecoderLimits {
   /** Longest bulk argument accepted (Redis: proto-max-bulk-len, 512 MB). */
   maxBulkLength: number;
@@ -36,6 +41,9 @@ interface FastSlices {
 /** Bulk arguments at least this long are assembled in their own buffer instead of by re-concatenation. */
 const LARGE_BULK = 32 * 1024;
 
+/** Arguments up to this many bytes are checked for UTF-8 in JavaScript (see firstNonUtf8). */
+const SHORT_ARG = 64;
+
 const CR = 13;
 const LF = 10;
 
@@ -54,6 +62,8 @@ export interface RequestFrame {
   argStartsWith(i: number, bytes: Uint8Array): boolean;
   /** Argument i as a non-negative decimal integer (no sign, no leading zeros), or -1 if it is not one. */
   argUint(i: number): number;
+  /** The first of arguments [0, count) that is not valid UTF-8 (so cannot be read as text without loss), or -1. */
+  firstNonUtf8(count: number): number;
 }
 
 export class RequestDecoder implements RequestFrame {
@@ -220,6 +230,23 @@ export class RequestDecoder implements RequestFrame {
     return n <= Number.MAX_SAFE_INTEGER ? n : -1;
   }
 
+  firstNonUtf8(count: number): number {
+    for (let i = 0; i < count; i++) {
+      const buf = this.argBufs[i]!;
+      const start = this.argStarts[i]!;
+      const end = this.argEnds[i]!;
+      // Short arguments (most of a heartbeat) are scanned for a non-ASCII byte here, which is cheaper than
+      // making a view for the native check; longer ones go to it at once (it is SIMD).
+      if (end - start <= SHORT_ARG) {
+        let j = start;
+        while (j < end && buf[j]! < 0x80) j++;
+        if (j === end) continue;
+      }
+      if (!isUtf8(buf.subarray(start, end))) return i;
+    }
+    return -1;
+  }
+
   private setArg(i: number, buf: Buffer, start: number, end: number): void {
     this.argBufs[i] = buf;
     this.argStarts[i] = start;
@@ -347,79 +374,4 @@ function parseStrictInt(buf: Buffer, from: number, to: number): number | null {
   }
   if (n > Number.MAX_SAFE_INTEGER) return null;
   return negative ? -n : n;
-}
-
-function isSpace(c: number): boolean {
-  return c === 32 || (c >= 9 && c <= 13);
-}
-
-function hexValue(c: number): number {
-  if (c >= 48 && c <= 57) return c - 48;
-  if (c >= 97 && c <= 102) return c - 87;
-  if (c >= 65 && c <= 70) return c - 55;
-  return -1;
-}
-
-/**
- * Redis' sdssplitargs: whitespace-separated words, "double quotes" with \n \r \t \b \a \\ \" and \xHH
- * escapes, 'single quotes' with \' only. A closing quote must be followed by a space or the end.
- * Returns null on unbalanced quotes.
- */
-export function splitArgs(buf: Buffer, from: number, to: number): Buffer[] | null {
-  const out: Buffer[] = [];
-  let i = from;
-  for (;;) {
-    while (i < to && isSpace(buf[i]!)) i++;
-    if (i >= to) return out;
-    const bytes: number[] = [];
-    let inDouble = false;
-    let inSingle = false;
-    let done = false;
-    while (!done) {
-      if (inDouble) {
-        if (i >= to) return null;
-        const c = buf[i]!;
-        if (c === 92 /* \ */ && i + 3 < to && buf[i + 1] === 120 /* x */ && hexValue(buf[i + 2]!) >= 0 && hexValue(buf[i + 3]!) >= 0) {
-          bytes.push(hexValue(buf[i + 2]!) * 16 + hexValue(buf[i + 3]!));
-          i += 3;
-        } else if (c === 92 && i + 1 < to) {
-          i++;
-          const e = buf[i]!;
-          bytes.push(e === 110 ? 10 : e === 114 ? 13 : e === 116 ? 9 : e === 98 ? 8 : e === 97 ? 7 : e);
-        } else if (c === 34 /* " */) {
-          if (i + 1 < to && !isSpace(buf[i + 1]!)) return null;
-          done = true;
-        } else {
-          bytes.push(c);
-        }
-      } else if (inSingle) {
-        if (i >= to) return null;
-        const c = buf[i]!;
-        if (c === 92 && i + 1 < to && buf[i + 1] === 39 /* ' */) {
-          i++;
-          bytes.push(39);
-        } else if (c === 39) {
-          if (i + 1 < to && !isSpace(buf[i + 1]!)) return null;
-          done = true;
-        } else {
-          bytes.push(c);
-        }
-      } else {
-        if (i >= to) break;
-        const c = buf[i]!;
-        if (c === 32 || c === 10 || c === 13 || c === 9) {
-          // Not isSpace: sdssplitargs keeps \v and \f inside an unquoted word.
-          done = true;
-        } else if (c === 34) {
-          inDouble = true;
-        } else if (c === 39) {
-          inSingle = true;
-        } else {
-          bytes.push(c);
-        }
-      }
-      if (i < to) i++;
-    }
-    out.push(Buffer.from(bytes));
-  }
 }

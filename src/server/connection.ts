@@ -13,13 +13,12 @@ import { ReplyWriter, type Protocol } from '../resp/encoder.js';
 import { ErrorReply, type Reply } from '../resp/reply.js';
 import type { AclUser } from '../acl/user.js';
 import type { Clock } from '../registry/types.js';
+import type { OutputBufferLimit } from '../settings/settings.js';
+import { scheduleFlush } from './write-batch.js';
+import { formatAddress, socketFd } from './listeners.js';
 
 /** One class of Redis' `client-output-buffer-limit <class> <hard> <soft> <soft-seconds>`; 0 turns a limit off. */
-export interface OutputBufferLimits {
-  hardBytes: number;
-  softBytes: number;
-  softSeconds: number;
-}
+export type OutputBufferLimits = OutputBufferLimit;
 
 /** What a connection needs from the server that owns it. */
 export interface ConnectionHost extends ServerContext {
@@ -365,36 +364,4 @@ export class Connection implements ClientState {
   flushGuarded(): void {
     this.guard(() => this.flush());
   }
-}
-
-// Replies are written at the end of the event-loop turn, for every connection that has some, as Redis does in
-// beforeSleep: a client then finds its replies together instead of being woken for each one, which matters
-// most where wake-ups are dear (virtual machines).
-const toFlush = new Set<Connection>();
-let flushArmed = false;
-
-function scheduleFlush(c: Connection): void {
-  toFlush.add(c);
-  if (!flushArmed) {
-    flushArmed = true;
-    setImmediate(flushAll);
-  }
-}
-
-function flushAll(): void {
-  flushArmed = false;
-  const batch = [...toFlush];
-  toFlush.clear();
-  for (const c of batch) c.flushGuarded();
-}
-
-function formatAddress(host: string | undefined, port: number | undefined): string {
-  if (host === undefined) return '?:0';
-  return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
-}
-
-/** The descriptor behind a TCP socket: Node keeps it on its libuv handle (not a public API, hence the checks). */
-function socketFd(socket: Socket): number {
-  const fd = (socket as unknown as { _handle?: { fd?: unknown } })._handle?.fd;
-  return typeof fd === 'number' && Number.isInteger(fd) && fd >= 0 ? fd : -1;
 }

@@ -1,20 +1,25 @@
-// The HTTP side (--http-port, off by default, on the Redis port's bind address): /metrics for Prometheus.
-// With a password or ACL users it asks for HTTP Basic credentials checked against the same users, and a user
-// must be allowed INFO (a read of the server's state) to scrape; it never serves anonymously then.
+// The HTTP side (--http-port, off by default, on the Redis port's bind address): /metrics for Prometheus and
+// /events, the event feed as Server-Sent Events. With a password or ACL users it asks for HTTP Basic credentials
+// checked against the same users, and a user must be allowed the commands that read the same data (INFO for
+// /metrics, EVENTS.READ for /events); it never serves anonymously then.
 
 import http from 'node:http';
 import type { RegistryServer } from './server.js';
 import { Metrics } from './metrics.js';
+import { EventStreams, parseRevision } from './sse.js';
+import type { LoggedEvent } from '../registry/events.js';
 
 const REALM = 'Basic realm="rbee-registry", charset="UTF-8"';
 
 export class HttpSide {
   private readonly http: http.Server;
   private readonly metrics: Metrics;
+  readonly streams: EventStreams;
   port = 0;
 
   constructor(private readonly server: RegistryServer) {
     this.metrics = new Metrics(server);
+    this.streams = new EventStreams(server, server.settings.get('http-events-ping'));
     this.http = http.createServer((req, res) => {
       this.handle(req, res).catch((e) => {
         server.log.warning(`HTTP ${req.url ?? ''}: ${(e as Error).message}`);
@@ -37,7 +42,13 @@ export class HttpSide {
     });
   }
 
+  /** Every registry event, as it is logged (the server calls this for whichever registry is current). */
+  takeEvent(e: LoggedEvent): void {
+    this.streams.take(e);
+  }
+
   close(): Promise<void> {
+    this.streams.closeAll();
     return new Promise((resolve) => {
       this.http.close(() => resolve());
       this.http.closeAllConnections();
@@ -45,7 +56,7 @@ export class HttpSide {
   }
 
   /** True when the request may go on; otherwise the 401/403 is sent. */
-  private authorized(req: http.IncomingMessage, res: http.ServerResponse, command: string): boolean {
+  private authorized(req: http.IncomingMessage, res: http.ServerResponse, ...commands: string[]): boolean {
     const acl = this.server.acl;
     if (acl.defaultLogsIn) return true;
     const header = req.headers.authorization ?? '';
@@ -65,11 +76,13 @@ export class HttpSide {
       res.end('credentials required: HTTP Basic with a registry user (user "default" for --requirepass)\n');
       return false;
     }
-    const resolved = this.server.commands.lookup(command)!;
-    if (!user.canRun(resolved.id, () => undefined)) {
-      res.writeHead(403, { 'content-type': 'text/plain' });
-      res.end(`user '${user.name}' may not run ${command.toUpperCase()}, which this page needs\n`);
-      return false;
+    for (const command of commands) {
+      const resolved = this.server.commands.lookup(command)!;
+      if (!user.canRun(resolved.id, () => undefined)) {
+        res.writeHead(403, { 'content-type': 'text/plain' });
+        res.end(`user '${user.name}' may not run ${command.toUpperCase()}, which this page needs\n`);
+        return false;
+      }
     }
     return true;
   }
@@ -88,7 +101,26 @@ export class HttpSide {
       res.end(req.method === 'HEAD' ? undefined : body);
       return;
     }
+    if (url.pathname === '/events') {
+      if (!this.authorized(req, res, 'events.read')) return;
+      // EventSource sends Last-Event-ID when it reconnects; a page's first connection names the revision its
+      // full read was taken at (`?since=`); without either, the stream starts with the next event.
+      const given = req.headers['last-event-id'] ?? url.searchParams.get('since');
+      const since = typeof given === 'string' && given !== '' ? parseRevision(given) : null;
+      if (typeof since === 'string') {
+        res.writeHead(400, { 'content-type': 'text/plain' });
+        res.end(since + '\n');
+        return;
+      }
+      if (req.method === 'HEAD') {
+        res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8' });
+        res.end();
+        return;
+      }
+      this.streams.open(req, res, since);
+      return;
+    }
     res.writeHead(404, { 'content-type': 'text/plain' });
-    res.end('not found: this server serves /metrics\n');
+    res.end('not found: this server serves /metrics and /events\n');
   }
 }

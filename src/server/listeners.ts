@@ -127,3 +127,15 @@ export function listen(server: net.Server, port: number, host: string): Promise<
     });
   });
 }
+
+/** `host:port`, with an IPv6 host in brackets (CLIENT LIST's addr and laddr). */
+export function formatAddress(host: string | undefined, port: number | undefined): string {
+  if (host === undefined) return '?:0';
+  return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
+}
+
+/** The descriptor behind a TCP socket: Node keeps it on its libuv handle (not a public API, hence the checks). */
+export function socketFd(socket: net.Socket): number {
+  const fd = (socket as unknown as { _handle?: { fd?: unknown } })._handle?.fd;
+  return typeof fd === 'number' && Number.isInteger(fd) && fd >= 0 ? fd : -1;
+}

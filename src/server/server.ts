@@ -10,103 +10,27 @@ import { OpsState } from '../commands/ops/state.js';
 import { HttpSide } from './http.js';
 import type { CommandTable } from '../commands/table.js';
 import type { DecoderLimits } from '../resp/decoder.js';
-import { Settings, SettingError, type SettingValues } from '../settings/settings.js';
+import { settingByName, Settings, SettingError } from '../settings/settings.js';
+import { settingValues, type ServerOptions } from './server-options.js';
 import { encodeReply } from '../resp/encoder.js';
 import { ErrorReply } from '../resp/reply.js';
 import { WorkerRegistry } from '../registry/registry.js';
-import { systemTimers, type Timers } from '../registry/timers.js';
+import { systemTimers } from '../registry/timers.js';
 import { systemClock, type Clock } from '../registry/types.js';
 import { Connection, type ConnectionHost, type OutputBufferLimits } from './connection.js';
 import { ProcessMemoryGauge } from './memory.js';
+import { fitMaxClients, openFilesLimit } from './open-files.js';
 import { PubSub } from './pubsub.js';
-import { SnapshotError, type WriteOptions } from './snapshot.js';
+import { SnapshotError } from './snapshot.js';
 import { Persistence } from './persistence.js';
 import { EventLogLines } from './event-log-lines.js';
 import { CommandCatalog } from '../acl/catalog.js';
-import { sha256Hex } from '../acl/user.js';
 import { AclFileError, AclStore } from '../acl/store.js';
 import { Logger, warningsToStderr, type Log, type LogLevel } from './log.js';
 import type tls from 'node:tls';
 import { certificateUser, createTlsServer, isLoopbackBind, listen, protectedModeRefusal } from './listeners.js';
 
-/**
- * A server's settings (rows of src/settings: flags, CONFIG, COMMANDS.md) and the parts only code can give.
- * The camel-case fields name a few settings the way the code has always passed them; `settings` takes any row.
- */
-export interface ServerOptions {
-  settings?: Partial<SettingValues>;
-  port?: number;
-  bind?: string;
-  /** The default user's password (in clear: it is hashed on the way in). */
-  requirePass?: string | null;
-  /** Users in Redis' ACL file format, loaded at start (all or nothing) and by ACL LOAD; ACL SAVE writes it. */
-  aclFile?: string | null;
-  /** Users given as `name rules…` (the --user flag), applied at start. */
-  users?: string[];
-  maxClients?: number;
-  offlineAfterMs?: number;
-  evictAfterMs?: number;
-  expiryGuardPercent?: number;
-  expiryGuardMinWorkers?: number;
-  eventLogSize?: number;
-  /** Snapshot file; null/absent: no snapshots. */
-  snapshotPath?: string | null;
-  /** Periodic snapshot interval (ms); 0 = only on SAVE and shutdown. Default 60000. */
-  saveIntervalMs?: number;
-  /** Start empty instead of refusing to start when the snapshot is unreadable. */
-  ignoreBadSnapshot?: boolean;
-  limits?: Partial<DecoderLimits>;
-  pubsubOutputLimits?: Partial<OutputBufferLimits>;
-  normalOutputLimits?: Partial<OutputBufferLimits>;
-  clock?: Clock;
-  timers?: Timers;
-  /** Serve TLS on `port` (default: the tls-port setting; 0 picks a free one); `only`: no plain TCP listener. */
-  tls?: { port?: number; only?: boolean };
-  /** The server log (default: warnings only, on standard error). */
-  logger?: Log;
-  /** Called when SHUTDOWN (or a signal's shutdown) has closed everything: the process exits (main.ts). */
-  onExit?: (code: number) => void;
-  /** For tests: how snapshots are written (slices, a hook before each write). */
-  snapshotWriteOptions?: WriteOptions;
-  /** Commands that take at least this long (ms) are logged; 0 = none. Default 100. */
-  logSlowerThanMs?: number;
-}
-
-/** The settings rows the camel-case options stand for. */
-function settingValues(o: ServerOptions): Partial<SettingValues> {
-  const v: Record<string, unknown> = {
-    port: o.port,
-    bind: o.bind,
-    requirepass: o.requirePass == null ? undefined : sha256Hex(o.requirePass),
-    aclfile: o.aclFile === null ? '' : o.aclFile,
-    user: o.users,
-    maxclients: o.maxClients,
-    'offline-after': o.offlineAfterMs,
-    'evict-after': o.evictAfterMs,
-    'expiry-guard': o.expiryGuardPercent,
-    'expiry-guard-min': o.expiryGuardMinWorkers,
-    'event-log': o.eventLogSize,
-    snapshot: o.snapshotPath === null ? '' : o.snapshotPath,
-    'save-interval': o.saveIntervalMs,
-    'ignore-bad-snapshot': o.ignoreBadSnapshot,
-    'log-slower-than': o.logSlowerThanMs,
-    'proto-max-bulk-len': o.limits?.maxBulkLength,
-    'proto-max-multibulk-len': o.limits?.maxMultibulkLength,
-    'proto-inline-max-size': o.limits?.maxInlineLength,
-    'client-query-buffer-limit': o.limits?.maxQueryBuffer,
-  };
-  if (o.pubsubOutputLimits !== undefined || o.normalOutputLimits !== undefined) {
-    const defaults = new Settings().get('client-output-buffer-limit');
-    v['client-output-buffer-limit'] = {
-      ...defaults,
-      normal: { ...defaults.normal, ...o.normalOutputLimits },
-      pubsub: { ...defaults.pubsub, ...o.pubsubOutputLimits },
-    };
-  }
-  for (const key of Object.keys(v)) if (v[key] === undefined) delete v[key];
-  return { ...(v as Partial<SettingValues>), ...o.settings };
-}
-
+export type { ServerOptions };
 export { SnapshotError, SettingError, AclFileError };
 
 /** How often clients over a soft output limit are re-checked (Redis' clientsCron runs at hz 10). */
@@ -144,9 +68,12 @@ export class RegistryServer implements ServerContext, ConnectionHost {
   readonly acl: AclStore;
   readonly settings: Settings;
   readonly ops: OpsState;
-  /** The HTTP side (/metrics) when --http-port is set, and the port it bound. */
+  /** The HTTP side (/metrics, /events, the dashboard) when --http-port is set, and the port it bound. */
   private http: HttpSide | null = null;
   httpPort = 0;
+  get httpSide(): HttpSide | null {
+    return this.http;
+  }
   readonly memory: ProcessMemoryGauge;
   readonly limits: DecoderLimits;
   tcpPort = 0;
@@ -171,7 +98,14 @@ export class RegistryServer implements ServerContext, ConnectionHost {
   private cronTimer: ReturnType<typeof setInterval> | null = null;
 
   constructor(options: ServerOptions = {}) {
-    const settings = (this.settings = new Settings(settingValues(options)));
+    this.log = options.logger ?? warningsToStderr();
+    const values = settingValues(options);
+    // As Redis at start: maxclients fits the descriptors this process may open, or clients past the limit are
+    // reset without a word instead of getting the error.
+    const fit = fitMaxClients(values.maxclients ?? (settingByName('maxclients')!.default as number), openFilesLimit());
+    for (const line of fit.warnings) this.log.warning(line);
+    if (fit.fatal !== undefined) throw new SettingError('maxclients', fit.fatal);
+    const settings = (this.settings = new Settings({ ...values, maxclients: fit.maxclients }));
     this.memory = new ProcessMemoryGauge(settings);
     const eventLines = new EventLogLines(() => this.log);
     const makeRegistry = () => {
@@ -183,19 +117,21 @@ export class RegistryServer implements ServerContext, ConnectionHost {
         expiryGuardPercent: settings.get('expiry-guard'),
         expiryGuardMinWorkers: settings.get('expiry-guard-min'),
         eventLogSize: settings.get('event-log'),
+        eventLogMaxBytes: settings.get('event-log-max-bytes'),
       });
       registry.onEvent((e) => {
         const channel = 'registry:' + e.event.type;
         if (this.pubsub.hasSubscribers(channel)) this.pubsub.publish(channel, e.json);
         eventLines.take(e.event);
+        this.http?.takeEvent(e);
       });
       return registry;
     };
     this.registry = makeRegistry();
-    this.log = options.logger ?? warningsToStderr();
     this.onExit = options.onExit ?? (() => {});
     this.logSlowerThanMs = settings.get('log-slower-than');
     settings.onChange('log-slower-than', (v) => void (this.logSlowerThanMs = v));
+    settings.onChange('event-log-max-bytes', (v) => void (this.registry.events.maxBytes = v));
     const logger = this.log;
     if (logger instanceof Logger) settings.onChange('loglevel', (v) => void (logger.level = v as LogLevel));
     this.snapshotPath = settings.get('snapshot') || null;

@@ -2,11 +2,12 @@
 // of every byte before it — written and read a chunk at a time (never the whole registry as one string or
 // array), atomically (temp file, fsync, rename, fsync of the directory), each record checked as HBEAT checks.
 
+import { isUtf8 } from 'node:buffer';
 import { createHash } from 'node:crypto';
 import { promises as fs, openSync, closeSync, fsyncSync } from 'node:fs';
 import path from 'node:path';
 import { parseTimestamp, parseUrl } from '../registry/heartbeat-input.js';
-import { DEVICE_ID_MAX, FIELD_MAX_BYTES } from '../registry/field-limits.js';
+import { DEVICE_ID_MAX, FIELD_MAX_BYTES, isWellFormed } from '../registry/field-limits.js';
 import type { SnapshotReader, WorkerSnapshot } from '../registry/snapshot.js';
 
 export const SNAPSHOT_FORMAT = 'rbee-registry-snapshot';
@@ -163,6 +164,18 @@ async function streamLines(handle: fs.FileHandle, onBody: (body: Buffer) => void
   return { last: carry, bytes };
 }
 
+/** 1-based number, within `body`, of its first line that is not valid UTF-8. */
+function firstNonUtf8Line(body: Buffer): number {
+  let n = 1;
+  for (let from = 0; from < body.length; n++) {
+    const nl = body.indexOf(10, from);
+    const end = nl < 0 ? body.length : nl;
+    if (!isUtf8(body.subarray(from, end))) return n;
+    from = end + 1;
+  }
+  return n;
+}
+
 function parseObject(text: string, fail: (why: string) => never): Record<string, unknown> {
   let v: unknown;
   try {
@@ -182,7 +195,7 @@ const shown = (v: unknown) => {
 const isCount = (v: unknown): v is number => Number.isSafeInteger(v) && (v as number) >= 0;
 const isPercent = (v: unknown) => typeof v === 'number' && v >= 0 && v <= 100;
 const nonEmpty = (v: unknown) => typeof v === 'string' && v.length > 0;
-const name = (max: number) => (v: unknown) => nonEmpty(v) && Buffer.byteLength(v as string) <= max;
+const name = (max: number) => (v: unknown) => nonEmpty(v) && isWellFormed(v as string) && Buffer.byteLength(v as string) <= max;
 const validUrl = (v: unknown) => {
   if (typeof v !== 'string') return false;
   try {
@@ -307,6 +320,8 @@ export async function readSnapshot(file: string, begin: (header: SnapshotHeader)
     const sink = begin(result);
     let lineNo = 0;
     await streamLines(handle, (body) => {
+      // Bytes that are not UTF-8 would decode to U+FFFD: two saved ids could come back as one worker.
+      if (!isUtf8(body)) fail(lineNo + firstNonUtf8Line(body), 'not valid UTF-8');
       const text = body.toString('utf8');
       let from = 0;
       for (let nl = text.indexOf('\n'); nl >= 0; from = nl + 1, nl = text.indexOf('\n', from)) {

@@ -1,74 +1,18 @@
 // Every server setting described once: its flag, env variable, CONFIG name, type, range, default, whether
 // CONFIG SET may change it, and its doc text. The command line, --help, CONFIG GET/SET and COMMANDS.md's
-// settings table are all made from this list; to add a setting, add a row here.
+// settings table are all made from this list; to add a setting, add a row here (the kinds are in kinds.ts).
 
 import { constants as bufferConstants } from 'node:buffer';
 import { getHeapStatistics } from 'node:v8';
-import { asciiLower, formatMemory, parseEnum, parseInteger, parseMemory, parseYesNo, ValueError, type IntRange } from './values.js';
+import { ValueError } from './values.js';
 import { sha256Hex } from '../acl/user.js';
 import { tlsFilesProblem } from '../server/listeners.js';
+import { maxClientsRefusal, RESERVED_FDS } from '../server/open-files.js';
+import { bool, checkRange, custom, int, memory, oneOf, SettingError, text, type Lookup, type Setting } from './kinds.js';
+import { DEFAULT_OUTPUT_LIMITS, formatOutputLimits, parseOutputLimits, type OutputBufferLimits } from './output-limits.js';
 
-export type SettingType = 'int' | 'memory' | 'bool' | 'enum' | 'string';
-
-/** Reads another setting's value (for defaults and checks that depend on it). */
-export type Lookup = (name: string) => unknown;
-
-export interface Setting<N extends string = string, T = unknown> {
-  /** The CONFIG name, and the flag's name unless `flag` is false. */
-  readonly name: N;
-  readonly type: SettingType;
-  /** The placeholder in --help (`N`, `MS`, `BYTES`…); absent for a switch (a bool flag without a value). */
-  readonly arg?: string;
-  /** false: no command-line flag (CONFIG only). */
-  readonly flag?: false;
-  readonly env?: string;
-  /** false: not visible to CONFIG GET/SET (a secret, or a start-up-only switch). */
-  readonly config?: false;
-  readonly mutable: boolean;
-  readonly doc: string;
-  readonly range?: IntRange;
-  readonly values?: readonly string[];
-  readonly default: T | ((get: Lookup) => T);
-  /** The default as documented, when it depends on the machine or on another setting. */
-  readonly defaultDoc?: string;
-  /** The range as documented, beyond what `range` says (`0, or at least --offline-after`). */
-  readonly rangeDoc?: string;
-  /** The flag may be given more than once; the values parsed from each are concatenated (arrays). */
-  readonly multiple?: true;
-  /** `current`: the value now, for a setting given in parts (client-output-buffer-limit names some classes). */
-  parse(text: string, current?: T): T;
-  format(value: T): string;
-  /** A check against other settings; returns why the value is refused, or undefined. */
-  check?(value: T, get: Lookup): string | undefined;
-}
-
-type Options<N extends string, T> = Omit<Setting<N, T>, 'name' | 'type' | 'parse' | 'format'> &
-  Partial<Pick<Setting<N, T>, 'parse' | 'format'>>;
-
-function int<N extends string>(name: N, o: Options<N, number> & { range: IntRange }): Setting<N, number> {
-  return { name, type: 'int', arg: 'N', parse: (t) => parseInteger(t, o.range), format: String, ...o };
-}
-
-function memory<N extends string>(name: N, o: Options<N, number> & { range: IntRange }): Setting<N, number> {
-  return { name, type: 'memory', arg: 'BYTES', parse: (t) => parseMemory(t, o.range), format: String, ...o };
-}
-
-function bool<N extends string>(name: N, o: Options<N, boolean>): Setting<N, boolean> {
-  return { name, type: 'bool', parse: parseYesNo, format: (v) => (v ? 'yes' : 'no'), ...o };
-}
-
-function oneOf<N extends string>(name: N, o: Options<N, string> & { values: readonly string[] }): Setting<N, string> {
-  return { name, type: 'enum', arg: 'NAME', parse: (t) => parseEnum(t, o.values), format: String, ...o };
-}
-
-function text<N extends string>(name: N, o: Options<N, string>): Setting<N, string> {
-  return { name, type: 'string', arg: 'TEXT', parse: (t) => t, format: String, ...o };
-}
-
-/** A setting with its own parser and format. */
-function custom<N extends string, T>(name: N, o: Omit<Setting<N, T>, 'name'>): Setting<N, T> {
-  return { name, ...o };
-}
+export { defaultText, rangeText, SettingError, type Lookup, type Setting, type SettingType } from './kinds.js';
+export type { OutputBufferLimit, OutputBufferLimits } from './output-limits.js';
 
 /** Longest timer a setting may ask for: a year, in ms (long timers are re-armed in steps). */
 const MS_YEAR = 365 * 24 * 3600 * 1000;
@@ -76,44 +20,6 @@ const MS_YEAR = 365 * 24 * 3600 * 1000;
 const TIMER_MAX = 2 ** 31 - 1;
 const GB = 1024 ** 3;
 const MB = 1024 ** 2;
-
-/** Redis' `client-output-buffer-limit` value: per class, hard bytes, soft bytes, soft seconds. */
-export interface OutputBufferLimit {
-  hardBytes: number;
-  softBytes: number;
-  softSeconds: number;
-}
-export type OutputBufferLimits = Record<'normal' | 'replica' | 'pubsub', OutputBufferLimit>;
-const OUTPUT_CLASSES = ['normal', 'replica', 'pubsub'] as const;
-const OUTPUT_BYTES: IntRange = { min: 0, max: Number.MAX_SAFE_INTEGER };
-const OUTPUT_SECONDS: IntRange = { min: 0, max: 2 ** 31 - 1 };
-
-/** `normal 0 0 0 pubsub 32mb 8mb 60`: groups of four, any classes, memory units allowed (as Redis). */
-function parseOutputLimits(value: string, current: OutputBufferLimits): OutputBufferLimits {
-  const words = value.trim().split(/\s+/).filter(Boolean);
-  if (words.length === 0 || words.length % 4 !== 0)
-    throw new ValueError('Wrong number of arguments in buffer limit configuration.', 'groups of: class hard soft seconds');
-  const next = structuredClone(current);
-  for (let i = 0; i < words.length; i += 4) {
-    const [cls, hard, soft, secs] = words.slice(i, i + 4) as [string, string, string, string];
-    const lower = asciiLower(cls);
-    const name = lower === 'slave' ? 'replica' : lower;
-    if (!(OUTPUT_CLASSES as readonly string[]).includes(name))
-      throw new ValueError('Invalid client class specified in buffer limit configuration.', 'a class: normal, replica or pubsub');
-    next[name as keyof OutputBufferLimits] = {
-      hardBytes: parseMemory(hard, OUTPUT_BYTES),
-      softBytes: parseMemory(soft, OUTPUT_BYTES),
-      softSeconds: parseInteger(secs, OUTPUT_SECONDS),
-    };
-  }
-  return next;
-}
-
-const DEFAULT_OUTPUT_LIMITS: OutputBufferLimits = {
-  normal: { hardBytes: 0, softBytes: 0, softSeconds: 0 },
-  replica: { hardBytes: 256 * MB, softBytes: 64 * MB, softSeconds: 60 },
-  pubsub: { hardBytes: 32 * MB, softBytes: 8 * MB, softSeconds: 60 },
-};
 
 /** The share of V8's heap limit that maxmemory defaults to: the rest is room for replies and the collector. */
 export const MAXMEMORY_HEAP_SHARE = 0.75;
@@ -212,7 +118,11 @@ export const SETTINGS = [
     range: { min: 1, max: 1_000_000 },
     default: 10_000,
     mutable: true,
-    doc: 'most connections at once; more get `ERR max number of clients reached`',
+    doc:
+      'most connections at once; more get `ERR max number of clients reached`. At start it is lowered to the ' +
+      `open-file limit (\`ulimit -n\`) minus ${RESERVED_FDS} (logged, as Redis does); CONFIG SET above that is refused`,
+    // The start lowers the value before it gets here (RegistryServer); a later CONFIG SET is refused as Redis does.
+    check: (value) => maxClientsRefusal(value),
   }),
   memory('maxmemory', {
     range: { min: 0, max: Number.MAX_SAFE_INTEGER },
@@ -261,6 +171,12 @@ export const SETTINGS = [
     doc: 'the guard only judges windows that start with at least N online workers',
   }),
   int('event-log', { range: { min: 1, max: 10_000_000 }, default: 100_000, mutable: false, doc: 'events kept for EVENTS.READ' }),
+  memory('event-log-max-bytes', {
+    range: { min: 1024, max: Number.MAX_SAFE_INTEGER },
+    default: 64 * MB,
+    mutable: true,
+    doc: 'most memory the events kept for EVENTS.READ may hold (each counts twice its JSON text plus 128 bytes); the oldest go first, and a read of what went answers COMPACTED; lowering it trims at once',
+  }),
   text('snapshot', {
     arg: 'FILE',
     default: '',
@@ -309,8 +225,7 @@ export const SETTINGS = [
     defaultDoc: '`normal 0 0 0 replica 256mb 64mb 60 pubsub 32mb 8mb 60`',
     doc: 'per client class (normal, replica, pubsub): a client whose pending output passes HARD bytes, or stays over SOFT bytes for SECONDS, is disconnected; 0: no limit; memory units allowed',
     parse: (value: string, current?: OutputBufferLimits) => parseOutputLimits(value, current ?? DEFAULT_OUTPUT_LIMITS),
-    format: (v: OutputBufferLimits) =>
-      OUTPUT_CLASSES.map((c) => `${c === 'replica' ? 'slave' : c} ${v[c].hardBytes} ${v[c].softBytes} ${v[c].softSeconds}`).join(' '),
+    format: formatOutputLimits,
   }),
   // Protocol limits are bounded by what the code can honour: a bulk argument is read as one JS string (V8's
   // longest string, just under 512 MB), and an inline line is scanned again as each piece of it arrives.
@@ -350,7 +265,14 @@ export const SETTINGS = [
     default: -1,
     defaultDoc: '-1 (off)',
     mutable: false,
-    doc: 'serve /metrics (Prometheus) over HTTP on this port, at the same bind address; 0 picks a free one; -1: off. With a password or ACL users, HTTP Basic auth against the same users',
+    doc: 'serve /metrics (Prometheus), the dashboard at / and its /events stream over HTTP on this port, at the same bind address; 0 picks a free one; -1: off. With a password or ACL users, HTTP Basic auth against the same users',
+  }),
+  int('http-events-ping', {
+    arg: 'MS',
+    range: { min: 10, max: TIMER_MAX },
+    default: 15_000,
+    mutable: false,
+    doc: 'an open /events stream gets a comment line this often, so proxies keep it open',
   }),
   int('slowlog-log-slower-than', {
     arg: 'USEC',
@@ -404,24 +326,6 @@ const BY_NAME = new Map<string, AnySetting>(SETTINGS.map((s) => [s.name, s]));
 
 export function settingByName(name: string): AnySetting | undefined {
   return BY_NAME.get(name);
-}
-
-/** The value refused, the setting named: `--event-log 99999999999: argument must be between …`. */
-export class SettingError extends Error {
-  constructor(
-    readonly setting: string,
-    readonly reason: string,
-  ) {
-    super(`${setting}: ${reason}`);
-  }
-}
-
-function checkRange(s: AnySetting, value: unknown): string | undefined {
-  if (s.range === undefined || typeof value !== 'number') return undefined;
-  if (!Number.isSafeInteger(value) || value < s.range.min || value > s.range.max) {
-    return `argument must be between ${s.range.min} and ${s.range.max} inclusive`;
-  }
-  return undefined;
 }
 
 /**
@@ -495,25 +399,4 @@ export class Settings {
     this.values.set(name, value);
     for (const fn of this.listeners.get(name) ?? []) (fn as (v: unknown) => void)(value);
   }
-}
-
-/** How the default reads in docs and --help. */
-export function defaultText(s: AnySetting): string {
-  if (s.defaultDoc !== undefined) return s.defaultDoc;
-  const d = s.default as unknown;
-  if (typeof d === 'boolean') return d ? 'yes' : 'no';
-  if (s.type === 'memory' && typeof d === 'number') return d === 0 ? '0' : formatMemory(d);
-  return String(d);
-}
-
-/** The range as docs and --help say it. */
-export function rangeText(s: AnySetting): string {
-  if (s.rangeDoc !== undefined) return s.rangeDoc;
-  if (s.values !== undefined) return s.values.join(', ');
-  if (s.type === 'bool') return 'yes, no';
-  if (s.range === undefined) return '';
-  const units = s.type === 'memory' ? ' (units: 1k 1kb 1m 1mb 1g 1gb)' : '';
-  if (s.range.min === s.range.max) return `always ${s.range.min}`;
-  if (s.range.max >= Number.MAX_SAFE_INTEGER) return `${s.range.min} or more${units}`;
-  return `${s.range.min} to ${s.type === 'memory' ? formatMemory(s.range.max) : s.range.max}${units}`;
 }

@@ -3,6 +3,7 @@
 // listens, and comes back as the reply value plus its RESP2 and RESP3 bytes. Every reply is checked against
 // its command's declared reply shape (spec.replyShape), so the documented reply cannot drift from the handler.
 
+import { expect } from 'chai';
 import type { ClientState, QueuedCommand } from '../../src/commands/context.js';
 import type { ResolvedCommand } from '../../src/commands/table.js';
 import { dispatch } from '../../src/commands/dispatch.js';
@@ -136,6 +137,29 @@ export class Harness {
           ? reply.text.slice(1, -2)
           : null;
     return { reply, resp2: text(encodeReply(reply, 2)), resp3: text(encodeReply(reply, 3)), error };
+  }
+
+  /**
+   * Runs `argv` for a RESP2 and then a RESP3 client and checks that each is refused with exactly `message`, as the
+   * same `-message` line in both protocols. Returns the error text.
+   */
+  async refuses(argv: readonly string[], message: string | RegExp): Promise<string> {
+    let error = '';
+    for (const proto of [2, 3] as const) {
+      const r = await this.run(argv, this.client(proto));
+      expect(r.error, `${argv.join(' ')} (RESP${proto}) should be refused`).to.be.a('string');
+      if (typeof message === 'string') expect(r.error, `RESP${proto}`).to.equal(message);
+      else expect(r.error, `RESP${proto}`).to.match(message);
+      expect(r.resp2).to.equal(`-${r.error}\r\n`);
+      expect(r.resp3).to.equal(r.resp2);
+      error = r.error!;
+    }
+    return error;
+  }
+
+  /** Runs `argv` for a RESP2 and a RESP3 client (read-only commands): both results, checked against the shape. */
+  async both(argv: readonly string[]): Promise<{ resp2: Injected; resp3: Injected }> {
+    return { resp2: await this.run(argv, this.client(2)), resp3: await this.run(argv, this.client(3)) };
   }
 
   stop(): void {

@@ -1,6 +1,7 @@
 // ECHO: returns its argument, byte for byte.
 
 import { defineCommand } from '../spec.js';
+import { shape } from '../reply-shape.js';
 
 export default defineCommand({
   name: 'ECHO',
@@ -8,11 +9,12 @@ export default defineCommand({
   since: '1.0.0',
   group: 'connection',
   complexity: 'O(1)',
-  rawArgs: true,
+  bytesFrom: 1,
   arity: 2,
   flags: ['fast', 'stale', 'loading'],
   aclCategories: ['fast', 'connection'],
   arguments: [{ name: 'message', type: 'string' }],
+  replyShape: shape.bulk,
   reply: 'Bulk string: the message.',
   handler(_client, _argv, raw) {
     return raw[1]!;
