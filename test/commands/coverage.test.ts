@@ -2,7 +2,9 @@
 // command (`WORKER.BEST.test.ts`), or a file named for a family whose commands are tested together (GROUPED).
 
 import { expect } from 'chai';
+import { existsSync } from 'node:fs';
 import { ALL_COMMANDS } from '../../src/commands/index.js';
+import { REFUSED_WRITES } from '../../src/commands/keyspace/writes.js';
 import type { CommandSpec } from '../../src/commands/spec.js';
 
 /** Commands tested together in one file (named here without `.test.ts`), and why they share it. */
@@ -53,6 +55,9 @@ const GROUPED: Record<string, string> = {
   ROLE: 'MONITOR',
 };
 
+/** The write commands Redis has and the registry refuses (keyspace/writes.ts): one file for all of them. */
+const REFUSED_WRITES_FILE = 'writes';
+
 function leaves(spec: CommandSpec, prefix = ''): Array<[string, CommandSpec]> {
   const name = prefix + spec.name;
   const out: Array<[string, CommandSpec]> = spec.handler === undefined ? [] : [[name, spec]];
@@ -66,6 +71,16 @@ describe('command coverage', () => {
       .filter(([, s]) => s.replyShape === undefined)
       .map(([n]) => n);
     expect(missing, 'specs without replyShape').to.deep.equal([]);
+  });
+
+  it('every command has a test file in test/commands (its own, or its family file in GROUPED)', () => {
+    const missing: string[] = [];
+    for (const c of ALL_COMMANDS) {
+      const refused = REFUSED_WRITES.includes(c);
+      const file = refused ? REFUSED_WRITES_FILE : (GROUPED[c.name] ?? c.name);
+      if (!existsSync(new URL(`./${file}.test.js`, import.meta.url))) missing.push(`${c.name} (${file}.test.ts)`);
+    }
+    expect(missing, 'commands without a test file').to.deep.equal([]);
   });
 
   it('a grouping entry names a command that exists (no stale entries)', () => {
