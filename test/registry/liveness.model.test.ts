@@ -14,6 +14,7 @@ import { type GuardMode, WorkerRegistry } from '../../src/registry/registry.js';
 import { SKEW_WARN_MS } from '../../src/registry/workers.js';
 import { HEALTH_VALUES, type Health, type HeartbeatFields, WORKER_STATES, type WorkerState } from '../../src/registry/types.js';
 import { ManualClock } from '../helpers/clock.js';
+import { fastExpect } from '../helpers/fast-expect.js';
 import { ManualTimers } from '../helpers/timers.js';
 
 const OFFLINE_AFTER_MS = 30_000;
@@ -390,6 +391,8 @@ function settingsArb(guard: GuardMode): fc.Arbitrary<Settings> {
 }
 
 function expectSameAnswers(registry: WorkerRegistry, naive: NaiveRegistry, registryEvents: RegistryEvent[], step: string): void {
+  // chai's proxies cost more than the registry itself here: see fast-expect.ts.
+  const expect = fastExpect;
   expect(registry.now(), `${step}: now`).to.equal(naive.now());
   naive.sync();
   expect(registry.workerCount(), `${step}: workerCount`).to.equal(naive.workers.size);

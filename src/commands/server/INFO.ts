@@ -49,16 +49,24 @@ const SECTIONS: Section[] = [
       let connected = 0;
       let blocked = 0;
       let pubsub = 0;
+      // Redis keeps the peak of the last few seconds; this is the largest now (what a client holds at the
+      // moment INFO is asked), enough to see a client that stopped reading before its output limit drops it.
+      let maxInput = 0;
+      let maxOutput = 0;
       for (const c of s.clients()) {
         connected++;
         if (c.blocked) blocked++;
         if (isSubscribed(c)) pubsub++;
+        maxInput = Math.max(maxInput, c.queryBufferBytes());
+        maxOutput = Math.max(maxOutput, c.outputBufferBytes());
       }
       return [
         ['connected_clients', connected],
         ['blocked_clients', blocked],
         ['pubsub_clients', pubsub],
         ['maxclients', s.settings.get('maxclients')],
+        ['client_recent_max_input_buffer', maxInput],
+        ['client_recent_max_output_buffer', maxOutput],
       ];
     },
   ],
