@@ -196,7 +196,8 @@ export function markdownReport(input: MarkdownInput): string {
       'Event lateness and stalls with 100k workers going offline: [bench/results/liveness.md](bench/results/liveness.md) (`npm run bench:liveness`). ' +
       'WORKER.CLAIM against WORKER.BEST at 100k workers: [bench/results/claim.md](bench/results/claim.md) (`npm run bench -- --only claim`). ' +
       'What ACL checks and TLS cost: [bench/results/security.md](bench/results/security.md) (`npm run bench -- --only security`). ' +
-      'Stalls and memory at 1M and 5M workers: [bench/results/scale.md](bench/results/scale.md) (`npm run bench -- --only scale`).',
+      'Stalls and memory at 1M and 5M workers: [bench/results/scale.md](bench/results/scale.md) (`npm run bench -- --only scale`). ' +
+      'Snapshot save time, file size, the largest stall a side client sees during a save, and restore time at 1M and 5M workers: [bench/results/snapshot.md](bench/results/snapshot.md) (`npm run bench -- --only snapshot`).',
     '',
   );
   if (input.quick) out.push('> **Quick mode**: few requests and rounds; a smoke test, not a measurement.', '');

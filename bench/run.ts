@@ -12,6 +12,7 @@ import { Redis } from 'ioredis';
 import { bulkLoad, type LoadReport } from './bulk-load.js';
 import { scaleSection } from './scale.js';
 import { aclDispatchBench } from './acl-dispatch.js';
+import { snapshotSection } from './snapshot.js';
 import {
   installCleanup,
   killAllChildren,
@@ -56,14 +57,15 @@ const USAGE = `Usage: npm run bench [-- options]
   --quick          few requests and rounds, a smoke test of under a minute (or BENCH_QUICK=1); writes its
                    results under bench/results/tmp/ and leaves BENCHMARKS.md alone
   --rounds N       interleaved rounds per case (default 5, quick 2)
-  --only LIST      comma-separated sections: hbeat, active, best, memory, claim, security, scale (default all);
-                   claim, security and scale write bench/results/<section>.md (and .json) instead of BENCHMARKS.md
-                   (scale: stalls at 1M workers, memory at 1M and 5M)
+  --only LIST      comma-separated sections: hbeat, active, best, memory, claim, security, scale, snapshot (default
+                   all); claim, security, scale and snapshot write bench/results/<section>.md (and .json) instead of
+                   BENCHMARKS.md (scale: stalls at 1M workers, memory at 1M and 5M; snapshot: save, stall and
+                   restore at 1M and 5M)
   --help           this text`;
 
-const SECTIONS = ['hbeat', 'active', 'best', 'memory', 'claim', 'security', 'scale'] as const;
+const SECTIONS = ['hbeat', 'active', 'best', 'memory', 'claim', 'security', 'scale', 'snapshot'] as const;
 /** Sections with a report of their own (bench/results/<name>.md), not part of BENCHMARKS.md's table. */
-const OWN_REPORT: ReadonlySet<Section> = new Set(['claim', 'security', 'scale']);
+const OWN_REPORT: ReadonlySet<Section> = new Set(['claim', 'security', 'scale', 'snapshot']);
 type Section = (typeof SECTIONS)[number];
 
 interface Plan {
@@ -80,6 +82,7 @@ interface Plan {
   memoryWorkers: number;
   scaleWorkers: number;
   scaleBigWorkers: number;
+  snapshotSizes: number[];
   runTimeoutMs: number;
 }
 
@@ -124,6 +127,7 @@ function makePlan(): Plan {
     memoryWorkers: quick ? 100_000 : 1_000_000,
     scaleWorkers: quick ? 50_000 : 1_000_000,
     scaleBigWorkers: quick ? 0 : 5_000_000,
+    snapshotSizes: quick ? [50_000] : [1_000_000, 5_000_000],
     runTimeoutMs: 180_000,
   };
 }
@@ -936,6 +940,7 @@ async function main(): Promise<void> {
     if (plan.sections.has('scale')) {
       await scaleSection({ workers: plan.scaleWorkers, bigWorkers: plan.scaleBigWorkers, outDir, log: (m) => bench.log(m) });
     }
+    if (plan.sections.has('snapshot')) await snapshotSection({ sizes: plan.snapshotSizes, outDir, log: (m) => bench.log(m) });
   } catch (e) {
     save('failed.json', { error: String((e as Error).stack ?? e) });
     throw e;

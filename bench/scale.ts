@@ -56,7 +56,7 @@ interface MemoryFigure {
 }
 
 /** The probe process: PING every 2 ms, worst round trip per window. */
-class Probe {
+export class Probe {
   private readonly lines: Array<(line: string) => void> = [];
   private constructor(private readonly child: ChildProcess) {
     createInterface({ input: child.stdout! }).on('line', (l) => this.lines.shift()?.(l));

@@ -209,5 +209,24 @@ for (const mode of MODES) {
       expect(off).to.include({ mode: 'auto', online: 4 });
       expect(record(await r.call('REGISTRY.GUARD'))).to.include({ mode: 'auto', active: 0 });
     });
+
+    it('CONFIG SET expiry-guard-max-hold ends a hold already longer at once; the held workers go one window later', async () => {
+      await inbox.event('guard.on');
+      expect(record(await r.call('CONFIG', 'GET', 'expiry-guard-max-hold'))).to.deep.equal({ 'expiry-guard-max-hold': '900000' });
+      timers.advance(500);
+      await r.call('HBEAT', 'gpu0', 'hive-a');
+      timers.advance(500); // t0 + 2000: held for 1000 ms, gpu1..gpu4 past their eviction time
+      expect(await r.call('CONFIG', 'SET', 'expiry-guard-max-hold', '800')).to.equal('OK');
+      expect(await inbox.event('guard.off')).to.include({ reason: 'max-hold', at_ms: t0 + 2000, evictions_resume_at_ms: t0 + 3000 });
+      expect(await info('expiry_guard')).to.equal('0');
+      expect(await info('expiry_guard_since_ms')).to.equal('0');
+      expect(await info('expiry_guard_max_hold_ms')).to.equal('800');
+      await r.call('HBEAT', 'gpu0', 'hive-a');
+      timers.advance(999);
+      expect(await r.call('WORKER.COUNT')).to.equal(5);
+      timers.advance(1);
+      expect(await r.call('WORKER.COUNT')).to.equal(1);
+      expect((await rejection(r.call('CONFIG', 'SET', 'expiry-guard-max-hold', '-1'))).message).to.match(/^ERR CONFIG SET failed/);
+    });
   });
 }
