@@ -143,7 +143,8 @@ Every change gets the next revision and an event, a JSON object:
 | \`registry.flushed\` | FLUSHALL / FLUSHDB removed every worker and hive at once (no event per removal) |
 
 Each event is published on the pub/sub channel \`registry:<type>\` (\`PSUBSCRIBE registry:*\` receives them all) and
-kept in a log of the last \`--event-log\` events for \`EVENTS.READ\`. Pub/sub is fire-and-forget; the log lets a
+kept in a log of the last \`--event-log\` events, and at most \`event-log-max-bytes\` of them (oldest first out), for
+\`EVENTS.READ\`. Pub/sub is fire-and-forget; the log lets a
 client resume from the last revision it saw, and tells it with \`COMPACTED\` when it must resync instead.
 
 \`CONFIG GET\` also answers \`save\` (empty), \`appendonly\` (no), \`databases\` (1) and \`timeout\` (0), which

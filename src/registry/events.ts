@@ -1,5 +1,6 @@
 // Registry events and the in-memory log behind EVENTS.READ: every change gets a monotonic revision, and the
-// last N events are kept in a ring so a client can resume from the revision it last saw (etcd-style watch).
+// last events (at most N, and at most so many bytes) are kept so a client can resume from the revision it last
+// saw (etcd-style watch).
 
 import type { WorkerView } from './types.js';
 
@@ -52,45 +53,73 @@ export class CompactedError extends Error {
   }
 }
 
+/**
+ * What an event is counted as against the log's byte bound: its JSON text (as EVENTS.READ sends it, made once and
+ * cached) and the object with the same strings behind it, plus a fixed share for the object itself. An estimate of
+ * the memory it holds, in bytes for one-byte strings; what matters is that it grows with the event's fields.
+ */
+export function eventBytes(e: LoggedEvent): number {
+  return 2 * e.json.length + EVENT_OVERHEAD_BYTES;
+}
+const EVENT_OVERHEAD_BYTES = 128;
+
 export class EventLog {
-  // Grows up to `capacity` as events arrive, then wraps: a registry that logs little (most of those a test suite
-  // makes) never pays for a full-size ring up front.
-  private readonly ring: LoggedEvent[] = [];
-  private start = 0;
-  private size = 0;
+  // A queue: appended at the end, evicted from `head`. The array grows as events arrive (a registry that logs
+  // little never pays for a full-size log up front) and is compacted once half of it is evicted slots.
+  private items: Array<LoggedEvent | undefined> = [];
+  private head = 0;
+  /** Sum of eventBytes() over the events held. */
+  private held = 0;
   /** Revision of the newest event (0 before any). */
   lastRev: number;
   private readonly waiters = new Set<() => void>();
 
+  /**
+   * Keeps at most `capacity` events and at most `maxBytes` of them (see eventBytes), oldest evicted first; the
+   * newest event is kept whatever its size, so a reader can always resume from the latest revision.
+   */
   constructor(
     readonly capacity: number,
     startRev = 0,
+    private bytesCap = Infinity,
   ) {
     if (!(capacity >= 1)) throw new RangeError('event log capacity must be at least 1');
+    if (!(bytesCap >= 0)) throw new RangeError('event log byte bound must not be negative');
     this.lastRev = startRev;
   }
 
   /** Oldest revision still held, or lastRev + 1 when the log is empty. */
   get oldestRev(): number {
-    return this.size === 0 ? this.lastRev + 1 : this.ring[this.start]!.rev;
+    return this.length === 0 ? this.lastRev + 1 : this.items[this.head]!.rev;
   }
 
   get length(): number {
-    return this.size;
+    return this.items.length - this.head;
+  }
+
+  /** What the events held count for against maxBytes (see eventBytes). */
+  get bytes(): number {
+    return this.held;
+  }
+
+  get maxBytes(): number {
+    return this.bytesCap;
+  }
+
+  /** A new byte bound applies at once: the oldest events go until the rest fit. */
+  set maxBytes(value: number) {
+    if (!(value >= 0)) throw new RangeError('event log byte bound must not be negative');
+    this.bytesCap = value;
+    this.trim();
   }
 
   /** Appends an event, giving it the next revision. */
   append(event: Omit<RegistryEvent, 'rev'>): LoggedEvent {
     const { type, at_ms, ...details } = event;
     const logged = new LoggedEvent({ type, rev: ++this.lastRev, at_ms, ...details } as RegistryEvent);
-    if (this.size < this.capacity) {
-      // Not yet full: start is still 0, so the next slot is the end of the array.
-      this.ring.push(logged);
-      this.size++;
-    } else {
-      this.ring[this.start] = logged;
-      this.start = (this.start + 1) % this.capacity;
-    }
+    this.items.push(logged);
+    this.held += eventBytes(logged);
+    this.trim();
     if (this.waiters.size > 0) {
       const ws = [...this.waiters];
       this.waiters.clear();
@@ -99,9 +128,22 @@ export class EventLog {
     return logged;
   }
 
+  /** Evicts the oldest events while the log is over either bound (never the newest). */
+  private trim(): void {
+    const items = this.items;
+    while (this.length > 1 && (this.length > this.capacity || this.held > this.bytesCap)) {
+      this.held -= eventBytes(items[this.head]!);
+      items[this.head++] = undefined;
+    }
+    if (this.head > 1024 && this.head * 2 > items.length) {
+      this.items = items.slice(this.head);
+      this.head = 0;
+    }
+  }
+
   /**
    * Events with a revision above `rev`, oldest first, at most `count`. Throws CompactedError when events
-   * after `rev` have already left the ring.
+   * after `rev` have already left the log.
    */
   since(rev: number, count = Infinity): LoggedEvent[] {
     if (rev > this.lastRev) {
@@ -115,10 +157,10 @@ export class EventLog {
     if (rev === this.lastRev) return [];
     const oldest = this.oldestRev;
     if (rev + 1 < oldest) throw new CompactedError(oldest);
-    const skip = rev + 1 - oldest;
-    const n = Math.min(this.size - skip, count);
+    const from = this.head + (rev + 1 - oldest);
+    const n = Math.min(this.items.length - from, count);
     const out = new Array<LoggedEvent>(n);
-    for (let i = 0; i < n; i++) out[i] = this.ring[(this.start + skip + i) % this.capacity]!;
+    for (let i = 0; i < n; i++) out[i] = this.items[from + i]!;
     return out;
   }
 
@@ -143,8 +185,8 @@ export class EventBus {
   log: EventLog;
   private readonly listeners: Array<(e: LoggedEvent) => void> = [];
 
-  constructor(capacity: number) {
-    this.log = new EventLog(capacity);
+  constructor(capacity: number, maxBytes = Infinity) {
+    this.log = new EventLog(capacity, 0, maxBytes);
   }
 
   /** Calls `fn` for every event, after it is logged. */
@@ -169,6 +211,6 @@ export class EventBus {
 
   /** An empty log whose revisions continue from `rev` (a restore). */
   continueFrom(rev: number): void {
-    this.log = new EventLog(this.log.capacity, rev);
+    this.log = new EventLog(this.log.capacity, rev, this.log.maxBytes);
   }
 }

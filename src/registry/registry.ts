@@ -27,7 +27,7 @@ export class WorkerRegistry extends RegistryQueries {
 
   constructor(private readonly options: RegistryOptions = {}) {
     super();
-    this.bus = new EventBus(options.eventLogSize ?? 100_000);
+    this.bus = new EventBus(options.eventLogSize ?? 100_000, options.eventLogMaxBytes);
     this.build();
   }
 

@@ -33,6 +33,8 @@ export interface RegistryOptions {
   expiryGuardMinWorkers?: number;
   /** Events kept for EVENTS.READ. Default 100000. */
   eventLogSize?: number;
+  /** Most bytes the event log holds (see eventBytes in events.ts), oldest events evicted first. Default: no bound. */
+  eventLogMaxBytes?: number;
   /** Most transitions one timer run applies before yielding to the event loop. Default 5000. */
   timerBatch?: number;
   /** Longest a timer run may take before yielding to the event loop (ms, by the clock). Default 4. */

@@ -15,7 +15,7 @@ import { settingValues, type ServerOptions } from './server-options.js';
 import { encodeReply } from '../resp/encoder.js';
 import { ErrorReply } from '../resp/reply.js';
 import { WorkerRegistry } from '../registry/registry.js';
-import { systemTimers } from '../registry/timers.js';
+import { systemTimers, type Timers } from '../registry/timers.js';
 import { systemClock, type Clock } from '../registry/types.js';
 import { Connection, type ConnectionHost, type OutputBufferLimits } from './connection.js';
 import { ProcessMemoryGauge } from './memory.js';
@@ -95,7 +95,8 @@ export class RegistryServer implements ServerContext, ConnectionHost {
   logSlowerThanMs: number;
   /** Clients over a soft output limit, checked by the cron until they drain or are dropped. */
   private readonly overSoftLimit = new Set<Connection>();
-  private cronTimer: ReturnType<typeof setInterval> | null = null;
+  private cronTimer: unknown = null;
+  private readonly timers: Timers;
 
   constructor(options: ServerOptions = {}) {
     this.log = options.logger ?? warningsToStderr();
@@ -108,15 +109,17 @@ export class RegistryServer implements ServerContext, ConnectionHost {
     const settings = (this.settings = new Settings({ ...values, maxclients: fit.maxclients }));
     this.memory = new ProcessMemoryGauge(settings);
     const eventLines = new EventLogLines(() => this.log);
+    this.timers = options.timers ?? systemTimers;
     const makeRegistry = () => {
       const registry = new WorkerRegistry({
         clock: options.clock,
-        timers: options.timers ?? systemTimers,
+        timers: this.timers,
         offlineAfterMs: settings.get('offline-after'),
         evictAfterMs: settings.get('evict-after'),
         expiryGuardPercent: settings.get('expiry-guard'),
         expiryGuardMinWorkers: settings.get('expiry-guard-min'),
         eventLogSize: settings.get('event-log'),
+        eventLogMaxBytes: settings.get('event-log-max-bytes'),
       });
       registry.onEvent((e) => {
         const channel = 'registry:' + e.event.type;
@@ -130,6 +133,7 @@ export class RegistryServer implements ServerContext, ConnectionHost {
     this.onExit = options.onExit ?? (() => {});
     this.logSlowerThanMs = settings.get('log-slower-than');
     settings.onChange('log-slower-than', (v) => void (this.logSlowerThanMs = v));
+    settings.onChange('event-log-max-bytes', (v) => void (this.registry.events.maxBytes = v));
     const logger = this.log;
     if (logger instanceof Logger) settings.onChange('loglevel', (v) => void (logger.level = v as LogLevel));
     this.snapshotPath = settings.get('snapshot') || null;
@@ -260,15 +264,20 @@ export class RegistryServer implements ServerContext, ConnectionHost {
   watchSoftLimit(c: Connection, over: boolean): void {
     if (over) this.overSoftLimit.add(c);
     else this.overSoftLimit.delete(c);
-    if (this.overSoftLimit.size > 0 && this.cronTimer === null) {
-      this.cronTimer = setInterval(() => {
-        for (const conn of [...this.overSoftLimit]) conn.checkOutputLimits();
-      }, CRON_INTERVAL_MS);
-      this.cronTimer.unref();
-    } else if (this.overSoftLimit.size === 0 && this.cronTimer !== null) {
-      clearInterval(this.cronTimer);
+    if (this.overSoftLimit.size > 0 && this.cronTimer === null) this.armCron();
+    else if (this.overSoftLimit.size === 0 && this.cronTimer !== null) {
+      this.timers.clear(this.cronTimer);
       this.cronTimer = null;
     }
+  }
+
+  /** On the injected timers (and clock), so a test moves past a soft limit's seconds without waiting for them. */
+  private armCron(): void {
+    this.cronTimer = this.timers.set(() => {
+      this.cronTimer = null;
+      for (const conn of [...this.overSoftLimit]) conn.checkOutputLimits();
+      if (this.overSoftLimit.size > 0 && this.cronTimer === null) this.armCron();
+    }, CRON_INTERVAL_MS);
   }
 
   forget(c: Connection): void {
@@ -329,7 +338,7 @@ export class RegistryServer implements ServerContext, ConnectionHost {
 
   private async closeAll(): Promise<void> {
     this.persistence.stopTimer();
-    if (this.cronTimer !== null) clearInterval(this.cronTimer);
+    if (this.cronTimer !== null) this.timers.clear(this.cronTimer);
     this.cronTimer = null;
     const closed = Promise.all(
       [this.net, this.tlsServer].map(

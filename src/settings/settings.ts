@@ -171,6 +171,12 @@ export const SETTINGS = [
     doc: 'the guard only judges windows that start with at least N online workers',
   }),
   int('event-log', { range: { min: 1, max: 10_000_000 }, default: 100_000, mutable: false, doc: 'events kept for EVENTS.READ' }),
+  memory('event-log-max-bytes', {
+    range: { min: 1024, max: Number.MAX_SAFE_INTEGER },
+    default: 64 * MB,
+    mutable: true,
+    doc: 'most memory the events kept for EVENTS.READ may hold (each counts twice its JSON text plus 128 bytes); the oldest go first, and a read of what went answers COMPACTED; lowering it trims at once',
+  }),
   text('snapshot', {
     arg: 'FILE',
     default: '',

@@ -3,13 +3,15 @@
 // listens, and comes back as the reply value plus its RESP2 and RESP3 bytes. Every reply is checked against
 // its command's declared reply shape (spec.replyShape), so the documented reply cannot drift from the handler.
 
+import { expect } from 'chai';
 import type { ClientState, QueuedCommand } from '../../src/commands/context.js';
 import type { ResolvedCommand } from '../../src/commands/table.js';
 import { dispatch } from '../../src/commands/dispatch.js';
 import { describeShape, replyShapeMismatch } from '../../src/commands/reply-shape.js';
 import { RequestDecoder } from '../../src/resp/decoder.js';
 import { encodeReply } from '../../src/resp/encoder.js';
-import { ErrorReply, RawReply, type Reply } from '../../src/resp/reply.js';
+import { ErrorReply, QUEUED, RawReply, type Reply } from '../../src/resp/reply.js';
+import { afterCommand } from '../../src/server/command-timing.js';
 import type { Protocol } from '../../src/resp/encoder.js';
 import { RegistryServer, type ServerOptions } from '../../src/server/server.js';
 import { ManualClock } from './clock.js';
@@ -89,6 +91,13 @@ function frameOf(argv: readonly string[]): RequestDecoder {
   return decoder;
 }
 
+/** A bulk reply (a string or bytes) as text, for assertions; anything else is a test failure. */
+export function str(reply: Reply): string {
+  if (typeof reply === 'string') return reply;
+  if (Buffer.isBuffer(reply)) return reply.toString('utf8');
+  throw new Error(`expected a bulk string, got ${typeof reply}`);
+}
+
 function text(bytes: Buffer): string {
   return bytes.toString('utf8');
 }
@@ -117,11 +126,24 @@ export class Harness {
    */
   async run(argv: readonly string[], client: InjectClient = this.client()): Promise<Injected> {
     client.current = null;
-    const reply = await dispatch(client, frameOf(argv));
+    const frame = frameOf(argv);
+    const startedAt = performance.now();
+    const reply = await dispatch(client, frame);
     const command = client.current as ResolvedCommand | null;
     const spec = command?.spec;
-    if (command !== null) this.seen.set(command.fullName, (this.seen.get(command.fullName) ?? 0) + 1);
-    if (spec?.replyShape !== undefined) {
+    // As a connection does after each command: its time in the command stats, the slow log and latency monitor,
+    // and an error reply in the error stats.
+    const ops = this.server.ops;
+    if (command !== null) {
+      this.seen.set(command.fullName, (this.seen.get(command.fullName) ?? 0) + 1);
+      const ns = (performance.now() - startedAt) * 1e6;
+      command.stats.usec += ns / 1000;
+      command.stats.latency.record(ns);
+      if (ns >= ops.slowlogThresholdNs || ns >= ops.latencyThresholdNs) afterCommand(client, frame, command, ns);
+    }
+    if (reply instanceof ErrorReply) ops.errors.record(reply.message);
+    // A command queued inside MULTI has not run: +QUEUED is the transaction's answer, not the command's.
+    if (spec?.replyShape !== undefined && reply !== QUEUED) {
       const mismatch = replyShapeMismatch(reply, spec.replyShape);
       if (mismatch !== null) {
         throw new Error(
@@ -136,6 +158,29 @@ export class Harness {
           ? reply.text.slice(1, -2)
           : null;
     return { reply, resp2: text(encodeReply(reply, 2)), resp3: text(encodeReply(reply, 3)), error };
+  }
+
+  /**
+   * Runs `argv` for a RESP2 and then a RESP3 client and checks that each is refused with exactly `message`, as the
+   * same `-message` line in both protocols. Returns the error text.
+   */
+  async refuses(argv: readonly string[], message: string | RegExp): Promise<string> {
+    let error = '';
+    for (const proto of [2, 3] as const) {
+      const r = await this.run(argv, this.client(proto));
+      expect(r.error, `${argv.join(' ')} (RESP${proto}) should be refused`).to.be.a('string');
+      if (typeof message === 'string') expect(r.error, `RESP${proto}`).to.equal(message);
+      else expect(r.error, `RESP${proto}`).to.match(message);
+      expect(r.resp2).to.equal(`-${r.error}\r\n`);
+      expect(r.resp3).to.equal(r.resp2);
+      error = r.error!;
+    }
+    return error;
+  }
+
+  /** Runs `argv` for a RESP2 and a RESP3 client (read-only commands): both results, checked against the shape. */
+  async both(argv: readonly string[]): Promise<{ resp2: Injected; resp3: Injected }> {
+    return { resp2: await this.run(argv, this.client(2)), resp3: await this.run(argv, this.client(3)) };
   }
 
   stop(): void {

@@ -124,4 +124,20 @@ describe('memory given back when workers go', function () {
     const after = await server.measure();
     expect(after.used - baseline.used).to.be.lessThan(8 * MB);
   });
+
+  it('keeps the event log within event-log-max-bytes, however long the URLs its events carry', async () => {
+    r.disconnect();
+    await server.stop();
+    // A log long enough by count to keep every event of the run: only the byte bound can hold it back.
+    server = await GcServer.start({ 'event-log': 1_000_000, 'event-log-max-bytes': 2 * MB });
+    r = new Redis({ port: server.port, host: '127.0.0.1', retryStrategy: () => null });
+    await register(r, 2000, 'warm');
+    await r.call('FLUSHALL');
+    const baseline = await server.measure();
+    // 20k worker.online events of ~2 KB each (URL and model): some 80 MB if the log kept them all.
+    await register(r, 20_000);
+    await r.call('FLUSHALL');
+    const after = await server.measure();
+    expect(after.used - baseline.used, JSON.stringify({ baseline, after })).to.be.lessThan(8 * MB);
+  });
 });

@@ -3,6 +3,7 @@
 import { ErrorReply, SimpleString } from '../../resp/reply.js';
 import { defineCommand, type CommandSpec } from '../spec.js';
 import { lookupKey } from './keys.js';
+import { shape } from '../reply-shape.js';
 
 const WRONGTYPE = new ErrorReply('WRONGTYPE Operation against a key holding the wrong kind of value');
 
@@ -16,6 +17,7 @@ export const EXISTS = defineCommand({
   flags: ['readonly', 'fast'],
   aclCategories: ['keyspace', 'read', 'fast'],
   arguments: [{ name: 'key', type: 'key', multiple: true }],
+  replyShape: shape.integer(),
   reply: 'Integer: the number of keys that exist (a key given twice counts twice).',
   handler(client, argv) {
     const registry = client.server.registry;
@@ -35,6 +37,7 @@ export const TYPE = defineCommand({
   flags: ['readonly', 'fast'],
   aclCategories: ['keyspace', 'read', 'fast'],
   arguments: [{ name: 'key', type: 'key' }],
+  replyShape: shape.simple(),
   reply: 'Simple string: `hash` or `none`.',
   handler(client, argv) {
     return new SimpleString(lookupKey(client.server.registry, argv[1]!) === undefined ? 'none' : 'hash');
@@ -52,6 +55,7 @@ function ttlCommand(name: string, unit: string): CommandSpec {
     flags: ['readonly', 'fast'],
     aclCategories: ['keyspace', 'read', 'fast'],
     arguments: [{ name: 'key', type: 'key' }],
+    replyShape: shape.integer(-1, -2),
     reply: 'Integer: -1 for a worker or hive (they leave by liveness, not by a TTL), -2 when the key does not exist.',
     handler(client, argv) {
       return lookupKey(client.server.registry, argv[1]!) === undefined ? -2 : -1;
@@ -72,6 +76,7 @@ export const GET = defineCommand({
   flags: ['readonly', 'fast'],
   aclCategories: ['string', 'read', 'fast'],
   arguments: [{ name: 'key', type: 'key' }],
+  replyShape: shape.nil,
   reply: 'Nil.',
   errors: ['`WRONGTYPE Operation against a key holding the wrong kind of value` for `worker:…` and `hive:…` keys'],
   handler(client, argv) {

@@ -7,6 +7,7 @@ import { globMatch } from '../glob.js';
 import { defineCommand, type CommandSpec } from '../spec.js';
 import { hashFields, lookupKey } from './keys.js';
 import { parseCursor, parseScanOptions } from './scan.js';
+import { shape } from '../reply-shape.js';
 
 /** The key's fields, or null when no worker or hive has that name. */
 function fieldsOf(client: ClientState, key: string): Array<[string, string]> | null {
@@ -35,6 +36,7 @@ export const HGETALL = hashRead({
   complexity: 'O(N), N the fields (at most 18)',
   arguments: [KEY],
   arity: 2,
+  replyShape: shape.dict(shape.bulk),
   reply: 'Map of field to value (RESP2: flat field/value array); empty when the key does not exist. Fields never reported are left out.',
   notes:
     "A worker's fields: those of WORKER.GET (`worker_id`, `hive_id`, `state`, `health`, `url`, `model_id`, …, `last_seen_ms`, `age_ms`, `online`). " +
@@ -51,6 +53,7 @@ export const HGET = hashRead({
   complexity: 'O(1)',
   arity: 3,
   arguments: [KEY, FIELD],
+  replyShape: shape.optional(shape.bulk),
   reply: 'Bulk string, or nil when the key or the field does not exist.',
   handler(client, argv) {
     return find(fieldsOf(client, argv[1]!), argv[2]!);
@@ -64,6 +67,7 @@ export const HMGET = hashRead({
   complexity: 'O(N), N the fields asked for',
   arity: -3,
   arguments: [KEY, { ...FIELD, multiple: true }],
+  replyShape: shape.array(shape.optional(shape.bulk)),
   reply: 'Array of bulk strings, nil for each field (or key) that does not exist.',
   handler(client, argv) {
     const fields = fieldsOf(client, argv[1]!);
@@ -78,6 +82,7 @@ export const HLEN = hashRead({
   complexity: 'O(1)',
   arity: 2,
   arguments: [KEY],
+  replyShape: shape.integer(),
   reply: 'Integer; 0 when the key does not exist.',
   handler(client, argv) {
     return fieldsOf(client, argv[1]!)?.length ?? 0;
@@ -91,6 +96,7 @@ export const HKEYS = hashRead({
   complexity: 'O(N), N the fields',
   arity: 2,
   arguments: [KEY],
+  replyShape: shape.array(shape.bulk),
   reply: 'Array of bulk strings; empty when the key does not exist.',
   handler(client, argv) {
     return (fieldsOf(client, argv[1]!) ?? []).map(([k]) => k);
@@ -104,6 +110,7 @@ export const HVALS = hashRead({
   complexity: 'O(N), N the fields',
   arity: 2,
   arguments: [KEY],
+  replyShape: shape.array(shape.bulk),
   reply: 'Array of bulk strings; empty when the key does not exist.',
   handler(client, argv) {
     return (fieldsOf(client, argv[1]!) ?? []).map(([, v]) => v);
@@ -117,6 +124,7 @@ export const HEXISTS = hashRead({
   complexity: 'O(1)',
   arity: 3,
   arguments: [KEY, FIELD],
+  replyShape: shape.integer(0, 1),
   reply: 'Integer: 1 if the field exists, 0 if it or the key does not.',
   handler(client, argv) {
     return find(fieldsOf(client, argv[1]!), argv[2]!) === null ? 0 : 1;
@@ -130,6 +138,7 @@ export const HSTRLEN = hashRead({
   complexity: 'O(1)',
   arity: 3,
   arguments: [KEY, FIELD],
+  replyShape: shape.integer(),
   reply: "Integer: the value's length in bytes, 0 when the field or the key does not exist.",
   handler(client, argv) {
     const v = find(fieldsOf(client, argv[1]!), argv[2]!);
@@ -152,6 +161,7 @@ export const HSCAN = defineCommand({
     { name: 'pattern', type: 'pattern', token: 'MATCH', optional: true },
     { name: 'count', type: 'integer', token: 'COUNT', optional: true },
   ],
+  replyShape: shape.tuple(shape.bulk, shape.array(shape.bulk)),
   reply: 'Array of two: the cursor "0" and a flat field/value array.',
   errors: ['`ERR invalid cursor`', '`ERR syntax error`'],
   handler(client, argv) {

@@ -5,6 +5,7 @@ import { CommandError, parseInteger, syntaxError } from '../errors.js';
 import { defineCommand, type CommandSpec } from '../spec.js';
 import { helpSubcommand } from '../server/help.js';
 import { hashEncoding, hashFields, isHive, lookupKey, memoryUsage } from './keys.js';
+import { shape } from '../reply-shape.js';
 
 const KEY = { name: 'key', type: 'key' } as const;
 
@@ -19,6 +20,7 @@ const memorySubcommands: CommandSpec[] = [
     flags: ['readonly'],
     aclCategories: ['read', 'slow'],
     arguments: [KEY, { name: 'count', type: 'integer', token: 'SAMPLES', optional: true }],
+    replyShape: shape.optional(shape.integer()),
     reply: 'Integer: bytes, or nil when the key does not exist.',
     notes:
       "An estimate: the record's measured share of the heap (see the memory benchmark) plus its strings. SAMPLES is " +
@@ -63,6 +65,7 @@ const objectSubcommands: CommandSpec[] = [
     summary: 'Returns the encoding Redis would use for the same hash.',
     since: '2.2.3',
     complexity: 'O(1)',
+    replyShape: shape.optional(shape.bulk),
     reply: 'Bulk string `listpack` (at most 128 fields of at most 64 bytes) or `hashtable`; nil when the key does not exist.',
     handler(client, argv) {
       const registry = client.server.registry;
@@ -75,6 +78,7 @@ const objectSubcommands: CommandSpec[] = [
     summary: 'Returns the reference count of a key: always 1.',
     since: '2.2.3',
     complexity: 'O(1)',
+    replyShape: shape.optional(shape.integer(1)),
     reply: 'Integer 1, or nil when the key does not exist.',
     handler(client, argv) {
       return lookupKey(client.server.registry, argv[2]!) === undefined ? null : 1;
@@ -85,6 +89,7 @@ const objectSubcommands: CommandSpec[] = [
     summary: 'Returns the seconds since the worker (or any worker of the hive) last sent a heartbeat.',
     since: '2.2.3',
     complexity: 'O(1)',
+    replyShape: shape.optional(shape.integer()),
     reply: 'Integer seconds, or nil when the key does not exist.',
     handler(client, argv) {
       const registry = client.server.registry;
@@ -99,6 +104,7 @@ const objectSubcommands: CommandSpec[] = [
     summary: 'Returns the access frequency of a key: not tracked (no LFU policy), as Redis says.',
     since: '4.0.0',
     complexity: 'O(1)',
+    replyShape: shape.error,
     reply: 'Always an error: the registry has no maxmemory policy.',
     handler() {
       throw new CommandError(

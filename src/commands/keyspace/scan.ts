@@ -6,6 +6,7 @@ import { CommandError, parseInteger, syntaxError } from '../errors.js';
 import { checkGlobPattern, globMatch } from '../glob.js';
 import { defineCommand } from '../spec.js';
 import { hiveKey, workerKey } from './keys.js';
+import { shape } from '../reply-shape.js';
 
 /** Redis' cursor: an unsigned 64-bit integer in decimal. Past our slots it just ends the walk. */
 function parseCursor(text: string): number {
@@ -56,6 +57,7 @@ export const SCAN = defineCommand({
     { name: 'count', type: 'integer', token: 'COUNT', optional: true },
     { name: 'type', type: 'string', token: 'TYPE', optional: true },
   ],
+  replyShape: shape.tuple(shape.bulk, shape.array(shape.bulk)),
   reply: 'Array of two: the next cursor (bulk string; "0" when the iteration is complete) and an array of key names.',
   errors: ['`ERR invalid cursor`', '`ERR syntax error` (unknown option, COUNT below 1)'],
   notes:
@@ -90,6 +92,7 @@ export const KEYS = defineCommand({
   flags: ['readonly'],
   aclCategories: ['keyspace', 'read', 'slow', 'dangerous'],
   arguments: [{ name: 'pattern', type: 'pattern' }],
+  replyShape: shape.array(shape.bulk),
   reply: 'Array of key names (`worker:<worker_id>`, `hive:<hive_id>`), in slot order.',
   notes: 'Walks the whole registry in one call, as Redis does: prefer SCAN on a large fleet.',
   handler(client, argv) {

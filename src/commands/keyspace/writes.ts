@@ -4,6 +4,7 @@
 import { CommandError } from '../errors.js';
 import { defineCommand, type CommandSpec } from '../spec.js';
 import { HIVE_PREFIX, WORKER_PREFIX } from './keys.js';
+import { shape } from '../reply-shape.js';
 
 type WriteKind = 'delete' | 'expire' | 'change';
 
@@ -87,6 +88,7 @@ function refusedWrite([name, arity, group, kind, since]: (typeof WRITES)[number]
       { name: 'key', type: 'key' },
       { name: 'arg', type: 'string', optional: true, multiple: true },
     ],
+    replyShape: shape.error,
     reply: 'Always an error naming the registry command to use.',
     errors: [
       kind === 'delete'

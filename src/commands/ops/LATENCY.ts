@@ -4,6 +4,7 @@
 import { VerbatimReply } from '../../resp/reply.js';
 import { defineCommand, type CommandSpec } from '../spec.js';
 import { helpSubcommand } from '../server/help.js';
+import { shape } from '../reply-shape.js';
 
 const sub = (spec: Omit<CommandSpec, 'group' | 'flags' | 'aclCategories'>): CommandSpec => ({
   group: 'server',
@@ -19,6 +20,7 @@ const subcommands: CommandSpec[] = [
     since: '2.8.13',
     complexity: 'O(1)',
     arity: 2,
+    replyShape: shape.array(shape.tuple(shape.bulk, shape.integer(), shape.integer(), shape.integer())),
     reply: 'Array of [event, Unix time of the latest sample, latest latency (ms), highest latency (ms)].',
     handler(client) {
       const out = [];
@@ -36,6 +38,7 @@ const subcommands: CommandSpec[] = [
     complexity: 'O(1)',
     arity: 3,
     arguments: [{ name: 'event', type: 'string' }],
+    replyShape: shape.array(shape.tuple(shape.integer(), shape.integer())),
     reply: 'Array of [Unix time, latency (ms)]; empty for an event never seen.',
     handler(client, argv) {
       const s = client.server.ops.latency.events.get(argv[2]!.toLowerCase());
@@ -49,6 +52,7 @@ const subcommands: CommandSpec[] = [
     complexity: 'O(1)',
     arity: -2,
     arguments: [{ name: 'event', type: 'string', optional: true, multiple: true }],
+    replyShape: shape.integer(),
     reply: 'Integer: the number of event series forgotten.',
     handler: (client, argv) => client.server.ops.latency.reset(argv.slice(2)),
   }),
@@ -58,6 +62,7 @@ const subcommands: CommandSpec[] = [
     since: '2.8.13',
     complexity: 'O(1)',
     arity: 2,
+    replyShape: shape.oneOf(shape.bulk, shape.verbatim),
     reply: 'Verbatim string (RESP2: bulk string).',
     handler(client) {
       const ops = client.server.ops;

@@ -2,6 +2,7 @@
 
 import { OK } from '../../resp/reply.js';
 import { defineCommand } from '../spec.js';
+import { shape } from '../reply-shape.js';
 
 export const MONITOR = defineCommand({
   name: 'MONITOR',
@@ -12,6 +13,7 @@ export const MONITOR = defineCommand({
   arity: 1,
   flags: ['admin', 'noscript', 'loading', 'stale'],
   aclCategories: ['admin', 'slow', 'dangerous'],
+  replyShape: shape.simple('OK'),
   reply:
     'Simple string `OK`, then a simple string per command run by any client: `<seconds>.<micros> [0 <addr>] "arg" …`, ' +
     'arguments quoted as Redis does (\\" \\\\ \\n, other bytes \\xHH); AUTH and HELLO AUTH passwords show as "(redacted)". ' +
@@ -36,6 +38,7 @@ export const ROLE = defineCommand({
   arity: 1,
   flags: ['noscript', 'loading', 'stale', 'fast'],
   aclCategories: ['admin', 'fast', 'dangerous'],
+  replyShape: shape.tuple(shape.bulk, shape.integer(), shape.array(shape.any)),
   reply: 'Array: `master`, replication offset 0, an empty array of replicas.',
   handler: () => ['master', 0, []],
 });

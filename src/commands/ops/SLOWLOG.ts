@@ -4,6 +4,7 @@ import { OK } from '../../resp/reply.js';
 import { CommandError, parseInteger } from '../errors.js';
 import { defineCommand, type CommandSpec } from '../spec.js';
 import { helpSubcommand } from '../server/help.js';
+import { shape } from '../reply-shape.js';
 
 const sub = (spec: Omit<CommandSpec, 'group' | 'flags' | 'aclCategories'>): CommandSpec => ({
   group: 'server',
@@ -20,6 +21,9 @@ const subcommands: CommandSpec[] = [
     complexity: 'O(N) where N is the number of entries returned',
     arity: -2,
     arguments: [{ name: 'count', type: 'integer', optional: true }],
+    replyShape: shape.array(
+      shape.tuple(shape.integer(), shape.integer(), shape.integer(), shape.array(shape.bulk), shape.bulk, shape.bulk),
+    ),
     reply:
       'Array of entries, each an array: id, Unix time (seconds), duration (microseconds), the arguments (at most 32, ' +
       'each cut at 128 bytes; AUTH and HELLO AUTH passwords shown as "(redacted)"), client address, client name. ' +
@@ -40,6 +44,7 @@ const subcommands: CommandSpec[] = [
     since: '2.2.12',
     complexity: 'O(1)',
     arity: 2,
+    replyShape: shape.integer(),
     reply: 'Integer.',
     handler: (client) => client.server.ops.slowlog.length,
   }),
@@ -49,6 +54,7 @@ const subcommands: CommandSpec[] = [
     since: '2.2.12',
     complexity: 'O(N) where N is the number of entries in the slowlog',
     arity: 2,
+    replyShape: shape.simple('OK'),
     reply: 'Simple string `OK`.',
     handler(client) {
       client.server.ops.slowlog.reset();

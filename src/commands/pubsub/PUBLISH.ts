@@ -2,6 +2,7 @@
 
 import { defineCommand } from '../spec.js';
 import { CommandError } from '../errors.js';
+import { shape } from '../reply-shape.js';
 
 export const RESERVED_PREFIX = 'registry:';
 
@@ -20,6 +21,7 @@ export default defineCommand({
     { name: 'channel', type: 'string' },
     { name: 'message', type: 'string' },
   ],
+  replyShape: shape.integer(),
   reply: 'Integer: the number of clients that received the message.',
   errors: ["`ERR channels starting with 'registry:' are reserved for registry events`"],
   handler(client, argv, raw) {

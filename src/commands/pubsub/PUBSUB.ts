@@ -5,6 +5,7 @@ import type { Reply } from '../../resp/reply.js';
 import { defineCommand, type CommandSpec } from '../spec.js';
 import { syntaxError } from '../errors.js';
 import { helpSubcommand } from '../server/help.js';
+import { shape } from '../reply-shape.js';
 
 const base = { since: '2.8.0', group: 'pubsub', flags: ['pubsub', 'loading', 'stale'], aclCategories: ['pubsub', 'slow'] };
 
@@ -16,6 +17,7 @@ const subcommands: CommandSpec[] = [
     complexity: 'O(N) where N is the number of active channels',
     arity: -2,
     arguments: [{ name: 'pattern', type: 'pattern', optional: true }],
+    replyShape: shape.array(shape.bulk),
     reply: 'Array of channels with at least one subscriber (pattern subscriptions not counted), sorted.',
     handler(client, argv) {
       if (argv.length > 3) throw syntaxError();
@@ -31,6 +33,7 @@ const subcommands: CommandSpec[] = [
     arity: -2,
     arguments: [{ name: 'channel', type: 'string', optional: true, multiple: true }],
     // A flat array in RESP3 too, as Redis sends it: clients (node-redis) pair the elements up themselves.
+    replyShape: shape.array(shape.oneOf(shape.bulk, shape.integer())),
     reply: 'Flat array, in RESP3 too (as in Redis): each channel followed by its number of subscribers.',
     handler(client, argv) {
       return argv.slice(2).flatMap((ch): Reply[] => [ch, client.server.pubsub.numsub(ch)]);
@@ -42,6 +45,7 @@ const subcommands: CommandSpec[] = [
     summary: 'Returns a count of unique pattern subscriptions.',
     complexity: 'O(1)',
     arity: 2,
+    replyShape: shape.integer(),
     reply: 'Integer.',
     handler: (client) => client.server.pubsub.numpat(),
   },

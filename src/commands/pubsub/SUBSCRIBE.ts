@@ -6,6 +6,7 @@ import { checkGlobPattern } from '../glob.js';
 import { PushReply, ReplySequence, type Reply } from '../../resp/reply.js';
 import type { ClientState } from '../context.js';
 import { defineCommand, type CommandSpec } from '../spec.js';
+import { shape } from '../reply-shape.js';
 
 const count = (c: ClientState) => c.subscriptions.size + c.patterns.size;
 
@@ -22,6 +23,7 @@ function subscribeFamily(name: string, summary: string, kind: 'channel' | 'patte
     flags: ['pubsub', 'noscript', 'loading', 'stale'],
     aclCategories: ['pubsub', 'slow'],
     arguments: [{ name: kind, type: kind === 'pattern' ? 'pattern' : 'string', optional: unsubscribe, multiple: true }],
+    replyShape: shape.sequence(shape.push(shape.bulk, shape.optional(shape.bulk), shape.integer())),
     reply:
       `One push per ${kind} (an array in RESP2): \`${word}\`, the ${kind}, and the number of channels and patterns the ` +
       `connection is now subscribed to.${unsubscribe ? ` Without arguments: every ${kind} the connection has; with none, one reply with a nil ${kind} and 0.` : ''}`,

@@ -6,6 +6,7 @@ import { CompactedError } from '../../registry/events.js';
 import { defineCommand, type ArgSpec } from '../spec.js';
 import { CommandError, integerArg } from '../errors.js';
 import { parseTokens } from '../options.js';
+import { shape } from '../reply-shape.js';
 
 const DEFAULT_COUNT = 1000;
 // A wait longer than Node's timer limit (2^31 − 1 ms, 24.8 days) would fire at once; no client needs one.
@@ -38,6 +39,7 @@ export default defineCommand({
   flags: ['readonly', 'blocking'],
   aclCategories: ['registry', 'read', 'blocking'],
   arguments: OPTIONS,
+  replyShape: shape.array(shape.bulk),
   reply:
     'Array of events as JSON strings, oldest first: each has `type`, `rev`, `at_ms` and, where they apply, `worker_id` ' +
     'and `hive_id` (see "Events" below). Empty when BLOCK times out. Inside MULTI, BLOCK does not wait.',
@@ -50,7 +52,8 @@ export default defineCommand({
     '`ERR syntax error, SINCE is required`',
   ],
   notes:
-    'The log keeps the last `--event-log` events (default 100000). A client that falls behind gets COMPACTED: it ' +
+    'The log keeps the last `--event-log` events (default 100000), and no more than `event-log-max-bytes` of them ' +
+    '(default 64mb; large fields such as long URLs make fewer fit). A client that falls behind gets COMPACTED: it ' +
     'reads the full state (WORKER.LIST, HIVE.LIST) together with EVENTS.REV in one MULTI, then reads on from that revision.',
   handler(client, argv): Reply | Promise<Reply> {
     const opts = parseTokens(argv, 1, OPTIONS);

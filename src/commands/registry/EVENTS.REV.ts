@@ -2,6 +2,7 @@
 
 import { MapReply } from '../../resp/reply.js';
 import { defineCommand } from '../spec.js';
+import { shape } from '../reply-shape.js';
 
 export default defineCommand({
   name: 'EVENTS.REV',
@@ -12,6 +13,7 @@ export default defineCommand({
   arity: 1,
   flags: ['readonly', 'fast'],
   aclCategories: ['registry', 'read', 'fast'],
+  replyShape: shape.map({ rev: shape.integer(), oldest_rev: shape.integer(), length: shape.integer(), capacity: shape.integer() }),
   reply: 'Map (RESP2: flat array): `rev` (the newest revision, 0 before any event), `oldest_rev` (the oldest kept), `length`, `capacity`.',
   notes: 'Run it in the same MULTI as a full read (WORKER.LIST, HIVE.LIST) and then EVENTS.READ SINCE that `rev`.',
   handler(client) {

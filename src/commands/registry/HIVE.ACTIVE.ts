@@ -6,6 +6,7 @@ import { HiveIdsReplies } from './hive-ids.js';
 const replies = new HiveIdsReplies();
 import { syntaxError } from '../errors.js';
 import { MAX_AGE_ARG, parseMaxAge } from './max-age.js';
+import { shape } from '../reply-shape.js';
 
 export default defineCommand({
   name: 'HIVE.ACTIVE',
@@ -19,6 +20,7 @@ export default defineCommand({
   flags: ['readonly'],
   aclCategories: ['registry', 'read'],
   arguments: [MAX_AGE_ARG],
+  replyShape: shape.array(shape.bulk),
   reply: 'Array of hive ids, sorted.',
   errors: ["`ERR invalid max_age_ms 'x': expected a non-negative integer`"],
   seed: ['list_active_hives'],

@@ -1,6 +1,7 @@
 // HIVE.COUNT: how many hives are known (hive_count).
 
 import { defineCommand } from '../spec.js';
+import { shape } from '../reply-shape.js';
 
 export default defineCommand({
   name: 'HIVE.COUNT',
@@ -11,6 +12,7 @@ export default defineCommand({
   arity: 1,
   flags: ['readonly', 'fast'],
   aclCategories: ['registry', 'read', 'fast'],
+  replyShape: shape.integer(),
   reply: 'Integer.',
   seed: ['hive_count'],
   handler(client) {

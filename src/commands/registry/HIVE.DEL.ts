@@ -3,6 +3,7 @@
 import { ONE, ZERO } from '../../resp/reply.js';
 import { hiveKey } from '../keys.js';
 import { defineCommand } from '../spec.js';
+import { shape } from '../reply-shape.js';
 
 export default defineCommand({
   name: 'HIVE.DEL',
@@ -15,6 +16,7 @@ export default defineCommand({
   aclCategories: ['registry', 'keyspace', 'write', 'slow', 'dangerous'],
   keySpecs: [hiveKey(1, ['RW', 'DELETE'])],
   arguments: [{ name: 'hive_id', type: 'string' }],
+  replyShape: shape.integer(0, 1),
   reply: 'Integer: `1` if the hive existed and was removed, `0` if it was unknown.',
   notes: 'A removed worker that heartbeats again is registered anew (HBEAT replies 1).',
   seed: ['remove_hive'],

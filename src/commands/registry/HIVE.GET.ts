@@ -2,7 +2,8 @@
 
 import { hiveKey } from '../keys.js';
 import { defineCommand } from '../spec.js';
-import { hiveReply } from '../records.js';
+import { HIVE_SHAPE, hiveReply } from '../records.js';
+import { shape } from '../reply-shape.js';
 
 export default defineCommand({
   name: 'HIVE.GET',
@@ -15,6 +16,7 @@ export default defineCommand({
   aclCategories: ['registry', 'read', 'fast'],
   keySpecs: [hiveKey(1, ['RO', 'ACCESS'])],
   arguments: [{ name: 'hive_id', type: 'string' }],
+  replyShape: shape.optional(HIVE_SHAPE),
   reply:
     'Map (RESP2: flat field/value array): `hive_id`, `last_heartbeat_ms` (newest heartbeat of its workers, server ' +
     'epoch ms), `online` (0/1), `worker_count`, `vram_used_bytes`, `ram_used_bytes`, `vram_used_gb`, `ram_used_gb` ' +

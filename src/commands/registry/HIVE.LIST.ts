@@ -4,6 +4,7 @@ import { defineCommand } from '../spec.js';
 import { HiveIdsReplies } from './hive-ids.js';
 import { parseTokens } from '../options.js';
 import { PAGING_ARGS, PAGING_ERRORS, pageReply, pagingNotes, parsePaging, tooManyRecords } from './paging.js';
+import { shape } from '../reply-shape.js';
 
 const replies = new HiveIdsReplies();
 
@@ -17,6 +18,7 @@ export default defineCommand({
   flags: ['readonly'],
   aclCategories: ['registry', 'read', 'slow'],
   arguments: PAGING_ARGS,
+  replyShape: shape.oneOf(shape.array(shape.bulk), shape.tuple(shape.bulk, shape.array(shape.bulk))),
   reply: 'Array of hive ids, sorted. With CURSOR: an array of the next cursor and a page of hive ids.',
   errors: ["`ERR syntax error, unknown option 'x'`", ...PAGING_ERRORS],
   notes: pagingNotes('hives'),

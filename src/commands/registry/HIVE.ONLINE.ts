@@ -4,6 +4,7 @@ import { hiveKey } from '../keys.js';
 import { defineCommand } from '../spec.js';
 import { syntaxError } from '../errors.js';
 import { MAX_AGE_ARG, parseMaxAge } from './max-age.js';
+import { shape } from '../reply-shape.js';
 
 export default defineCommand({
   name: 'HIVE.ONLINE',
@@ -16,6 +17,7 @@ export default defineCommand({
   aclCategories: ['registry', 'read', 'fast'],
   keySpecs: [hiveKey(1, ['RO', 'ACCESS'])],
   arguments: [{ name: 'hive_id', type: 'string' }, MAX_AGE_ARG],
+  replyShape: shape.integer(0, 1),
   reply: 'Integer: `1` online, `0` offline or unknown.',
   errors: ["`ERR invalid max_age_ms 'x': expected a non-negative integer`"],
   seed: ['is_hive_online'],

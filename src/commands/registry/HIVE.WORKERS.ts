@@ -2,7 +2,8 @@
 
 import { hiveKey } from '../keys.js';
 import { defineCommand } from '../spec.js';
-import { workerReply } from '../records.js';
+import { WORKER_SHAPE, workerReply } from '../records.js';
+import { shape } from '../reply-shape.js';
 
 export default defineCommand({
   name: 'HIVE.WORKERS',
@@ -15,6 +16,7 @@ export default defineCommand({
   aclCategories: ['registry', 'read'],
   keySpecs: [hiveKey(1, ['RO', 'ACCESS'])],
   arguments: [{ name: 'hive_id', type: 'string' }],
+  replyShape: shape.array(WORKER_SHAPE),
   reply: 'Array of worker records (see WORKER.GET), sorted by worker id; empty if the hive is unknown. Its length is the worker count.',
   seed: ['get_workers_on_hive', 'get_worker_count'],
   handler(client, argv) {

@@ -4,6 +4,7 @@ import { asciiLower } from '../../settings/values.js';
 import { MapReply, OK } from '../../resp/reply.js';
 import { defineCommand } from '../spec.js';
 import { CommandError, syntaxError } from '../errors.js';
+import { shape } from '../reply-shape.js';
 
 export default defineCommand({
   name: 'REGISTRY.GUARD',
@@ -26,6 +27,18 @@ export default defineCommand({
       ],
     },
   ],
+  replyShape: shape.oneOf(
+    shape.simple('OK'),
+    shape.map({
+      mode: shape.bulk,
+      active: shape.integer(0, 1),
+      percent: shape.integer(),
+      window_start_ms: shape.integer(),
+      online_at_window_start: shape.integer(),
+      offlines_in_window: shape.integer(),
+      baseline: shape.integer(),
+    }),
+  ),
   reply:
     'With a mode: `OK`. Without: a map (RESP2: flat array) of `mode` (auto/on/off), `active` (0/1: evictions held), ' +
     '`percent`, `window_start_ms`, `online_at_window_start`, `offlines_in_window`, `baseline`.',

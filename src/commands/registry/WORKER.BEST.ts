@@ -1,10 +1,11 @@
 // WORKER.BEST: where to route a request for a model (find_best_worker_for_model).
 
 import { defineCommand } from '../spec.js';
-import { workerReply } from '../records.js';
+import { WORKER_FIELDS, workerReply } from '../records.js';
 import { FIELD_MAX_BYTES } from '../../registry/field-limits.js';
 import { parseId } from '../../registry/heartbeat-input.js';
 import { parseSelection, SELECTION_NOTES, SELECTION_OPTIONS } from './selection.js';
+import { shape } from '../reply-shape.js';
 
 export default defineCommand({
   name: 'WORKER.BEST',
@@ -20,6 +21,7 @@ export default defineCommand({
   flags: ['readonly', 'fast'],
   aclCategories: ['registry', 'read', 'fast'],
   arguments: [{ name: 'model_id', type: 'string' }, ...SELECTION_OPTIONS],
+  replyShape: shape.optional(shape.map({ ...WORKER_FIELDS, match: shape.bulk })),
   reply:
     'The chosen worker record (see WORKER.GET) followed by `match`: `model` (it has the model loaded) or `fallback` ' +
     '(an idle worker with a URL and another model, or none). Nil when no worker qualifies.',

@@ -6,7 +6,8 @@ import { parseUint } from '../../registry/heartbeat-input.js';
 import { workerKey } from '../keys.js';
 import { defineCommand, type ArgSpec } from '../spec.js';
 import { CommandError } from '../errors.js';
-import { workerReply } from '../records.js';
+import { WORKER_FIELDS, workerReply } from '../records.js';
+import { shape } from '../reply-shape.js';
 import { parseSelection, SELECTION_NOTES, SELECTION_OPTIONS } from './selection.js';
 
 const LEASE: ArgSpec = {
@@ -27,6 +28,7 @@ export const WORKER_CLAIM = defineCommand({
   flags: ['write', 'fast'],
   aclCategories: ['registry', 'write', 'fast'],
   arguments: [{ name: 'model_id', type: 'string' }, ...SELECTION_OPTIONS, LEASE],
+  replyShape: shape.optional(shape.map({ ...WORKER_FIELDS, match: shape.bulk, claim_token: shape.bulk })),
   reply:
     "The reserved worker's record (see WORKER.GET) with `match` (as WORKER.BEST), `claim_token` (give it to " +
     'WORKER.RELEASE) and `claim_expires_ms` (server epoch ms). Nil when no worker qualifies.',
@@ -74,6 +76,7 @@ export const WORKER_RELEASE = defineCommand({
     { name: 'worker_id', type: 'string' },
     { name: 'token', type: 'string' },
   ],
+  replyShape: shape.integer(0, 1),
   reply:
     "Integer: `1` when the token held the worker's reservation and it is released, `0` otherwise (unknown worker, no reservation, another token, or the lease already ended).",
   handler(client, argv) {

@@ -1,6 +1,7 @@
 // WORKER.COUNT: how many workers are known (total_worker_count).
 
 import { defineCommand } from '../spec.js';
+import { shape } from '../reply-shape.js';
 
 export default defineCommand({
   name: 'WORKER.COUNT',
@@ -11,6 +12,7 @@ export default defineCommand({
   arity: 1,
   flags: ['readonly', 'fast'],
   aclCategories: ['registry', 'read', 'fast'],
+  replyShape: shape.integer(),
   reply: 'Integer.',
   seed: ['total_worker_count'],
   handler(client) {

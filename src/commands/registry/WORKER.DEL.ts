@@ -3,6 +3,7 @@
 import { ONE, ZERO } from '../../resp/reply.js';
 import { workerKey } from '../keys.js';
 import { defineCommand } from '../spec.js';
+import { shape } from '../reply-shape.js';
 
 export default defineCommand({
   name: 'WORKER.DEL',
@@ -15,6 +16,7 @@ export default defineCommand({
   aclCategories: ['registry', 'keyspace', 'write', 'fast', 'dangerous'],
   keySpecs: [workerKey(1, ['RW', 'DELETE'])],
   arguments: [{ name: 'worker_id', type: 'string' }],
+  replyShape: shape.integer(0, 1),
   reply: 'Integer: `1` if the worker existed and was removed, `0` if it was unknown.',
   handler(client, argv) {
     return client.server.registry.removeWorker(argv[1]!) ? ONE : ZERO;

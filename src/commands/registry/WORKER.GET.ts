@@ -2,7 +2,8 @@
 
 import { workerKey } from '../keys.js';
 import { defineCommand } from '../spec.js';
-import { workerReply } from '../records.js';
+import { WORKER_SHAPE, workerReply } from '../records.js';
+import { shape } from '../reply-shape.js';
 
 export default defineCommand({
   name: 'WORKER.GET',
@@ -15,6 +16,7 @@ export default defineCommand({
   aclCategories: ['registry', 'read', 'fast'],
   keySpecs: [workerKey(1, ['RO', 'ACCESS'])],
   arguments: [{ name: 'worker_id', type: 'string' }],
+  replyShape: shape.optional(WORKER_SHAPE),
   reply:
     'Map (RESP2: flat field/value array, like HGETALL): `worker_id`, `hive_id`, `state` (Idle/Busy/Loading; Idle if never ' +
     'sent), `health` (healthy/degraded; healthy if never sent), `url`, `model_id`, `backend`, `device_id`, `vram_bytes`, ' +

@@ -5,9 +5,10 @@ import { FIELD_MAX_BYTES } from '../../registry/field-limits.js';
 import { parseId, parseState } from '../../registry/heartbeat-input.js';
 import { defineCommand, type ArgSpec } from '../spec.js';
 import { parseTokens } from '../options.js';
-import { workerReply } from '../records.js';
+import { WORKER_SHAPE, workerReply } from '../records.js';
 import { parseMaxAge } from './max-age.js';
 import { PAGING_ARGS, PAGING_ERRORS, pageReply, pagingNotes, parsePaging, tooManyRecords } from './paging.js';
+import { shape } from '../reply-shape.js';
 
 const FILTERS: ArgSpec[] = [
   { name: 'hive_id', type: 'string', token: 'HIVE', optional: true, summary: 'only workers on this hive' },
@@ -36,6 +37,7 @@ export default defineCommand({
   flags: ['readonly'],
   aclCategories: ['registry', 'read', 'slow'],
   arguments: OPTIONS,
+  replyShape: shape.oneOf(shape.array(WORKER_SHAPE), shape.tuple(shape.bulk, shape.array(WORKER_SHAPE))),
   reply:
     'Array of worker records (see WORKER.GET), sorted by worker id. Without MAXAGE, offline workers are included. ' +
     'With CURSOR: an array of the next cursor and a page of worker records.',

@@ -2,6 +2,7 @@
 
 import { workerKey } from '../keys.js';
 import { defineCommand } from '../spec.js';
+import { shape } from '../reply-shape.js';
 
 export default defineCommand({
   name: 'WORKER.URL',
@@ -14,6 +15,7 @@ export default defineCommand({
   aclCategories: ['registry', 'read', 'fast'],
   keySpecs: [workerKey(1, ['RO', 'ACCESS'])],
   arguments: [{ name: 'worker_id', type: 'string' }],
+  replyShape: shape.optional(shape.bulk),
   reply: 'Bulk string; nil if the worker is unknown or never sent a URL.',
   seed: ['get_worker_url'],
   handler(client, argv) {

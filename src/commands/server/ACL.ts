@@ -11,6 +11,7 @@ import type { ClientState } from '../context.js';
 import { defineCommand, type CommandSpec } from '../spec.js';
 import { CommandError, notInteger } from '../errors.js';
 import { helpSubcommand } from './help.js';
+import { shape } from '../reply-shape.js';
 
 const admin = { flags: ['admin', 'noscript', 'loading', 'stale'], aclCategories: ['admin', 'slow', 'dangerous'] };
 const sub = (spec: Omit<CommandSpec, 'since' | 'group' | 'flags' | 'aclCategories'> & Partial<CommandSpec>): CommandSpec => ({
@@ -41,6 +42,7 @@ const subcommands: CommandSpec[] = [
       { name: 'username', type: 'string' },
       { name: 'rule', type: 'string', optional: true, multiple: true },
     ],
+    replyShape: shape.simple('OK'),
     reply: 'Simple string `OK`. The rules apply left to right and all together or not at all; connections of that user follow at once.',
     errors: [
       "`ERR Error in ACL SETUSER modifier 'x': Syntax error` (likewise `Unknown command or category name in ACL` and Redis' other reasons)",
@@ -69,6 +71,16 @@ const subcommands: CommandSpec[] = [
     complexity: 'O(N). Where N is the number of password, command and pattern rules that the user has.',
     arity: 3,
     arguments: [{ name: 'username', type: 'string' }],
+    replyShape: shape.optional(
+      shape.map({
+        flags: shape.array(shape.bulk),
+        passwords: shape.array(shape.bulk),
+        commands: shape.bulk,
+        keys: shape.bulk,
+        channels: shape.bulk,
+        selectors: shape.array(shape.any),
+      }),
+    ),
     reply:
       'Map: `flags` (array), `passwords` (SHA-256 hex digests), `commands`, `keys`, `channels` (strings), `selectors` (empty array). Nil for an unknown user.',
     handler(client, argv) {
@@ -90,6 +102,7 @@ const subcommands: CommandSpec[] = [
     complexity: 'O(1) amortized time considering the typical user.',
     arity: -3,
     arguments: [{ name: 'username', type: 'string', multiple: true }],
+    replyShape: shape.integer(),
     reply: 'Integer: the number of users deleted. Their connections are closed.',
     errors: ["`ERR The 'default' user cannot be removed`"],
     handler(client, argv) {
@@ -106,6 +119,7 @@ const subcommands: CommandSpec[] = [
     summary: 'Dumps the effective rules in ACL file format.',
     complexity: 'O(N). Where N is the number of configured users.',
     arity: 2,
+    replyShape: shape.array(shape.bulk),
     reply: 'Array of strings: one `user <name> <rules…>` line per user, by name.',
     handler: (client) => client.server.acl.sortedUsers().map((u) => u.describe()),
   }),
@@ -114,6 +128,7 @@ const subcommands: CommandSpec[] = [
     summary: 'Lists all ACL users.',
     complexity: 'O(N). Where N is the number of configured users.',
     arity: 2,
+    replyShape: shape.array(shape.bulk),
     reply: 'Array of user names, sorted.',
     handler: (client) => client.server.acl.sortedUsers().map((u) => u.name),
   }),
@@ -124,6 +139,7 @@ const subcommands: CommandSpec[] = [
     arity: 2,
     flags: ['noscript', 'loading', 'stale'],
     aclCategories: ['slow'],
+    replyShape: shape.bulk,
     reply: 'Bulk string: the user name.',
     handler: (client) => client.user.name,
   }),
@@ -135,6 +151,7 @@ const subcommands: CommandSpec[] = [
     flags: ['noscript', 'loading', 'stale'],
     aclCategories: ['slow'],
     arguments: [{ name: 'category', type: 'string', optional: true }],
+    replyShape: shape.array(shape.bulk),
     reply: "Array: the categories (Redis' and `registry`, `heartbeat`), or the commands (`container|sub` for subcommands) in one.",
     errors: ["`ERR Unknown category 'x'`"],
     handler(client, argv) {
@@ -154,6 +171,7 @@ const subcommands: CommandSpec[] = [
     flags: ['noscript', 'loading', 'stale'],
     aclCategories: ['slow'],
     arguments: [{ name: 'bits', type: 'integer', optional: true }],
+    replyShape: shape.bulk,
     reply: 'Bulk string: hex digits from the system CSPRNG, 256 bits (64 digits) unless `bits` says otherwise.',
     errors: ['`ERR ACL GENPASS argument must be the number of bits for the output password, a positive number up to 4096`'],
     handler(_client, argv) {
@@ -184,6 +202,7 @@ const subcommands: CommandSpec[] = [
       { name: 'command', type: 'string' },
       { name: 'arg', type: 'string', optional: true, multiple: true },
     ],
+    replyShape: shape.oneOf(shape.simple('OK'), shape.bulk),
     reply:
       "Simple string `OK` when the user may run it, else a bulk string saying why: `User <u> has no permissions to run the '<cmd>' command`, `... to access the '<key>' key`, `... the '<channel>' channel`.",
     errors: ["`ERR User 'x' not found`", "`ERR Command 'x' not found`", "`ERR wrong number of arguments for 'x' command`"],
@@ -218,6 +237,7 @@ const subcommands: CommandSpec[] = [
         ],
       },
     ],
+    replyShape: shape.oneOf(shape.simple('OK'), shape.array(shape.dict(shape.any))),
     reply:
       'Array of maps, newest first (10 unless `count`): `count`, `reason` (auth, command, key, channel), `context` ' +
       '(toplevel, multi), `object`, `username`, `age-seconds` (double), `client-info`, `entry-id`, `timestamp-created`, ' +
@@ -258,6 +278,7 @@ const subcommands: CommandSpec[] = [
     summary: 'Saves the effective ACL rules in the configured ACL file.',
     complexity: 'O(N). Where N is the number of configured users.',
     arity: 2,
+    replyShape: shape.simple('OK'),
     reply: 'Simple string `OK`.',
     errors: ['`ERR This Redis instance is not configured to use an ACL file. …` without `--aclfile`'],
     handler(client) {
@@ -278,6 +299,7 @@ const subcommands: CommandSpec[] = [
     summary: 'Reloads the rules from the configured ACL file.',
     complexity: 'O(N). Where N is the number of configured users.',
     arity: 2,
+    replyShape: shape.simple('OK'),
     reply:
       'Simple string `OK`. All or nothing: with any bad line nothing changes and the error names each file:line. Connections of users no longer in the file are closed.',
     errors: [

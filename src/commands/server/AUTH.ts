@@ -6,6 +6,7 @@ import type { ClientState } from '../context.js';
 import { defineCommand } from '../spec.js';
 import { CommandError } from '../errors.js';
 import { clientInfoLine, validClientName } from './CLIENT.js';
+import { shape } from '../reply-shape.js';
 
 /** The Redis version whose protocol and client-facing behaviour this server follows. */
 export const REDIS_COMPAT_VERSION = '7.2.0';
@@ -37,6 +38,7 @@ export const AUTH = defineCommand({
     { name: 'username', type: 'string', optional: true },
     { name: 'password', type: 'string' },
   ],
+  replyShape: shape.simple('OK'),
   reply: 'Simple string `OK`.',
   errors: [
     '`WRONGPASS invalid username-password pair or user is disabled.`',
@@ -103,6 +105,16 @@ export const HELLO = defineCommand({
       ],
     },
   ],
+  replyShape: shape.map({
+    server: shape.bulk,
+    version: shape.bulk,
+    proto: shape.integer(2, 3),
+    id: shape.integer(),
+    mode: shape.bulk,
+    role: shape.bulk,
+    modules: shape.array(shape.any),
+    registry_version: shape.bulk,
+  }),
   reply:
     'Map (RESP2: flat array), in the newly selected protocol: `server` (rbee-registry), `version` (the Redis version ' +
     'whose behaviour is followed, 7.2.0), `proto` (integer), `id` (integer), `mode` (standalone), `role` (master), ' +
@@ -158,6 +170,7 @@ export const RESET = defineCommand({
   arity: 1,
   flags: ['noscript', 'loading', 'stale', 'fast', 'no-auth', 'allow-busy'],
   aclCategories: ['fast', 'connection'],
+  replyShape: shape.simple('RESET'),
   reply: 'Simple string `RESET`.',
   runsInMulti: true,
   allowedInSubscribe: true,

@@ -6,6 +6,7 @@ import { isSubscribed, type ClientState } from '../context.js';
 import { defineCommand, type CommandSpec } from '../spec.js';
 import { CommandError, parseInteger } from '../errors.js';
 import { helpSubcommand } from './help.js';
+import { shape } from '../reply-shape.js';
 
 /** Redis refuses names with spaces, newlines or characters outside '!'..'~'. */
 export function validClientName(name: string): boolean {
@@ -56,6 +57,7 @@ const subcommands: CommandSpec[] = [
     arity: 2,
     flags: ['noscript', 'loading', 'stale'],
     aclCategories: ['slow', 'connection'],
+    replyShape: shape.integer(),
     reply: 'Integer.',
     handler: (client) => client.id,
   }),
@@ -68,6 +70,7 @@ const subcommands: CommandSpec[] = [
     flags: ['noscript', 'loading', 'stale'],
     aclCategories: ['slow', 'connection'],
     arguments: [{ name: 'connection-name', type: 'string' }],
+    replyShape: shape.simple('OK'),
     reply: 'Simple string `OK`. An empty name clears it.',
     errors: ['`ERR Client names cannot contain spaces, newlines or special characters.`'],
     handler(client, argv) {
@@ -85,6 +88,7 @@ const subcommands: CommandSpec[] = [
     arity: 2,
     flags: ['noscript', 'loading', 'stale'],
     aclCategories: ['slow', 'connection'],
+    replyShape: shape.optional(shape.bulk),
     reply: 'Bulk string, or nil when no name is set.',
     handler: (client) => client.name,
   }),
@@ -106,6 +110,7 @@ const subcommands: CommandSpec[] = [
         ],
       },
     ],
+    replyShape: shape.simple('OK'),
     reply: 'Simple string `OK`.',
     errors: ["`ERR Unrecognized option 'x'`", '`ERR lib-name cannot contain spaces, newlines or special characters.`'],
     handler(client, argv) {
@@ -126,6 +131,7 @@ const subcommands: CommandSpec[] = [
     arity: 2,
     flags: ['noscript', 'loading', 'stale'],
     aclCategories: ['slow', 'connection'],
+    replyShape: shape.oneOf(shape.bulk, shape.verbatim),
     reply: 'Bulk string (RESP3: verbatim string): one line in the CLIENT LIST format.',
     handler: (client) => new VerbatimReply(clientInfoLine(client, Date.now()) + '\n'),
   }),
@@ -152,6 +158,7 @@ const subcommands: CommandSpec[] = [
       },
       { name: 'client-id', type: 'integer', token: 'ID', optional: true, multiple: true },
     ],
+    replyShape: shape.oneOf(shape.bulk, shape.verbatim),
     reply: 'Bulk string (RESP3: verbatim string): one line per connection.',
     errors: ["`ERR Unknown client type 'x'`", '`ERR Invalid client ID`', '`ERR syntax error`'],
     handler(client, argv) {
@@ -217,6 +224,7 @@ const subcommands: CommandSpec[] = [
         ],
       },
     ],
+    replyShape: shape.oneOf(shape.simple('OK'), shape.integer()),
     reply:
       'Simple string `OK` for the old `CLIENT KILL ip:port` form; otherwise the number of connections closed. ' +
       'The filter forms skip the calling connection unless `SKIPME no`.',
@@ -284,6 +292,7 @@ function onOffSub(name: string, since: string, notes: string): CommandSpec {
         ],
       },
     ],
+    replyShape: shape.simple('OK'),
     reply: 'Simple string `OK`.',
     errors: ['`ERR syntax error` for anything but ON or OFF'],
     notes,

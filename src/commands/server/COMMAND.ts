@@ -11,6 +11,7 @@ import { commandKeys } from '../keys.js';
 import type { ClientState } from '../context.js';
 import type { ResolvedCommand } from '../table.js';
 import { helpSubcommand } from './help.js';
+import { shape } from '../reply-shape.js';
 
 /** Finds `name` or `container|sub`, ASCII case-insensitively; anything deeper (`config|get|key`) is unknown, as in Redis. */
 function find(client: ClientState, name: string): ResolvedCommand | undefined {
@@ -32,6 +33,7 @@ const subcommands: CommandSpec[] = [
     arity: 2,
     flags: ['loading', 'stale'],
     aclCategories: ['slow', 'connection'],
+    replyShape: shape.integer(),
     reply: 'Integer: the number of top-level commands.',
     handler: (client) => client.server.commands.size,
   },
@@ -45,6 +47,7 @@ const subcommands: CommandSpec[] = [
     flags: ['loading', 'stale'],
     aclCategories: ['slow', 'connection'],
     arguments: [{ name: 'command-name', type: 'string', optional: true, multiple: true }],
+    replyShape: shape.array(shape.optional(shape.array(shape.any))),
     reply: "Array of COMMAND INFO entries (nil for an unknown name), in Redis' shape.",
     handler(client, argv) {
       if (argv.length === 2) return [...client.server.commands.entries()].map(commandInfo);
@@ -64,6 +67,7 @@ const subcommands: CommandSpec[] = [
     flags: ['loading', 'stale'],
     aclCategories: ['slow', 'connection'],
     arguments: [{ name: 'command-name', type: 'string', optional: true, multiple: true }],
+    replyShape: shape.dict(shape.any),
     reply: 'Map of command name to its docs (summary, since, group, complexity, arguments, subcommands); unknown names are left out.',
     handler(client, argv) {
       const cmds = argv.length === 2 ? [...client.server.commands.entries()] : argv.slice(2).map((n) => find(client, n));
@@ -94,6 +98,7 @@ const subcommands: CommandSpec[] = [
         ],
       },
     ],
+    replyShape: shape.array(shape.bulk),
     reply: 'Array of command names (subcommands as `container|sub`).',
     errors: ['`ERR syntax error`'],
     handler(client, argv) {
@@ -124,6 +129,7 @@ const subcommands: CommandSpec[] = [
       { name: 'command', type: 'string' },
       { name: 'arg', type: 'string', optional: true, multiple: true },
     ],
+    replyShape: shape.array(shape.bulk),
     reply:
       "Array of the keys the command would touch: a registry command's worker ids as `worker:<worker_id>`, its hive " +
       'ids as `hive:<hive_id>` (the names ACL key patterns match).',
@@ -158,6 +164,7 @@ export default defineCommand({
   arity: -1,
   flags: ['loading', 'stale'],
   aclCategories: ['slow', 'connection'],
+  replyShape: shape.array(shape.array(shape.any)),
   reply: 'Without a subcommand: an array of COMMAND INFO entries for every command.',
   subcommands,
   handler(client) {

@@ -7,6 +7,7 @@ import { checkGlobPattern, globMatch } from '../glob.js';
 import { helpSubcommand } from './help.js';
 import { SETTINGS, SettingError, settingByName } from '../../settings/settings.js';
 import { asciiLower, quote } from '../../settings/values.js';
+import { shape } from '../reply-shape.js';
 
 const subcommands: CommandSpec[] = [
   {
@@ -19,6 +20,7 @@ const subcommands: CommandSpec[] = [
     flags: ['admin', 'noscript', 'loading', 'stale'],
     aclCategories: ['admin', 'slow', 'dangerous'],
     arguments: [{ name: 'parameter', type: 'string', multiple: true }],
+    replyShape: shape.dict(shape.bulk),
     reply: 'Map (RESP2: flat array) of every parameter matching any of the glob patterns to its value.',
     handler(client, argv) {
       const entries: Array<[Reply, Reply]> = [];
@@ -56,6 +58,7 @@ const subcommands: CommandSpec[] = [
         ],
       },
     ],
+    replyShape: shape.simple('OK'),
     reply: 'Simple string `OK`. All values are checked before any is applied.',
     errors: [
       "`ERR Unknown option or number of arguments for CONFIG SET - 'x'`",
@@ -97,6 +100,7 @@ const subcommands: CommandSpec[] = [
     arity: 2,
     flags: ['admin', 'noscript', 'loading', 'stale'],
     aclCategories: ['admin', 'slow', 'dangerous'],
+    replyShape: shape.simple('OK'),
     reply: 'Simple string `OK`.',
     handler(client) {
       const stats = client.server.stats;

@@ -2,6 +2,7 @@
 
 import { defineCommand } from '../spec.js';
 import { keyCount } from '../keyspace/keys.js';
+import { shape } from '../reply-shape.js';
 
 export default defineCommand({
   name: 'DBSIZE',
@@ -12,6 +13,7 @@ export default defineCommand({
   arity: 1,
   flags: ['readonly', 'fast'],
   aclCategories: ['keyspace', 'read', 'fast'],
+  replyShape: shape.integer(),
   reply: 'Integer: WORKER.COUNT + HIVE.COUNT, the number of keys SCAN returns (`worker:<worker_id>`, `hive:<hive_id>`).',
   handler(client) {
     return keyCount(client.server.registry);

@@ -1,6 +1,7 @@
 // ECHO: returns its argument, byte for byte.
 
 import { defineCommand } from '../spec.js';
+import { shape } from '../reply-shape.js';
 
 export default defineCommand({
   name: 'ECHO',
@@ -13,6 +14,7 @@ export default defineCommand({
   flags: ['fast', 'stale', 'loading'],
   aclCategories: ['fast', 'connection'],
   arguments: [{ name: 'message', type: 'string' }],
+  replyShape: shape.bulk,
   reply: 'Bulk string: the message.',
   handler(_client, _argv, raw) {
     return raw[1]!;

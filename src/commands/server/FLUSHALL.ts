@@ -6,6 +6,7 @@ import { OK } from '../../resp/reply.js';
 import type { ClientState } from '../context.js';
 import { defineCommand, type CommandSpec } from '../spec.js';
 import { syntaxError } from '../errors.js';
+import { shape } from '../reply-shape.js';
 
 function flush(client: ClientState, argv: string[]) {
   if (argv.length > 2 || (argv.length === 2 && !['ASYNC', 'SYNC'].includes(asciiUpper(argv[1]!)))) throw syntaxError();
@@ -34,6 +35,7 @@ function flushCommand(name: string, summary: string): CommandSpec {
         ],
       },
     ],
+    replyShape: shape.simple('OK'),
     reply: 'Simple string `OK`. ASYNC and SYNC are accepted and mean the same: the registry is emptied before the reply.',
     notes:
       'One `registry.flushed` event (`workers` and `hives`: how many were removed) stands for all the removals, on ' +

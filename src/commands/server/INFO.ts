@@ -7,6 +7,7 @@ import { isSubscribed, type ServerContext } from '../context.js';
 import { defineCommand } from '../spec.js';
 import { REDIS_COMPAT_VERSION } from './AUTH.js';
 import { keyCount } from '../keyspace/keys.js';
+import { shape } from '../reply-shape.js';
 
 type Section = [name: string, lines: (server: ServerContext) => Array<[string, string | number]>];
 
@@ -137,6 +138,8 @@ const SECTIONS: Section[] = [
         ['event_oldest_rev', r.events.oldestRev],
         ['event_log_length', r.events.length],
         ['event_log_capacity', r.events.capacity],
+        ['event_log_bytes', r.events.bytes],
+        ['event_log_max_bytes', r.events.maxBytes],
         ['snapshot', s.snapshotPath ?? ''],
         ['snapshot_last_save_ms', s.persistence.lastSaveMs],
       ];
@@ -221,6 +224,7 @@ export default defineCommand({
   flags: ['loading', 'stale'],
   aclCategories: ['slow', 'dangerous'],
   arguments: [{ name: 'section', type: 'string', optional: true, multiple: true }],
+  replyShape: shape.oneOf(shape.bulk, shape.verbatim),
   reply:
     'Bulk string (RESP3: verbatim string) of `# Section` headers and `key:value` lines, CRLF-separated. Sections: ' +
     'server, clients, memory, persistence, stats, replication, cpu, registry, errorstats, keyspace by default (or with ' +
@@ -230,7 +234,7 @@ export default defineCommand({
     'The registry section has `workers`, `workers_online`, `hives`, `hives_online`, `offline_after_ms`, ' +
     '`evict_after_ms`, `workers_clock_skewed` (workers whose TS is more than 5 s from the server clock), `expiry_guard` ' +
     '(1 while evictions are held), `expiry_guard_mode`, `expiry_guard_percent`, `event_rev`, `event_oldest_rev`, ' +
-    '`event_log_length`, `event_log_capacity`, `snapshot`, `snapshot_last_save_ms`. The memory section: `used_memory` is ' +
+    '`event_log_length`, `event_log_capacity`, `event_log_bytes` (what the events kept count for against `event-log-max-bytes`), `event_log_max_bytes`, `snapshot`, `snapshot_last_save_ms`. The memory section: `used_memory` is ' +
     'the V8 heap in use (live objects and garbage not yet collected) plus the memory V8 tracks outside it (Buffers, ' +
     'typed arrays); it is what `maxmemory` limits. `used_memory_rss` is the resident set; `used_memory_heap`, ' +
     '`used_memory_external`, `used_memory_heap_total` and `heap_size_limit` break it down; `maxmemory` (0: none) and ' +

@@ -6,6 +6,7 @@ import { defineCommand } from '../spec.js';
 import { CommandError } from '../errors.js';
 import { aclDenied, call, resolve } from '../dispatch.js';
 import type { ClientState, QueuedCommand } from '../context.js';
+import { shape } from '../reply-shape.js';
 
 export const MULTI = defineCommand({
   name: 'MULTI',
@@ -16,6 +17,7 @@ export const MULTI = defineCommand({
   arity: 1,
   flags: ['noscript', 'loading', 'stale', 'fast', 'allow-busy'],
   aclCategories: ['fast', 'transaction'],
+  replyShape: shape.simple('OK'),
   reply: 'Simple string `OK`. Later commands reply `QUEUED` until EXEC or DISCARD.',
   errors: ['`ERR MULTI calls can not be nested`'],
   runsInMulti: true,
@@ -36,6 +38,7 @@ export const EXEC = defineCommand({
   arity: 1,
   flags: ['noscript', 'loading', 'stale', 'skip-slowlog'],
   aclCategories: ['slow', 'transaction'],
+  replyShape: shape.oneOf(shape.array(shape.any), shape.nil),
   reply: "Array of the queued commands' replies, in order.",
   errors: ['`ERR EXEC without MULTI`', '`EXECABORT Transaction discarded because of previous errors.` when a command failed to queue'],
   runsInMulti: true,
@@ -85,6 +88,7 @@ export const DISCARD = defineCommand({
   arity: 1,
   flags: ['noscript', 'loading', 'stale', 'fast', 'allow-busy'],
   aclCategories: ['fast', 'transaction'],
+  replyShape: shape.simple('OK'),
   reply: 'Simple string `OK`.',
   errors: ['`ERR DISCARD without MULTI`'],
   runsInMulti: true,

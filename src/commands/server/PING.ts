@@ -4,6 +4,7 @@ import { PONG } from '../../resp/reply.js';
 import { defineCommand } from '../spec.js';
 import { isSubscribed } from '../context.js';
 import { wrongArity } from '../errors.js';
+import { shape } from '../reply-shape.js';
 
 export default defineCommand({
   name: 'PING',
@@ -17,6 +18,7 @@ export default defineCommand({
   flags: ['fast', 'stale', 'loading'],
   aclCategories: ['fast', 'connection'],
   arguments: [{ name: 'message', type: 'string', optional: true }],
+  replyShape: shape.oneOf(shape.simple('PONG'), shape.bulk, shape.tuple(shape.bulk, shape.bulk)),
   reply:
     'Simple string `PONG`, or the message as a bulk string when one is given. A RESP2 client in subscribe mode gets an array: `pong` and the message (empty when none).',
   handler(client, argv, raw) {

@@ -2,6 +2,7 @@
 
 import { OK } from '../../resp/reply.js';
 import { defineCommand } from '../spec.js';
+import { shape } from '../reply-shape.js';
 
 export default defineCommand({
   name: 'QUIT',
@@ -12,6 +13,7 @@ export default defineCommand({
   arity: -1,
   flags: ['no-auth', 'fast', 'stale', 'loading', 'noscript', 'allow-busy'],
   aclCategories: ['fast', 'connection'],
+  replyShape: shape.simple('OK'),
   reply: 'Simple string `OK`; then the server closes the connection.',
   runsInMulti: true,
   allowedInSubscribe: true,

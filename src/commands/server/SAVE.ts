@@ -5,6 +5,7 @@ import { OK, SimpleString, type Reply } from '../../resp/reply.js';
 import type { ClientState } from '../context.js';
 import { defineCommand } from '../spec.js';
 import { CommandError, syntaxError } from '../errors.js';
+import { shape } from '../reply-shape.js';
 
 const NO_FILE = 'ERR no snapshot file is configured (start the server with --snapshot FILE)';
 const IN_PROGRESS = 'Background save already in progress';
@@ -22,6 +23,7 @@ export const SAVE = defineCommand({
   arity: 1,
   flags: ['admin', 'noscript', 'no-async-loading', 'no-multi'],
   aclCategories: ['admin', 'slow', 'dangerous'],
+  replyShape: shape.simple('OK'),
   reply: 'Simple string `OK` once the file is written (temp file, fsync, rename).',
   errors: [
     `\`${NO_FILE}\``,
@@ -53,6 +55,7 @@ export const BGSAVE = defineCommand({
   flags: ['admin', 'noscript', 'no-async-loading'],
   aclCategories: ['admin', 'slow', 'dangerous'],
   arguments: [{ name: 'schedule', type: 'pure-token', token: 'SCHEDULE', optional: true }],
+  replyShape: shape.simple(),
   reply:
     'Simple string `Background saving started`; with SCHEDULE while a SAVE runs, `Background saving scheduled` ' +
     '(it starts when that one ends). INFO persistence follows it: `rdb_bgsave_in_progress`, `rdb_last_bgsave_status`, ' +
@@ -79,6 +82,7 @@ export const LASTSAVE = defineCommand({
   arity: 1,
   flags: ['loading', 'stale', 'fast'],
   aclCategories: ['admin', 'fast', 'dangerous'],
+  replyShape: shape.integer(),
   reply: 'Integer: Unix time (seconds) of the last good save; before any, the time the server started (as Redis).',
   handler(client): Reply {
     return client.server.persistence.lastSaveUnixSeconds();

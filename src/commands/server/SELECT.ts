@@ -3,6 +3,7 @@
 import { OK } from '../../resp/reply.js';
 import { defineCommand } from '../spec.js';
 import { CommandError, parseInteger } from '../errors.js';
+import { shape } from '../reply-shape.js';
 
 export default defineCommand({
   name: 'SELECT',
@@ -14,6 +15,7 @@ export default defineCommand({
   flags: ['loading', 'stale', 'fast'],
   aclCategories: ['fast', 'connection'],
   arguments: [{ name: 'index', type: 'integer' }],
+  replyShape: shape.simple('OK'),
   reply: 'Simple string `OK`.',
   errors: ['`ERR value is not an integer or out of range`', '`ERR DB index is out of range` for anything but 0'],
   handler(_client, argv) {

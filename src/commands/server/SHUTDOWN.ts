@@ -5,6 +5,7 @@
 import { OK, type Reply } from '../../resp/reply.js';
 import { defineCommand } from '../spec.js';
 import { CommandError, syntaxError } from '../errors.js';
+import { shape } from '../reply-shape.js';
 
 export default defineCommand({
   name: 'SHUTDOWN',
@@ -29,6 +30,7 @@ export default defineCommand({
     { name: 'force', type: 'pure-token', token: 'FORCE', optional: true },
     { name: 'abort', type: 'pure-token', token: 'ABORT', optional: true },
   ],
+  replyShape: shape.simple('OK'),
   reply:
     'Nothing on success: the connection closes as the server exits. `OK` never (ABORT has no shutdown to abort: ' +
     'this server has no replicas to wait for, so a shutdown never stays pending).',

@@ -1,6 +1,7 @@
 // TIME: the server's wall clock.
 
 import { defineCommand } from '../spec.js';
+import { shape } from '../reply-shape.js';
 
 export default defineCommand({
   name: 'TIME',
@@ -11,6 +12,7 @@ export default defineCommand({
   arity: 1,
   flags: ['loading', 'stale', 'fast'],
   aclCategories: ['fast'],
+  replyShape: shape.tuple(shape.bulk, shape.bulk),
   reply: 'Array of two bulk strings: Unix seconds and the microseconds within that second.',
   handler(client) {
     const us = client.server.wallClockMicros();

@@ -4,6 +4,7 @@
 import { OK } from '../../resp/reply.js';
 import { defineCommand } from '../spec.js';
 import { CommandError } from '../errors.js';
+import { shape } from '../reply-shape.js';
 
 export const WATCH = defineCommand({
   name: 'WATCH',
@@ -16,6 +17,7 @@ export const WATCH = defineCommand({
   aclCategories: ['fast', 'transaction'],
   keySpecs: [{ prefix: '', begin: { index: 1 }, lastKey: -1, flags: ['RO'] }],
   arguments: [{ name: 'key', type: 'key', multiple: true }],
+  replyShape: shape.simple('OK'),
   reply: 'Simple string `OK`.',
   errors: ['`ERR WATCH inside MULTI is not allowed`'],
   runsInMulti: true,
@@ -34,6 +36,7 @@ export const UNWATCH = defineCommand({
   arity: 1,
   flags: ['noscript', 'loading', 'stale', 'fast', 'allow-busy'],
   aclCategories: ['fast', 'transaction'],
+  replyShape: shape.simple('OK'),
   reply: 'Simple string `OK`.',
   handler: () => OK,
 });

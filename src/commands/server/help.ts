@@ -2,6 +2,7 @@
 
 import { SimpleString, type Reply } from '../../resp/reply.js';
 import type { ArgSpec, CommandSpec } from '../spec.js';
+import { shape } from '../reply-shape.js';
 
 /** Renders an argument tree the way Redis' docs do: `[STATE s]`, `<a | b>`. */
 export function argSynopsis(args: readonly ArgSpec[] | undefined): string {
@@ -43,6 +44,7 @@ export function helpSubcommand(container: string, group: string, subcommands: re
     arity: 2,
     flags: ['loading', 'stale'],
     aclCategories: ['slow'],
+    replyShape: shape.array(shape.simple()),
     reply: 'Array of status lines.',
     handler: () => helpReply(container, subcommands),
   };

@@ -1,0 +1,62 @@
+// MULTI, EXEC, DISCARD, WATCH and UNWATCH in-process, in both protocols: queued commands answer QUEUED and run at
+// EXEC (an array of their replies), a command that fails to queue aborts EXEC, and every documented error.
+
+import { expect } from 'chai';
+import { Harness } from '../helpers/inject.js';
+
+describe('MULTI / EXEC / DISCARD / WATCH / UNWATCH (in-process)', () => {
+  let h: Harness;
+  beforeEach(() => {
+    h = new Harness();
+  });
+  afterEach(() => h.stop());
+
+  for (const proto of [2, 3] as const) {
+    it(`RESP${proto}: MULTI answers +OK, commands answer +QUEUED, EXEC answers their replies in order`, async () => {
+      const c = h.client(proto);
+      expect((await h.run(['MULTI'], c)).resp2).to.equal('+OK\r\n');
+      expect((await h.run(['HBEAT', 'w1', 'hive-a'], c)).resp2).to.equal('+QUEUED\r\n');
+      expect((await h.run(['WORKER.COUNT'], c)).resp2).to.equal('+QUEUED\r\n');
+      expect(h.server.registry.getWorker('w1')).to.equal(undefined);
+      const exec = await h.run(['EXEC'], c);
+      expect([exec.resp2, exec.resp3]).to.deep.equal(['*2\r\n:1\r\n:1\r\n', '*2\r\n:1\r\n:1\r\n']);
+    });
+  }
+
+  it('DISCARD drops the queued commands with +OK', async () => {
+    const c = h.client(3);
+    await h.run(['MULTI'], c);
+    await h.run(['HBEAT', 'w1', 'hive-a'], c);
+    const r = await h.run(['DISCARD'], c);
+    expect([r.resp2, r.resp3]).to.deep.equal(['+OK\r\n', '+OK\r\n']);
+    expect(h.server.registry.getWorker('w1')).to.equal(undefined);
+  });
+
+  it('a command refused while queueing aborts EXEC with EXECABORT, running nothing', async () => {
+    const c = h.client();
+    await h.run(['MULTI'], c);
+    await h.run(['HBEAT', 'w1', 'hive-a'], c);
+    expect((await h.run(['WORKER.GET'], c)).error).to.equal("ERR wrong number of arguments for 'worker.get' command");
+    const r = await h.run(['EXEC'], c);
+    expect(r.error).to.equal('EXECABORT Transaction discarded because of previous errors.');
+    expect(h.server.registry.getWorker('w1')).to.equal(undefined);
+  });
+
+  it('WATCH and UNWATCH answer +OK outside MULTI; WATCH needs a key', async () => {
+    for (const argv of [['WATCH', 'worker:w1', 'hive:h'], ['UNWATCH']]) {
+      const r = await h.run(argv, h.client(3));
+      expect([r.resp2, r.resp3]).to.deep.equal(['+OK\r\n', '+OK\r\n']);
+    }
+    await h.refuses(['WATCH'], "ERR wrong number of arguments for 'watch' command");
+  });
+
+  it('refuses what Redis refuses, in its words', async () => {
+    await h.refuses(['EXEC'], 'ERR EXEC without MULTI');
+    await h.refuses(['DISCARD'], 'ERR DISCARD without MULTI');
+    const c = h.client();
+    await h.run(['MULTI'], c);
+    expect((await h.run(['MULTI'], c)).error).to.equal('ERR MULTI calls can not be nested');
+    expect((await h.run(['WATCH', 'worker:w1'], c)).error).to.equal('ERR WATCH inside MULTI is not allowed');
+    expect((await h.run(['EXEC'], c)).resp2).to.equal('*0\r\n');
+  });
+});
