@@ -1,5 +1,6 @@
 // Runs redis-benchmark (a client we did not write) against one server and parses its --csv line.
 
+import { basename, isAbsolute } from 'node:path';
 import { exited, spawnTracked } from './processes.js';
 
 export interface LoadShape {
@@ -34,8 +35,10 @@ export function loadArgs(shape: LoadShape, command: string[]): string[] {
 /** The command line as a person would type it; <placeholders> (the port, a time-dependent value) stay as they are. */
 export function displayCommand(shape: LoadShape, command: string[], connArgs: readonly string[] = []): string {
   const quote = (a: string) => (/^[\w.:/+@=,-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`);
-  const placeholder = (a: string) => /^<[\w ]+>$/.test(a);
-  return ['redis-benchmark', '-h', '127.0.0.1', '-p', '<port>', ...connArgs, ...loadArgs(shape, command)]
+  const placeholder = (a: string) => /^<[\w .]+>$/.test(a);
+  // A file made for the run (the test CA) is shown by its name: its directory is gone when the report is read.
+  const shown = connArgs.map((a) => (isAbsolute(a) ? `<${basename(a)}>` : a));
+  return ['redis-benchmark', '-h', '127.0.0.1', '-p', '<port>', ...shown, ...loadArgs(shape, command)]
     .map((a) => (placeholder(a) ? a : quote(a)))
     .join(' ');
 }

@@ -12,6 +12,7 @@ import { Redis } from 'ioredis';
 import { bulkLoad, type LoadReport } from './bulk-load.js';
 import { scaleSection } from './scale.js';
 import { Observer, stats, timedGet, type ObserverReport } from './observer.js';
+import { aclDispatchBench } from './acl-dispatch.js';
 import {
   installCleanup,
   killAllChildren,
@@ -629,6 +630,9 @@ async function startRedisWithTls(certs: CertFiles): Promise<ServerProcess & { tl
 
 async function securitySection(bench: Bench): Promise<void> {
   const plan = bench.plan;
+  // First, with nothing else of the bench running: the check's cost in the dispatcher alone.
+  const micro = aclDispatchBench(plan.quick ? 9 : 41, plan.quick ? 2_000 : 10_000);
+  bench.log(`security: in-process HBEAT dispatch, restricted/default ${micro.ratio.toFixed(3)}×`);
   const certs = makeCerts('openssl', []);
   try {
     // The README's worker role; Redis gets the same rules with HSET in place of HBEAT.
@@ -708,6 +712,15 @@ async function securitySection(bench: Bench): Promise<void> {
         );
       }
     });
+    bench.notes.push(
+      `In process (bench/acl-dispatch.ts): the real dispatcher of a server that does not listen ran ${micro.batches} rounds ` +
+        `of ${micro.beatsPerBatch.toLocaleString('en-US')} pre-decoded HBEAT frames each as the default user, as a user with ` +
+        `allkeys (noise floor: the same path without keys) and as the worker (\`${micro.rules}\`), the order rotating. ` +
+        `CPU time per beat, medians: default ${micro.defaultUs.toFixed(3)} µs, allkeys ${micro.allKeysUs.toFixed(3)} µs, ` +
+        `worker ${micro.aclUs.toFixed(3)} µs; worker/default **${micro.ratio.toFixed(3)}×** (rounds ranged ` +
+        `${micro.ratioMin.toFixed(3)}–${micro.ratioMax.toFixed(3)}×), allkeys/default ${micro.allKeysRatio.toFixed(3)}×. ` +
+        'This is the ACL check alone, without sockets or a client sharing the cores.',
+    );
     bench.notes.push(
       "The ACL user is the README's worker role (`~worker:gpu-a-* ~hive:hive-a`): each beat checks its command bit and both keys " +
         'against the patterns; the default user has allkeys and skips the key check. TLS runs without client certificates ' +

@@ -2,6 +2,7 @@
 // categories, Redis' own plus the registry's. Built once from the command table.
 
 import type { CommandTable, ResolvedCommand } from '../commands/table.js';
+import { asciiLower } from '../settings/values.js';
 
 /** Redis 7.2's categories in ACL CAT order, then ours. */
 export const ACL_CATEGORIES = [
@@ -48,7 +49,7 @@ export class CommandCatalog {
 
   /** Ids of a category's commands, or undefined for an unknown category (case-insensitive, no '@'). */
   category(name: string): readonly number[] | undefined {
-    return this.byCategory.get(name.toLowerCase());
+    return this.byCategory.get(asciiLower(name));
   }
 
   /** `name` or `container|sub`. */

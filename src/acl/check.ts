@@ -2,8 +2,10 @@
 // function for the dispatcher (every request, the HBEAT fast path included), EXEC and ACL DRYRUN.
 
 import { commandKeys, keyAccess } from '../commands/keys.js';
-import type { ArgReader, CommandSpec } from '../commands/spec.js';
+import type { ArgReader } from '../commands/spec.js';
 import type { ResolvedCommand } from '../commands/table.js';
+import type { RequestFrame } from '../resp/decoder.js';
+import { frameKeysMatch, keyPlan } from './frame-keys.js';
 import type { AclUser } from './user.js';
 
 export interface Denial {
@@ -35,21 +37,15 @@ export function checkAccess(user: AclUser, command: ResolvedCommand, argc: numbe
 }
 
 /**
- * The hot path's key check, straight from the request's bytes by the index key specs (no argv, no key list).
- * It may only say yes when checkAccess would: anything it cannot judge this way answers false, and the request
- * then takes the ordinary path, whose checkAccess has the last word (HBEAT's JSON form, for one, is judged there).
+ * The hot path's key check, straight from the request's bytes by the index key specs (no argv, no key strings:
+ * the user's patterns are compiled per key prefix into byte tests, frame-keys.ts). It may only say yes when
+ * checkAccess would: anything it cannot judge this way answers false, and the request then takes the ordinary
+ * path, whose checkAccess has the last word (HBEAT's JSON form, for one, is judged there).
  */
-export function frameKeysAllowed(user: AclUser, spec: CommandSpec, argc: number, arg: ArgReader): boolean {
-  const specs = spec.keySpecs;
-  if (specs === undefined) return spec.getKeys === undefined;
-  for (let i = 0; i < specs.length; i++) {
-    const ks = specs[i]!;
-    if (!('index' in ks.begin) || ks.lastKey !== 0) return false;
-    if (ks.begin.index >= argc) continue;
-    const { read, write } = keyAccess(ks.flags);
-    if (!user.keyAllowed(ks.prefix + arg(ks.begin.index), read, write)) return false;
-  }
-  return true;
+export function frameKeysAllowed(user: AclUser, command: ResolvedCommand, frame: RequestFrame): boolean {
+  let plan = user.keyPlans[command.id];
+  if (plan === undefined) user.keyPlans[command.id] = plan = keyPlan(user.keyPatterns, command.spec);
+  return plan !== null && frameKeysMatch(plan, frame);
 }
 
 /** The error a client gets: Redis 7.2's short forms. */

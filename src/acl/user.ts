@@ -2,8 +2,10 @@
 // bitmap computed when rules change so the per-request check is one array read, key and channel patterns.
 
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { globMatch } from '../commands/glob.js';
+import { GLOB_MAX_LENGTH, globMatch } from '../commands/glob.js';
+import type { KeyPlan } from './frame-keys.js';
 import type { CommandCatalog } from './catalog.js';
+import { asciiLower, asciiUpper } from '../settings/values.js';
 
 /** A rule Redis would refuse; the message is Redis' (ACLSetUserStringError). */
 export class AclRuleError extends Error {}
@@ -67,12 +69,23 @@ export class AclUser {
   keyPatterns: KeyPattern[] = [];
   allChannels = false;
   channelPatterns: ChannelPattern[] = [];
+  /**
+   * keyPatterns compiled for the hot path, per command id (frame-keys.ts): undefined until first needed, null when
+   * the command's keys cannot be checked from the bytes. Emptied whenever the patterns change.
+   */
+  keyPlans: Array<KeyPlan | null | undefined>;
 
   constructor(
     readonly name: string,
     private readonly catalog: CommandCatalog,
   ) {
     this.allowed = new Uint8Array(catalog.size);
+    this.keyPlans = new Array<undefined>(catalog.size).fill(undefined);
+  }
+
+  /** A packed array of one slot per command id (not a sparse one, which V8 would keep as a dictionary). */
+  private forgetKeyPlans(): void {
+    this.keyPlans = new Array<undefined>(this.catalog.size).fill(undefined);
   }
 
   clone(): AclUser {
@@ -93,6 +106,7 @@ export class AclUser {
     this.commandRules = [...o.commandRules];
     this.allKeys = o.allKeys;
     this.keyPatterns = o.keyPatterns.map((p) => ({ ...p }));
+    this.forgetKeyPlans();
     this.allChannels = o.allChannels;
     this.channelPatterns = [...o.channelPatterns];
   }
@@ -110,7 +124,7 @@ export class AclUser {
   }
 
   apply(rule: string): void {
-    const lower = rule.toLowerCase();
+    const lower = asciiLower(rule);
     switch (lower) {
       case 'on':
         this.enabled = true;
@@ -133,10 +147,12 @@ export class AclUser {
       case 'allkeys':
         this.allKeys = true;
         this.keyPatterns = [];
+        this.forgetKeyPlans();
         return;
       case 'resetkeys':
         this.allKeys = false;
         this.keyPatterns = [];
+        this.forgetKeyPlans();
         return;
       case 'allchannels':
         this.allChannels = true;
@@ -166,7 +182,7 @@ export class AclUser {
       if (tilde < 2) throw new AclRuleError(SYNTAX);
       let read = false;
       let write = false;
-      for (const f of rule.slice(1, tilde).toUpperCase()) {
+      for (const f of asciiUpper(rule.slice(1, tilde))) {
         if (f === 'R') read = true;
         else if (f === 'W') write = true;
         else throw new AclRuleError(SYNTAX);
@@ -176,6 +192,7 @@ export class AclUser {
     if (c === '&') {
       if (this.allChannels) throw new AclRuleError(CHANNEL_AFTER_ALL);
       if (body === '*') return this.apply('allchannels');
+      checkPatternLength(body);
       if (!this.channelPatterns.some((p) => p.pattern === body)) this.channelPatterns.push({ pattern: body, match: compileGlob(body) });
       return;
     }
@@ -195,11 +212,11 @@ export class AclUser {
   }
 
   private categoryRule(rule: string, name: string, allow: boolean): void {
-    if (name.toLowerCase() === 'all') return this.setAll(allow);
+    if (asciiLower(name) === 'all') return this.setAll(allow);
     const ids = this.catalog.category(name);
     if (ids === undefined) throw new AclRuleError(UNKNOWN);
     for (const id of ids) this.allowed[id] = allow ? 1 : 0;
-    this.commandRules.push(rule.toLowerCase());
+    this.commandRules.push(asciiLower(rule));
   }
 
   private commandRule(rule: string, name: string, allow: boolean): void {
@@ -214,8 +231,8 @@ export class AclUser {
       this.firstArgs ??= new Map();
       let set = this.firstArgs.get(parent.id);
       if (set === undefined) this.firstArgs.set(parent.id, (set = new Set()));
-      set.add(arg.toLowerCase());
-      this.pushCommandRule(rule.toLowerCase());
+      set.add(asciiLower(arg));
+      this.pushCommandRule(asciiLower(rule));
       return;
     }
     if (cmd === undefined) throw new AclRuleError(UNKNOWN);
@@ -223,7 +240,7 @@ export class AclUser {
       this.allowed[id] = allow ? 1 : 0;
       this.firstArgs?.delete(id);
     }
-    this.pushCommandRule(rule.toLowerCase());
+    this.pushCommandRule(asciiLower(rule));
   }
 
   /** A later rule on the same command replaces earlier ones in the description (as Redis' ACLUpdateCommandRules). */
@@ -248,6 +265,8 @@ export class AclUser {
   private addKeyPattern(pattern: string, read: boolean, write: boolean): void {
     if (this.allKeys) throw new AclRuleError(KEY_AFTER_ALL);
     if (pattern === '*' && read && write) return this.apply('allkeys');
+    checkPatternLength(pattern);
+    this.forgetKeyPlans();
     const existing = this.keyPatterns.find((p) => p.pattern === pattern);
     if (existing !== undefined) {
       existing.read ||= read;
@@ -272,7 +291,7 @@ export class AclUser {
     const set = this.firstArgs?.get(id);
     if (set === undefined) return false;
     const arg = firstArg();
-    return arg !== undefined && set.has(arg.toLowerCase());
+    return arg !== undefined && set.has(asciiLower(arg));
   }
 
   keyAllowed(key: string, read: boolean, write: boolean): boolean {
@@ -333,6 +352,15 @@ export class RuleFailure extends Error {
   ) {
     super(`Error in ACL SETUSER modifier '${rule}': ${reason}`);
   }
+}
+
+/**
+ * A key or channel pattern is matched on every request it guards, so it is held to the glob matcher's length cap
+ * (which bounds one match's cost); refused here, it can never fail a request later.
+ */
+function checkPatternLength(pattern: string): void {
+  const bytes = Buffer.byteLength(pattern, 'utf8');
+  if (bytes > GLOB_MAX_LENGTH) throw new AclRuleError(`The pattern is too long: ${bytes} bytes, at most ${GLOB_MAX_LENGTH}`);
 }
 
 function checkHash(hex: string): string {

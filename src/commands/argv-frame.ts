@@ -38,9 +38,19 @@ export class ArgvFrame implements RequestFrame {
 
   argIs(i: number, bytes: Uint8Array): boolean {
     const s = this.argv[i]!;
-    if (s.length !== bytes.length) return false;
-    for (let j = 0; j < s.length; j++) if (s.charCodeAt(j) !== bytes[j]) return false;
-    return true;
+    for (let j = 0; j < s.length; j++) {
+      const c = s.charCodeAt(j);
+      // Past ASCII a character is not a byte: compare the UTF-8 form, as the decoder would.
+      if (c >= 0x80) return Buffer.from(s, 'utf8').equals(bytes);
+      if (c !== bytes[j]) return false;
+    }
+    return s.length === bytes.length;
+  }
+
+  /** On the UTF-8 bytes, as the decoder compares: a string cannot be compared with bytes unit by unit. */
+  argStartsWith(i: number, bytes: Uint8Array): boolean {
+    const b = this.argBuffer(i);
+    return b.length >= bytes.length && b.subarray(0, bytes.length).equals(bytes);
   }
 
   /** Strings cannot hold invalid UTF-8, but can hold a lone surrogate (a JSON `\udcff`), which has no UTF-8 form. */

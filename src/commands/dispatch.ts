@@ -52,7 +52,7 @@ export function dispatch(client: ClientState, frame: RequestFrame): Reply | Prom
     client.authenticated &&
     !isSubscribed(client) &&
     client.user.allowed[top.id] === 1 &&
-    (client.user.allKeys || frameKeysAllowed(client.user, top.spec, n, (i) => frame.argString(i)))
+    (client.user.allKeys || frameKeysAllowed(client.user, top, frame))
   ) {
     let reply: Reply | undefined;
     try {
@@ -79,7 +79,7 @@ export function dispatch(client: ClientState, frame: RequestFrame): Reply | Prom
   if (command instanceof ErrorReply) {
     if (client.multi !== null) client.multiDirty = true;
     // Redis counts a known command refused for its arity as a rejected call of it.
-    if (top !== undefined) (top.subcommands?.get(argv[1]?.toLowerCase() ?? '') ?? top).stats.rejectedCalls++;
+    if (top !== undefined) (top.subcommands?.get(asciiLower(argv[1] ?? '')) ?? top).stats.rejectedCalls++;
     return command;
   }
   const spec = command.spec;

@@ -2,6 +2,7 @@
 // COMMAND GETKEYS and for ACL key patterns (so the two cannot disagree).
 
 import type { ArgReader, CommandSpec, KeyFlag, KeyRef, KeySpec } from './spec.js';
+import { asciiUpper } from '../settings/values.js';
 
 /** The keys a request names. `argc` counts the command name (and subcommand). */
 export function commandKeys(spec: CommandSpec, argc: number, arg: ArgReader): KeyRef[] {
@@ -16,10 +17,10 @@ export function keysFromSpecs(specs: readonly KeySpec[], argc: number, arg: ArgR
     let first: number;
     if ('index' in ks.begin) first = ks.begin.index;
     else {
-      const keyword = ks.begin.keyword.toUpperCase();
+      const keyword = asciiUpper(ks.begin.keyword);
       first = -1;
       for (let i = ks.begin.startFrom; i < argc; i++) {
-        if (arg(i).toUpperCase() === keyword) {
+        if (asciiUpper(arg(i)) === keyword) {
           first = i + 1;
           break;
         }

@@ -106,6 +106,12 @@ export interface CommandSpec {
    * the argument count and a reader, so the hot path can call it without building argv.
    */
   getKeys?: (argc: number, arg: ArgReader) => KeyRef[];
+  /**
+   * With getKeys: the key specs name the request's keys unless argument `index` is `token` (HBEAT's JSON form,
+   * whose ids are in the payload). Lets the hot path check the keys from the bytes; without it, a command with
+   * getKeys is always checked the ordinary way.
+   */
+  keysUnless?: { index: number; token: string };
   /** Channel arguments, checked against ACL `&` rules: at `index` (to the end when `multiple`); `pattern`: PSUBSCRIBE's. */
   channels?: { index: number; multiple: boolean; pattern: boolean };
   /** Absent on container commands, which dispatch to a subcommand. */

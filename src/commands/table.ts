@@ -77,7 +77,7 @@ export class CommandTable {
   find(name: string): ResolvedCommand | undefined {
     const bar = name.indexOf('|');
     if (bar === -1) return this.lookup(name);
-    const sub = name.slice(bar + 1).toLowerCase();
+    const sub = asciiLower(name.slice(bar + 1));
     if (sub.includes('|')) return undefined;
     return this.lookup(name.slice(0, bar))?.subcommands?.get(sub);
   }

@@ -5,6 +5,7 @@ import { integerOrNull, quote } from '../settings/values.js';
 import { StringPool } from './string-pool.js';
 import { checkFieldSize, checkId, DEVICE_ID_MAX, FIELD_MAX_BYTES } from './field-limits.js';
 import { HEALTH_VALUES, type Health, RegistryError, WORKER_STATES, type WorkerState } from './types.js';
+import { asciiLower } from '../settings/values.js';
 
 const shown = quote;
 
@@ -16,7 +17,7 @@ export function parseState(value: string, field = 'STATE'): WorkerState {
   if (value === 'Idle') return 'Idle';
   if (value === 'Busy') return 'Busy';
   if (value === 'Loading') return 'Loading';
-  const s = STATE_BY_LOWER.get(value.toLowerCase());
+  const s = STATE_BY_LOWER.get(asciiLower(value));
   if (s === undefined) throw new RegistryError(`invalid ${field} '${shown(value)}': expected Idle, Busy or Loading`);
   return s;
 }
@@ -24,7 +25,7 @@ export function parseState(value: string, field = 'STATE'): WorkerState {
 export function parseHealth(value: string, field = 'HEALTH'): Health {
   if (value === 'healthy') return 'healthy';
   if (value === 'degraded') return 'degraded';
-  const h = HEALTH_BY_LOWER.get(value.toLowerCase());
+  const h = HEALTH_BY_LOWER.get(asciiLower(value));
   if (h === undefined) throw new RegistryError(`invalid ${field} '${shown(value)}': expected healthy or degraded`);
   return h;
 }

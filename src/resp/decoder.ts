@@ -58,6 +58,8 @@ export interface RequestFrame {
   argIsToken(i: number, token: Uint8Array): boolean;
   /** Whether argument i is exactly these bytes. */
   argIs(i: number, bytes: Uint8Array): boolean;
+  /** Whether argument i begins with these bytes. */
+  argStartsWith(i: number, bytes: Uint8Array): boolean;
   /** Argument i as a non-negative decimal integer (no sign, no leading zeros), or -1 if it is not one. */
   argUint(i: number): number;
   /** The first of arguments [0, count) that is not valid UTF-8 (so cannot be read as text without loss), or -1. */
@@ -200,6 +202,14 @@ export class RequestDecoder implements RequestFrame {
   argIs(i: number, bytes: Uint8Array): boolean {
     const start = this.argStarts[i]!;
     if (this.argEnds[i]! - start !== bytes.length) return false;
+    const buf = this.argBufs[i]!;
+    for (let j = 0; j < bytes.length; j++) if (buf[start + j] !== bytes[j]) return false;
+    return true;
+  }
+
+  argStartsWith(i: number, bytes: Uint8Array): boolean {
+    const start = this.argStarts[i]!;
+    if (this.argEnds[i]! - start < bytes.length) return false;
     const buf = this.argBufs[i]!;
     for (let j = 0; j < bytes.length; j++) if (buf[start + j] !== bytes[j]) return false;
     return true;

@@ -42,7 +42,8 @@ for (const mode of MODES) {
     const authError = async (user: string, password: string) => {
       // RESP2: ioredis' RESP3 handshake (HELLO 3 without AUTH) would be refused before we get to speak.
       const c = await fx.ioredis({ protocol: 2, enableReadyCheck: false });
-      return (await rejection(c.call('AUTH', user, password))).message;
+      // Lower case: ACL LOG names the command as the client typed it, as Redis does.
+      return (await rejection(c.call('auth', user, password))).message;
     };
 
     it('a worker heartbeats its own ids and is refused FLUSHALL, HIVE.DEL and another worker, in Redis 7.2 words', async () => {
@@ -78,7 +79,7 @@ for (const mode of MODES) {
       const [auth, key, cmd] = ((await admin.call('ACL', 'LOG')) as unknown[]).map(record);
       expect(cmd).to.include({ count: 2, reason: 'command', context: 'toplevel', object: 'flushall', username: 'gpu-a' });
       expect(key).to.include({ count: 1, reason: 'key', object: 'worker:gpu-b-1', username: 'gpu-a' });
-      expect(auth).to.include({ count: 1, reason: 'auth', object: 'AUTH', username: 'gpu-a' });
+      expect(auth).to.include({ count: 1, reason: 'auth', object: 'auth', username: 'gpu-a' });
       expect(Object.keys(cmd!)).to.deep.equal([
         'count',
         'reason',
@@ -115,10 +116,12 @@ for (const mode of MODES) {
       expect(await whoami(raw)).to.equal('gpu-a');
       const list = (await admin.call('CLIENT', 'LIST')) as string;
       expect(list).to.match(/name=agent-1 .* user=gpu-a /);
-      expect((await rejection(raw.call('HELLO', '3', 'AUTH', 'gpu-a', 'wrong'))).message).to.equal(
+      expect((await rejection(raw.call('HeLLo', '3', 'AUTH', 'gpu-a', 'wrong'))).message).to.equal(
         'WRONGPASS invalid username-password pair or user is disabled.',
       );
       expect(await whoami(raw)).to.equal('gpu-a');
+      const [entry] = ((await admin.call('ACL', 'LOG', '1')) as unknown[]).map(record);
+      expect(entry).to.include({ reason: 'auth', object: 'HeLLo', username: 'gpu-a' });
     });
 
     it('a disabled user cannot log in; ACL SETUSER changes apply to connections at once', async () => {

@@ -5,6 +5,7 @@
 import { expect } from 'chai';
 import { execFile } from 'node:child_process';
 import net from 'node:net';
+import path from 'node:path';
 import tls from 'node:tls';
 import { promisify } from 'node:util';
 import { Redis } from 'ioredis';
@@ -87,6 +88,26 @@ describe('TLS', function () {
     open.push(c);
     await c.connect();
     expect(await c.call('PING')).to.equal('PONG');
+  });
+
+  it('tls-auth-clients optional: no certificate or a valid one is fine; one the CA did not sign is refused', async function () {
+    srv = await startTestServer(tlsSettings({ 'tls-auth-clients': 'optional' }));
+    const port = srv.server.tlsPort;
+    const none = ioredis(port, { ca: certs.pem(certs.caCert) });
+    await none.connect();
+    expect(await none.call('PING')).to.equal('PONG');
+    const valid = ioredis(port, clientCert('stranger'));
+    await valid.connect();
+    expect(await valid.call('PING')).to.equal('PONG');
+    // Self-signed, with a CN that names a user: optional must not mean "any certificate will do".
+    const at = (f: string) => path.join(certs.dir, f);
+    await run(needProgram(this, 'openssl'), [
+      ...['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'],
+      ...['-keyout', at('rogue.key'), '-out', at('rogue.crt'), '-days', '2', '-subj', '/CN=gpu-a'],
+    ]);
+    const rogue = ioredis(port, { ca: certs.pem(certs.caCert), cert: certs.pem(at('rogue.crt')), key: certs.pem(at('rogue.key')) });
+    await rejection(rogue.connect().then(() => rogue.call('PING')));
+    expect(await none.call('PING')).to.equal('PONG');
   });
 
   it('TLS only: no plain TCP listener', async () => {

@@ -40,8 +40,9 @@ const subcommands: CommandSpec[] = [
     arguments: [{ name: 'event', type: 'string' }],
     replyShape: shape.array(shape.tuple(shape.integer(), shape.integer())),
     reply: 'Array of [Unix time, latency (ms)]; empty for an event never seen.',
+    notes: 'Event names are case-sensitive, as in Redis (`command`, not `COMMAND`).',
     handler(client, argv) {
-      const s = client.server.ops.latency.events.get(argv[2]!.toLowerCase());
+      const s = client.server.ops.latency.events.get(argv[2]!);
       return s === undefined ? [] : s.samples.map(([t, ms]) => [t, ms]);
     },
   }),
@@ -54,6 +55,7 @@ const subcommands: CommandSpec[] = [
     arguments: [{ name: 'event', type: 'string', optional: true, multiple: true }],
     replyShape: shape.integer(),
     reply: 'Integer: the number of event series forgotten.',
+    notes: 'Event names are case-sensitive, as in Redis.',
     handler: (client, argv) => client.server.ops.latency.reset(argv.slice(2)),
   }),
   sub({

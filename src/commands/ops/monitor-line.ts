@@ -1,17 +1,19 @@
 // MONITOR's lines, in Redis' format: `1339518083.107412 [0 127.0.0.1:60866] "keys" "*"`, each argument quoted
 // as Redis' sdscatrepr does, passwords replaced by "(redacted)" as Redis does for AUTH and HELLO … AUTH.
 
+import { asciiLower, asciiUpper } from '../../settings/values.js';
+
 const REDACTED = Buffer.from('(redacted)');
 
 /** Arguments with secrets replaced, for MONITOR and SLOWLOG: AUTH's arguments, HELLO's AUTH user and password. */
 export function redactedArgs(argc: number, arg: (i: number) => Buffer): Buffer[] {
   const out = new Array<Buffer>(argc);
   for (let i = 0; i < argc; i++) out[i] = arg(i);
-  const name = out[0]!.toString('latin1').toLowerCase();
+  const name = asciiLower(out[0]!.toString('latin1'));
   if (name === 'auth') for (let i = 1; i < argc; i++) out[i] = REDACTED;
   else if (name === 'hello') {
     for (let i = 2; i < argc; i++) {
-      if (out[i]!.toString('latin1').toUpperCase() === 'AUTH') {
+      if (asciiUpper(out[i]!.toString('latin1')) === 'AUTH') {
         for (let j = i + 1; j <= i + 2 && j < argc; j++) out[j] = REDACTED;
         i += 2;
       }

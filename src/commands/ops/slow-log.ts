@@ -96,7 +96,7 @@ export class LatencyMonitor {
       return n;
     }
     let n = 0;
-    for (const e of events) if (this.events.delete(e.toLowerCase())) n++;
+    for (const e of events) if (this.events.delete(e)) n++;
     return n;
   }
 }

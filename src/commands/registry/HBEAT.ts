@@ -139,6 +139,7 @@ export default defineCommand({
     'Because of the JSON form, a worker cannot be named `JSON`.',
   seed: ['update_hive_state'],
   // With fewer than three arguments the usual path answers, with the arity error.
+  keysUnless: { index: 1, token: 'JSON' },
   frameHandler: (client, frame) => (frame.frameLength < 3 ? undefined : heartbeat(client, frame)),
   handler: (client, argv) => heartbeat(client, new ArgvFrame(argv)),
 });

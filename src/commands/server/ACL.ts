@@ -11,6 +11,7 @@ import type { ClientState } from '../context.js';
 import { defineCommand, type CommandSpec } from '../spec.js';
 import { CommandError, notInteger } from '../errors.js';
 import { helpSubcommand } from './help.js';
+import { asciiLower, asciiUpper } from '../../settings/values.js';
 import { shape } from '../reply-shape.js';
 
 const admin = { flags: ['admin', 'noscript', 'loading', 'stale'], aclCategories: ['admin', 'slow', 'dangerous'] };
@@ -47,12 +48,14 @@ const subcommands: CommandSpec[] = [
     errors: [
       "`ERR Error in ACL SETUSER modifier 'x': Syntax error` (likewise `Unknown command or category name in ACL` and Redis' other reasons)",
       "`ERR Usernames can't contain spaces or null characters`",
+      "`ERR Error in ACL SETUSER modifier '~…': The pattern is too long: N bytes, at most 1024` (key and channel patterns; Redis has no limit, ours bounds the cost of matching one)",
     ],
     notes:
       'Rules: `on`, `off`, `>pass`, `<pass`, `#<sha256-hex>`, `!<sha256-hex>`, `nopass`, `resetpass`, `reset`, `+cmd`, `-cmd`, ' +
       '`+cmd|sub`, `-cmd|sub`, `+@category`, `-@category`, `allcommands` (`+@all`), `nocommands` (`-@all`), `~pattern`, ' +
       '`%R~pattern`, `%W~pattern`, `allkeys` (`~*`), `resetkeys`, `&pattern`, `allchannels` (`&*`), `resetchannels`. ' +
-      "The registry's keys are `worker:<worker_id>` and `hive:<hive_id>`. Selectors (`(...)`) are not supported.",
+      "The registry's keys are `worker:<worker_id>` and `hive:<hive_id>`. Keywords, categories and command names " +
+      'ignore ASCII case only, as in Redis. Selectors (`(...)`) are not supported.',
     handler(client, argv) {
       const name = argv[2]!;
       if (!validUsername(name)) throw new CommandError("ERR Usernames can't contain spaces or null characters");
@@ -212,7 +215,7 @@ const subcommands: CommandSpec[] = [
       const args = argv.slice(3);
       const table = client.server.commands;
       let cmd = table.lookup(args[0]!);
-      if (cmd !== undefined && cmd.subcommands !== null && args.length >= 2) cmd = cmd.subcommands.get(args[1]!.toLowerCase());
+      if (cmd !== undefined && cmd.subcommands !== null && args.length >= 2) cmd = cmd.subcommands.get(asciiLower(args[1]!));
       if (cmd === undefined) throw new CommandError(`ERR Command '${args[0]}' not found`);
       const arity = cmd.spec.arity;
       if ((arity > 0 && args.length !== arity) || args.length < -arity)
@@ -247,7 +250,7 @@ const subcommands: CommandSpec[] = [
       const acl = client.server.acl;
       let count = 10;
       if (argv.length === 3) {
-        if (argv[2]!.toUpperCase() === 'RESET') {
+        if (asciiUpper(argv[2]!) === 'RESET') {
           acl.resetLog();
           return OK;
         }

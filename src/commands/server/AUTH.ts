@@ -13,12 +13,15 @@ export const REDIS_COMPAT_VERSION = '7.2.0';
 
 const WRONGPASS = 'WRONGPASS invalid username-password pair or user is disabled.';
 
-/** Logs the connection in as `username`; a failure is counted and logged (ACL LOG reason `auth`) as in Redis. */
-function authenticate(client: ClientState, username: string, password: string): void {
+/**
+ * Logs the connection in as `username`; a failure is counted and logged (ACL LOG reason `auth`) as in Redis, whose
+ * entry's object is the command name as the client typed it (`auth`, `HELLO`).
+ */
+function authenticate(client: ClientState, typed: string, username: string, password: string): void {
   const acl = client.server.acl;
   const user = acl.authenticate(username, password);
   if (user === null) {
-    acl.recordDenial('auth', client.multi !== null ? 'multi' : 'toplevel', 'AUTH', username, clientInfoLine(client, Date.now()));
+    acl.recordDenial('auth', client.multi !== null ? 'multi' : 'toplevel', typed, username, clientInfoLine(client, Date.now()));
     throw new CommandError(WRONGPASS);
   }
   client.user = user;
@@ -56,7 +59,7 @@ export const AUTH = defineCommand({
       );
     }
     const [username, password] = argv.length === 3 ? [argv[1]!, argv[2]!] : ['default', argv[1]!];
-    authenticate(client, username, password);
+    authenticate(client, argv[0]!, username, password);
     return OK;
   },
 });
@@ -149,7 +152,7 @@ export const HELLO = defineCommand({
         }
       }
     }
-    if (auth !== null) authenticate(client, auth[0], auth[1]);
+    if (auth !== null) authenticate(client, argv[0]!, auth[0], auth[1]);
     else if (!client.authenticated) {
       throw new CommandError(
         'NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO <proto> AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time',

@@ -297,7 +297,7 @@ function onOffSub(name: string, since: string, notes: string): CommandSpec {
     errors: ['`ERR syntax error` for anything but ON or OFF'],
     notes,
     handler(_client, argv) {
-      const v = argv[2]!.toLowerCase();
+      const v = asciiLower(argv[2]!);
       if (v !== 'on' && v !== 'off') throw new CommandError('ERR syntax error');
       return OK;
     },

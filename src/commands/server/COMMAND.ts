@@ -141,7 +141,7 @@ const subcommands: CommandSpec[] = [
     handler(client, argv) {
       const args = argv.slice(2);
       let cmd = client.server.commands.lookup(args[0]!);
-      if (cmd !== undefined && cmd.subcommands !== null && args.length >= 2) cmd = cmd.subcommands.get(args[1]!.toLowerCase());
+      if (cmd !== undefined && cmd.subcommands !== null && args.length >= 2) cmd = cmd.subcommands.get(asciiLower(args[1]!));
       if (cmd === undefined) throw new CommandError('ERR Invalid command specified');
       const arity = cmd.spec.arity;
       if ((arity > 0 && args.length !== arity) || args.length < -arity)

@@ -5,6 +5,7 @@ import { OK, SimpleString, type Reply } from '../../resp/reply.js';
 import type { ClientState } from '../context.js';
 import { defineCommand } from '../spec.js';
 import { CommandError, syntaxError } from '../errors.js';
+import { asciiUpper } from '../../settings/values.js';
 import { shape } from '../reply-shape.js';
 
 const NO_FILE = 'ERR no snapshot file is configured (start the server with --snapshot FILE)';
@@ -62,7 +63,7 @@ export const BGSAVE = defineCommand({
     '`rdb_last_save_time`, `rdb_changes_since_last_save`.',
   errors: [`\`${NO_FILE}\``, `\`ERR ${IN_PROGRESS}\` (one at a time, as Redis)`],
   handler(client, argv): Reply {
-    if (argv.length > 2 || (argv.length === 2 && argv[1]!.toUpperCase() !== 'SCHEDULE')) throw syntaxError();
+    if (argv.length > 2 || (argv.length === 2 && asciiUpper(argv[1]!) !== 'SCHEDULE')) throw syntaxError();
     needFile(client);
     try {
       const how = client.server.persistence.bgsave(argv.length === 2);

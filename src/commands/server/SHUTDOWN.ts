@@ -5,6 +5,7 @@
 import { OK, type Reply } from '../../resp/reply.js';
 import { defineCommand } from '../spec.js';
 import { CommandError, syntaxError } from '../errors.js';
+import { asciiUpper } from '../../settings/values.js';
 import { shape } from '../reply-shape.js';
 
 export default defineCommand({
@@ -52,7 +53,7 @@ export default defineCommand({
     let force = false;
     let abort = false;
     for (const word of argv.slice(1)) {
-      const w = word.toUpperCase();
+      const w = asciiUpper(word);
       if (w === 'NOSAVE') nosave = true;
       else if (w === 'SAVE') save = true;
       else if (w === 'NOW') continue;
