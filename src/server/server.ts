@@ -118,6 +118,8 @@ export class RegistryServer implements ServerContext, ConnectionHost {
         evictAfterMs: settings.get('evict-after'),
         expiryGuardPercent: settings.get('expiry-guard'),
         expiryGuardMinWorkers: settings.get('expiry-guard-min'),
+        expiryGuardMaxHoldMs: settings.get('expiry-guard-max-hold'),
+        evictRate: settings.get('evict-rate'),
         eventLogSize: settings.get('event-log'),
         eventLogMaxBytes: settings.get('event-log-max-bytes'),
       });
@@ -130,6 +132,8 @@ export class RegistryServer implements ServerContext, ConnectionHost {
       return registry;
     };
     this.registry = makeRegistry();
+    settings.onChange('expiry-guard-max-hold', (v) => this.registry.setGuardLimits({ maxHoldMs: v }));
+    settings.onChange('evict-rate', (v) => this.registry.setGuardLimits({ evictRate: v }));
     this.onExit = options.onExit ?? (() => {});
     this.logSlowerThanMs = settings.get('log-slower-than');
     settings.onChange('log-slower-than', (v) => void (this.logSlowerThanMs = v));
