@@ -40,6 +40,14 @@ describe('EVENTS.READ (in-process)', () => {
     expect(timedOut.resp2).to.equal('*0\r\n');
   });
 
+  it('inside MULTI, BLOCK does not wait: EXEC answers an empty array for it at once', async () => {
+    const c = h.client(3);
+    await h.run(['MULTI'], c);
+    await h.run(['EVENTS.READ', 'SINCE', String(h.server.registry.events.lastRev), 'BLOCK', '0'], c);
+    const exec = await h.run(['EXEC'], c);
+    expect([exec.resp2, exec.resp3]).to.deep.equal(['*1\r\n*0\r\n', '*1\r\n*0\r\n']);
+  });
+
   it('answers COMPACTED for a revision the log dropped, and for one it never gave out', async () => {
     for (const w of ['w2', 'w3']) await h.run(['HBEAT', w, `hive-${w}`]);
     const oldest = h.server.registry.events.oldestRev;

@@ -46,3 +46,40 @@ describe('HBEAT (in-process)', () => {
     });
   }
 });
+
+describe('HBEAT (in-process): the rest of its documented errors', () => {
+  let h: Harness;
+  beforeEach(() => {
+    h = new Harness();
+  });
+  afterEach(() => h.stop());
+
+  const refused: Array<[string[], string]> = [
+    [['HBEAT', 'w', 'h', 'HEALTH', 'fine'], "ERR invalid HEALTH 'fine': expected healthy or degraded"],
+    [['HBEAT', 'w', 'h', 'VRAM', '-1'], "ERR invalid VRAM '-1': expected a non-negative integer"],
+    [['HBEAT', 'w', 'h', 'CPU', '101'], "ERR invalid CPU '101': expected a number from 0 to 100"],
+    [['HBEAT', 'w', 'h', 'GPU', 'x'], "ERR invalid GPU 'x': expected a number from 0 to 100"],
+    [['HBEAT', 'w', 'h', 'UNSET'], 'ERR HBEAT UNSET needs at least one field'],
+    [['HBEAT', 'w', 'h', 'UNSET', 'COLOR'], "ERR unknown HBEAT field 'COLOR' in UNSET"],
+    [['HBEAT', 'w', 'h', 'MODEL', 'm', 'UNSET', 'MODEL'], 'ERR HBEAT both sets and clears MODEL'],
+    [['HBEAT', 'JSON', '{"worker_id":"w","hive_id":"h","color":1}'], "ERR invalid HBEAT JSON payload: unknown field 'color'"],
+    [['HBEAT', 'JSON', '{"worker_id":"w","hive_id":"h","vram_bytes":"8"}'], "ERR invalid HBEAT JSON field 'vram_bytes': expected a number"],
+    [['HBEAT', 'w'.repeat(300), 'h'], `ERR invalid worker_id '${'w'.repeat(40)}`],
+  ];
+  for (const [argv, message] of refused) {
+    it(`${argv.join(' ').slice(0, 60)} -> ${message.slice(0, 70)}, in both protocols, changing nothing`, async () => {
+      const error = await h.refuses(argv, new RegExp(`^${message.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`));
+      expect(error.startsWith(message)).to.equal(true);
+      expect(h.server.registry.workerCount()).to.equal(0);
+    });
+  }
+
+  it("refuses a new worker above maxmemory with Redis' OOM error; a known worker still refreshes", async () => {
+    h.stop();
+    h = new Harness({ settings: { maxmemory: 1 } });
+    h.server.registry.heartbeat('known', 'h', {});
+    await h.refuses(['HBEAT', 'new', 'h'], "OOM command not allowed when used memory > 'maxmemory'.");
+    expect((await h.run(['HBEAT', 'known', 'h'])).resp2).to.equal(':0\r\n');
+    expect(h.server.registry.getWorker('new')).to.equal(undefined);
+  });
+});

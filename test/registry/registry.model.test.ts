@@ -7,6 +7,7 @@ import { type BestWorkerQuery, type RegistryOptions, type WorkerFilter, WorkerRe
 import { SKEW_WARN_MS } from '../../src/registry/workers.js';
 import { HEALTH_VALUES, type HeartbeatFields, type WorkerView, WORKER_STATES, type WorkerState } from '../../src/registry/types.js';
 import { ManualClock } from '../helpers/clock.js';
+import { fastExpect } from '../helpers/fast-expect.js';
 
 const OFFLINE_AFTER_MS = 30_000;
 const WORKERS = ['w1', 'w2', 'w3', 'w4', 'w5', 'W6', 'w10'];
@@ -250,6 +251,8 @@ const ids = (records: ReadonlyArray<{ workerId: string } | { hiveId: string }>):
 
 /** Every question the registry answers, asked of both. */
 function expectSameAnswers(registry: WorkerRegistry, ref: ReferenceRegistry, step: string): void {
+  // chai's proxies cost more than the registry itself here: see fast-expect.ts.
+  const expect = fastExpect;
   expect(registry.now(), `${step}: now`).to.equal(ref.now());
   expect(registry.workerCount(), `${step}: workerCount`).to.equal(ref.workers.size);
   expect(registry.skewedWorkerCount(), `${step}: skewedWorkerCount`).to.equal(ref.skewedWorkerCount());

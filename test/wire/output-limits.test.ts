@@ -104,6 +104,8 @@ describe('client-output-buffer-limit: normal clients and the soft-limit timer', 
       .to.be.greaterThan(MB)
       .and.at.most(BIG + 100);
     expect(Number(over['tot-mem'])).to.be.at.least(Number(over.omem));
+    const info = await admin.call('INFO', 'clients');
+    expect(Number(infoField(info, 'client_recent_max_output_buffer'))).to.be.at.least(MB);
     timers.advance(9_900);
     expect(await clientInfo('slow'), 'dropped before its 10 s').to.not.equal(null);
     expect(await disconnections()).to.equal(0);
