@@ -209,7 +209,12 @@ async function oursAt(plan: ScalePlan, n: number, withOps: boolean): Promise<{ o
         pagedWalk(client, 'WORKER.LIST', 1000),
       );
       await op('WORKER.BEST MINFREE (none has it)', ['WORKER.BEST', 'model-000000000001', 'MINFREE', '30000000000']);
-      await op('WORKER.BEST MINFREE (some have it)', ['WORKER.BEST', 'model-000000000001', 'MINFREE', '19000000000']);
+      await op('WORKER.BEST MINFREE (each worker alone has it, no GPU does)', [
+        'WORKER.BEST',
+        'model-000000000001',
+        'MINFREE',
+        '19000000000',
+      ]);
       await op('WORKER.BEST', ['WORKER.BEST', 'model-000000000001']);
       await op('HIVE.ACTIVE (100k hives online)', ['HIVE.ACTIVE']);
       await op('HIVE.LIST (unpaged: capped)', ['HIVE.LIST']);
@@ -292,7 +297,9 @@ function markdown(plan: ScalePlan, ops: OpResult[], memory: MemoryFigure[], star
       `${loadAvg[1].toFixed(1)} at the end, on ${os.availableParallelism()} cores): stalls include time the server waited for a CPU, so they are upper bounds.`,
     '',
     `Population: ${plan.workers.toLocaleString('en-US')} workers on ${(plan.workers / HIVES_PER_WORKER).toLocaleString('en-US')} hives, ${MODELS} models, every worker with all fields ` +
-      '(as the memory section, plus VRAM_TOTAL 24 GB; VRAM in use 4 to 8 GB, so `MINFREE 30000000000` matches none and `MINFREE 19000000000` some); ' +
+      '(as the memory section, plus VRAM_TOTAL 24 GB; VRAM in use 4 to 8 GB, so `MINFREE 30000000000` matches none even by a ' +
+      "worker's own figures, and `MINFREE 19000000000` matches some workers' own figures but no GPU: the 10 workers of a hive " +
+      'share one DEVICE, so every GPU is full; the index must find that without reading them all); ' +
       'the server started with `--offline-after 3600000 --evict-after 0 --maxmemory 0` so every worker stays online; default `reply-max-records` (5000). ' +
       'Redis: the same records as hashes `worker:<id>`, the nearest commands it has.',
     '',
@@ -330,7 +337,15 @@ export async function scaleSection(plan: ScalePlan): Promise<void> {
   ops.push(...at1m.ops);
   memory.push(at1m.memory);
   ops.push(...(await redisAt(plan, plan.workers)));
-  if (plan.bigWorkers > 0) memory.push((await oursAt(plan, plan.bigWorkers, false)).memory);
+  // Written now and again after the big run: the 1M figures are there even if that one is cut short.
+  write(plan, ops, memory, startedAt, loadStart);
+  if (plan.bigWorkers > 0) {
+    memory.push((await oursAt(plan, plan.bigWorkers, false)).memory);
+    write(plan, ops, memory, startedAt, loadStart);
+  }
+}
+
+function write(plan: ScalePlan, ops: OpResult[], memory: MemoryFigure[], startedAt: Date, loadStart: number): void {
   const outDir = plan.outDir;
   mkdirSync(outDir, { recursive: true });
   writeFileSync(

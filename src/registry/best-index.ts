@@ -1,11 +1,11 @@
 // The index behind WORKER.BEST: online Idle workers, per model, in buckets by (health, whole GPU percent).
 // The order WORKER.BEST wants is healthy before degraded, then least GPU load, then worker id; bucket order
-// follows it, so a query walks buckets from the best and stops at the first one holding a candidate, then
-// picks the best inside that bucket alone. A heartbeat that changes the load moves its worker between two
-// sets in O(1); no query ever looks at the whole fleet.
+// follows it, so a query walks buckets from the best and stops at the first one holding a candidate. Inside a
+// bucket the workers form a search tree in that order, where each node also knows the most free VRAM (of its
+// GPU, see capacity.ts) in its subtree: the best worker with at least MINFREE free is found by one descent,
+// O(log K), however many workers of the bucket fall short. No query ever looks at the whole fleet.
 
 import type { WorkerRecord } from './types.js';
-import { BUCKET_LINKS, WorkerSet } from './worker-set.js';
 
 /** healthy 0..100, degraded 101..201: one bucket per whole GPU percent (missing counts as 100). */
 const BUCKETS = 202;
@@ -13,10 +13,8 @@ const NO_MODEL = '\0';
 
 export interface CandidateFilter {
   backend?: string;
-  /** Skip workers whose GPU has less free VRAM than this (by `freeVramOf`; unknown free VRAM is skipped too). */
+  /** Skip workers whose GPU has less free VRAM than this (`gpuFreeBytes`; unknown free VRAM is skipped too). */
   minFreeVramBytes?: number;
-  /** Free VRAM of a worker's GPU (see capacity.ts); default: the worker's own total minus its own use. */
-  freeVramOf?: (w: WorkerRecord) => number | null;
   /** Skip workers without a URL (a fallback must be reachable). */
   requireUrl?: boolean;
 }
@@ -34,117 +32,147 @@ function better(a: WorkerRecord, b: WorkerRecord): boolean {
   return a.workerId < b.workerId;
 }
 
-const ownFreeVram = (w: WorkerRecord): number | null => (w.vramTotalBytes === null ? null : w.vramTotalBytes - (w.vramBytes ?? 0));
+// What a node is searched by. MINFREE is a non-negative integer, so -1 stands for "free VRAM unknown": it passes
+// a query without MINFREE (threshold -1) and fails every MINFREE. A worker without a URL is -Infinity for the
+// searches that need one (the fallback).
+const UNKNOWN_FREE = -1;
+const ownFree = (w: WorkerRecord): number => w.gpuFreeBytes ?? UNKNOWN_FREE;
+const ownUrlFree = (w: WorkerRecord): number => (w.url === null ? -Infinity : ownFree(w));
 
-function qualifies(w: WorkerRecord, f: CandidateFilter): boolean {
-  if (f.backend !== undefined && w.backend !== f.backend) return false;
-  if (f.requireUrl && w.url === null) return false;
-  if (f.minFreeVramBytes !== undefined) {
-    const free = (f.freeVramOf ?? ownFreeVram)(w);
-    if (free === null || free < f.minFreeVramBytes) return false;
+/** Recomputes a node's subtree figures from its own and its children's. */
+function pull(w: WorkerRecord): void {
+  let free = ownFree(w);
+  let urlFree = w.url === null ? -Infinity : free;
+  const l = w.bucketLeft;
+  const r = w.bucketRight;
+  if (l !== null) {
+    if (l.treeMaxFree > free) free = l.treeMaxFree;
+    if (l.treeMaxUrlFree > urlFree) urlFree = l.treeMaxUrlFree;
   }
-  return true;
+  if (r !== null) {
+    if (r.treeMaxFree > free) free = r.treeMaxFree;
+    if (r.treeMaxUrlFree > urlFree) urlFree = r.treeMaxUrlFree;
+  }
+  w.treeMaxFree = free;
+  w.treeMaxUrlFree = urlFree;
+}
+
+// A treap (a binary search tree kept balanced by random priorities: a max-heap on them), threaded through fields
+// of the records. Hand-written because the search it exists for needs figures kept per subtree (the most free
+// VRAM under a node), which the sorted-collection libraries do not offer. Expected depth O(log K).
+
+function insert(root: WorkerRecord | null, w: WorkerRecord): WorkerRecord {
+  if (root === null) {
+    w.bucketLeft = w.bucketRight = null;
+    pull(w);
+    return w;
+  }
+  if (better(w, root)) {
+    const l = insert(root.bucketLeft, w);
+    root.bucketLeft = l;
+    if (l.bucketPriority > root.bucketPriority) {
+      // Rotate right: l becomes the subtree's root.
+      root.bucketLeft = l.bucketRight;
+      l.bucketRight = root;
+      pull(root);
+      pull(l);
+      return l;
+    }
+  } else {
+    const r = insert(root.bucketRight, w);
+    root.bucketRight = r;
+    if (r.bucketPriority > root.bucketPriority) {
+      root.bucketRight = r.bucketLeft;
+      r.bucketLeft = root;
+      pull(root);
+      pull(r);
+      return r;
+    }
+  }
+  pull(root);
+  return root;
+}
+
+function merge(a: WorkerRecord | null, b: WorkerRecord | null): WorkerRecord | null {
+  if (a === null) return b;
+  if (b === null) return a;
+  if (a.bucketPriority > b.bucketPriority) {
+    a.bucketRight = merge(a.bucketRight, b);
+    pull(a);
+    return a;
+  }
+  b.bucketLeft = merge(a, b.bucketLeft);
+  pull(b);
+  return b;
+}
+
+/** `w` must be in the tree under `root`, and ordered as it was when inserted. */
+function remove(root: WorkerRecord, w: WorkerRecord): WorkerRecord | null {
+  if (root === w) {
+    const rest = merge(w.bucketLeft, w.bucketRight);
+    w.bucketLeft = w.bucketRight = null;
+    return rest;
+  }
+  if (better(w, root)) root.bucketLeft = remove(root.bucketLeft!, w);
+  else root.bucketRight = remove(root.bucketRight!, w);
+  pull(root);
+  return root;
+}
+
+/** `w`'s own figures changed (not its place in the order): recompute the figures on its path from the root. */
+function refresh(root: WorkerRecord, w: WorkerRecord): void {
+  if (root !== w) refresh(better(w, root) ? root.bucketLeft! : root.bucketRight!, w);
+  pull(root);
+}
+
+/** The first worker in order whose figure is at least `min`: one descent, led by the subtree figures. */
+function firstAtLeast(root: WorkerRecord | null, min: number, url: boolean): WorkerRecord | undefined {
+  let n = root;
+  while (n !== null) {
+    const l = n.bucketLeft;
+    if (l !== null && (url ? l.treeMaxUrlFree : l.treeMaxFree) >= min) {
+      n = l;
+      continue;
+    }
+    if ((url ? ownUrlFree(n) : ownFree(n)) >= min) return n;
+    const r = n.bucketRight;
+    n = r !== null && (url ? r.treeMaxUrlFree : r.treeMaxFree) >= min ? r : null;
+  }
+  return undefined;
 }
 
 /**
- * The most free VRAM MINFREE can find for `w`, whichever way it counts: a GPU's free VRAM (capacity.ts) is the
- * largest VRAM_TOTAL of its workers minus what they all use, so it is at most the largest total any worker of the
- * hive reports minus w's own use; w's own total minus its use is too.
+ * The first worker in order passing the filter, for filters the subtree figures cannot decide (BACKEND): an
+ * in-order walk that still skips subtrees without enough free VRAM or without a URL.
  */
-function freeVramBound(w: WorkerRecord): number {
-  const total = w.hive.vramTotalBound;
-  return total === -Infinity ? -Infinity : Math.max(0, total - (w.vramBytes ?? 0));
+function firstPassing(n: WorkerRecord | null, min: number, f: CandidateFilter): WorkerRecord | undefined {
+  if (n === null || (f.requireUrl ? n.treeMaxUrlFree : n.treeMaxFree) < min) return undefined;
+  const left = firstPassing(n.bucketLeft, min, f);
+  if (left !== undefined) return left;
+  if ((f.requireUrl ? ownUrlFree(n) : ownFree(n)) >= min && (f.backend === undefined || n.backend === f.backend)) return n;
+  return firstPassing(n.bucketRight, min, f);
 }
 
-function isUnfiltered(f: CandidateFilter): boolean {
-  return f.backend === undefined && f.minFreeVramBytes === undefined && !f.requireUrl;
-}
-
-/** How many of a bucket's best workers it keeps in order (see Bucket). */
-const TOP = 64;
-
-/**
- * One bucket: its workers, and its best ones in order. `top` holds the best min(TOP, size) workers as of its last
- * rebuild, kept up to date as workers come (a better one is inserted) and go (removed from it). Every worker not
- * in `top` is worse than all of `top`, so `top[0]` is the best while `top` is not empty. When it empties while
- * other workers remain, the next unfiltered pick rebuilds it: a claim takes the best out every time, and this
- * makes that O(K/TOP) per claim instead of a scan of the whole bucket.
- */
+/** One bucket: the root of its tree, and its size. */
 class Bucket {
-  readonly workers = new WorkerSet(BUCKET_LINKS);
-  /** Null until the first unfiltered pick, and after `top` ran out with workers left. */
-  private top: WorkerRecord[] | null = null;
-  /** `top` holds every worker of the bucket. */
-  private complete = false;
-  /**
-   * At least the largest freeVramBound of the bucket's workers, so MINFREE skips in O(1) a bucket where no worker
-   * can have enough. It may be high (workers left or used more) but never low: it rises with every worker filed
-   * and every change of VRAM figures, and becomes exact whenever a MINFREE query reads the whole bucket.
-   */
-  private maxFreeVram = -Infinity;
-
-  /** A worker here may have more free VRAM now (filed, or its VRAM figures or its hive's changed). */
-  raise(w: WorkerRecord): void {
-    const free = freeVramBound(w);
-    if (free > this.maxFreeVram) this.maxFreeVram = free;
-  }
+  root: WorkerRecord | null = null;
+  size = 0;
 
   add(w: WorkerRecord): void {
-    this.workers.add(w);
-    this.raise(w);
-    const top = this.top;
-    if (top === null) return;
-    // Binary search for the first kept worker that w is better than.
-    let lo = 0;
-    let hi = top.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if (better(w, top[mid]!)) hi = mid;
-      else lo = mid + 1;
-    }
-    const i = lo;
-    if (i === top.length && !this.complete) return; // worse than every kept one: one of the unkept
-    top.splice(i, 0, w);
-    if (top.length > TOP) {
-      top.pop();
-      this.complete = false;
-    }
+    this.root = insert(this.root, w);
+    this.size++;
   }
 
-  /** `w` must be in this bucket. */
   delete(w: WorkerRecord): void {
-    this.workers.delete(w);
-    const top = this.top;
-    if (top === null) return;
-    const i = top.indexOf(w);
-    if (i >= 0) top.splice(i, 1);
-    if (top.length === 0 && !this.complete) this.top = null;
+    this.root = remove(this.root!, w);
+    this.size--;
   }
 
-  /** The best worker passing the filter; with no filter, from `top`. */
-  pick(filter: CandidateFilter, unfiltered: boolean): WorkerRecord | undefined {
-    if (unfiltered) {
-      if (this.top === null) this.rebuild();
-      return this.top![0];
-    }
-    if (filter.minFreeVramBytes !== undefined && filter.minFreeVramBytes > this.maxFreeVram) return undefined;
-    let best: WorkerRecord | undefined;
-    let maxFree = -Infinity;
-    for (const w of this.workers) {
-      if (qualifies(w, filter) && (best === undefined || better(w, best))) best = w;
-      const free = freeVramBound(w);
-      if (free > maxFree) maxFree = free;
-    }
-    this.maxFreeVram = maxFree;
-    return best;
-  }
-
-  private rebuild(): void {
-    const all: WorkerRecord[] = [];
-    for (const w of this.workers) all.push(w);
-    all.sort((a, b) => (better(a, b) ? -1 : better(b, a) ? 1 : 0));
-    this.complete = all.length <= TOP;
-    this.top = this.complete ? all : all.slice(0, TOP);
+  /** The best worker passing the filter. */
+  pick(f: CandidateFilter): WorkerRecord | undefined {
+    const min = f.minFreeVramBytes ?? UNKNOWN_FREE;
+    if (f.backend !== undefined) return firstPassing(this.root, min, f);
+    return firstAtLeast(this.root, min, f.requireUrl === true);
   }
 }
 
@@ -174,24 +202,24 @@ export class BestWorkerIndex {
     const bucket = buckets[b];
     if (bucket === undefined) return;
     bucket.delete(w);
-    if (bucket.workers.size === 0) {
+    if (bucket.size === 0) {
       buckets[b] = undefined;
       if (buckets.every((s) => s === undefined)) this.byModel.delete(key);
     }
   }
 
-  /** A filed worker's VRAM figures (or its hive's largest total) changed: MINFREE must see it. */
-  vramChanged(w: WorkerRecord): void {
-    this.byModel.get(w.modelId ?? NO_MODEL)?.[bucketOf(w)]?.raise(w);
+  /** A filed worker's free VRAM or URL changed (its place in the order did not): the figures above it follow. */
+  figuresChanged(w: WorkerRecord): void {
+    const bucket = this.byModel.get(w.modelId ?? NO_MODEL)?.[bucketOf(w)];
+    if (bucket?.root != null) refresh(bucket.root, w);
   }
 
   /** The best worker with this model that passes the filter. */
   best(modelId: string, filter: CandidateFilter = {}): WorkerRecord | undefined {
     const buckets = this.byModel.get(modelId);
     if (buckets === undefined) return undefined;
-    const unfiltered = isUnfiltered(filter);
     for (let b = 0; b < BUCKETS; b++) {
-      const best = buckets[b]?.pick(filter, unfiltered);
+      const best = buckets[b]?.pick(filter);
       if (best !== undefined) return best;
     }
     return undefined;
@@ -199,11 +227,10 @@ export class BestWorkerIndex {
 
   /** The best worker of any model (or none) that passes the filter. */
   bestOfAll(filter: CandidateFilter = {}): WorkerRecord | undefined {
-    const unfiltered = isUnfiltered(filter);
     for (let b = 0; b < BUCKETS; b++) {
       let best: WorkerRecord | undefined;
       for (const buckets of this.byModel.values()) {
-        const candidate = buckets[b]?.pick(filter, unfiltered);
+        const candidate = buckets[b]?.pick(filter);
         if (candidate !== undefined && (best === undefined || better(candidate, best))) best = candidate;
       }
       if (best !== undefined) return best;

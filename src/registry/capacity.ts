@@ -97,19 +97,3 @@ export function deviceCapacity(w: GpuUser): DeviceCapacity {
   else for (const other of w.hive.workers) if (other.deviceId === key) acc.add(other);
   return { totalBytes: acc.totalBytes, usedBytes: acc.usedBytes, freeBytes: acc.freeBytes };
 }
-
-/**
- * Free VRAM of a worker's GPU, memoised for one query: WORKER.BEST may test several workers of one GPU, and each
- * test would otherwise walk the hive again.
- */
-export function freeVramLookup(): (w: GpuUser) => number | null {
-  const memo = new Map<object, Map<DeviceKey, number | null>>();
-  return (w) => {
-    let byDevice = memo.get(w.hive);
-    if (byDevice === undefined) memo.set(w.hive, (byDevice = new Map<DeviceKey, number | null>()));
-    const key = deviceKey(w);
-    let free = byDevice.get(key);
-    if (free === undefined) byDevice.set(key, (free = deviceCapacity(w).freeBytes));
-    return free;
-  };
-}

@@ -34,7 +34,11 @@ export interface RegistryEvent {
 /** An event with its JSON text, made once and shared by the log, pub/sub and EVENTS.READ. */
 export class LoggedEvent {
   private text: string | null = null;
-  constructor(readonly event: RegistryEvent) {}
+  /** See eventBytes. */
+  readonly bytes: number;
+  constructor(readonly event: RegistryEvent) {
+    this.bytes = estimateBytes(event);
+  }
   get rev(): number {
     return this.event.rev;
   }
@@ -54,14 +58,24 @@ export class CompactedError extends Error {
 }
 
 /**
- * What an event is counted as against the log's byte bound: its JSON text (as EVENTS.READ sends it, made once and
- * cached) and the object with the same strings behind it, plus a fixed share for the object itself. An estimate of
- * the memory it holds, in bytes for one-byte strings; what matters is that it grows with the event's fields.
+ * What an event is counted as against the log's byte bound: about twice the length of its JSON text (the object's
+ * strings, and the text EVENTS.READ and pub/sub make from them once), plus a fixed share for the object. Estimated
+ * from the fields, without making the text: a registration would otherwise pay for a JSON.stringify nobody reads.
  */
-export function eventBytes(e: LoggedEvent): number {
-  return 2 * e.json.length + EVENT_OVERHEAD_BYTES;
-}
 const EVENT_OVERHEAD_BYTES = 128;
+
+export function eventBytes(e: LoggedEvent): number {
+  return e.bytes;
+}
+function estimateBytes(event: RegistryEvent): number {
+  let n = 2;
+  for (const key in event) {
+    const v = event[key];
+    // "key":value, with quotes for strings; numbers and null counted at their longest.
+    n += key.length + 4 + (typeof v === 'string' ? v.length + 2 : 16);
+  }
+  return 2 * n + EVENT_OVERHEAD_BYTES;
+}
 
 export class EventLog {
   // A queue: appended at the end, evicted from `head`. The array grows as events arrive (a registry that logs

@@ -16,7 +16,12 @@ export const CPU = 4;
 export const GPU = 5;
 export const SKEW = 6;
 export const LAST_SEEN = 7;
-export const ROW_LENGTH = 8;
+/** Free VRAM of the worker's GPU (see capacity.ts), kept up to date for the best-worker index. */
+export const GPU_FREE = 8;
+/** The best-worker index's subtree figures for MINFREE (see best-index.ts). */
+export const TREE_MAX_FREE = 9;
+export const TREE_MAX_URL_FREE = 10;
+export const ROW_LENGTH = 11;
 
 /** A row's place: the page it lives in and the index of its first column there. */
 export interface RowHolder {

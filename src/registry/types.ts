@@ -1,7 +1,21 @@
 // The registry's domain types: worker records, hive records, heartbeat fields and the clock.
 
 import type { Timers } from './timers.js';
-import { CPU, DEVICE_ID, GPU, LAST_SEEN, ownRow, RAM, type RowPages, SKEW, VRAM, VRAM_TOTAL } from './number-rows.js';
+import {
+  CPU,
+  DEVICE_ID,
+  GPU,
+  GPU_FREE,
+  LAST_SEEN,
+  ownRow,
+  RAM,
+  type RowPages,
+  SKEW,
+  TREE_MAX_FREE,
+  TREE_MAX_URL_FREE,
+  VRAM,
+  VRAM_TOTAL,
+} from './number-rows.js';
 
 export const WORKER_STATES = ['Idle', 'Busy', 'Loading'] as const;
 export type WorkerState = (typeof WORKER_STATES)[number];
@@ -31,6 +45,10 @@ export interface RegistryOptions {
   expiryGuardPercent?: number;
   /** The guard only judges windows that start with at least this many online workers. Default 2, so a lone worker dying is evicted as usual. */
   expiryGuardMinWorkers?: number;
+  /** Longest an automatic hold of the guard lasts (ms); then it lifts and evictions resume. 0 = no limit (default). */
+  expiryGuardMaxHoldMs?: number;
+  /** Most evictions per second (a backlog released by the guard drains at this rate); 0 = no limit (default). */
+  evictRate?: number;
   /** Events kept for EVENTS.READ. Default 100000. */
   eventLogSize?: number;
   /** Most bytes the event log holds (see eventBytes in events.ts), oldest events evicted first. Default: no bound. */
@@ -163,11 +181,13 @@ export class WorkerRecord implements WorkerView {
   // Intrusive list of the online (or, once offline, the offline) workers, oldest heartbeat first.
   older: WorkerRecord | null = null;
   newer: WorkerRecord | null = null;
-  // Links of the WorkerSets the worker is in (its model's, its best-index bucket's): see worker-set.ts.
+  // Links of its model's WorkerSet: see worker-set.ts.
   modelPrev: WorkerRecord | null = null;
   modelNext: WorkerRecord | null = null;
-  bucketPrev: WorkerRecord | null = null;
-  bucketNext: WorkerRecord | null = null;
+  // Its place in a best-index bucket's tree (see best-index.ts): children, and a random priority (a small integer).
+  bucketLeft: WorkerRecord | null = null;
+  bucketRight: WorkerRecord | null = null;
+  bucketPriority = (Math.random() * 0x3fffffff) | 0;
   /** Place in the registry's slot index (cursors walk it), -1 when not in a registry. */
   keySlot = -1;
 
@@ -244,6 +264,28 @@ export class WorkerRecord implements WorkerView {
   }
   set skewMs(value: number | null) {
     this.setNum(SKEW, value);
+  }
+
+  /** Free VRAM of the worker's GPU as capacity.ts counts it (null: no total known), kept by the registry. */
+  get gpuFreeBytes(): number | null {
+    return this.num(GPU_FREE);
+  }
+  set gpuFreeBytes(value: number | null) {
+    this.setNum(GPU_FREE, value);
+  }
+
+  // The best-index tree's figures for the subtree under this worker (see best-index.ts).
+  get treeMaxFree(): number {
+    return this.rows[this.rowBase + TREE_MAX_FREE]!;
+  }
+  set treeMaxFree(value: number) {
+    this.rows[this.rowBase + TREE_MAX_FREE] = value;
+  }
+  get treeMaxUrlFree(): number {
+    return this.rows[this.rowBase + TREE_MAX_URL_FREE]!;
+  }
+  set treeMaxUrlFree(value: number) {
+    this.rows[this.rowBase + TREE_MAX_URL_FREE] = value;
   }
 
   /** Server receive time of the newest heartbeat. */
@@ -327,11 +369,6 @@ export class HiveRecord implements HiveView {
   newer: HiveRecord | null = null;
   /** Place in the registry's slot index (cursors walk it), -1 when not in a registry. */
   keySlot = -1;
-  /**
-   * At least the largest VRAM_TOTAL any worker of this hive reports (never lowered: a bound, see best-index.ts);
-   * -Infinity while none did.
-   */
-  vramTotalBound = -Infinity;
 
   constructor(readonly hiveId: string) {}
 

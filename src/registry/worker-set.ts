@@ -1,6 +1,6 @@
 // A set of workers threaded through a pair of link fields on the records themselves (an intrusive list).
 //
-// Why not a Set: a worker is in at most one model's set and one best-index bucket at a time, so each membership
+// Why not a Set: a worker is in at most one model's set at a time, so the membership
 // can live in two pointer fields of the record (16 bytes) instead of a Set entry (about 20 bytes plus buckets
 // and power-of-two slack): 17 bytes a worker saved for each, at a million workers. The price is iteration:
 // following links is a chain of dependent loads, several times slower than a Set's walk over its table, so
@@ -11,10 +11,9 @@
 import type { WorkerRecord } from './types.js';
 
 /** The pairs of link fields on WorkerRecord, one pair per kind of membership. */
-export type LinkPair = readonly ['modelPrev', 'modelNext'] | readonly ['bucketPrev', 'bucketNext'];
+export type LinkPair = readonly ['modelPrev', 'modelNext'];
 
 export const MODEL_LINKS = ['modelPrev', 'modelNext'] as const;
-export const BUCKET_LINKS = ['bucketPrev', 'bucketNext'] as const;
 
 /**
  * Workers in insertion order. A record may be in only one WorkerSet per link pair, and callers must only delete
@@ -62,7 +61,7 @@ export class WorkerSet implements Iterable<WorkerRecord> {
   }
 }
 
-// A class rather than a generator: for-of over it is faster (WORKER.BEST with a filter walks whole buckets).
+// A class rather than a generator: for-of over it is faster (WORKER.LIST MODEL walks whole sets).
 class WorkerSetIterator implements IterableIterator<WorkerRecord> {
   constructor(
     private upcoming: WorkerRecord | null,

@@ -3,7 +3,7 @@
 // heartbeat's fields to a record happens here, so every index sees each change.
 
 import { BestWorkerIndex, type CandidateFilter } from './best-index.js';
-import { freeVramLookup } from './capacity.js';
+import { deviceCapacity, deviceKey, type DeviceKey } from './capacity.js';
 import type { Hives } from './hives.js';
 import { RowPages } from './number-rows.js';
 import { StringPool } from './string-pool.js';
@@ -36,7 +36,9 @@ export class Workers {
   /** Whether a worker is held by a WORKER.CLAIM (then it is out of the best-worker index). Set by the registry. */
   isReserved: (w: WorkerRecord) => boolean = () => false;
 
-  constructor(private readonly hives: Hives) {}
+  constructor(private readonly hives: Hives) {
+    hives.gpuChanged = (hive, key) => this.gpuChanged(hive, key);
+  }
 
   get size(): number {
     return this.byId.size;
@@ -80,6 +82,10 @@ export class Workers {
     ) {
       this.setAvailable(w, false);
     }
+    const gpuBefore = deviceKey(w);
+    const vramBefore = w.vramBytes;
+    const totalBefore = w.vramTotalBytes;
+    const urlBefore = w.url;
     if (f.state !== undefined) w.state = f.state;
     if (f.health !== undefined) w.health = f.health;
     if (f.url !== undefined) w.url = f.url;
@@ -102,14 +108,14 @@ export class Workers {
       this.hives.count(w, 1, true, w.online);
     }
     if (f.vramTotalBytes !== undefined) w.vramTotalBytes = f.vramTotalBytes;
-    // Its total counts for its hive, whether just reported or brought along by a move.
-    if (w.vramTotalBytes !== null && w.vramTotalBytes > w.hive.vramTotalBound) {
-      // Workers sharing a GPU share its total: every filed worker of the hive may have more free VRAM now.
-      w.hive.vramTotalBound = w.vramTotalBytes;
-      for (const other of w.hive.workers) if (other.available) this.best.vramChanged(other);
-    }
-    // Also after a move: the new hive's bound may be higher.
-    if (w.available) this.best.vramChanged(w);
+    // The free VRAM of the GPUs it left and joins, or of its own, changed for every worker on them.
+    const gpu = deviceKey(w);
+    if (gpu !== gpuBefore) {
+      this.gpuChanged(w.hive, gpuBefore);
+      this.gpuChanged(w.hive, gpu);
+    } else if (w.vramBytes !== vramBefore || w.vramTotalBytes !== totalBefore) this.gpuChanged(w.hive, gpu);
+    // A URL counts for the fallback's search (only workers with one).
+    if (w.url !== urlBefore && w.available) this.best.figuresChanged(w);
     if (f.cpuPercent !== undefined) w.cpuPercent = f.cpuPercent;
     if (f.gpuPercent !== undefined) w.gpuPercent = f.gpuPercent;
     if (f.reportedAt !== undefined)
@@ -172,16 +178,40 @@ export class Workers {
    */
   bestMatch(modelId: string, query: BestWorkerQuery): BestMatch | undefined {
     const { backend, minFreeVramBytes } = query;
-    const filter: CandidateFilter = {
-      backend,
-      minFreeVramBytes,
-      freeVramOf: minFreeVramBytes === undefined ? undefined : freeVramLookup(),
-    };
+    const filter: CandidateFilter = { backend, minFreeVramBytes };
     const w = this.best.best(modelId, filter);
     if (w !== undefined) return { worker: w, match: 'model' };
     if (query.strict) return undefined;
     const fallback = this.best.bestOfAll({ ...filter, requireUrl: true });
     return fallback === undefined ? undefined : { worker: fallback, match: 'fallback' };
+  }
+
+  /**
+   * A GPU's figures changed (a worker on it reported VRAM or VRAM_TOTAL, came, left or changed DEVICE): every
+   * worker on it gets its new free VRAM (capacity.ts), and the best-worker index follows. O(workers of the hive).
+   */
+  private gpuChanged(hive: HiveRecord, key: DeviceKey): void {
+    if (typeof key !== 'number') {
+      // A worker without DEVICE is a GPU of its own.
+      if (key.deviceId === null) this.setGpuFree(key as WorkerRecord, deviceCapacity(key).freeBytes);
+      return;
+    }
+    let total: number | null = null;
+    let used = 0;
+    for (const o of hive.workers) {
+      if (o.deviceId !== key) continue;
+      used += o.vramBytes ?? 0;
+      const t = o.vramTotalBytes;
+      if (t !== null && (total === null || t > total)) total = t;
+    }
+    const free = total === null ? null : Math.max(0, total - used);
+    for (const o of hive.workers) if (o.deviceId === key) this.setGpuFree(o, free);
+  }
+
+  private setGpuFree(w: WorkerRecord, free: number | null): void {
+    if (w.gpuFreeBytes === free) return;
+    w.gpuFreeBytes = free;
+    if (w.available) this.best.figuresChanged(w);
   }
 
   private setAvailable(w: WorkerRecord, on: boolean): void {

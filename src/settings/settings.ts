@@ -170,6 +170,20 @@ export const SETTINGS = [
     mutable: false,
     doc: 'the guard only judges windows that start with at least N online workers',
   }),
+  int('expiry-guard-max-hold', {
+    arg: 'MS',
+    range: { min: 0, max: MS_YEAR },
+    default: 900_000,
+    mutable: true,
+    doc: 'longest the guard holds evictions on its own (AUTO): then it lifts and logs it, and the workers it held are evicted after one offline window, at most --evict-rate a second (a fleet stopped on purpose is cleaned up); 0: until enough workers are back. A hold asked for with REGISTRY.GUARD ON lasts until OFF or AUTO',
+  }),
+  int('evict-rate', {
+    arg: 'N',
+    range: { min: 0, max: 1_000_000_000 },
+    default: 1000,
+    mutable: true,
+    doc: 'most evictions a second: a backlog (the workers a lifted guard held) drains in heartbeat order at this rate instead of all in one instant; 0: no limit',
+  }),
   int('event-log', { range: { min: 1, max: 10_000_000 }, default: 100_000, mutable: false, doc: 'events kept for EVENTS.READ' }),
   memory('event-log-max-bytes', {
     range: { min: 1024, max: Number.MAX_SAFE_INTEGER },

@@ -86,7 +86,7 @@ describe('memory given back when workers go', function () {
     await server.stop();
   });
 
-  for (const how of ['FLUSHALL', 'WORKER.DEL'] as const) {
+  for (const how of ['FLUSHALL', 'WORKER.DEL', 'FLUSHALL after HIVE.ACTIVE and HIVE.LIST'] as const) {
     it(`after ${how}, an emptied registry is back near its empty baseline`, async () => {
       // Warm up once (code, pools, socket buffers reach their working size), then take the baseline.
       await register(r, 2000, 'warm');
@@ -98,8 +98,14 @@ describe('memory given back when workers go', function () {
       const grown = full.used - baseline.used;
       // Each worker holds ~2 KB of strings: the registry really grew.
       expect(grown).to.be.greaterThan(n * 1000);
-      if (how === 'FLUSHALL') await r.call('FLUSHALL');
-      else {
+      if (how !== 'WORKER.DEL') {
+        // The hive lists read before must not keep the hives (and through them every worker) alive.
+        if (how !== 'FLUSHALL')
+          expect([(await r.call('HIVE.ACTIVE')) as string[], (await r.call('HIVE.LIST')) as string[]].map((l) => l.length)).to.deep.equal([
+            500, 500,
+          ]);
+        await r.call('FLUSHALL');
+      } else {
         for (let start = 0; start < n; start += 2000) {
           const p = r.pipeline();
           for (let i = start; i < start + 2000; i++) p.call('WORKER.DEL', `w${i}`);

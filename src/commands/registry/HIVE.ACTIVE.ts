@@ -1,9 +1,6 @@
 // HIVE.ACTIVE: the hives with a recent heartbeat (list_active_hives).
 
 import { defineCommand } from '../spec.js';
-import { HiveIdsReplies } from './hive-ids.js';
-
-const replies = new HiveIdsReplies();
 import { syntaxError } from '../errors.js';
 import { MAX_AGE_ARG, parseMaxAge } from './max-age.js';
 import { shape } from '../reply-shape.js';
@@ -15,7 +12,8 @@ export default defineCommand({
   group: 'registry',
   complexity:
     'O(A log A), A the active hives: hives are kept in heartbeat order, so stale ones are never visited, and sorted ' +
-    'by integer rank (O(H) when A ≥ H/16, H all hives; the id order is rebuilt only after hives are added or removed)',
+    'by integer rank (O(H) when A ≥ H/16, H all hives); hives that came or went since are merged into the id order ' +
+    'first (O(H + k log k) for k of them). The reply is encoded and written in slices as the client reads it.',
   arity: -1,
   flags: ['readonly'],
   aclCategories: ['registry', 'read'],
@@ -23,9 +21,14 @@ export default defineCommand({
   replyShape: shape.array(shape.bulk),
   reply: 'Array of hive ids, sorted.',
   errors: ["`ERR invalid max_age_ms 'x': expected a non-negative integer`"],
+  notes:
+    'The list is taken at one instant, as the command runs, so it is exactly the hives active then; only writing ' +
+    'it out is done in slices, between which other clients are served and the socket drains (as for every long reply), ' +
+    'so later heartbeats do not change a reply already taken.',
   seed: ['list_active_hives'],
   handler(client, argv) {
     if (argv.length > 2) throw syntaxError();
-    return replies.reply(client.server.registry.activeHives(parseMaxAge(argv[1])));
+    // Plain ids: a long array is encoded piece by piece as the socket takes it (the reply writer's streams).
+    return client.server.registry.activeHives(parseMaxAge(argv[1])).map((h) => h.hiveId);
   },
 });

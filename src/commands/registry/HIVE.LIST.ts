@@ -1,19 +1,16 @@
 // HIVE.LIST: every known hive (list_all_hives).
 
 import { defineCommand } from '../spec.js';
-import { HiveIdsReplies } from './hive-ids.js';
 import { parseTokens } from '../options.js';
 import { PAGING_ARGS, PAGING_ERRORS, pageReply, pagingNotes, parsePaging, tooManyRecords } from './paging.js';
 import { shape } from '../reply-shape.js';
-
-const replies = new HiveIdsReplies();
 
 export default defineCommand({
   name: 'HIVE.LIST',
   summary: 'Lists the ids of all known hives, online or not.',
   since: '0.1.0',
   group: 'registry',
-  complexity: 'O(H log H), H the hives; with CURSOR, O(COUNT)',
+  complexity: 'O(H), H the hives (kept in id order); with CURSOR, O(COUNT)',
   arity: -1,
   flags: ['readonly'],
   aclCategories: ['registry', 'read', 'slow'],
@@ -34,6 +31,6 @@ export default defineCommand({
       );
     }
     if (registry.hiveCount() > client.server.settings.get('reply-max-records')) throw tooManyRecords(client, 'HIVE.LIST', 'hives');
-    return replies.reply(registry.listHives());
+    return registry.listHives().map((h) => h.hiveId);
   },
 });

@@ -13,10 +13,11 @@ export default defineCommand({
   since: '0.1.0',
   group: 'registry',
   complexity:
-    'O(B + K): online idle workers are indexed per model in buckets by health and whole GPU percent (B ≤ 202); ' +
-    'the query stops at the first bucket with a candidate and looks at its K workers only. With BACKEND/MINFREE, ' +
-    'buckets whose workers all fail the filter are also read (MINFREE: O(W) per GPU tested, W the workers on its hive). ' +
-    'The any-model fallback reads the same buckets of every model.',
+    'O(B log K): online idle workers are indexed per model in buckets by health and whole GPU percent (B ≤ 202), ' +
+    'each a search tree in WORKER.BEST order that knows the most free VRAM under every node; the query stops at the ' +
+    'first bucket with a candidate, and finds the best one with enough free VRAM (MINFREE) in one descent of O(log K), ' +
+    'K the workers of the bucket. BACKEND is not indexed: it walks the bucket in order (skipping subtrees without ' +
+    'enough free VRAM) up to the first match. The any-model fallback reads the same buckets of every model.',
   arity: -2,
   flags: ['readonly', 'fast'],
   aclCategories: ['registry', 'read', 'fast'],

@@ -1,0 +1,155 @@
+// WORKER.BEST and WORKER.CLAIM against a naive reference over the same fleet: after any history of heartbeats
+// (model, health, GPU load, URL, backend, DEVICE, VRAM, VRAM_TOTAL, state, moves between hives), removals, claims,
+// releases and time passing, the pick with or without MINFREE, BACKEND and STRICT is the one a plain scan of
+// every worker finds, counting each GPU's free VRAM as HIVE.RES does.
+
+import { expect } from 'chai';
+import fc from 'fast-check';
+import { WorkerRegistry } from '../../src/registry/registry.js';
+import type { BestWorkerQuery, WorkerView } from '../../src/registry/types.js';
+import { ManualClock } from '../helpers/clock.js';
+
+const GB = 1e9;
+const MODELS = ['m0', 'm1', 'm2'];
+
+/** Free VRAM of w's GPU by the definition: the largest total of its GPU's workers minus all their use, at least 0. */
+function referenceFree(w: WorkerView, all: readonly WorkerView[]): number | null {
+  const mates = w.deviceId === null ? [w] : all.filter((o) => o.hiveId === w.hiveId && o.deviceId === w.deviceId);
+  let total: number | null = null;
+  let used = 0;
+  for (const o of mates) {
+    used += o.vramBytes ?? 0;
+    if (o.vramTotalBytes !== null && (total === null || o.vramTotalBytes > total)) total = o.vramTotalBytes;
+  }
+  return total === null ? null : Math.max(0, total - used);
+}
+
+function order(a: WorkerView, b: WorkerView): number {
+  const ha = a.effectiveHealth === 'healthy' ? 0 : 1;
+  const hb = b.effectiveHealth === 'healthy' ? 0 : 1;
+  if (ha !== hb) return ha - hb;
+  const ga = a.gpuPercent ?? 100;
+  const gb = b.gpuPercent ?? 100;
+  if (ga !== gb) return ga - gb;
+  return a.workerId < b.workerId ? -1 : a.workerId > b.workerId ? 1 : 0;
+}
+
+/** The reference pick: a scan of every worker. */
+function referenceBest(r: WorkerRegistry, model: string, q: BestWorkerQuery): { id: string; match: string } | undefined {
+  const all = r.listWorkers();
+  const candidates = all.filter(
+    (w) =>
+      w.online &&
+      w.effectiveState === 'Idle' &&
+      r.scheduling.claimOf(w) === undefined &&
+      (q.backend === undefined || w.backend === q.backend) &&
+      (q.minFreeVramBytes === undefined || (referenceFree(w, all) ?? -1) >= q.minFreeVramBytes),
+  );
+  const own = candidates.filter((w) => w.modelId === model).sort(order)[0];
+  if (own !== undefined) return { id: own.workerId, match: 'model' };
+  if (q.strict) return undefined;
+  const fallback = candidates.filter((w) => w.url !== null).sort(order)[0];
+  return fallback === undefined ? undefined : { id: fallback.workerId, match: 'fallback' };
+}
+
+const FIELDS = {
+  modelId: fc.option(fc.constantFrom(...MODELS), { freq: 8 }),
+  state: fc.constantFrom('Idle' as const, 'Idle' as const, 'Idle' as const, 'Busy' as const),
+  health: fc.constantFrom('healthy' as const, 'healthy' as const, 'degraded' as const),
+  gpuPercent: fc.option(fc.constantFrom(0, 0, 0, 0.5, 10, 99.9), { freq: 8 }),
+  url: fc.constantFrom(null, null, 'http://a', 'http://b'),
+  backend: fc.option(fc.constantFrom('cuda', 'rocm'), { freq: 8 }),
+  deviceId: fc.option(fc.integer({ min: 0, max: 2 }), { freq: 4 }),
+  vramBytes: fc.option(
+    fc.integer({ min: 0, max: 30 }).map((n) => n * GB),
+    { freq: 8 },
+  ),
+  vramTotalBytes: fc.option(
+    fc.constantFrom(16, 24, 48, 80).map((n) => n * GB),
+    { freq: 6 },
+  ),
+};
+
+/** Every worker's first heartbeat, with every field. */
+const firstBeats = fc.array(fc.record({ hive: fc.integer({ min: 0, max: 2 }), fields: fc.record(FIELDS) }), {
+  minLength: 10,
+  maxLength: 10,
+});
+
+const beat = fc.record({
+  kind: fc.constant('beat' as const),
+  id: fc.integer({ min: 0, max: 9 }),
+  hive: fc.integer({ min: 0, max: 2 }),
+  fields: fc.record(FIELDS, { requiredKeys: [] }),
+});
+
+const query = fc.record(
+  {
+    backend: fc.constantFrom('cuda', 'rocm'),
+    minFreeVramBytes: fc.integer({ min: 0, max: 40 }).map((n) => n * GB),
+    strict: fc.boolean(),
+  },
+  { requiredKeys: [] },
+);
+
+const op = fc.oneof(
+  { weight: 10, arbitrary: beat },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant('del' as const), id: fc.integer({ min: 0, max: 9 }) }) },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant('tick' as const), ms: fc.constantFrom(1000, 20_000) }) },
+  { weight: 4, arbitrary: fc.record({ kind: fc.constant('best' as const), model: fc.constantFrom(...MODELS), q: query }) },
+  { weight: 2, arbitrary: fc.record({ kind: fc.constant('claim' as const), model: fc.constantFrom(...MODELS), q: query }) },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant('release' as const), id: fc.integer({ min: 0, max: 9 }) }) },
+);
+
+describe('best-worker index against a plain scan', () => {
+  it('picks what a scan of every worker picks, after any history', () => {
+    fc.assert(
+      fc.property(firstBeats, fc.array(op, { minLength: 20, maxLength: 120 }), (first, ops) => {
+        const clock = new ManualClock();
+        const r = new WorkerRegistry({ clock, offlineAfterMs: 30_000, evictAfterMs: 60_000 });
+        first.forEach((b, i) => r.heartbeat(`w${i}`, `h${b.hive}`, b.fields));
+        const tokens = new Map<string, string>();
+        for (const o of ops) {
+          if (o.kind === 'beat') r.heartbeat(`w${o.id}`, `h${o.hive}`, o.fields);
+          else if (o.kind === 'del') r.removeWorker(`w${o.id}`);
+          else if (o.kind === 'tick') clock.advance(o.ms);
+          else if (o.kind === 'release') {
+            const token = tokens.get(`w${o.id}`);
+            if (token !== undefined) r.scheduling.release(`w${o.id}`, token);
+          } else {
+            r.sync();
+            const expected = referenceBest(r, o.model, o.q);
+            const label = JSON.stringify(o);
+            if (o.kind === 'best') {
+              const got = r.scheduling.best(o.model, o.q);
+              expect(got === undefined ? undefined : { id: got.worker.workerId, match: got.match }, label).to.deep.equal(expected);
+            } else {
+              const got = r.scheduling.claim(o.model, { ...o.q, leaseMs: 10_000 });
+              expect(got === undefined ? undefined : { id: got.worker.workerId, match: got.match }, label).to.deep.equal(expected);
+              if (got !== undefined) tokens.set(got.worker.workerId, got.claim.token);
+            }
+          }
+        }
+      }),
+      { numRuns: 400 },
+    );
+  });
+
+  it('finds the one worker with enough free VRAM among thousands that share GPUs and fall short', () => {
+    const r = new WorkerRegistry({ clock: new ManualClock() });
+    // 4,000 workers on 400 hosts, 10 a GPU: every GPU is full, though each worker alone uses a quarter of it.
+    for (let i = 0; i < 4000; i++)
+      r.heartbeat(`w${i}`, `h${i % 400}`, { modelId: 'm', deviceId: 0, gpuPercent: i % 100, vramBytes: 6 * GB, vramTotalBytes: 24 * GB });
+    expect(r.scheduling.best('m', { minFreeVramBytes: 19 * GB })).to.equal(undefined);
+    // One host's workers but one leave: its GPU has 24 - 6 = 18 GB free.
+    for (let i = 7; i < 4000; i += 400) if (i !== 7) r.removeWorker(`w${i}`);
+    expect(r.scheduling.best('m', { minFreeVramBytes: 18 * GB })?.worker.workerId).to.equal('w7');
+    expect(r.scheduling.best('m', { minFreeVramBytes: 19 * GB })).to.equal(undefined);
+    // Its VRAM use drops: more free, still the only one.
+    r.heartbeat('w7', 'h7', { vramBytes: 1 * GB });
+    expect(r.scheduling.best('m', { minFreeVramBytes: 23 * GB })?.worker.workerId).to.equal('w7');
+    // It moves to a full host: none again.
+    r.heartbeat('w7', 'h8', {});
+    expect(r.scheduling.best('m', { minFreeVramBytes: 18 * GB })).to.equal(undefined);
+  });
+});
