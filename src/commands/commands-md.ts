@@ -94,7 +94,11 @@ it anew (HBEAT replies 1). A hive is online while any of its workers is.
 **Mass-expiry guard.** When more than \`--expiry-guard\` percent of the workers online at the start of a window (one
 \`--offline-after\` long) go offline within that window, the registry still marks them offline but stops evicting and
 publishes \`guard.on\`; it lifts (\`guard.off\`) when more than (100 − percent)% of the workers online when it tripped
-are back, and evictions due meanwhile then happen. \`REGISTRY.GUARD ON|OFF|AUTO\` overrides it; INFO shows it.
+are back, or once it has held for \`--expiry-guard-max-hold\` (default 15 min: a fleet stopped on purpose is cleaned
+up). After such a lift the workers it held get one more \`--offline-after\` window of grace (the rest of them are
+likely on their way back), then are evicted in heartbeat order, at most \`--evict-rate\` a second.
+\`REGISTRY.GUARD ON|OFF|AUTO\` overrides it (OFF releases what was held at once); INFO shows whether it holds, since
+when, and the longest hold. Its hold and grace are saved in the snapshot header: a restart evicts nothing it held.
 
 **Snapshots.** With \`--snapshot FILE\`, the registry is written atomically (temp file, fsync, rename) on SAVE and
 BGSAVE, at shutdown and every \`--save-interval\` ms (skipped while another save runs), as JSON lines: a header, one
@@ -127,13 +131,14 @@ Every change gets the next revision and an event, a JSON object:
 | \`model_id\`, \`match\`, \`claim_expires_ms\` | worker.claimed | the model asked for, \`model\` or \`fallback\`, the lease's end |
 | \`reason\`, \`state\` | worker.released | \`released\` (WORKER.RELEASE), \`expired\` (at the lease's end) or \`heartbeat\` (with the \`state\` it reported) |
 | \`mode\`, \`online\`, \`baseline\` | guard.on, guard.off | guard mode, online workers now, online workers when it tripped |
+| \`reason\`, \`evictions_resume_at_ms\` | guard.off | \`back\` (enough workers back), \`max-hold\` or \`operator\` (REGISTRY.GUARD OFF); held workers are not evicted before this |
 | \`workers\`, \`hives\` | registry.flushed | how many workers and hives FLUSHALL removed |
 
 | type | when |
 | --- | --- |
 | \`worker.online\` | a new, returning (offline) or evicted worker heartbeats |
 | \`worker.offline\` | at \`last_seen_ms + --offline-after\` |
-| \`worker.evicted\` | at \`last_seen_ms + --evict-after\` (unless the guard holds evictions) |
+| \`worker.evicted\` | at \`last_seen_ms + --evict-after\` (unless the guard holds evictions; at most \`--evict-rate\` a second) |
 | \`worker.state\` | a heartbeat changes state, health or model, or moves the worker to another hive |
 | \`worker.removed\` | WORKER.DEL, or HIVE.DEL of its hive |
 | \`worker.claimed\` / \`worker.released\` | WORKER.CLAIM reserves a worker / the reservation ends |

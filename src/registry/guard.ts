@@ -1,7 +1,12 @@
 // The mass-expiry guard's state and tests: when too many workers go offline within one window (a network cut,
-// not a fleet dying), evictions are held until enough of them are back. Driven by the liveness part only.
+// not a fleet dying), evictions are held until enough of them are back, or until the longest hold allowed.
+// After an automatic lift the workers it held get a grace of one offline window (they are coming back: a
+// storm of evictions followed by a storm of registrations helps nobody). Driven by the liveness part only.
 
 export type GuardMode = 'auto' | 'on' | 'off';
+
+/** Why the guard lifted: enough workers back (AUTO), the operator (REGISTRY.GUARD OFF), or the longest hold. */
+export type GuardLiftReason = 'back' | 'operator' | 'max-hold';
 
 export interface GuardStatus {
   mode: GuardMode;
@@ -12,6 +17,21 @@ export interface GuardStatus {
   windowStartMs: number;
   /** Online workers when the guard tripped (it lifts when more than (100 - percent)% of them are back). */
   baseline: number;
+  /** Registry time the hold began; 0 when not holding. */
+  sinceMs: number;
+  /** Longest an automatic hold lasts (ms); 0 = until enough workers are back. */
+  maxHoldMs: number;
+  /** Evictions held back happen no earlier than this (the lift, plus the grace after an automatic one). */
+  evictionsResumeAtMs: number;
+}
+
+/** What a snapshot keeps of the guard, so a restart neither drops a hold nor cuts a grace short. */
+export interface GuardState {
+  mode: GuardMode;
+  active: boolean;
+  since_ms: number;
+  baseline: number;
+  evictions_resume_at_ms: number;
 }
 
 export class ExpiryGuard {
@@ -21,7 +41,8 @@ export class ExpiryGuard {
   windowStartMs: number;
   onlineAtWindowStart = 0;
   offlinesInWindow = 0;
-  /** Evictions held back by the guard happen no earlier than when it lifted. */
+  sinceMs = 0;
+  /** Evictions held back by the guard happen no earlier than this. */
   evictionsResumeAtMs = 0;
 
   constructor(
@@ -31,6 +52,8 @@ export class ExpiryGuard {
     readonly minWorkers: number,
     readonly windowMs: number,
     startMs: number,
+    /** Longest an AUTO hold lasts (ms); 0 = no limit. */
+    public maxHoldMs = 0,
   ) {
     if (!(percent >= 0 && percent <= 100)) throw new RangeError('expiryGuardPercent must be 0..100');
     this.windowStartMs = startMs;
@@ -38,6 +61,14 @@ export class ExpiryGuard {
 
   get windowEndMs(): number {
     return this.windowStartMs + this.windowMs;
+  }
+
+  /**
+   * When AUTO lets go of a hold whatever the heartbeats (a fleet stopped on purpose never comes back); Infinity
+   * when not holding, with no limit, or when the operator asked for the hold (ON lasts until OFF or AUTO).
+   */
+  get releaseAtMs(): number {
+    return this.mode === 'auto' && this.active && this.maxHoldMs > 0 ? this.sinceMs + this.maxHoldMs : Infinity;
   }
 
   /** Starts the window that holds `t` (windows are back to back, one offline window long). */
@@ -80,12 +111,35 @@ export class ExpiryGuard {
     return this.mode === 'auto' && this.active && this.enoughBack(online, this.baseline);
   }
 
-  /** Sets the state; false when it already was so. */
-  set(active: boolean, atMs: number): boolean {
+  /** Sets the state; false when it already was so. A lift delays the evictions it held by `graceMs`. */
+  set(active: boolean, atMs: number, graceMs = 0): boolean {
     if (this.active === active) return false;
     this.active = active;
-    if (!active) this.evictionsResumeAtMs = atMs;
+    if (active) this.sinceMs = atMs;
+    else {
+      this.sinceMs = 0;
+      this.evictionsResumeAtMs = atMs + graceMs;
+    }
     return true;
+  }
+
+  state(): GuardState {
+    return {
+      mode: this.mode,
+      active: this.active,
+      since_ms: this.sinceMs,
+      baseline: this.baseline,
+      evictions_resume_at_ms: this.evictionsResumeAtMs,
+    };
+  }
+
+  /** Takes a saved state back, its times moved back by `shiftMs` (a snapshot from a clock ahead of this one). */
+  restore(s: GuardState, shiftMs: number): void {
+    this.mode = s.mode;
+    this.active = s.active;
+    this.baseline = s.baseline;
+    this.sinceMs = s.active ? s.since_ms - shiftMs : 0;
+    this.evictionsResumeAtMs = s.evictions_resume_at_ms === 0 ? 0 : s.evictions_resume_at_ms - shiftMs;
   }
 
   status(): GuardStatus {
@@ -97,6 +151,9 @@ export class ExpiryGuard {
       offlinesInWindow: this.offlinesInWindow,
       windowStartMs: this.windowStartMs,
       baseline: this.baseline,
+      sinceMs: this.sinceMs,
+      maxHoldMs: this.maxHoldMs,
+      evictionsResumeAtMs: this.evictionsResumeAtMs,
     };
   }
 }

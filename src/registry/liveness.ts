@@ -9,7 +9,7 @@
 // query first applies the transitions that are due, so answers are exact to the millisecond even if a timer
 // fires late.
 
-import { ExpiryGuard, type GuardMode, type GuardStatus } from './guard.js';
+import { ExpiryGuard, type GuardLiftReason, type GuardMode, type GuardState, type GuardStatus } from './guard.js';
 import { MAX_TIMER_DELAY_MS, type Timers } from './timers.js';
 import { type Clock, type RegistryOptions, systemClock, type WorkerRecord } from './types.js';
 import { WorkerList } from './worker-list.js';
@@ -24,7 +24,7 @@ export interface LivenessHooks {
   wentOffline(w: WorkerRecord, atMs: number): void;
   /** The worker reached its eviction deadline and is off the lists: the registry forgets it. */
   evicted(w: WorkerRecord, atMs: number): void;
-  guardChanged(active: boolean, atMs: number, guard: GuardStatus): void;
+  guardChanged(active: boolean, atMs: number, guard: GuardStatus, reason: GuardLiftReason | null): void;
 }
 
 export class Liveness {
@@ -45,6 +45,10 @@ export class Liveness {
   // The one armed timer, and the deadline it was armed for.
   private timer: unknown = null;
   private armedForMs = Infinity;
+  /** Most evictions per second (0 = no limit), counted in windows of one second from the first eviction in each. */
+  private evictRate: number;
+  private evictWindowStartMs = -Infinity;
+  private evictsInWindow = 0;
 
   constructor(o: RegistryOptions) {
     this.clock = o.clock ?? systemClock;
@@ -58,7 +62,14 @@ export class Liveness {
     if (!(this.evictAfterMs === 0 || this.evictAfterMs >= this.offlineAfterMs)) {
       throw new RangeError('evictAfterMs must be 0 (never) or at least offlineAfterMs');
     }
-    this.guard = new ExpiryGuard(this.expiryGuardPercent, o.expiryGuardMinWorkers ?? 2, this.offlineAfterMs, this.now());
+    this.evictRate = o.evictRate ?? 0;
+    this.guard = new ExpiryGuard(
+      this.expiryGuardPercent,
+      o.expiryGuardMinWorkers ?? 2,
+      this.offlineAfterMs,
+      this.now(),
+      o.expiryGuardMaxHoldMs ?? 0,
+    );
   }
 
   // ── the rule ──────────────────────────────────────────────────────────────────────────────────────────
@@ -102,7 +113,7 @@ export class Liveness {
     w.online = true;
     this.onlineCount++;
     this.hooks!.cameOnline(w, now);
-    if (this.guard.shouldLift(this.onlineCount)) this.setGuard(false, now);
+    if (this.guard.shouldLift(this.onlineCount)) this.setGuard(false, now, 'back');
   }
 
   /** Takes a worker off its list (WORKER.DEL, HIVE.DEL). */
@@ -120,11 +131,26 @@ export class Liveness {
     (w.online ? this.online : this.offline).append(w);
   }
 
+  /** Before a restore: the guard as it was saved (a hold, or the grace after a lift, survives the restart). */
+  restoreGuard(state: GuardState, shiftMs: number): void {
+    this.guard.restore(state, shiftMs);
+  }
+
+  /**
+   * A restored worker past its eviction time that is kept all the same, as it would have been had the server
+   * kept running: the guard holds evictions, or the grace after its lift has not run out.
+   */
+  heldAtRestore(now: number): boolean {
+    return this.evictAfterMs > 0 && (this.guard.active || now < this.guard.evictionsResumeAtMs);
+  }
+
   /** After a restore: lists in heartbeat order, a new guard window from now, the timer armed. */
   finishRestore(now: number): void {
     this.online.sortByLastSeen();
     this.offline.sortByLastSeen();
     this.guard.restart(now, this.onlineCount);
+    if (this.guard.shouldLift(this.onlineCount)) this.setGuard(false, now, 'back');
+    this.releaseIfOverdue(now);
     this.arm();
   }
 
@@ -152,12 +178,16 @@ export class Liveness {
 
   private evictionDeadline(): number {
     if (this.offline.oldest === null || this.evictionsPaused()) return Infinity;
-    return Math.max(this.offline.oldest.lastSeenMs + this.evictAfterMs, this.guard.evictionsResumeAtMs);
+    // Never before the current rate window's start: a backlog's times go forward, never back.
+    const at = Math.max(this.offline.oldest.lastSeenMs + this.evictAfterMs, this.guard.evictionsResumeAtMs, this.evictWindowStartMs);
+    // Over the rate, the next eviction waits for the next second: a backlog (what a lift releases) drains
+    // at a bounded rate, in heartbeat order.
+    return this.evictRate > 0 && this.evictsInWindow >= this.evictRate ? Math.max(at, this.evictWindowStartMs + 1000) : at;
   }
 
-  /** The earliest pending transition (offline or eviction), or Infinity. */
+  /** The earliest pending transition (offline, eviction, or the guard's longest hold ending), or Infinity. */
   nextDeadlineMs(): number {
-    return Math.min(this.offlineDeadline(), this.evictionDeadline());
+    return Math.min(this.offlineDeadline(), this.evictionDeadline(), this.guard.releaseAtMs);
   }
 
   /**
@@ -174,6 +204,11 @@ export class Liveness {
       const windowEnd = this.guard.windowEndMs;
       if (windowEnd <= t && windowEnd <= next) {
         this.guard.roll(Math.min(t, next), this.onlineCount);
+        continue;
+      }
+      const release = this.guard.releaseAtMs;
+      if (release <= t && release <= next) {
+        this.setGuard(false, release, 'max-hold');
         continue;
       }
       if (next > t) return true;
@@ -198,6 +233,11 @@ export class Liveness {
   }
 
   private evict(w: WorkerRecord, atMs: number): void {
+    if (atMs >= this.evictWindowStartMs + 1000) {
+      this.evictWindowStartMs = atMs;
+      this.evictsInWindow = 0;
+    }
+    this.evictsInWindow++;
     this.offline.remove(w);
     this.hooks!.evicted(w, atMs);
   }
@@ -239,8 +279,36 @@ export class Liveness {
 
   // ── the mass-expiry guard ─────────────────────────────────────────────────────────────────────────────
 
-  private setGuard(active: boolean, atMs: number): void {
-    if (this.guard.set(active, atMs)) this.hooks!.guardChanged(active, atMs, this.guard.status());
+  /**
+   * Trips (reason null) or lifts the guard. An automatic lift gives the workers it held one offline window of
+   * grace from the lift: they are likely on their way back, and evicting them only to see them register again
+   * is the storm the guard is there to prevent. The operator's OFF releases them at once.
+   */
+  private setGuard(active: boolean, atMs: number, reason: GuardLiftReason | null = null): void {
+    const graceMs = reason === 'back' || reason === 'max-hold' ? this.offlineAfterMs : 0;
+    if (this.guard.set(active, atMs, graceMs)) this.hooks!.guardChanged(active, atMs, this.guard.status(), reason);
+  }
+
+  /** --expiry-guard-max-hold and --evict-rate, changed at run time (CONFIG SET). */
+  setLimits(limits: { maxHoldMs?: number; evictRate?: number }): void {
+    this.sync();
+    if (limits.maxHoldMs !== undefined) this.guard.maxHoldMs = limits.maxHoldMs;
+    if (limits.evictRate !== undefined) this.evictRate = limits.evictRate;
+    this.releaseIfOverdue(this.now());
+    // A later deadline than the armed one: the timer wakes early, finds nothing due and arms again.
+    this.arm();
+  }
+
+  /**
+   * A hold already longer than the limit when the limit (or AUTO) came into force, or at a restore: released
+   * now, not at a time in the past (events stay in time order).
+   */
+  private releaseIfOverdue(now: number): void {
+    if (this.guard.releaseAtMs <= now) this.setGuard(false, now, 'max-hold');
+  }
+
+  guardState(): GuardState {
+    return this.guard.state();
   }
 
   /** REGISTRY.GUARD: ON holds evictions, OFF never holds them, AUTO lets the registry decide. */
@@ -251,8 +319,9 @@ export class Liveness {
     if (mode === 'on') {
       this.guard.baseline = this.onlineCount;
       this.setGuard(true, now);
-    } else if (mode === 'off') this.setGuard(false, now);
-    else if (this.guard.shouldLift(this.onlineCount)) this.setGuard(false, now);
+    } else if (mode === 'off') this.setGuard(false, now, 'operator');
+    else if (this.guard.shouldLift(this.onlineCount)) this.setGuard(false, now, 'back');
+    else this.releaseIfOverdue(now);
     this.arm();
   }
 

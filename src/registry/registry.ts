@@ -5,7 +5,7 @@
 
 import { checkId, FIELD_MAX_BYTES } from './field-limits.js';
 import { CompactedError, EventBus, stateDetails, type EventLog, type EventType, type LoggedEvent } from './events.js';
-import type { GuardMode, GuardStatus } from './guard.js';
+import type { GuardMode, GuardState, GuardStatus } from './guard.js';
 import { Hives } from './hives.js';
 import { Liveness } from './liveness.js';
 import { Restorer, SnapshotReader } from './snapshot.js';
@@ -25,8 +25,12 @@ export class WorkerRegistry extends RegistryQueries {
   /** Heartbeats taken (with the event revision, what INFO's rdb_changes_since_last_save counts). */
   heartbeatCount = 0;
 
-  constructor(private readonly options: RegistryOptions = {}) {
+  private readonly options: RegistryOptions;
+
+  constructor(options: RegistryOptions = {}) {
     super();
+    // A copy: CONFIG SET changes the guard's limits here too, so a FLUSHALL's new parts keep them.
+    this.options = { ...options };
     this.bus = new EventBus(options.eventLogSize ?? 100_000, options.eventLogMaxBytes);
     this.build();
   }
@@ -54,12 +58,22 @@ export class WorkerRegistry extends RegistryQueries {
         if (w.hive.onlineWorkers === 0) this.emit('hive.offline', at, null, w.hive);
       },
       evicted: (w, at) => this.remove(w, 'worker.evicted', at),
-      guardChanged: (active, at, g) =>
-        this.emit(active ? 'guard.on' : 'guard.off', at, null, null, {
-          mode: g.mode,
-          online: this.liveness.onlineWorkers,
-          baseline: g.baseline,
-        }),
+      guardChanged: (active, at, g, reason) =>
+        this.emit(
+          active ? 'guard.on' : 'guard.off',
+          at,
+          null,
+          null,
+          active
+            ? { mode: g.mode, online: this.liveness.onlineWorkers, baseline: g.baseline }
+            : {
+                mode: g.mode,
+                online: this.liveness.onlineWorkers,
+                baseline: g.baseline,
+                reason: reason ?? 'operator',
+                evictions_resume_at_ms: g.evictionsResumeAtMs,
+              },
+        ),
     };
   }
 
@@ -228,6 +242,13 @@ export class WorkerRegistry extends RegistryQueries {
     return this.liveness.guardStatus();
   }
 
+  /** --expiry-guard-max-hold and --evict-rate at run time. */
+  setGuardLimits(limits: { maxHoldMs?: number; evictRate?: number }): void {
+    if (limits.maxHoldMs !== undefined) this.options.expiryGuardMaxHoldMs = limits.maxHoldMs;
+    if (limits.evictRate !== undefined) this.options.evictRate = limits.evictRate;
+    this.liveness.setLimits(limits);
+  }
+
   // ── snapshots ─────────────────────────────────────────────────────────────────────────────────────────
 
   /**
@@ -238,7 +259,7 @@ export class WorkerRegistry extends RegistryQueries {
     if (this.reader !== null) throw new Error('a snapshot is already being read');
     const t = this.liveness.now();
     this.liveness.sync(t);
-    const reader = new SnapshotReader(this.workers, this.bus.log.lastRev, t, () => {
+    const reader = new SnapshotReader(this.workers, this.bus.log.lastRev, t, this.liveness.guardState(), () => {
       if (this.reader === reader) this.reader = null;
     });
     return (this.reader = reader);
@@ -249,13 +270,13 @@ export class WorkerRegistry extends RegistryQueries {
    * each worker's last_seen_ms, the current windows and this clock; times ahead of this clock are moved back
    * (the report says by how much). The revision counter continues from the snapshot's. Emits no events.
    */
-  beginRestore(header: { rev: number; savedAtMs: number }): Restorer {
+  beginRestore(header: { rev: number; savedAtMs: number; guard?: GuardState }): Restorer {
     if (this.workers.size > 0) throw new Error('restore needs an empty registry');
     this.bus.continueFrom(header.rev);
-    return new Restorer({ liveness: this.liveness, hives: this.hives, workers: this.workers }, header.savedAtMs);
+    return new Restorer({ liveness: this.liveness, hives: this.hives, workers: this.workers }, header.savedAtMs, header.guard);
   }
 }
 
 export { CompactedError };
 export type { BestWorkerQuery, RegistryOptions, WorkerFilter } from './types.js';
-export type { GuardMode, GuardStatus } from './guard.js';
+export type { GuardMode, GuardState, GuardStatus } from './guard.js';

@@ -2,6 +2,7 @@
 // reads a consistent picture as of the moment it opened, however the registry changes between chunks; restoring
 // places each worker by the liveness rule at the restart time, never by what was true when it was saved.
 
+import type { GuardState } from './guard.js';
 import type { Hives } from './hives.js';
 import type { Liveness } from './liveness.js';
 import { type Health, SNAPSHOT_EPOCHS, type WorkerRecord, type WorkerState } from './types.js';
@@ -55,6 +56,8 @@ export interface SnapshotHeader {
   savedAtMs: number;
   /** Workers the reader yields in all. */
   workers: number;
+  /** The mass-expiry guard at that moment (a hold must survive a restart). */
+  guard: GuardState;
 }
 
 let lastEpoch = 0;
@@ -76,9 +79,10 @@ export class SnapshotReader {
     workers: Workers,
     rev: number,
     savedAtMs: number,
+    guard: GuardState,
     private readonly onClose: () => void,
   ) {
-    this.header = { rev, savedAtMs, workers: workers.size };
+    this.header = { rev, savedAtMs, workers: workers.size, guard };
     lastEpoch = (lastEpoch % (SNAPSHOT_EPOCHS - 1)) + 1; // 1..2^24-1: 0 is "never seen"
     this.epoch = lastEpoch;
     // A Map iterator stays valid while entries are added and deleted.
@@ -126,6 +130,8 @@ export interface RestoreReport {
   offline: number;
   /** Saved workers already past their eviction time at the restart: not loaded. */
   evicted: number;
+  /** Workers past their eviction time kept because the saved guard holds them (or their grace runs). */
+  held: number;
   /** How far the snapshot's clock was ahead of the restart clock (ms, 0 when it was not): its times were moved back by this. */
   clockAheadMs: number;
 }
@@ -138,21 +144,27 @@ export class Restorer {
   constructor(
     private readonly parts: { liveness: Liveness; hives: Hives; workers: Workers },
     savedAtMs: number,
+    guard?: GuardState,
   ) {
     this.now = parts.liveness.now();
     // A snapshot from the future of this clock (a clock set back, another host): ages as they were at the save.
     const clockAheadMs = Math.max(0, savedAtMs - this.now);
-    this.report = { workers: 0, hives: 0, online: 0, offline: 0, evicted: 0, clockAheadMs };
+    this.report = { workers: 0, hives: 0, online: 0, offline: 0, evicted: 0, held: 0, clockAheadMs };
+    if (guard !== undefined) parts.liveness.restoreGuard(guard, clockAheadMs);
   }
 
   add(s: WorkerSnapshot): void {
     const { liveness, hives, workers } = this.parts;
     if (workers.get(s.worker_id) !== undefined) throw new Error(`duplicate worker ${JSON.stringify(s.worker_id)} in the snapshot`);
     const lastSeenMs = Math.min(s.last_seen_ms - this.report.clockAheadMs, this.now);
-    const state = liveness.stateAt(lastSeenMs, this.now);
+    let state = liveness.stateAt(lastSeenMs, this.now);
     if (state === 'evicted') {
-      this.report.evicted++;
-      return;
+      if (!liveness.heldAtRestore(this.now)) {
+        this.report.evicted++;
+        return;
+      }
+      state = 'offline';
+      this.report.held++;
     }
     const hive = hives.obtain(s.hive_id, lastSeenMs);
     if (lastSeenMs > hive.lastHeartbeatMs) hive.lastHeartbeatMs = lastSeenMs;

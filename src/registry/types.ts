@@ -45,6 +45,10 @@ export interface RegistryOptions {
   expiryGuardPercent?: number;
   /** The guard only judges windows that start with at least this many online workers. Default 2, so a lone worker dying is evicted as usual. */
   expiryGuardMinWorkers?: number;
+  /** Longest an automatic hold of the guard lasts (ms); then it lifts and evictions resume. 0 = no limit (default). */
+  expiryGuardMaxHoldMs?: number;
+  /** Most evictions per second (a backlog released by the guard drains at this rate); 0 = no limit (default). */
+  evictRate?: number;
   /** Events kept for EVENTS.READ. Default 100000. */
   eventLogSize?: number;
   /** Most bytes the event log holds (see eventBytes in events.ts), oldest events evicted first. Default: no bound. */

@@ -22,11 +22,17 @@ export class EventLogLines {
           `Expiry guard tripped (${String(event.mode)}): ${String(event.online)} of ${String(event.baseline)} workers online; evictions held`,
         );
         break;
-      case 'guard.off':
-        this.log().notice(
-          `Expiry guard lifted (${String(event.mode)}): ${String(event.online)} of ${String(event.baseline)} workers online; evictions resume`,
-        );
+      case 'guard.off': {
+        const resume = new Date(Number(event.evictions_resume_at_ms)).toISOString();
+        const online = `${String(event.online)} of ${String(event.baseline)} workers online`;
+        if (event.reason === 'max-hold')
+          this.log().warning(
+            `Expiry guard released: it held evictions for --expiry-guard-max-hold (${String(event.mode)}); ${online}; ` +
+              `held workers are evicted from ${resume}, at most --evict-rate a second`,
+          );
+        else this.log().notice(`Expiry guard lifted (${String(event.mode)}): ${online}; evictions resume at ${resume}`);
         break;
+      }
     }
   }
 

@@ -94,6 +94,17 @@ export class Persistence implements SaveControl {
       }
       this.loadedWorkers = report.workers;
       const evicted = report.evicted > 0 ? ` (${report.evicted} more were past their eviction time and were not loaded)` : '';
+      const guard = this.o.registry().guardStatus();
+      if (guard.active) {
+        this.log.warning(
+          `Expiry guard holds evictions since ${new Date(guard.sinceMs).toISOString()} (${guard.mode}, as saved): ` +
+            `${report.held} workers past their eviction time kept; ${report.online} of ${guard.baseline} online`,
+        );
+      } else if (report.held > 0) {
+        this.log.notice(
+          `${report.held} workers past their eviction time kept until the guard's grace ends at ${new Date(guard.evictionsResumeAtMs).toISOString()}`,
+        );
+      }
       this.log.notice(
         `Snapshot restored from ${file}: ${report.workers} workers (${report.online} online), ${report.hives} hives, revision ${header.rev}, ` +
           `${Math.round(performance.now() - started)} ms${evicted}`,
@@ -172,7 +183,8 @@ export class Persistence implements SaveControl {
     this.changesAtCut = this.changes();
     const { workers, rev } = reader.header;
     const running: Running = { kind, startedAtMs: Date.now(), total: workers, done: Promise.resolve() };
-    running.done = writeSnapshot(file, reader, this.o.writeOptions).then(
+    // The guard's state goes in the header: a restart must not evict what it holds.
+    running.done = writeSnapshot(file, reader, { ...this.o.writeOptions, extra: { guard: reader.header.guard } }).then(
       (result) => {
         const ms = Math.round(performance.now() - started);
         this.lastSaveMs = this.lastWrittenMs = Date.now();

@@ -118,6 +118,8 @@ export class RegistryServer implements ServerContext, ConnectionHost {
         evictAfterMs: settings.get('evict-after'),
         expiryGuardPercent: settings.get('expiry-guard'),
         expiryGuardMinWorkers: settings.get('expiry-guard-min'),
+        expiryGuardMaxHoldMs: settings.get('expiry-guard-max-hold'),
+        evictRate: settings.get('evict-rate'),
         eventLogSize: settings.get('event-log'),
         eventLogMaxBytes: settings.get('event-log-max-bytes'),
       });
@@ -130,6 +132,8 @@ export class RegistryServer implements ServerContext, ConnectionHost {
       return registry;
     };
     this.registry = makeRegistry();
+    settings.onChange('expiry-guard-max-hold', (v) => this.registry.setGuardLimits({ maxHoldMs: v }));
+    settings.onChange('evict-rate', (v) => this.registry.setGuardLimits({ evictRate: v }));
     this.onExit = options.onExit ?? (() => {});
     this.logSlowerThanMs = settings.get('log-slower-than');
     settings.onChange('log-slower-than', (v) => void (this.logSlowerThanMs = v));
@@ -359,8 +363,8 @@ export class RegistryServer implements ServerContext, ConnectionHost {
   }
 
   private accept(socket: net.Socket): void {
-    this.stats.totalConnectionsReceived++;
     if (this.connections.size >= this.maxClients) {
+      this.stats.totalConnectionsReceived++;
       this.stats.rejectedConnections++;
       socket.on('error', () => socket.destroy());
       // As Redis: the error, then the descriptor is closed (not left half-open waiting for the client's FIN).
@@ -370,11 +374,14 @@ export class RegistryServer implements ServerContext, ConnectionHost {
     }
     const denied = protectedModeRefusal(this.settings, this.acl, socket);
     if (denied !== null) {
+      // As Redis: a rejected connection, not one received (Redis counts those once they pass this check).
+      this.stats.rejectedConnections++;
       socket.on('error', () => socket.destroy());
       socket.once('finish', () => socket.destroy());
       socket.end(denied);
       return;
     }
+    this.stats.totalConnectionsReceived++;
     const conn = new Connection(this.nextClientId++, this, socket);
     const certUser = certificateUser(this.settings, this.acl, socket);
     if (certUser !== null) {

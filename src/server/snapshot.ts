@@ -6,9 +6,11 @@ import { isUtf8 } from 'node:buffer';
 import { createHash } from 'node:crypto';
 import { promises as fs, openSync, closeSync, fsyncSync } from 'node:fs';
 import path from 'node:path';
+import { getSystemErrorMap } from 'node:util';
 import { parseTimestamp, parseUrl } from '../registry/heartbeat-input.js';
 import { DEVICE_ID_MAX, FIELD_MAX_BYTES, isWellFormed } from '../registry/field-limits.js';
 import type { SnapshotReader, WorkerSnapshot } from '../registry/snapshot.js';
+import type { GuardState } from '../registry/guard.js';
 
 export const SNAPSHOT_FORMAT = 'rbee-registry-snapshot';
 /** 2: the end line has `sha256`. 1 (no checksum) is still read. */
@@ -20,8 +22,10 @@ export interface SnapshotHeader {
   rev: number;
   savedAtMs: number;
   workers: number;
-  /** Extra state saved beside the workers (the guard's hold); absent in older files. */
+  /** Extra state saved beside the workers; absent in older files. */
   extra: Record<string, unknown>;
+  /** The mass-expiry guard as saved (header key `guard`); absent in older files. */
+  guard?: GuardState;
 }
 
 /** Where a restore puts the records (the registry's restorer). */
@@ -41,6 +45,23 @@ export interface WriteOptions {
 export interface WriteResult {
   bytes: number;
   workers: number;
+}
+
+/** An I/O error as strerror(3) says it, with its code: `No space left on device (ENOSPC)`. */
+function systemMessage(e: unknown): string {
+  const err = e as NodeJS.ErrnoException;
+  const text = typeof err.errno === 'number' ? getSystemErrorMap().get(err.errno)?.[1] : undefined;
+  if (text === undefined || err.code === undefined) return err.message;
+  return `${text.charAt(0).toUpperCase()}${text.slice(1)} (${err.code})`;
+}
+
+/** A failed save's reason, in Redis' words for the same failures of its RDB file. */
+function saveError(stage: 'open' | 'write' | 'rename', e: unknown, tmp: string, file: string): Error {
+  if ((e as NodeJS.ErrnoException).code === undefined) return e as Error;
+  const why = systemMessage(e);
+  if (stage === 'open') return new Error(`Failed opening the snapshot file ${tmp} for saving: ${why}`);
+  if (stage === 'rename') return new Error(`Error moving temp DB file ${tmp} on the final destination ${file}: ${why}`);
+  return new Error(`Write error saving DB on disk: ${why}`);
 }
 
 /** Temp files are `<file>.tmp-<pid>`: a crashed save leaves one, removed at the next start. */
@@ -88,8 +109,10 @@ export async function writeSnapshot(file: string, reader: SnapshotReader, option
     // A short write is retried by FileHandle.write's caller contract: loop until all is down.
     for (let at = 0; at < buffer.length;) at += (await handle!.write(buffer, at, buffer.length - at)).bytesWritten;
   };
+  let stage: 'open' | 'write' | 'rename' = 'open';
   try {
     handle = await fs.open(tmp, 'w', 0o600);
+    stage = 'write';
     await write(
       JSON.stringify({ format: SNAPSHOT_FORMAT, version: SNAPSHOT_VERSION, rev, saved_at_ms: savedAtMs, workers, ...options.extra }) + '\n',
     );
@@ -108,18 +131,19 @@ export async function writeSnapshot(file: string, reader: SnapshotReader, option
       if (text.length > 0) await write(text);
     }
     if (written !== workers) throw new Error(`internal error: the registry yielded ${written} workers, expected ${workers}`);
-    const end = JSON.stringify({ end: true, workers, sha256: hash.digest('hex') }) + '\n';
-    await handle.write(end);
-    bytes += Buffer.byteLength(end);
+    const end = Buffer.from(JSON.stringify({ end: true, workers, sha256: hash.digest('hex') }) + '\n');
+    for (let at = 0; at < end.length;) at += (await handle.write(end, at, end.length - at)).bytesWritten;
+    bytes += end.length;
     await handle.sync();
     await handle.close();
     handle = null;
+    stage = 'rename';
     await fs.rename(tmp, file);
   } catch (e) {
     reader.close();
     await handle?.close().catch(() => {});
     await fs.rm(tmp, { force: true }).catch(() => {});
-    throw e;
+    throw saveError(stage, e, tmp, file);
   }
   try {
     const dir = openSync(path.dirname(path.resolve(file)), 'r');
@@ -242,6 +266,24 @@ const FIELDS = Object.keys(FIELD_RULES) as Array<keyof WorkerSnapshot>;
 /** Fields of older versions, read and dropped (liveness now follows from last_seen_ms). */
 const DROPPED_FIELDS = new Set(['online']);
 
+/** The guard's saved state (the header's `guard`), or the reason it is refused. */
+export function checkGuardState(v: unknown): GuardState | string {
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) return `invalid guard ${shown(v)}: expected an object`;
+  const o = v as Record<string, unknown>;
+  const rules: Record<keyof GuardState, [(x: unknown) => boolean, string]> = {
+    mode: [(x) => x === 'auto' || x === 'on' || x === 'off', 'auto, on or off'],
+    active: [(x) => typeof x === 'boolean', 'true or false'],
+    since_ms: [isCount, 'a non-negative integer (epoch ms)'],
+    baseline: [isCount, 'a non-negative integer'],
+    evictions_resume_at_ms: [isCount, 'a non-negative integer (epoch ms)'],
+  };
+  for (const [key, [ok, expected]] of Object.entries(rules)) {
+    if (!ok(o[key])) return `invalid guard.${key} ${shown(o[key])}: expected ${expected}`;
+  }
+  for (const key of Object.keys(o)) if (!(key in rules)) return `unknown field guard.${key}`;
+  return o as unknown as GuardState;
+}
+
 /** The record on a line, or the reason it is refused. */
 export function checkRecord(o: Record<string, unknown>): WorkerSnapshot | string {
   for (const field of FIELDS) {
@@ -315,6 +357,11 @@ export async function readSnapshot(file: string, begin: (header: SnapshotHeader)
       workers: workers as number,
       extra,
     };
+    if (extra.guard !== undefined) {
+      const guard = checkGuardState(extra.guard);
+      if (typeof guard === 'string') fail(1, guard);
+      result.guard = guard as GuardState;
+    }
 
     // Pass 2: the records.
     const sink = begin(result);

@@ -13,8 +13,8 @@ describe('REGISTRY.GUARD (in-process)', () => {
 
   it('answers the status: a map in RESP3, a flat array in RESP2, mode auto and not active at start', async () => {
     const { resp2, resp3 } = await h.both(['REGISTRY.GUARD']);
-    expect(resp3.resp3).to.match(/^%7\r\n\$4\r\nmode\r\n\$4\r\nauto\r\n\$6\r\nactive\r\n:0\r\n\$7\r\npercent\r\n:50\r\n/);
-    expect(resp2.resp2).to.match(/^\*14\r\n\$4\r\nmode\r\n\$4\r\nauto\r\n/);
+    expect(resp3.resp3).to.match(/^%10\r\n\$4\r\nmode\r\n\$4\r\nauto\r\n\$6\r\nactive\r\n:0\r\n\$7\r\npercent\r\n:50\r\n/);
+    expect(resp2.resp2).to.match(/^\*20\r\n\$4\r\nmode\r\n\$4\r\nauto\r\n/);
   });
 
   it('sets a mode in any ASCII case with +OK; the status then says it', async () => {

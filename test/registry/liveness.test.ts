@@ -578,23 +578,27 @@ describe('liveness engine', () => {
       expect(f.registry.workerCount()).to.equal(4);
       expect(f.registry.getWorker('w1')).to.include({ online: false, lastSeenMs: T0 });
 
-      // Lifts when more than half the baseline (here 3 of 4) is back; held evictions then happen at the lift.
+      // Lifts when more than half the baseline (here 3 of 4) is back; the workers it held get one offline window
+      // of grace from the lift (they may be on their way back), then are evicted.
       f.registry.heartbeat('w1', 'hive-a', {});
       f.registry.heartbeat('w2', 'hive-a', {});
       expect(f.registry.guardStatus().active).to.equal(true); // 2 of 4 is not more than half
       f.timers.advance(1_000); // +101000
       f.registry.heartbeat('w3', 'hive-a', {});
-      f.timers.advance(0);
+      f.timers.advance(20_000); // +121000
+      for (const id of ['w1', 'w2', 'w3']) f.registry.heartbeat(id, 'hive-a', {});
+      f.timers.advance(10_000 - 1);
       expect(f.take()).to.deep.equal([
         'worker.online w1 hive-a +100000',
         'hive.online - hive-a +100000',
         'worker.online w2 hive-a +100000',
         'worker.online w3 hive-a +101000',
         'guard.off - - +101000',
-        'worker.evicted w4 hive-a +101000',
       ]);
-      expect(f.all.at(-2)).to.include({ mode: 'auto', online: 3, baseline: 4 });
-      expect(f.registry.guardStatus().active).to.equal(false);
+      expect(f.all.at(-1)).to.include({ mode: 'auto', online: 3, baseline: 4, reason: 'back', evictions_resume_at_ms: T0 + 131_000 });
+      expect(f.registry.guardStatus()).to.include({ active: false, sinceMs: 0, evictionsResumeAtMs: T0 + 131_000 });
+      f.timers.advance(1);
+      expect(f.take()).to.deep.equal(['worker.evicted w4 hive-a +131000']);
       expect(ids(f.registry.listWorkers())).to.deep.equal(['w1', 'w2', 'w3']);
     });
 
@@ -744,7 +748,7 @@ describe('liveness engine', () => {
       f.registry.setGuardMode('off');
       expect(f.registry.workerCount()).to.equal(3);
       expect(f.take()).to.deep.equal(['guard.off - - +111000', 'worker.evicted w4 hive-a +111000']);
-      expect(f.all.at(-2)).to.include({ mode: 'off' });
+      expect(f.all.at(-2)).to.include({ mode: 'off', reason: 'operator', evictions_resume_at_ms: T0 + 111_000 });
     });
 
     it('OFF never trips on a mass expiry', () => {

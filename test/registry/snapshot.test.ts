@@ -132,7 +132,12 @@ describe('snapshot and restore', () => {
   it('saves every worker once with the revision, and no liveness flag', () => {
     const { registry, events } = savedRegistry();
     const snap = save(registry);
-    expect(snap.header).to.deep.equal({ rev: events.length, savedAtMs: SAVED_AT, workers: 5 });
+    expect(snap.header).to.deep.equal({
+      rev: events.length,
+      savedAtMs: SAVED_AT,
+      workers: 5,
+      guard: { mode: 'auto', active: false, since_ms: 0, baseline: 0, evictions_resume_at_ms: 0 },
+    });
     expect(snap.workers.map((w) => [w.worker_id, w.last_seen_ms - T0]).sort()).to.deep.equal([
       ['w1', 20_000],
       ['w2', 20_000],
@@ -170,7 +175,7 @@ describe('snapshot and restore', () => {
   it('brings back the same records, hives, sums and answers, and publishes nothing', () => {
     const { saved, registry, events, report } = restored();
     expect(events).to.deep.equal([]);
-    expect(report).to.deep.equal({ workers: 5, hives: 3, online: 3, offline: 2, evicted: 0, clockAheadMs: 0 });
+    expect(report).to.deep.equal({ workers: 5, hives: 3, online: 3, offline: 2, evicted: 0, held: 0, clockAheadMs: 0 });
     expect(registry.listWorkers().map(fieldsOf)).to.deep.equal(saved.listWorkers().map(fieldsOf));
     for (const id of ['hive-a', 'hive-b', 'hive-c']) {
       const [was, is] = [saved.getHive(id)!, registry.getHive(id)!];
@@ -258,7 +263,7 @@ describe('snapshot and restore', () => {
 
   it('does not load a worker already past its eviction time at the restart, and counts it', () => {
     const { registry, report, events } = restored({}, T0 + 302_000);
-    expect(report).to.deep.equal({ workers: 4, hives: 2, online: 0, offline: 4, evicted: 1, clockAheadMs: 0 });
+    expect(report).to.deep.equal({ workers: 4, hives: 2, online: 0, offline: 4, evicted: 1, held: 0, clockAheadMs: 0 });
     expect(registry.getWorker('w3')).to.equal(undefined);
     expect(registry.listHives().map((h) => h.hiveId)).to.deep.equal(['hive-a', 'hive-c']);
     expect(events).to.deep.equal([]);

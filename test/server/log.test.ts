@@ -105,8 +105,25 @@ describe('what the server logs', () => {
     await turn();
     expect(messages()).to.deep.equal([
       '# Expiry guard tripped (auto): 4 of 10 workers online; evictions held',
-      '* Expiry guard lifted (auto): 6 of 10 workers online; evictions resume',
+      `* Expiry guard lifted (auto): 6 of 10 workers online; evictions resume at ${new Date(clock.now() + 1000).toISOString()}`,
     ]);
+  });
+
+  it('the guard released after --expiry-guard-max-hold, as a warning', async () => {
+    server.server.settings.setTexts([['expiry-guard-max-hold', '5000']]);
+    const registry = server.server.registry;
+    for (let i = 0; i < 10; i++) registry.heartbeat(`w${i}`, 'hive', {});
+    timers.advance(1000); // all offline: tripped
+    timers.advance(5000);
+    await turn();
+    expect(messages()).to.deep.equal([
+      '# Expiry guard tripped (auto): 4 of 10 workers online; evictions held',
+      '# Expiry guard released: it held evictions for --expiry-guard-max-hold (auto); 0 of 10 workers online; ' +
+        `held workers are evicted from ${new Date(clock.now() + 1000).toISOString()}, at most --evict-rate a second`,
+    ]);
+    timers.advance(1000);
+    await turn();
+    expect(messages().at(-1)).to.equal('* Evicted 10 offline workers (1 hives left empty and removed)');
   });
 
   it('a command slower than the threshold, with its name, duration and client', async () => {

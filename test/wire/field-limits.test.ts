@@ -78,4 +78,15 @@ describe('StringPool', () => {
     expect(pool.keep('y'.repeat(20_000))).to.have.length(20_000);
     expect(pool.size).to.be.at.most(10_000);
   });
+
+  it('keeps a string in use through any stream of new ones, as the one copy', () => {
+    const pool = new StringPool(10_000);
+    const often = pool.keep(['http://10.0.0.1', ':8080'].join(''));
+    for (let i = 0; i < 10_000; i++) {
+      pool.keep(`http://10.1.${i >> 8}.${i & 255}:8080`);
+      if (i % 20 === 0) expect(pool.keep('http://10.0.0.1:8080')).to.equal(often);
+    }
+    expect(pool.get('http://10.0.0.1:8080')).to.equal(often);
+    expect(pool.size).to.be.at.most(10_000);
+  });
 });

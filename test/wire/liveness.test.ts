@@ -130,7 +130,12 @@ for (const mode of MODES) {
         online_at_window_start: 5,
         offlines_in_window: 4,
         baseline: 5,
+        since_ms: t0 + WINDOW_MS,
+        max_hold_ms: 900_000,
+        evictions_resume_at_ms: 0,
       });
+      expect(await info('expiry_guard_since_ms')).to.equal(String(t0 + WINDOW_MS));
+      expect(await info('expiry_guard_max_hold_ms')).to.equal('900000');
 
       // Well past their eviction deadline (t0 + 2000), the silent workers are still there.
       timers.advance(500);

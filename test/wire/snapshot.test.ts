@@ -151,7 +151,9 @@ describe('the server process and its snapshot file', function () {
     const r = await connect(await p.ready());
     await rm(goneDir, { recursive: true });
     await r.call('HBEAT', 'w', 'h');
-    expect((await rejection(r.call('SAVE'))).message).to.match(/^ERR snapshot failed: .*ENOENT/);
+    expect((await rejection(r.call('SAVE'))).message).to.match(
+      /^ERR snapshot failed: Failed opening the snapshot file .*registry\.snapshot\.tmp-\d+ for saving: No such file or directory \(ENOENT\)$/,
+    );
     expect(await r.call('WORKER.COUNT')).to.equal(1);
     p.signal('SIGTERM');
     await p.output(/Error trying to save the DB, can't exit\.\n.*Errors trying to shut down the server/);
@@ -165,6 +167,37 @@ describe('the server process and its snapshot file', function () {
     const saved: string[] = [];
     await readSnapshot(unwritable, () => ({ add: (w) => void saved.push(w.worker_id) }));
     expect(saved.sort()).to.deep.equal(['w', 'w2']);
+  });
+
+  it("the guard's hold survives SIGTERM and a restart: the workers it held past their eviction time are all still there", async () => {
+    const args = ['--snapshot', file, '--offline-after', '300', '--evict-after', '600', '--save-interval', '0'];
+    const first = start(args);
+    const r = await connect(await first.ready());
+    const beats = r.pipeline();
+    for (let i = 0; i < 20; i++) beats.call('HBEAT', `w${i}`, 'hive-a');
+    await beats.exec();
+    await first.output(/Expiry guard tripped \(auto\)/);
+    const info = async (c: Redis, key: string) => infoField(await c.call('INFO', 'registry'), key);
+    // Until the newest heartbeat is past its eviction time, by the server's own account.
+    await until(async () => Number(record(await r.call('WORKER.GET', 'w19')).age_ms) > 700, 'w19 past its eviction time');
+    expect(await r.call('WORKER.COUNT')).to.equal(20);
+    expect(await info(r, 'workers_online')).to.equal('0');
+    const since = await info(r, 'expiry_guard_since_ms');
+    expect(Number(since)).to.be.greaterThan(0);
+    r.disconnect();
+    expect(await first.stop('SIGTERM')).to.deep.equal({ code: 0, signal: null });
+    const header = JSON.parse((await readFile(file, 'utf8')).split('\n')[0]!);
+    expect(header.guard).to.deep.include({ mode: 'auto', active: true, since_ms: Number(since), baseline: 20 });
+
+    const second = start(args);
+    const r2 = await connect(await second.ready());
+    expect(await r2.call('WORKER.COUNT')).to.equal(20);
+    expect(await info(r2, 'expiry_guard')).to.equal('1');
+    expect(await info(r2, 'expiry_guard_since_ms')).to.equal(since);
+    expect(second.stdout).to.match(
+      /Expiry guard holds evictions since .* \(auto, as saved\): 20 workers past their eviction time kept; 0 of 20 online/,
+    );
+    expect(await r2.call('WORKER.COUNT')).to.equal(20);
   });
 
   it('with --ignore-bad-snapshot a corrupt snapshot is reported and the server starts empty', async () => {

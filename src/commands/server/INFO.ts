@@ -142,6 +142,9 @@ const SECTIONS: Section[] = [
         ['expiry_guard', guard.active ? 1 : 0],
         ['expiry_guard_mode', guard.mode],
         ['expiry_guard_percent', guard.percent],
+        ['expiry_guard_since_ms', guard.sinceMs],
+        ['expiry_guard_max_hold_ms', guard.maxHoldMs],
+        ['expiry_guard_evictions_resume_at_ms', guard.evictionsResumeAtMs],
         ['event_rev', r.events.lastRev],
         ['event_oldest_rev', r.events.oldestRev],
         ['event_log_length', r.events.length],
@@ -241,7 +244,10 @@ export default defineCommand({
     '`redis_version` is the Redis version whose behaviour this server follows (7.2.0); `registry_version` is ours. ' +
     'The registry section has `workers`, `workers_online`, `hives`, `hives_online`, `offline_after_ms`, ' +
     '`evict_after_ms`, `workers_clock_skewed` (workers whose TS is more than 5 s from the server clock), `expiry_guard` ' +
-    '(1 while evictions are held), `expiry_guard_mode`, `expiry_guard_percent`, `event_rev`, `event_oldest_rev`, ' +
+    '(1 while evictions are held), `expiry_guard_mode`, `expiry_guard_percent`, `expiry_guard_since_ms` (registry ' +
+    'time in epoch ms the hold began; 0 when not holding), `expiry_guard_max_hold_ms` (--expiry-guard-max-hold), ' +
+    '`expiry_guard_evictions_resume_at_ms` (held workers are not evicted before this: the lift, plus one offline ' +
+    'window after an automatic one), `event_rev`, `event_oldest_rev`, ' +
     '`event_log_length`, `event_log_capacity`, `event_log_bytes` (what the events kept count for against `event-log-max-bytes`), `event_log_max_bytes`, `snapshot`, `snapshot_last_save_ms`. The memory section: `used_memory` is ' +
     'the V8 heap in use (live objects and garbage not yet collected) plus the memory V8 tracks outside it (Buffers, ' +
     'typed arrays); it is what `maxmemory` limits. `used_memory_rss` is the resident set; `used_memory_heap`, ' +
