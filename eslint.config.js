@@ -36,5 +36,10 @@ export default defineConfig(
     files: ['**/*.js', '**/*.mjs'],
     languageOptions: { globals: globals.node },
   },
+  {
+    // The dashboard's script runs in the browser, not in Node.
+    files: ['src/server/dashboard/**/*.js'],
+    languageOptions: { globals: globals.browser },
+  },
   prettier,
 );

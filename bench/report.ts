@@ -197,6 +197,7 @@ export function markdownReport(input: MarkdownInput): string {
       'WORKER.CLAIM against WORKER.BEST at 100k workers: [bench/results/claim.md](bench/results/claim.md) (`npm run bench -- --only claim`). ' +
       'What ACL checks and TLS cost: [bench/results/security.md](bench/results/security.md) (`npm run bench -- --only security`). ' +
       'Stalls and memory at 1M and 5M workers: [bench/results/scale.md](bench/results/scale.md) (`npm run bench -- --only scale`). ' +
+      'What an open dashboard and a 1 s Prometheus scrape cost HBEAT at 100k workers, and the scrape at 1M: [bench/results/observe.md](bench/results/observe.md) (`npm run bench -- --only observe`). ' +
       'Snapshot save time, file size, the largest stall a side client sees during a save, and restore time at 1M and 5M workers: [bench/results/snapshot.md](bench/results/snapshot.md) (`npm run bench -- --only snapshot`).',
     '',
   );

@@ -11,6 +11,7 @@ import { parseArgs } from 'node:util';
 import { Redis } from 'ioredis';
 import { bulkLoad, type LoadReport } from './bulk-load.js';
 import { scaleSection } from './scale.js';
+import { Observer, stats, timedGet, type ObserverReport } from './observer.js';
 import { aclDispatchBench } from './acl-dispatch.js';
 import { snapshotSection } from './snapshot.js';
 import {
@@ -57,15 +58,16 @@ const USAGE = `Usage: npm run bench [-- options]
   --quick          few requests and rounds, a smoke test of under a minute (or BENCH_QUICK=1); writes its
                    results under bench/results/tmp/ and leaves BENCHMARKS.md alone
   --rounds N       interleaved rounds per case (default 5, quick 2)
-  --only LIST      comma-separated sections: hbeat, active, best, memory, claim, security, scale, snapshot (default
-                   all); claim, security, scale and snapshot write bench/results/<section>.md (and .json) instead of
-                   BENCHMARKS.md (scale: stalls at 1M workers, memory at 1M and 5M; snapshot: save, stall and
-                   restore at 1M and 5M)
+  --only LIST      comma-separated sections: hbeat, active, best, memory, claim, security, scale, observe, snapshot
+                   (default all); claim, security, scale, observe and snapshot write bench/results/<section>.md (and
+                   .json) instead of BENCHMARKS.md (scale: stalls at 1M workers, memory at 1M and 5M; observe: HBEAT
+                   with a dashboard and a 1 s scrape open at 100k workers, the scrape at 1M; snapshot: save, stall
+                   and restore at 1M and 5M)
   --help           this text`;
 
-const SECTIONS = ['hbeat', 'active', 'best', 'memory', 'claim', 'security', 'scale', 'snapshot'] as const;
+const SECTIONS = ['hbeat', 'active', 'best', 'memory', 'claim', 'security', 'scale', 'observe', 'snapshot'] as const;
 /** Sections with a report of their own (bench/results/<name>.md), not part of BENCHMARKS.md's table. */
-const OWN_REPORT: ReadonlySet<Section> = new Set(['claim', 'security', 'scale', 'snapshot']);
+const OWN_REPORT: ReadonlySet<Section> = new Set(['claim', 'security', 'scale', 'observe', 'snapshot']);
 type Section = (typeof SECTIONS)[number];
 
 interface Plan {
@@ -82,6 +84,9 @@ interface Plan {
   memoryWorkers: number;
   scaleWorkers: number;
   scaleBigWorkers: number;
+  observeWorkers: number;
+  observeBigWorkers: number;
+  observeRequests: number;
   snapshotSizes: number[];
   runTimeoutMs: number;
 }
@@ -127,6 +132,9 @@ function makePlan(): Plan {
     memoryWorkers: quick ? 100_000 : 1_000_000,
     scaleWorkers: quick ? 50_000 : 1_000_000,
     scaleBigWorkers: quick ? 0 : 5_000_000,
+    observeWorkers: quick ? 20_000 : 100_000,
+    observeBigWorkers: quick ? 100_000 : 1_000_000,
+    observeRequests: quick ? 20_000 : 300_000,
     snapshotSizes: quick ? [50_000] : [1_000_000, 5_000_000],
     runTimeoutMs: 180_000,
   };
@@ -731,6 +739,152 @@ async function securitySection(bench: Bench): Promise<void> {
   }
 }
 
+// ── 8: what an open dashboard and a Prometheus scrape cost (own report: bench/results/observe.md) ──────────────
+
+const OBSERVE_HIVES = 1_000;
+const OBSERVE_MODELS = 50;
+const SCRAPE_SAMPLES = 10;
+
+/**
+ * The workers the HBEAT runs refresh (their ids are the ones -r 100000 makes), in the runs' hive with the runs'
+ * fields: a refresh changes nothing but the numbers, so no run makes events the other variants do not.
+ */
+function* observeFleet(n: number): Generator<string[]> {
+  for (const i of range(n)) yield hbeat(workerId(i), HBEAT_HIVE, FIXED_BEAT);
+}
+
+/** A fleet spread over hives and models, for the scrape at 1M workers. */
+function* spreadFleet(n: number): Generator<string[]> {
+  for (const i of range(n)) yield hbeat(workerId(i), hiveId(i % OBSERVE_HIVES), generatedBeat(i, OBSERVE_MODELS));
+}
+
+const ms = (v: number) => v.toFixed(1);
+const fewerOrMore = (ratio: number) =>
+  ratio <= 1 ? `${((1 - ratio) * 100).toFixed(1)}% fewer` : `${((ratio - 1) * 100).toFixed(1)}% more`;
+const describeTimes = (label: string, v: number[]) => {
+  const s = stats(v);
+  return `${label}: min ${ms(s.min)} / median ${ms(s.median)} / max ${ms(s.max)} ms over ${s.n}`;
+};
+
+/** Times `SCRAPE_SAMPLES` scrapes and dashboard page reads, one after another, on an otherwise idle server. */
+async function idleReads(httpPort: number): Promise<{ scrapes: number[]; pages: number[]; scrapeBytes: number }> {
+  const scrapes: number[] = [];
+  const pages: number[] = [];
+  let scrapeBytes = 0;
+  for (let i = 0; i < SCRAPE_SAMPLES; i++) {
+    const r = await timedGet(httpPort, '/metrics');
+    expect(r.status === 200, '/metrics answers 200');
+    scrapes.push(r.ms);
+    scrapeBytes = r.bytes;
+    const t0 = performance.now();
+    for (const path of ['/api/summary', '/api/hives?limit=24', '/api/workers?limit=100']) {
+      expect((await timedGet(httpPort, path)).status === 200, `${path} answers 200`);
+    }
+    pages.push(performance.now() - t0);
+  }
+  return { scrapes, pages, scrapeBytes };
+}
+
+async function observeSection(bench: Bench): Promise<void> {
+  const plan = bench.plan;
+  const n = plan.observeWorkers;
+  const httpPort = await freePort();
+  const ours = await startOurs(['--http-port', String(httpPort)]);
+  const redis = await startRedis();
+  bench.log(`observe: started redis-server and ours (HTTP on ${httpPort}); loading ${n.toLocaleString('en-US')} workers`);
+  const observed: ObserverReport[] = [];
+  let idle: Awaited<ReturnType<typeof idleReads>> | null = null;
+  await withServers(ours, redis, async (servers) => {
+    const load = await bulkLoad(servers.ours.port, observeFleet(n));
+    const client = await connect(servers.ours.port);
+    expect(Number(await client.call('WORKER.COUNT')) === n, `ours holds ${n} workers`);
+    client.disconnect();
+    idle = await idleReads(httpPort);
+    const observer = new Observer(httpPort);
+    const beat = hbeat('worker-__rand_int__', HBEAT_HIVE, FIXED_BEAT);
+    const variants: Variant[] = [
+      {
+        id: 'ours-observed',
+        label: 'ours: HBEAT, dashboard + scrape open',
+        server: 'ours',
+        command: beat,
+        prepare: () => {
+          observer.start();
+          return Promise.resolve(beat);
+        },
+        verify: () => {
+          const report = observer.stop();
+          expect(report.pageReads.length > 0, 'the dashboard read its page during the run');
+          observed.push(report);
+          return Promise.resolve();
+        },
+      },
+      { id: 'ours-plain', label: 'ours: HBEAT, nothing watching', server: 'ours', command: beat },
+      {
+        id: 'redis-hset',
+        label: 'Redis: HSET',
+        server: 'redis',
+        command: ['HSET', 'worker:__rand_int__', ...hashPairs(HBEAT_HIVE, FIXED_BEAT)],
+      },
+    ];
+    const shape = (pipeline: number, requests: number): LoadShape => ({ clients: 50, requests, pipeline, keyspace: 100_000 });
+    await bench.runCase(
+      { id: 'observe', title: `HBEAT at ${n / 1000}k workers, -c 50`, shape: shape(1, plan.observeRequests), variants },
+      servers,
+    );
+    await bench.runCase(
+      { id: 'observe-p16', title: `HBEAT at ${n / 1000}k workers, -c 50 -P 16`, shape: shape(16, plan.observeRequests * 4), variants },
+      servers,
+    );
+    bench.populations.push(
+      `observe: ${describeLoad(`ours, ${n.toLocaleString('en-US')} workers in one hive (the ids -r 100000 picks), each with the runs' 12 fields`, load)}. ` +
+        'Every HBEAT refreshes one of them (Redis: HSET of the same 12 fields on worker:<id>).',
+    );
+  });
+  for (const c of bench.cases) {
+    const [obs, plain, red] = c.variants;
+    bench.notes.push(
+      `${c.title}: with a dashboard and a 1 s scrape open / with nothing watching: req/s ${(obs!.rps / plain!.rps).toFixed(3)}× ` +
+        `(${fewerOrMore(obs!.rps / plain!.rps)}), p50 ${(obs!.p50Ms / plain!.p50Ms).toFixed(2)}×, ` +
+        `p99 ${(obs!.p99Ms / plain!.p99Ms).toFixed(2)}×; Redis HSET for reference: ours plain/Redis req/s ${(plain!.rps / red!.rps).toFixed(2)}×.`,
+    );
+  }
+  const during = observed.flatMap((r) => r.scrapes);
+  const pagesDuring = observed.flatMap((r) => r.pageReads);
+  const i = idle!;
+  bench.notes.push(
+    `At ${n.toLocaleString('en-US')} workers, idle server: ${describeTimes('/metrics scrape', i.scrapes)} (${(i.scrapeBytes / 1024).toFixed(0)} KiB); ` +
+      `${describeTimes('dashboard page read (summary + 24 hives + 100 workers, one after another)', i.pages)}. ` +
+      `During the observed runs: ${describeTimes('scrape', during)}; ${describeTimes('page read', pagesDuring)}; ` +
+      `the /events stream carried ${observed.reduce((a, r) => a + r.events, 0)} events (workers no run refreshed for 30 s go offline, ` +
+      'and come back at their next beat, in every variant alike; only the observed runs stream them).',
+  );
+
+  const big = plan.observeBigWorkers;
+  const bigHttp = await freePort();
+  const oursBig = await startOurs(['--http-port', String(bigHttp)]);
+  try {
+    bench.log(`observe: loading ${big.toLocaleString('en-US')} workers for the scrape at scale`);
+    const load = await bulkLoad(oursBig.port, spreadFleet(big));
+    oursBig.assertAlive();
+    const reads = await idleReads(bigHttp);
+    bench.notes.push(
+      `At ${big.toLocaleString('en-US')} workers (${OBSERVE_HIVES.toLocaleString('en-US')} hives, ${OBSERVE_MODELS} models; ${describeLoad('loaded', load)}), ` +
+        `idle server: ${describeTimes('/metrics scrape', reads.scrapes)} (${(reads.scrapeBytes / 1024).toFixed(0)} KiB); ` +
+        `${describeTimes('dashboard page read', reads.pages)}.`,
+    );
+  } finally {
+    await oursBig.stop();
+  }
+  bench.notes.push(
+    'A scrape walks every worker once (counts by state, health, liveness and model) and the page reads walk only their page, ' +
+      'so a scrape every second costs about its own time in CPU: at the scrape time above that is its share of one core. The bench ' +
+      'process plays the dashboard (an /events stream, the page reads twice a second) and Prometheus (a scrape a second) itself, ' +
+      'on the same machine as the servers and redis-benchmark. The machine was shared with other work while measuring (see the ' +
+      'load averages): compare the ratios, not the absolute figures.',
+  );
+}
+
 // ── 5: memory per worker ────────────────────────────────────────────────────────────────────────────────────
 
 const MEMORY_HIVES = 10_000;
@@ -872,6 +1026,7 @@ function countRuns(plan: Plan): number {
   if (plan.sections.has('best')) runs += 2 * perVariant;
   if (plan.sections.has('claim')) runs += 2 * 3 * perVariant;
   if (plan.sections.has('security')) runs += 3 * 4 * perVariant;
+  if (plan.sections.has('observe')) runs += 2 * 3 * perVariant;
   return runs;
 }
 
@@ -937,6 +1092,7 @@ async function main(): Promise<void> {
     if (plan.sections.has('memory')) await memorySection(bench);
     if (plan.sections.has('claim')) await ownReport('claim', claimSection);
     if (plan.sections.has('security')) await ownReport('security', securitySection);
+    if (plan.sections.has('observe')) await ownReport('observe', observeSection);
     if (plan.sections.has('scale')) {
       await scaleSection({ workers: plan.scaleWorkers, bigWorkers: plan.scaleBigWorkers, outDir, log: (m) => bench.log(m) });
     }

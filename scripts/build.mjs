@@ -6,7 +6,7 @@
 // loading the compiler to find out that nothing changed.
 
 import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -17,6 +17,8 @@ const STAMP = path.join(OUT, '.build-stamp.json');
 /** Folders compiled by tsconfig.json's "include", and files whose change can change the output. */
 const SOURCE_DIRS = ['src', 'test', 'bench'];
 const CONFIG_FILES = ['tsconfig.json', 'package-lock.json'];
+/** Plain files the server serves as they are (the dashboard: no build step of its own), copied into dist/. */
+const ASSET_DIRS = ['src/server/dashboard'];
 
 /** Every file under `dir` (relative to root) whose name passes `keep`. */
 function walk(dir, keep, out = []) {
@@ -40,6 +42,10 @@ function sources() {
   return SOURCE_DIRS.flatMap((d) => walk(d, isSource)).sort();
 }
 
+function assets() {
+  return ASSET_DIRS.flatMap((d) => walk(d, () => true)).sort();
+}
+
 /** Why a build is needed, or null when dist/ is up to date with every input. */
 function staleness(files) {
   if (!existsSync(STAMP)) return 'no previous build';
@@ -50,7 +56,8 @@ function staleness(files) {
     return 'unreadable build stamp';
   }
   if (JSON.stringify(stamp.sources) !== JSON.stringify(files)) return 'source files added or removed';
-  for (const f of [...files, ...CONFIG_FILES]) {
+  if (JSON.stringify(stamp.assets) !== JSON.stringify(assets())) return 'asset files added or removed';
+  for (const f of [...files, ...assets(), ...CONFIG_FILES]) {
     const p = path.join(root, f);
     if (existsSync(p) && statSync(p).mtimeMs > stamp.mtimeMs) return `${f} changed`;
   }
@@ -63,6 +70,7 @@ function pruneOrphans(files) {
   let pruned = 0;
   for (const dir of SOURCE_DIRS) {
     for (const out of walk(path.join('dist', dir), (n) => /\.(js|js\.map|d\.ts)$/.test(n))) {
+      if (ASSET_DIRS.some((a) => out.startsWith(path.join('dist', a) + path.sep))) continue;
       const base = path.relative('dist', out).replace(/\.(js|js\.map|d\.ts)$/, '');
       if (!live.has(base)) {
         rmSync(path.join(root, out));
@@ -87,7 +95,11 @@ export function build({ ifStale = false } = {}) {
   if (result.status !== 0) return result.status ?? 1;
   const pruned = pruneOrphans(files);
   if (pruned > 0) console.error(`build: removed ${pruned} compiled file(s) whose source is gone`);
-  writeFileSync(STAMP, JSON.stringify({ sources: files }) + '\n');
+  for (const dir of ASSET_DIRS) {
+    rmSync(path.join(OUT, dir), { recursive: true, force: true });
+    cpSync(path.join(root, dir), path.join(OUT, dir), { recursive: true });
+  }
+  writeFileSync(STAMP, JSON.stringify({ sources: files, assets: assets() }) + '\n');
   utimesSync(STAMP, startedAt, startedAt);
   return 0;
 }

@@ -103,7 +103,10 @@ try {
     `Ready to accept connections tcp on ${address}, version ${server.version}; settings not at their defaults: ${changedSettings() || 'none'}`,
   );
   ready = true;
-  const http = server.settings.get('http-port') >= 0 ? `, metrics on http://${server.settings.get('bind')}:${server.httpPort}/metrics` : '';
+  const http =
+    server.settings.get('http-port') >= 0
+      ? `, dashboard on http://${server.settings.get('bind')}:${server.httpPort}/ (metrics at /metrics)`
+      : '';
   console.log(`rbee-registry ${server.version} ready on ${address} (RESP2/RESP3, pid ${process.pid})${http}`);
 } catch (e) {
   const why =

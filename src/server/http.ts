@@ -1,15 +1,32 @@
-// The HTTP side (--http-port, off by default, on the Redis port's bind address): /metrics for Prometheus and
-// /events, the event feed as Server-Sent Events. With a password or ACL users it asks for HTTP Basic credentials
-// checked against the same users, and a user must be allowed the commands that read the same data (INFO for
-// /metrics, EVENTS.READ for /events); it never serves anonymously then.
+// The HTTP side (--http-port, off by default, on the Redis port's bind address): /metrics for Prometheus,
+// /events (the event feed as Server-Sent Events), and the dashboard at / with its JSON reads under /api/. With a
+// password or ACL users it asks for HTTP Basic credentials checked against the same users, and a user must be
+// allowed the commands that read the same data (INFO for /metrics, EVENTS.READ for /events, WORKER.LIST,
+// HIVE.LIST and EVENTS.READ for the dashboard); it never serves anonymously then.
 
+import { readFileSync } from 'node:fs';
 import http from 'node:http';
+import { BadQuery, hivePage, summary, workerPage } from './dashboard-api.js';
 import type { RegistryServer } from './server.js';
 import { Metrics } from './metrics.js';
 import { EventStreams, parseRevision } from './sse.js';
 import type { LoggedEvent } from '../registry/events.js';
 
 const REALM = 'Basic realm="rbee-registry", charset="UTF-8"';
+
+/** The dashboard's files (copied next to this module by the build), read once and kept. */
+const DASHBOARD_FILES: Record<string, { file: string; type: string }> = {
+  '/': { file: 'index.html', type: 'text/html; charset=utf-8' },
+  '/dashboard.js': { file: 'dashboard.js', type: 'text/javascript; charset=utf-8' },
+  '/dashboard.css': { file: 'dashboard.css', type: 'text/css; charset=utf-8' },
+};
+const DASHBOARD_COMMANDS = ['worker.list', 'hive.list', 'events.read'];
+const fileCache = new Map<string, Buffer>();
+function dashboardFile(name: string): Buffer {
+  let body = fileCache.get(name);
+  if (body === undefined) fileCache.set(name, (body = readFileSync(new URL(`./dashboard/${name}`, import.meta.url))));
+  return body;
+}
 
 export class HttpSide {
   private readonly http: http.Server;
@@ -120,7 +137,45 @@ export class HttpSide {
       this.streams.open(req, res, since);
       return;
     }
+    const asset = DASHBOARD_FILES[url.pathname];
+    if (asset !== undefined) {
+      if (!this.authorized(req, res, ...DASHBOARD_COMMANDS)) return;
+      const body = dashboardFile(asset.file);
+      res.writeHead(200, {
+        'content-type': asset.type,
+        'content-length': body.length,
+        'cache-control': 'no-cache',
+        // The page loads nothing from anywhere else: no CDN, no inline script.
+        'content-security-policy': "default-src 'self'; img-src 'self' data:",
+        'x-content-type-options': 'nosniff',
+      });
+      res.end(req.method === 'HEAD' ? undefined : body);
+      return;
+    }
+    if (url.pathname.startsWith('/api/')) {
+      if (!this.authorized(req, res, ...DASHBOARD_COMMANDS)) return;
+      const registry = this.server.registry;
+      let body: unknown;
+      try {
+        if (url.pathname === '/api/summary') body = summary(registry, this.server.version);
+        else if (url.pathname === '/api/hives') body = hivePage(registry, url.searchParams);
+        else if (url.pathname === '/api/workers') body = workerPage(registry, url.searchParams);
+        else {
+          res.writeHead(404, { 'content-type': 'text/plain' });
+          res.end('not found: /api/ serves summary, hives and workers\n');
+          return;
+        }
+      } catch (e) {
+        if (!(e instanceof BadQuery)) throw e;
+        res.writeHead(400, { 'content-type': 'text/plain' });
+        res.end(e.message + '\n');
+        return;
+      }
+      res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-store' });
+      res.end(req.method === 'HEAD' ? undefined : JSON.stringify(body));
+      return;
+    }
     res.writeHead(404, { 'content-type': 'text/plain' });
-    res.end('not found: this server serves /metrics and /events\n');
+    res.end('not found: this server serves / (the dashboard), /api/, /events and /metrics\n');
   }
 }

@@ -363,8 +363,8 @@ export class RegistryServer implements ServerContext, ConnectionHost {
   }
 
   private accept(socket: net.Socket): void {
-    this.stats.totalConnectionsReceived++;
     if (this.connections.size >= this.maxClients) {
+      this.stats.totalConnectionsReceived++;
       this.stats.rejectedConnections++;
       socket.on('error', () => socket.destroy());
       // As Redis: the error, then the descriptor is closed (not left half-open waiting for the client's FIN).
@@ -374,11 +374,14 @@ export class RegistryServer implements ServerContext, ConnectionHost {
     }
     const denied = protectedModeRefusal(this.settings, this.acl, socket);
     if (denied !== null) {
+      // As Redis: a rejected connection, not one received (Redis counts those once they pass this check).
+      this.stats.rejectedConnections++;
       socket.on('error', () => socket.destroy());
       socket.once('finish', () => socket.destroy());
       socket.end(denied);
       return;
     }
+    this.stats.totalConnectionsReceived++;
     const conn = new Connection(this.nextClientId++, this, socket);
     const certUser = certificateUser(this.settings, this.acl, socket);
     if (certUser !== null) {

@@ -4,11 +4,11 @@
 
 import { constants as bufferConstants } from 'node:buffer';
 import { getHeapStatistics } from 'node:v8';
-import { ValueError } from './values.js';
 import { sha256Hex } from '../acl/user.js';
 import { tlsFilesProblem } from '../server/listeners.js';
 import { maxClientsRefusal, RESERVED_FDS } from '../server/open-files.js';
-import { bool, checkRange, custom, int, memory, oneOf, SettingError, text, type Lookup, type Setting } from './kinds.js';
+import { bool, custom, int, memory, oneOf, text, type Setting } from './kinds.js';
+import { SettingStore } from './store.js';
 import { DEFAULT_OUTPUT_LIMITS, formatOutputLimits, parseOutputLimits, type OutputBufferLimits } from './output-limits.js';
 
 export { defaultText, rangeText, SettingError, type Lookup, type Setting, type SettingType } from './kinds.js';
@@ -342,75 +342,9 @@ export function settingByName(name: string): AnySetting | undefined {
   return BY_NAME.get(name);
 }
 
-/**
- * The settings of one server: every row's value, checked against its range and the other settings, with
- * listeners for CONFIG SET. Given values (from flags or from code) override the defaults.
- */
-export class Settings {
-  private readonly values = new Map<string, unknown>();
-  private readonly listeners = new Map<string, Array<(value: never) => void>>();
-  private readonly lookup: Lookup = (name) => this.values.get(name);
-
+/** The settings of one server: the rows above, with their values (see store.ts). */
+export class Settings extends SettingStore<SettingValues> {
   constructor(given: Partial<SettingValues> = {}) {
-    // Row order: a default may read the settings above it.
-    for (const s of SETTINGS) {
-      const value = (given as Record<string, unknown>)[s.name];
-      if (value === undefined) {
-        this.values.set(s.name, typeof s.default === 'function' ? s.default(this.lookup) : s.default);
-        continue;
-      }
-      const why = checkRange(s, value) ?? s.check?.(value as never, this.lookup);
-      if (why !== undefined) throw new SettingError(s.name, why);
-      this.values.set(s.name, value);
-    }
-  }
-
-  get<N extends SettingName>(name: N): SettingValues[N] {
-    return this.values.get(name) as SettingValues[N];
-  }
-
-  /** The value as CONFIG GET shows it. */
-  text(name: SettingName): string {
-    const s = BY_NAME.get(name)!;
-    return (s.format as (v: unknown) => string)(this.values.get(name));
-  }
-
-  /** Calls `fn` with the new value after each change (CONFIG SET, or `setValue`). */
-  onChange<N extends SettingName>(name: N, fn: (value: SettingValues[N]) => void): void {
-    const list = this.listeners.get(name) ?? [];
-    list.push(fn);
-    this.listeners.set(name, list);
-  }
-
-  /**
-   * Parses and applies `name value` pairs, all or none (CONFIG SET): every value is parsed and checked before
-   * any is applied. Throws SettingError naming the first refused one.
-   */
-  setTexts(pairs: ReadonlyArray<readonly [name: string, text: string]>): void {
-    const parsed: Array<[AnySetting, unknown]> = [];
-    const proposed = new Map(this.values);
-    for (const [name, text] of pairs) {
-      const s = BY_NAME.get(name);
-      if (s === undefined) throw new SettingError(name, 'unknown setting');
-      try {
-        const value = (s.parse as (t: string, current: unknown) => unknown)(text, proposed.get(name));
-        parsed.push([s, value]);
-        proposed.set(name, value);
-      } catch (e) {
-        if (e instanceof ValueError) throw new SettingError(name, e.message);
-        throw e;
-      }
-    }
-    for (const [s, value] of parsed) {
-      const why = s.check?.(value as never, (n) => proposed.get(n));
-      if (why !== undefined) throw new SettingError(s.name, why);
-    }
-    for (const [s, value] of parsed) this.setValue(s.name, value as never);
-  }
-
-  /** Sets a value the server learnt (the port it bound), or one already parsed; runs the listeners. */
-  setValue<N extends SettingName>(name: N, value: SettingValues[N]): void {
-    this.values.set(name, value);
-    for (const fn of this.listeners.get(name) ?? []) (fn as (v: unknown) => void)(value);
+    super(SETTINGS, given);
   }
 }

@@ -250,6 +250,12 @@ describe('protected mode', () => {
     expect(denied).to.include("'--protected-mode no'");
     expect(denied.endsWith('\r\n')).to.equal(true);
     expect(await tryFrom('127.0.0.1', srv.port)).to.equal('+PONG\r\n');
+    // Counted as Redis counts it: a rejected connection, not a received one.
+    const c = new Redis({ port: srv.port, host: '127.0.0.1', retryStrategy: () => null });
+    const stats = String(await c.call('INFO', 'stats'));
+    c.disconnect();
+    expect(/\r\nrejected_connections:(\d+)\r\n/.exec(stats)?.[1]).to.equal('1');
+    expect(/\r\ntotal_connections_received:(\d+)\r\n/.exec(stats)?.[1]).to.equal('2');
   });
 
   it('a password on the default user, or protected-mode no, lets remote clients in', async () => {
