@@ -25,6 +25,8 @@ export class Workers {
   private readonly byModel = new Map<string, WorkerSet>();
   /** Online Idle workers by model (and those with no model): WORKER.BEST looks only here. */
   private readonly best = new BestWorkerIndex();
+  /** GPUs (hive, DEVICE) whose workers' free VRAM is to be settled before the next best-worker query. */
+  private readonly changedGpus = new Map<HiveRecord, Set<number>>();
   /** One copy of each model and backend name, shared by all records (they repeat across workers). */
   private readonly interned = new StringPool(1024 * 1024);
   /** The workers' numbers (see number-rows.ts). */
@@ -179,6 +181,7 @@ export class Workers {
   bestMatch(modelId: string, query: BestWorkerQuery): BestMatch | undefined {
     const { backend, minFreeVramBytes } = query;
     const filter: CandidateFilter = { backend, minFreeVramBytes };
+    if (this.changedGpus.size > 0) this.settleGpus();
     const w = this.best.best(modelId, filter);
     if (w !== undefined) return { worker: w, match: 'model' };
     if (query.strict) return undefined;
@@ -187,8 +190,10 @@ export class Workers {
   }
 
   /**
-   * A GPU's figures changed (a worker on it reported VRAM or VRAM_TOTAL, came, left or changed DEVICE): every
-   * worker on it gets its new free VRAM (capacity.ts), and the best-worker index follows. O(workers of the hive).
+   * A GPU's figures changed (a worker on it reported VRAM or VRAM_TOTAL, came, left or changed DEVICE). Its
+   * workers' free VRAM (capacity.ts) is settled only before the next best-worker query, once per GPU however many
+   * heartbeats changed it: recomputing it at every heartbeat cost O(workers of the hive) each, so one hive of
+   * 100k workers made every registration in it a 100k-step walk.
    */
   private gpuChanged(hive: HiveRecord, key: DeviceKey): void {
     if (typeof key !== 'number') {
@@ -196,16 +201,29 @@ export class Workers {
       if (key.deviceId === null) this.setGpuFree(key as WorkerRecord, deviceCapacity(key).freeBytes);
       return;
     }
-    let total: number | null = null;
-    let used = 0;
-    for (const o of hive.workers) {
-      if (o.deviceId !== key) continue;
-      used += o.vramBytes ?? 0;
-      const t = o.vramTotalBytes;
-      if (t !== null && (total === null || t > total)) total = t;
+    let keys = this.changedGpus.get(hive);
+    if (keys === undefined) this.changedGpus.set(hive, (keys = new Set()));
+    keys.add(key);
+  }
+
+  /** Settles the GPUs changed since the last query: one pass over each such hive for all its changed GPUs. */
+  private settleGpus(): void {
+    for (const [hive, keys] of this.changedGpus) {
+      const sums = new Map<number, { used: number; total: number | null }>();
+      for (const o of hive.workers) {
+        if (o.deviceId === null || !keys.has(o.deviceId)) continue;
+        let sum = sums.get(o.deviceId);
+        if (sum === undefined) sums.set(o.deviceId, (sum = { used: 0, total: null }));
+        sum.used += o.vramBytes ?? 0;
+        const t = o.vramTotalBytes;
+        if (t !== null && (sum.total === null || t > sum.total)) sum.total = t;
+      }
+      for (const o of hive.workers) {
+        const sum = o.deviceId === null ? undefined : sums.get(o.deviceId);
+        if (sum !== undefined) this.setGpuFree(o, sum.total === null ? null : Math.max(0, sum.total - sum.used));
+      }
     }
-    const free = total === null ? null : Math.max(0, total - used);
-    for (const o of hive.workers) if (o.deviceId === key) this.setGpuFree(o, free);
+    this.changedGpus.clear();
   }
 
   private setGpuFree(w: WorkerRecord, free: number | null): void {

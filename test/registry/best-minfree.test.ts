@@ -71,3 +71,24 @@ describe('WORKER.BEST MINFREE bound', () => {
     );
   });
 });
+
+describe('GPU free VRAM upkeep', () => {
+  it('walks a hive once per best-worker query, not once per heartbeat that changes a GPU', () => {
+    const r = new WorkerRegistry({ clock: new ManualClock() });
+    r.heartbeat('w0', 'h', { modelId: 'm', deviceId: 0, vramBytes: GB, vramTotalBytes: 80 * GB });
+    // Count walks over the hive's workers: the old upkeep walked them at every heartbeat on the GPU, so 1,000
+    // registrations on one GPU of a growing hive cost 1,000 walks (quadratic in the hive's size).
+    const members = (r.getHive('h') as unknown as { workers: Set<unknown> }).workers;
+    const iterate = members[Symbol.iterator].bind(members);
+    let walks = 0;
+    members[Symbol.iterator] = () => {
+      walks++;
+      return iterate();
+    };
+    for (let i = 1; i <= 1000; i++) r.heartbeat(`w${i}`, 'h', { modelId: 'm', deviceId: 0, vramBytes: 0.01 * GB });
+    expect(walks).to.be.below(10);
+    // The query still sees every registration: 80 - 1 - 1000 x 0.01 = 69 GB free on the one GPU.
+    expect(r.bestWorker('m', { minFreeVramBytes: 68.9 * GB })).to.not.equal(undefined);
+    expect(r.bestWorker('m', { minFreeVramBytes: 69.1 * GB })).to.equal(undefined);
+  });
+});
