@@ -201,6 +201,11 @@ export class Workers {
       if (key.deviceId === null) this.setGpuFree(key as WorkerRecord, deviceCapacity(key).freeBytes);
       return;
     }
+    // An emptied hive has nothing to settle: forgetting it keeps this map to live hives, however many come and go.
+    if (hive.workers.size === 0) {
+      this.changedGpus.delete(hive);
+      return;
+    }
     let keys = this.changedGpus.get(hive);
     if (keys === undefined) this.changedGpus.set(hive, (keys = new Set()));
     keys.add(key);

@@ -92,3 +92,16 @@ describe('GPU free VRAM upkeep', () => {
     expect(r.bestWorker('m', { minFreeVramBytes: 69.1 * GB })).to.equal(undefined);
   });
 });
+
+describe('GPU free VRAM upkeep, hives that come and go', () => {
+  it('keeps no GPU to settle for a hive that emptied, however many pass between queries', () => {
+    const r = new WorkerRegistry({ clock: new ManualClock() });
+    // No best-worker query runs here, so nothing settles: only forgetting emptied hives bounds the marks.
+    for (let i = 0; i < 1000; i++) {
+      r.heartbeat(`w${i}`, `hive-${i}`, { modelId: 'm', deviceId: 0, vramBytes: GB, vramTotalBytes: 80 * GB });
+      r.removeWorker(`w${i}`);
+    }
+    const marks = (r as unknown as { workers: { changedGpus: Map<unknown, unknown> } }).workers.changedGpus;
+    expect(marks.size).to.equal(0);
+  });
+});
