@@ -27,8 +27,8 @@ const orNull = <T>(a: fc.Arbitrary<T>) => fc.option(a, { nil: null });
 const savedWorker: fc.Arbitrary<SavedWorker> = fc.record({
   workerId: text,
   hiveId: text,
-  state: orNull(fc.constantFrom('Idle', 'Busy', 'Loading') as fc.Arbitrary<SavedWorker['state'] & string>),
-  health: orNull(fc.constantFrom('healthy', 'degraded') as fc.Arbitrary<SavedWorker['health'] & string>),
+  state: orNull(fc.constantFrom<'Idle' | 'Busy' | 'Loading'>('Idle', 'Busy', 'Loading')),
+  health: orNull(fc.constantFrom<'healthy' | 'degraded'>('healthy', 'degraded')),
   url: orNull(text),
   modelId: orNull(text),
   backend: orNull(text),
@@ -81,12 +81,20 @@ describe('snapshot record encoder', () => {
       await fc.assert(
         fc.asyncProperty(
           fc.integer({ min: 1, max: 4096 }),
-          fc.array(fc.tuple(fc.integer({ min: 0, max: 2 ** 40 }), fc.double({ min: 0, max: 100, noNaN: true })), { minLength: 1, maxLength: 60 }),
+          fc.array(fc.tuple(fc.integer({ min: 0, max: 2 ** 40 }), fc.double({ min: 0, max: 100, noNaN: true })), {
+            minLength: 1,
+            maxLength: 60,
+          }),
           fc.nat(),
           async (chunkBytes, beats, flipAt) => {
             const registry = new WorkerRegistry({ clock: new ManualClock(), offlineAfterMs: 30_000, evictAfterMs: 300_000 });
             beats.forEach(([vram, gpu], i) =>
-              registry.heartbeat(`w-${i}-é`, `hive-${i % 3}`, { vramBytes: vram, gpuPercent: gpu, modelId: 'm"1', url: 'http://10.0.0.1:80' }),
+              registry.heartbeat(`w-${i}-é`, `hive-${i % 3}`, {
+                vramBytes: vram,
+                gpuPercent: gpu,
+                modelId: 'm"1',
+                url: 'http://10.0.0.1:80',
+              }),
             );
             const reader = registry.openSnapshot();
             const expected: WorkerSnapshot[] = [];
