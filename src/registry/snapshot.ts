@@ -207,6 +207,7 @@ export class Restorer {
     const clockAheadMs = Math.max(0, savedAtMs - this.now);
     this.report = { workers: 0, hives: 0, online: 0, offline: 0, evicted: 0, held: 0, clockAheadMs };
     if (guard !== undefined) parts.liveness.restoreGuard(guard, clockAheadMs);
+    parts.workers.beginBulkLoad();
   }
 
   add(s: WorkerSnapshot): void {
@@ -252,6 +253,7 @@ export class Restorer {
 
   /** Puts the lists in order and arms the timer; says what was loaded. */
   finish(): RestoreReport {
+    this.parts.workers.endBulkLoad();
     this.parts.hives.relink();
     this.parts.liveness.finishRestore(this.now);
     return { ...this.report, hives: this.parts.hives.size };

@@ -133,6 +133,15 @@ export class Workers {
     if (wasSkewed !== nowSkewed) this.skewed += nowSkewed ? 1 : -1;
   }
 
+  /** A restore begins: the best-worker index gathers workers and builds its trees at endBulkLoad (see best-index.ts). */
+  beginBulkLoad(): void {
+    this.best.beginBulk();
+  }
+
+  endBulkLoad(): void {
+    this.best.settle();
+  }
+
   /** Files the worker in the best-worker index when it is online and Idle, and takes it out otherwise. */
   refresh(w: WorkerRecord): void {
     const should = w.online && w.effectiveState === 'Idle' && !this.isReserved(w);
