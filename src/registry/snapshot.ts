@@ -212,11 +212,11 @@ export class Restorer {
 
   add(s: WorkerSnapshot): void {
     const { liveness, hives, workers } = this.parts;
-    if (workers.get(s.worker_id) !== undefined) throw new Error(`duplicate worker ${JSON.stringify(s.worker_id)} in the snapshot`);
     const lastSeenMs = Math.min(s.last_seen_ms - this.report.clockAheadMs, this.now);
     let state = liveness.stateAt(lastSeenMs, this.now);
     if (state === 'evicted') {
       if (!liveness.heldAtRestore(this.now)) {
+        if (workers.get(s.worker_id) !== undefined) throw new Error(`duplicate worker ${JSON.stringify(s.worker_id)}`);
         this.report.evicted++;
         return;
       }
@@ -225,6 +225,7 @@ export class Restorer {
     }
     const hive = hives.obtain(s.hive_id, lastSeenMs);
     if (lastSeenMs > hive.lastHeartbeatMs) hive.lastHeartbeatMs = lastSeenMs;
+    // A duplicate id throws here: the restore stops, and its registry is discarded.
     const w = workers.create(s.worker_id, hive, lastSeenMs);
     workers.apply(
       w,

@@ -66,7 +66,11 @@ export class Workers {
   create(workerId: string, hive: HiveRecord, lastSeenMs: number): WorkerRecord {
     const w = new WorkerRecord(workerId, hive, lastSeenMs, this.rows);
     w.online = false;
+    const before = this.byId.size;
     this.byId.set(workerId, w);
+    // One probe of a million-entry map instead of a get() first (a restore's duplicate check): the caller
+    // asked for a new worker, so an id already there is its error, and it must discard this registry.
+    if (this.byId.size === before) throw new Error(`duplicate worker ${JSON.stringify(workerId)}`);
     this.slots.add(w);
     this.hives.join(w);
     return w;
