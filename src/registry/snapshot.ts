@@ -246,7 +246,10 @@ export class Restorer {
     );
     workers.setReported(w, s.reported_at, s.skew_ms);
     liveness.placeRestored(w, state);
-    if (state === 'online') hives.count(w, 1, false, true);
+    if (state === 'online') {
+      hives.count(w, 1, false, true);
+      workers.livenessChanged(w);
+    }
     workers.refresh(w);
     this.report.workers++;
     this.report[state]++;
