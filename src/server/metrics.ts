@@ -76,7 +76,7 @@ export class Metrics {
       registers: reg,
       collect() {
         const all = registry.hiveCount();
-        const online = registry.activeHives().length;
+        const online = registry.activeHiveCount();
         this.set({ online: '1' }, online);
         this.set({ online: '0' }, all - online);
       },
