@@ -6,7 +6,7 @@ import type { Hives } from './hives.js';
 import type { Liveness } from './liveness.js';
 import type { Scheduling } from './scheduling.js';
 import { scanBoth } from './slot-index.js';
-import type { BestWorkerQuery, HiveView, WorkerFilter, WorkerRecord, WorkerView } from './types.js';
+import type { BestWorkerQuery, Health, HiveView, WorkerFilter, WorkerRecord, WorkerState, WorkerView } from './types.js';
 import type { Workers } from './workers.js';
 
 export const byWorkerId = (a: WorkerView, b: WorkerView): number => (a.workerId < b.workerId ? -1 : a.workerId > b.workerId ? 1 : 0);
@@ -91,6 +91,27 @@ export abstract class RegistryQueries {
     return this.hives.size;
   }
 
+  /**
+   * Hives with an online worker (as activeHives() with the default window, without listing them). O(1): the
+   * size of the online hives kept in id order.
+   */
+  onlineHiveCount(): number {
+    this.liveness.sync();
+    return this.hives.onlineCount;
+  }
+
+  /** Workers with this state and health (as used everywhere) that are online, or offline. O(1). */
+  workerTally(state: WorkerState, health: Health, online: boolean): number {
+    this.liveness.sync();
+    return this.workers.tally.workers(state, health, online);
+  }
+
+  /** Workers of each model, and how many are online, in no order; null when there are more than `limit` models. */
+  modelCounts(limit: number): { modelId: string; workers: number; online: number }[] | null {
+    this.liveness.sync();
+    return this.workers.modelCounts(limit);
+  }
+
   /** All hives, by id. */
   listHives(): readonly HiveView[] {
     this.liveness.sync();
@@ -125,13 +146,6 @@ export abstract class RegistryQueries {
     this.liveness.sync(t);
     if (maxAgeMs === this.offlineAfterMs) return this.hives.onlineIdList();
     return this.hives.recentIdList((lastHeartbeatMs) => this.liveness.seenWithin(lastHeartbeatMs, maxAgeMs, t));
-  }
-
-  /** How many hives have a heartbeat younger than maxAgeMs. O(1) for the default window. */
-  activeHiveCount(maxAgeMs = this.offlineAfterMs): number {
-    if (maxAgeMs !== this.offlineAfterMs) return this.activeHiveIds(maxAgeMs).length;
-    this.liveness.sync();
-    return this.hives.onlineCount;
   }
 
   /** The hive's workers, by id (empty when the hive is unknown). */

@@ -35,7 +35,7 @@ export function summary(registry: WorkerRegistry, version: string): Record<strin
     evict_after_ms: registry.evictAfterMs,
     guard: registry.guardStatus(),
     workers: { total: registry.workerCount(), online: registry.onlineWorkerCount(), skewed: registry.skewedWorkerCount() },
-    hives: { total: registry.hiveCount(), online: registry.activeHiveCount() },
+    hives: { total: registry.hiveCount(), online: registry.onlineHiveCount() },
   };
 }
 

@@ -364,7 +364,7 @@ export class RegistryServer implements ServerContext, ConnectionHost {
 
   private accept(socket: net.Socket): void {
     if (this.connections.size >= this.maxClients) {
-      this.stats.totalConnectionsReceived++;
+      // As Redis: refused before a client exists, so a rejected connection and not a received one.
       this.stats.rejectedConnections++;
       socket.on('error', () => socket.destroy());
       // As Redis: the error, then the descriptor is closed (not left half-open waiting for the client's FIN).

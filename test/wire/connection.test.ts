@@ -502,6 +502,10 @@ describe('maxclients', () => {
     await third.closed;
     expect(third.received.toString('latin1')).to.equal('-ERR max number of clients reached\r\n');
     expect(await r.call('PING')).to.equal('PONG');
+    // Counted as Redis counts it (acceptCommonHandler): a rejected connection, never a received one.
+    const stats = String(await r.call('INFO', 'stats'));
+    expect(/\r\ntotal_connections_received:(\d+)\r\n/.exec(stats)?.[1]).to.equal('2');
+    expect(/\r\nrejected_connections:(\d+)\r\n/.exec(stats)?.[1]).to.equal('1');
     second.close();
     await second.closed;
     // Once the server has seen the second one go, a new connection is accepted again.
