@@ -71,8 +71,11 @@ const path: Array<WorkerRecord | null> = [];
  * Inserts `w` as a leaf, then rotates it up while its priority beats its parent's. One descent, iterative: this
  * runs at every registration and every return to Idle. Each node passed gains `w` in its subtree, so its figures
  * only rise to `w`'s (no need to read its other child, as a recursive pull would: that child is a cache miss).
+ * The bucket says when the nodes' number rows need not be read at all (each is one more cache miss per level):
+ * `sameGpu`, every worker in it has w's GPU load, so the id alone orders them; `figuresHold`, no node's figures
+ * can be below w's (w's free VRAM is unknown, and w has no URL or every worker in the bucket has one).
  */
-function insert(root: WorkerRecord | null, w: WorkerRecord): WorkerRecord {
+function insert(root: WorkerRecord | null, w: WorkerRecord, sameGpu: boolean, figuresHold: boolean): WorkerRecord {
   w.bucketLeft = w.bucketRight = null;
   pull(w);
   if (root === null) return w;
@@ -83,11 +86,17 @@ function insert(root: WorkerRecord | null, w: WorkerRecord): WorkerRecord {
   let depth = 0;
   for (let n = root; ;) {
     path[depth++] = n;
-    if (n.treeMaxFree < free) n.treeMaxFree = free;
-    if (n.treeMaxUrlFree < urlFree) n.treeMaxUrlFree = urlFree;
+    if (!figuresHold) {
+      if (n.treeMaxFree < free) n.treeMaxFree = free;
+      if (n.treeMaxUrlFree < urlFree) n.treeMaxUrlFree = urlFree;
+    }
     // better(w, n), with w's side read once.
-    const g = n.gpuPercent ?? 100;
-    const left = gpu !== g ? gpu < g : id < n.workerId;
+    let left: boolean;
+    if (sameGpu) left = id < n.workerId;
+    else {
+      const g = n.gpuPercent ?? 100;
+      left = gpu !== g ? gpu < g : id < n.workerId;
+    }
     const next = left ? n.bucketLeft : n.bucketRight;
     if (next === null) {
       if (left) n.bucketLeft = w;
@@ -223,11 +232,27 @@ class Bucket {
   size = 0;
   /** Workers added during a bulk load, not yet in the tree. */
   pending: WorkerRecord[] | null = null;
+  // Workers here (pending ones too) whose GPU load is not a whole number, and workers without a URL: while there
+  // are none, inserts skip the nodes' number rows (see insert). One bucket holds one whole percent, so whole
+  // loads in it are all equal.
+  private fractionalGpus = 0;
+  private withoutUrl = 0;
 
   add(w: WorkerRecord, bulk: boolean): void {
+    const wholeGpu = Number.isInteger(w.gpuPercent ?? 100);
     if (bulk) (this.pending ??= []).push(w);
-    else this.root = insert(this.root, w);
+    else {
+      const figuresHold = ownFree(w) === UNKNOWN_FREE && (w.url === null || this.withoutUrl === 0);
+      this.root = insert(this.root, w, wholeGpu && this.fractionalGpus === 0, figuresHold);
+    }
+    if (!wholeGpu) this.fractionalGpus++;
+    if (w.url === null) this.withoutUrl++;
     this.size++;
+  }
+
+  /** A filed worker's URL was set or cleared. */
+  urlChanged(hadUrl: boolean, hasUrl: boolean): void {
+    if (hadUrl !== hasUrl) this.withoutUrl += hasUrl ? -1 : 1;
   }
 
   /** Puts the bulk-loaded workers in the tree. */
@@ -236,11 +261,13 @@ class Bucket {
     if (pending === null) return;
     this.pending = null;
     if (this.root === null) this.root = build(pending.sort(inPickOrder));
-    else for (const w of pending) this.root = insert(this.root, w);
+    else for (const w of pending) this.root = insert(this.root, w, false, false);
   }
 
   delete(w: WorkerRecord): void {
     this.root = remove(this.root!, w);
+    if (!Number.isInteger(w.gpuPercent ?? 100)) this.fractionalGpus--;
+    if (w.url === null) this.withoutUrl--;
     this.size--;
   }
 
@@ -305,10 +332,14 @@ export class BestWorkerIndex {
     }
   }
 
-  /** A filed worker's free VRAM or URL changed (its place in the order did not): the figures above it follow. */
-  figuresChanged(w: WorkerRecord): void {
+  /**
+   * A filed worker's free VRAM or URL changed (its place in the order did not): the figures above it follow.
+   * `urlBefore`: its URL before, when that changed.
+   */
+  figuresChanged(w: WorkerRecord, urlBefore?: string | null): void {
     const bucket = this.byModel.get(w.modelId ?? NO_MODEL)?.[bucketOf(w)];
     bucket?.settle();
+    if (urlBefore !== undefined) bucket?.urlChanged(urlBefore !== null, w.url !== null);
     if (bucket?.root != null) refresh(bucket.root, w);
   }
 

@@ -139,7 +139,7 @@ export class Workers {
       this.gpuChanged(w.hive, gpu);
     } else if (w.vramBytes !== vramBefore || w.vramTotalBytes !== totalBefore) this.gpuChanged(w.hive, gpu);
     // A URL counts for the fallback's search (only workers with one).
-    if (w.url !== urlBefore && w.available) this.best.figuresChanged(w);
+    if (w.url !== urlBefore && w.available) this.best.figuresChanged(w, urlBefore);
     if (f.cpuPercent !== undefined) w.cpuPercent = f.cpuPercent;
     if (f.gpuPercent !== undefined) w.gpuPercent = f.gpuPercent;
     if (f.reportedAt !== undefined)
