@@ -80,36 +80,61 @@ function pull(w: WorkerRecord): void {
 // of the records. Hand-written because the search it exists for needs figures kept per subtree (the most free
 // VRAM under a node), which the sorted-collection libraries do not offer. Expected depth O(log K).
 
+// The nodes from the root down to where an insert puts its worker, reused by every insert: a registration
+// allocates nothing here. Emptied after each insert so it holds no record (a flushed registry is collected).
+const path: Array<WorkerRecord | null> = [];
+
+/**
+ * Inserts `w` as a leaf, then rotates it up while its priority beats its parent's. One descent, iterative: this
+ * runs at every registration and every return to Idle. Each node passed gains `w` in its subtree, so its figures
+ * only rise to `w`'s (no need to read its other child, as a recursive pull would: that child is a cache miss).
+ */
 function insert(root: WorkerRecord | null, w: WorkerRecord): WorkerRecord {
-  if (root === null) {
-    w.bucketLeft = w.bucketRight = null;
+  w.bucketLeft = w.bucketRight = null;
+  pull(w);
+  if (root === null) return w;
+  const free = w.treeMaxFree;
+  const urlFree = w.treeMaxUrlFree;
+  const gpu = w.gpuPercent ?? 100;
+  const id = w.workerId;
+  let depth = 0;
+  for (let n = root; ;) {
+    path[depth++] = n;
+    if (n.treeMaxFree < free) n.treeMaxFree = free;
+    if (n.treeMaxUrlFree < urlFree) n.treeMaxUrlFree = urlFree;
+    // better(w, n), with w's side read once.
+    const g = n.gpuPercent ?? 100;
+    const left = gpu !== g ? gpu < g : id < n.workerId;
+    const next = left ? n.bucketLeft : n.bucketRight;
+    if (next === null) {
+      if (left) n.bucketLeft = w;
+      else n.bucketRight = w;
+      break;
+    }
+    n = next;
+  }
+  let top = root;
+  for (let i = depth - 1; i >= 0; i--) {
+    const parent = path[i]!;
+    if (w.bucketPriority <= parent.bucketPriority) break;
+    if (parent.bucketLeft === w) {
+      parent.bucketLeft = w.bucketRight;
+      w.bucketRight = parent;
+    } else {
+      parent.bucketRight = w.bucketLeft;
+      w.bucketLeft = parent;
+    }
+    pull(parent);
     pull(w);
-    return w;
-  }
-  if (better(w, root)) {
-    const l = insert(root.bucketLeft, w);
-    root.bucketLeft = l;
-    if (l.bucketPriority > root.bucketPriority) {
-      // Rotate right: l becomes the subtree's root.
-      root.bucketLeft = l.bucketRight;
-      l.bucketRight = root;
-      pull(root);
-      pull(l);
-      return l;
-    }
-  } else {
-    const r = insert(root.bucketRight, w);
-    root.bucketRight = r;
-    if (r.bucketPriority > root.bucketPriority) {
-      root.bucketRight = r.bucketLeft;
-      r.bucketLeft = root;
-      pull(root);
-      pull(r);
-      return r;
+    if (i === 0) top = w;
+    else {
+      const above = path[i - 1]!;
+      if (above.bucketLeft === parent) above.bucketLeft = w;
+      else above.bucketRight = w;
     }
   }
-  pull(root);
-  return root;
+  path.fill(null, 0, depth);
+  return top;
 }
 
 function merge(a: WorkerRecord | null, b: WorkerRecord | null): WorkerRecord | null {

@@ -18,6 +18,8 @@ function byHiveId(a: HiveRecord, b: HiveRecord): number {
 
 export class Hives {
   private readonly byId = new Map<string, HiveRecord>();
+  /** Hives with an online worker, kept where their online counts change (count()). */
+  private online = 0;
   /** Stable slots for cursors (SCAN). */
   readonly slots = new SlotIndex<HiveRecord>();
   /** Every hive by id, but those in `added` and with those dropped since the last merge (see sorted()). */
@@ -33,6 +35,10 @@ export class Hives {
 
   get size(): number {
     return this.byId.size;
+  }
+
+  get onlineCount(): number {
+    return this.online;
   }
 
   get(hiveId: string): HiveRecord | undefined {
@@ -78,6 +84,8 @@ export class Hives {
     }
     if (online) {
       h.onlineWorkers += sign;
+      // 0 -> 1 or 1 -> 0: the hive came online or went offline.
+      if (h.onlineWorkers === (sign === 1 ? 1 : 0)) this.online += sign;
       h.onlineVramUsedBytes += vram;
       h.onlineRamUsedBytes += ram;
     }

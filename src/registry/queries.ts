@@ -6,7 +6,7 @@ import type { Hives } from './hives.js';
 import type { Liveness } from './liveness.js';
 import type { Scheduling } from './scheduling.js';
 import { scanBoth } from './slot-index.js';
-import type { BestWorkerQuery, HiveView, WorkerFilter, WorkerRecord, WorkerView } from './types.js';
+import type { BestWorkerQuery, Health, HiveView, WorkerFilter, WorkerRecord, WorkerState, WorkerView } from './types.js';
 import type { Workers } from './workers.js';
 
 export const byWorkerId = (a: WorkerView, b: WorkerView): number => (a.workerId < b.workerId ? -1 : a.workerId > b.workerId ? 1 : 0);
@@ -89,6 +89,24 @@ export abstract class RegistryQueries {
   hiveCount(): number {
     this.liveness.sync();
     return this.hives.size;
+  }
+
+  /** Hives with an online worker (as activeHives() with the default window, without listing them). O(1). */
+  onlineHiveCount(): number {
+    this.liveness.sync();
+    return this.hives.onlineCount;
+  }
+
+  /** Workers with this state and health (as used everywhere) that are online, or offline. O(1). */
+  workerTally(state: WorkerState, health: Health, online: boolean): number {
+    this.liveness.sync();
+    return this.workers.tally.workers(state, health, online);
+  }
+
+  /** Workers of each model, and how many are online, in no order; null when there are more than `limit` models. */
+  modelCounts(limit: number): { modelId: string; workers: number; online: number }[] | null {
+    this.liveness.sync();
+    return this.workers.modelCounts(limit);
   }
 
   /** All hives, by id. */

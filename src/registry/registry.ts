@@ -47,12 +47,14 @@ export class WorkerRegistry extends RegistryQueries {
     this.liveness.hooks = {
       cameOnline: (w, at) => {
         this.hives.count(w, 1, false, true);
+        this.workers.livenessChanged(w);
         this.workers.refresh(w);
         this.emit('worker.online', at, w, w.hive, stateDetails(w));
         if (w.hive.onlineWorkers === 1) this.emit('hive.online', at, null, w.hive);
       },
       wentOffline: (w, at) => {
         this.hives.count(w, -1, false, true);
+        this.workers.livenessChanged(w);
         this.workers.refresh(w);
         this.emit('worker.offline', at, w, w.hive);
         if (w.hive.onlineWorkers === 0) this.emit('hive.offline', at, null, w.hive);

@@ -28,10 +28,52 @@ export interface WorkerSnapshot {
   last_seen_ms: number;
 }
 
-export function toSnapshot(w: WorkerRecord): WorkerSnapshot {
+/** The fields a saved line is written from: a live record, or the copy a record left before it changed. */
+export type SavedWorker = Pick<
+  WorkerRecord,
+  | 'workerId'
+  | 'hiveId'
+  | 'state'
+  | 'health'
+  | 'url'
+  | 'modelId'
+  | 'backend'
+  | 'deviceId'
+  | 'vramBytes'
+  | 'vramTotalBytes'
+  | 'ramBytes'
+  | 'cpuPercent'
+  | 'gpuPercent'
+  | 'reportedAt'
+  | 'skewMs'
+  | 'lastSeenMs'
+>;
+
+function copyOf(w: WorkerRecord): SavedWorker {
+  return {
+    workerId: w.workerId,
+    hiveId: w.hive.hiveId,
+    state: w.state,
+    health: w.health,
+    url: w.url,
+    modelId: w.modelId,
+    backend: w.backend,
+    deviceId: w.deviceId,
+    vramBytes: w.vramBytes,
+    vramTotalBytes: w.vramTotalBytes,
+    ramBytes: w.ramBytes,
+    cpuPercent: w.cpuPercent,
+    gpuPercent: w.gpuPercent,
+    reportedAt: w.reportedAt,
+    skewMs: w.skewMs,
+    lastSeenMs: w.lastSeenMs,
+  };
+}
+
+export function toSnapshot(w: SavedWorker): WorkerSnapshot {
   return {
     worker_id: w.workerId,
-    hive_id: w.hive.hiveId,
+    hive_id: w.hiveId,
     state: w.state,
     health: w.health,
     url: w.url,
@@ -72,7 +114,7 @@ export class SnapshotReader {
   readonly header: SnapshotHeader;
   private readonly epoch: number;
   private readonly pending: Iterator<WorkerRecord>;
-  private readonly preImages: WorkerSnapshot[] = [];
+  private readonly preImages: SavedWorker[] = [];
   private walked = false;
 
   constructor(
@@ -89,19 +131,33 @@ export class SnapshotReader {
     this.pending = workers.all()[Symbol.iterator]();
   }
 
-  /** Up to `max` records; an empty array when all were read (the reader is closed then). */
-  read(max: number): WorkerSnapshot[] {
-    const out: WorkerSnapshot[] = [];
-    while (out.length < max && !this.walked) {
+  /**
+   * Hands up to `max` records to `visit`, live records themselves (no copy: the writer serialises them at once,
+   * before the registry can change them); returns how many. 0 when all were read (the reader is closed then).
+   */
+  readEach(max: number, visit: (w: SavedWorker) => void): number {
+    let n = 0;
+    while (n < max && !this.walked) {
       const next = this.pending.next();
       if (next.done === true) this.walked = true;
       else if (next.value.snapshotEpoch !== this.epoch) {
         next.value.snapshotEpoch = this.epoch;
-        out.push(toSnapshot(next.value));
+        visit(next.value);
+        n++;
       }
     }
-    while (out.length < max && this.preImages.length > 0) out.push(this.preImages.pop()!);
-    if (out.length === 0) this.close();
+    while (n < max && this.preImages.length > 0) {
+      visit(this.preImages.pop()!);
+      n++;
+    }
+    if (n === 0) this.close();
+    return n;
+  }
+
+  /** Up to `max` records as plain objects; an empty array when all were read (the reader is closed then). */
+  read(max: number): WorkerSnapshot[] {
+    const out: WorkerSnapshot[] = [];
+    this.readEach(max, (w) => out.push(toSnapshot(w)));
     return out;
   }
 
@@ -114,7 +170,7 @@ export class SnapshotReader {
   beforeChange(w: WorkerRecord): void {
     if (w.snapshotEpoch === this.epoch) return;
     w.snapshotEpoch = this.epoch;
-    this.preImages.push(toSnapshot(w));
+    this.preImages.push(copyOf(w));
   }
 
   /** `w` was made after the reader opened. */
@@ -188,7 +244,10 @@ export class Restorer {
     );
     workers.setReported(w, s.reported_at, s.skew_ms);
     liveness.placeRestored(w, state);
-    if (state === 'online') hives.count(w, 1, false, true);
+    if (state === 'online') {
+      hives.count(w, 1, false, true);
+      workers.livenessChanged(w);
+    }
     workers.refresh(w);
     this.report.workers++;
     this.report[state]++;

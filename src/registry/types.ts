@@ -161,6 +161,18 @@ const HEALTH_MASK = 0b11 << HEALTH_SHIFT;
 const ONLINE = 1 << 4;
 const AVAILABLE = 1 << 5;
 const EPOCH_SHIFT = 6;
+/** State, health and online bits: a worker's place in the registry's counts (see tally.ts). */
+const TALLY_MASK = STATE_MASK | HEALTH_MASK | ONLINE;
+export const TALLY_KEYS = TALLY_MASK + 1;
+/** The bit that tells an online worker's tally key from an offline one's. */
+export const TALLY_ONLINE = ONLINE;
+
+/** The tally keys of the workers with this state and health as used everywhere (never reported: Idle, healthy). */
+export function tallyKeys(state: WorkerState, health: Health, online: boolean): number[] {
+  const states = state === 'Idle' ? [0, 1] : [STATE_CODES.indexOf(state)];
+  const healths = health === 'healthy' ? [0, 1] : [HEALTH_CODES.indexOf(health)];
+  return states.flatMap((s) => healths.map((h) => s | (h << HEALTH_SHIFT) | (online ? ONLINE : 0)));
+}
 /** 24 bits: the flags stay a small integer (a Smi) on every platform. */
 export const SNAPSHOT_EPOCHS = 1 << 24;
 
@@ -332,6 +344,11 @@ export class WorkerRecord implements WorkerView {
   }
   set available(value: boolean) {
     this.flags = value ? this.flags | AVAILABLE : this.flags & ~AVAILABLE;
+  }
+
+  /** Its state, health and liveness as one small integer: which of the registry's counts it is in (tally.ts). */
+  get tallyKey(): number {
+    return this.flags & TALLY_MASK;
   }
 
   /** The snapshot reader that last saw this record (see snapshot.ts). */

@@ -8,6 +8,7 @@ import type { Hives } from './hives.js';
 import { RowPages } from './number-rows.js';
 import { StringPool } from './string-pool.js';
 import { SlotIndex } from './slot-index.js';
+import { WorkerTally } from './tally.js';
 import { type BestWorkerQuery, type HeartbeatFields, type HiveRecord, type WorkerFilter, WorkerRecord } from './types.js';
 import { MODEL_LINKS, WorkerSet } from './worker-set.js';
 
@@ -20,9 +21,18 @@ function isSkewed(w: WorkerRecord): boolean {
 
 const NO_WORKERS: Iterable<WorkerRecord> = [];
 
+/** A model's workers, and how many of them are online (kept at each transition: /metrics reads it per model). */
+class ModelWorkers extends WorkerSet {
+  online = 0;
+
+  constructor() {
+    super(MODEL_LINKS);
+  }
+}
+
 export class Workers {
   private readonly byId = new Map<string, WorkerRecord>();
-  private readonly byModel = new Map<string, WorkerSet>();
+  private readonly byModel = new Map<string, ModelWorkers>();
   /** Online Idle workers by model (and those with no model): WORKER.BEST looks only here. */
   private readonly best = new BestWorkerIndex();
   /** GPUs (hive, DEVICE) whose workers' free VRAM is to be settled before the next best-worker query. */
@@ -32,6 +42,8 @@ export class Workers {
   /** The workers' numbers (see number-rows.ts). */
   private readonly rows = new RowPages();
   private skewed = 0;
+  /** Workers by state, health and liveness. */
+  readonly tally = new WorkerTally();
   /** Stable slots for cursors (SCAN): a walk of N slots costs O(N) whatever the registry's size. */
   readonly slots = new SlotIndex<WorkerRecord>();
 
@@ -66,6 +78,7 @@ export class Workers {
   create(workerId: string, hive: HiveRecord, lastSeenMs: number): WorkerRecord {
     const w = new WorkerRecord(workerId, hive, lastSeenMs, this.rows);
     w.online = false;
+    this.tally.count(w, 1);
     this.byId.set(workerId, w);
     this.slots.add(w);
     this.hives.join(w);
@@ -89,8 +102,12 @@ export class Workers {
     const vramBefore = w.vramBytes;
     const totalBefore = w.vramTotalBytes;
     const urlBefore = w.url;
-    if (f.state !== undefined) w.state = f.state;
-    if (f.health !== undefined) w.health = f.health;
+    if (f.state !== undefined || f.health !== undefined) {
+      const tallyKey = w.tallyKey;
+      if (f.state !== undefined) w.state = f.state;
+      if (f.health !== undefined) w.health = f.health;
+      this.tally.moved(tallyKey, w);
+    }
     if (f.url !== undefined) w.url = f.url;
     if (f.modelId !== undefined && f.modelId !== w.modelId) {
       if (w.modelId !== null) this.unindexModel(w);
@@ -98,8 +115,9 @@ export class Workers {
       else {
         w.modelId = this.intern(f.modelId);
         let set = this.byModel.get(f.modelId);
-        if (set === undefined) this.byModel.set(f.modelId, (set = new WorkerSet(MODEL_LINKS)));
+        if (set === undefined) this.byModel.set(f.modelId, (set = new ModelWorkers()));
         set.add(w);
+        if (w.online) set.online++;
       }
     }
     if (f.backend !== undefined) w.backend = f.backend === null ? null : this.intern(f.backend);
@@ -140,8 +158,23 @@ export class Workers {
     if (should !== w.available) this.setAvailable(w, should);
   }
 
+  /** Liveness flipped the worker's online flag (at a transition, or placing a restored worker): recount it. */
+  livenessChanged(w: WorkerRecord): void {
+    this.tally.flipped(w);
+    if (w.modelId !== null) this.byModel.get(w.modelId)!.online += w.online ? 1 : -1;
+  }
+
+  /** Workers of each model, and how many are online; null when there are more than `limit` models. */
+  modelCounts(limit: number): { modelId: string; workers: number; online: number }[] | null {
+    if (this.byModel.size > limit) return null;
+    const out = [];
+    for (const [modelId, set] of this.byModel) out.push({ modelId, workers: set.size, online: set.online });
+    return out;
+  }
+
   /** Drops a worker from the map and indexes (not from its liveness list or hive). */
   forget(w: WorkerRecord): void {
+    this.tally.count(w, -1);
     this.byId.delete(w.workerId);
     this.slots.remove(w);
     if (w.available) this.setAvailable(w, false);
@@ -248,6 +281,7 @@ export class Workers {
     const set = this.byModel.get(w.modelId!);
     if (set === undefined) return;
     set.delete(w);
+    if (w.online) set.online--;
     if (set.size === 0) this.byModel.delete(w.modelId!);
   }
 

@@ -26,8 +26,6 @@ function intParam(q: URLSearchParams, name: string, fallback: number, max: numbe
 
 export function summary(registry: WorkerRegistry, version: string): Record<string, unknown> {
   registry.sync();
-  let onlineHives = 0;
-  for (const _ of registry.activeHives()) onlineHives++;
   return {
     version,
     rev: registry.events.lastRev,
@@ -37,7 +35,7 @@ export function summary(registry: WorkerRegistry, version: string): Record<strin
     evict_after_ms: registry.evictAfterMs,
     guard: registry.guardStatus(),
     workers: { total: registry.workerCount(), online: registry.onlineWorkerCount(), skewed: registry.skewedWorkerCount() },
-    hives: { total: registry.hiveCount(), online: onlineHives },
+    hives: { total: registry.hiveCount(), online: registry.onlineHiveCount() },
   };
 }
 

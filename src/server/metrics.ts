@@ -2,8 +2,9 @@
 // and GC metrics.
 //
 // prom-client (well kept, Node >= 16, the library Node services use) gives the process/GC/event-loop metrics
-// and the exposition format; the registry's gauges are read at scrape time through its `collect` hooks, so
-// nothing is counted on the heartbeat path. The per-command duration histogram is written by hand from the
+// and the exposition format; the registry's gauges are read at scrape time through its `collect` hooks, from
+// counts the registry keeps as workers change (by state, health, liveness, per model, hives online), so a scrape
+// costs O(series), never a walk of the workers, and nothing is added to a heartbeat that changes none of them. The per-command duration histogram is written by hand from the
 // histograms INFO latencystats already keeps (prom-client cannot take ready-made bucket counts, and observing
 // each command through it would cost a label lookup per request).
 //
@@ -16,19 +17,9 @@ import client from 'prom-client';
 import type { RegistryServer } from './server.js';
 import { LatencyHistogram } from '../commands/ops/stats.js';
 import { EVENT_TYPES } from '../registry/events.js';
+import { HEALTH_VALUES, WORKER_STATES } from '../registry/types.js';
 
 export const MAX_LABELLED_HIVES = 256;
-const STATES = ['Idle', 'Busy', 'Loading'] as const;
-const HEALTHS = ['healthy', 'degraded'] as const;
-const STATE_INDEX: Record<string, number> = { Idle: 0, Busy: 1, Loading: 2 };
-const HEALTH_INDEX: Record<string, number> = { healthy: 0, degraded: 1 };
-
-interface Fleet {
-  /** Workers by (state, health, online), in STATES x HEALTHS x [0, 1] order. */
-  counts: Float64Array;
-  /** [offline, online] workers per model; null past MAX_LABELLED_MODELS models. */
-  byModel: Map<string, [number, number]> | null;
-}
 export const MAX_LABELLED_MODELS = 256;
 
 // Histogram edges at powers of two of nanoseconds, where the latency histogram's counts are exact: 1.024 µs
@@ -52,6 +43,7 @@ export class Metrics {
     // prom-client calls collect() with `this` bound to the metric, so the collector reaches its owner by name.
     // eslint-disable-next-line @typescript-eslint/no-this-alias
     const self = this;
+    const ONLINE = [false, true] as const;
 
     new client.Gauge({
       name: 'rbee_registry_workers',
@@ -60,11 +52,10 @@ export class Metrics {
       registers: reg,
       collect() {
         this.reset();
-        const fleet = self.fleet();
-        let i = 0;
-        for (const state of STATES) {
-          for (const health of HEALTHS) {
-            for (const online of ['0', '1']) this.set({ state, health, online }, fleet.counts[i++]!);
+        for (const state of WORKER_STATES) {
+          for (const health of HEALTH_VALUES) {
+            for (const online of ONLINE)
+              this.set({ state, health, online: online ? '1' : '0' }, registry.workerTally(state, health, online));
           }
         }
       },
@@ -76,7 +67,7 @@ export class Metrics {
       registers: reg,
       collect() {
         const all = registry.hiveCount();
-        const online = registry.activeHives().length;
+        const online = registry.onlineHiveCount();
         this.set({ online: '1' }, online);
         this.set({ online: '0' }, all - online);
       },
@@ -104,11 +95,11 @@ export class Metrics {
       registers: reg,
       collect() {
         this.reset();
-        const { byModel } = self.fleet();
-        if (byModel === null) return;
-        for (const [model, [off, on]] of byModel) {
-          this.set({ model, online: '0' }, off);
-          this.set({ model, online: '1' }, on);
+        const models = registry.modelCounts(MAX_LABELLED_MODELS);
+        if (models === null) return;
+        for (const { modelId: model, workers, online } of models) {
+          this.set({ model, online: '0' }, workers - online);
+          this.set({ model, online: '1' }, online);
         }
       },
     });
@@ -183,45 +174,9 @@ export class Metrics {
     });
   }
 
-  private scrapeFleet: Fleet | null = null;
-
-  /** One walk of the workers per scrape, shared by the gauges that need it: counts in fixed slots, no string keys. */
-  fleet(): Fleet {
-    if (this.scrapeFleet !== null) return this.scrapeFleet;
-    const counts = new Float64Array(STATES.length * HEALTHS.length * 2);
-    let byModel: Map<string, [number, number]> | null = new Map();
-    const registry = this.server.registry;
-    let cursor = 0;
-    do {
-      cursor = registry.scanSlots(
-        cursor,
-        1 << 20,
-        (w) => {
-          const online = w.online ? 1 : 0;
-          counts[(STATE_INDEX[w.effectiveState]! * HEALTHS.length + HEALTH_INDEX[w.effectiveHealth]!) * 2 + online]!++;
-          const model = w.modelId;
-          if (model === null || byModel === null) return;
-          let c = byModel.get(model);
-          if (c === undefined) {
-            if (byModel.size >= MAX_LABELLED_MODELS) return void (byModel = null);
-            byModel.set(model, (c = [0, 0]));
-          }
-          c[online]++;
-        },
-        () => {},
-      );
-    } while (cursor !== 0);
-    return (this.scrapeFleet = { counts, byModel });
-  }
-
   /** The whole exposition: prom-client's metrics, then the command duration histogram. */
   async text(): Promise<string> {
-    this.scrapeFleet = null;
-    try {
-      return (await this.register.metrics()) + this.commandDurations();
-    } finally {
-      this.scrapeFleet = null;
-    }
+    return (await this.register.metrics()) + this.commandDurations();
   }
 
   private commandDurations(): string {

@@ -9,8 +9,9 @@ import path from 'node:path';
 import { getSystemErrorMap } from 'node:util';
 import { parseTimestamp, parseUrl } from '../registry/heartbeat-input.js';
 import { DEVICE_ID_MAX, FIELD_MAX_BYTES, isWellFormed } from '../registry/field-limits.js';
-import type { SnapshotReader, WorkerSnapshot } from '../registry/snapshot.js';
+import type { SavedWorker, SnapshotReader, WorkerSnapshot } from '../registry/snapshot.js';
 import type { GuardState } from '../registry/guard.js';
+import { RecordEncoder } from './snapshot-encoder.js';
 
 export const SNAPSHOT_FORMAT = 'rbee-registry-snapshot';
 /** 2: the end line has `sha256`. 1 (no checksum) is still read. */
@@ -38,6 +39,8 @@ export interface WriteOptions {
   sliceMs?: number;
   /** State saved in the header beside the workers. */
   extra?: Record<string, unknown>;
+  /** Bytes of records gathered before a write (default 1 MiB). */
+  chunkBytes?: number;
   /** Called before each chunk is written (tests stop the writer at a chosen point). */
   beforeWrite?: (bytesSoFar: number) => void | Promise<void>;
 }
@@ -101,8 +104,7 @@ export async function writeSnapshot(file: string, reader: SnapshotReader, option
   let handle: fs.FileHandle | null = null;
   let bytes = 0;
   let written = 0;
-  const write = async (text: string) => {
-    const buffer = Buffer.from(text, 'utf8');
+  const write = async (buffer: Buffer) => {
     await options.beforeWrite?.(bytes);
     hash.update(buffer);
     bytes += buffer.length;
@@ -113,22 +115,24 @@ export async function writeSnapshot(file: string, reader: SnapshotReader, option
   try {
     handle = await fs.open(tmp, 'w', 0o600);
     stage = 'write';
-    await write(
-      JSON.stringify({ format: SNAPSHOT_FORMAT, version: SNAPSHOT_VERSION, rev, saved_at_ms: savedAtMs, workers, ...options.extra }) + '\n',
-    );
+    const header = { format: SNAPSHOT_FORMAT, version: SNAPSHOT_VERSION, rev, saved_at_ms: savedAtMs, workers, ...options.extra };
+    await write(Buffer.from(JSON.stringify(header) + '\n', 'utf8'));
+    // Records go straight into one reused buffer (no object, string or Buffer per record or chunk), written
+    // out when it holds a chunk or the slice is over: the save makes next to no garbage to collect.
+    const encoder = new RecordEncoder(options.chunkBytes ?? 1024 * 1024);
+    const encode = (w: SavedWorker) => encoder.worker(w);
     for (let done = false; !done;) {
       const sliceEnd = performance.now() + sliceMs;
-      let text = '';
       do {
-        const chunk = reader.read(256);
-        if (chunk.length === 0) {
+        const n = reader.readEach(64, encode);
+        if (n === 0) {
           done = true;
           break;
         }
-        for (const w of chunk) text += JSON.stringify(w) + '\n';
-        written += chunk.length;
-      } while (performance.now() < sliceEnd && text.length < 4 * 1024 * 1024);
-      if (text.length > 0) await write(text);
+        written += n;
+      } while (performance.now() < sliceEnd && !encoder.full);
+      if (encoder.length > 0) await write(encoder.bytes());
+      encoder.reset();
     }
     if (written !== workers) throw new Error(`internal error: the registry yielded ${written} workers, expected ${workers}`);
     const end = Buffer.from(JSON.stringify({ end: true, workers, sha256: hash.digest('hex') }) + '\n');
