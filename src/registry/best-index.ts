@@ -95,6 +95,7 @@ function insert(root: WorkerRecord | null, w: WorkerRecord): WorkerRecord {
   if (root === null) return w;
   const free = w.treeMaxFree;
   const urlFree = w.treeMaxUrlFree;
+  const backend = ownBackendBit(w);
   const gpu = w.gpuPercent ?? 100;
   const id = w.workerId;
   let depth = 0;
@@ -102,6 +103,7 @@ function insert(root: WorkerRecord | null, w: WorkerRecord): WorkerRecord {
     path[depth++] = n;
     if (n.treeMaxFree < free) n.treeMaxFree = free;
     if (n.treeMaxUrlFree < urlFree) n.treeMaxUrlFree = urlFree;
+    n.bucketBackends |= backend;
     // better(w, n), with w's side read once.
     const g = n.gpuPercent ?? 100;
     const left = gpu !== g ? gpu < g : id < n.workerId;
