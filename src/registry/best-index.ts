@@ -237,9 +237,11 @@ export class BestWorkerIndex {
   private readonly bitOwner: Array<string | null> = new Array<string | null>(SHARED_BIT).fill(null);
   private readonly bitUsers = new Int32Array(BACKEND_BITS);
 
-  /** The bit a backend filed now takes: its own while one is free, else the shared one. */
-  private takeBit(backend: string): number {
-    let bit = this.backendBit.get(backend);
+  /** The bit a worker filed now takes for its backend: its own while one is free, else the shared one. */
+  private takeBit(w: WorkerRecord, backend: string): number {
+    // Refiled with the backend it had (a change of GPU load): its last bit, if still the backend's, with no lookup.
+    const last = (w.bucketBackends >>> BACKEND_BITS) - 1;
+    let bit = last >= 0 && last < SHARED_BIT && this.bitOwner[last] === backend ? last : this.backendBit.get(backend);
     if (bit === undefined) {
       bit = this.bitOwner.indexOf(null);
       if (bit < 0) bit = SHARED_BIT;
@@ -271,7 +273,7 @@ export class BestWorkerIndex {
    * values) before any of those change.
    */
   add(w: WorkerRecord): void {
-    w.bucketBackends = w.backend === null ? 0 : (this.takeBit(w.backend) + 1) << BACKEND_BITS;
+    w.bucketBackends = w.backend === null ? 0 : (this.takeBit(w, w.backend) + 1) << BACKEND_BITS;
     const key = w.modelId ?? NO_MODEL;
     let buckets = this.byModel.get(key);
     if (buckets === undefined) this.byModel.set(key, (buckets = new Array<Bucket | undefined>(BUCKETS)));
@@ -290,9 +292,9 @@ export class BestWorkerIndex {
     const bucket = buckets[b];
     if (bucket === undefined) return;
     bucket.delete(w);
+    // Its own bit number stays in the record: a refiling with the same backend takes it back without a lookup.
     const own = w.bucketBackends >>> BACKEND_BITS;
     if (own !== 0) this.dropBit(own - 1);
-    w.bucketBackends = 0;
     if (bucket.size === 0) {
       buckets[b] = undefined;
       if (buckets.every((s) => s === undefined)) this.byModel.delete(key);
