@@ -207,14 +207,54 @@ function firstOnBackend(n: WorkerRecord | null, bit: number, backend: string, mi
   return firstOnBackend(n.bucketRight, bit, backend, min, url);
 }
 
+/**
+ * A tree of `sorted` (in pick order) in O(K): each worker goes down the right spine of the tree so far, below
+ * the last node with a higher priority (a Cartesian tree), the same shape inserting them one by one would give.
+ */
+function build(sorted: WorkerRecord[]): WorkerRecord | null {
+  const spine: WorkerRecord[] = [];
+  for (const w of sorted) {
+    let below: WorkerRecord | null = null;
+    while (spine.length > 0 && spine[spine.length - 1]!.bucketPriority < w.bucketPriority) below = spine.pop()!;
+    w.bucketLeft = below;
+    w.bucketRight = null;
+    if (spine.length > 0) spine[spine.length - 1]!.bucketRight = w;
+    spine.push(w);
+  }
+  const root = spine[0] ?? null;
+  pullAll(root);
+  return root;
+}
+
+function pullAll(w: WorkerRecord | null): void {
+  if (w === null) return;
+  pullAll(w.bucketLeft);
+  pullAll(w.bucketRight);
+  pull(w);
+}
+
+const inPickOrder = (a: WorkerRecord, b: WorkerRecord) => (better(a, b) ? -1 : 1);
+
 /** One bucket: the root of its tree, and its size. */
 class Bucket {
   root: WorkerRecord | null = null;
   size = 0;
+  /** Workers added during a bulk load, not yet in the tree. */
+  pending: WorkerRecord[] | null = null;
 
-  add(w: WorkerRecord): void {
-    this.root = insert(this.root, w);
+  add(w: WorkerRecord, bulk: boolean): void {
+    if (bulk) (this.pending ??= []).push(w);
+    else this.root = insert(this.root, w);
     this.size++;
+  }
+
+  /** Puts the bulk-loaded workers in the tree. */
+  settle(): void {
+    const pending = this.pending;
+    if (pending === null) return;
+    this.pending = null;
+    if (this.root === null) this.root = build(pending.sort(inPickOrder));
+    else for (const w of pending) this.root = insert(this.root, w);
   }
 
   delete(w: WorkerRecord): void {
@@ -268,6 +308,26 @@ export class BestWorkerIndex {
     return this.bitUsers[bit]! > 0 ? 1 << bit : 0;
   }
 
+  /** Buckets holding bulk-loaded workers not yet in their trees (null: not bulk loading). */
+  private bulk: Set<Bucket> | null = null;
+
+  /**
+   * Until settle(), added workers are only gathered, then each bucket's tree is built from its sorted workers
+   * in one go: a restore of a million workers spent seconds rebalancing the trees one insertion at a time.
+   * Anything else asked of the index settles it first.
+   */
+  beginBulk(): void {
+    this.bulk ??= new Set();
+  }
+
+  /** Ends a bulk load: every gathered worker goes in its tree. */
+  settle(): void {
+    const bulk = this.bulk;
+    if (bulk === null) return;
+    this.bulk = null;
+    for (const bucket of bulk) bucket.settle();
+  }
+
   /**
    * Adds a worker under its current model, backend, health and GPU load. It must be removed (with the same
    * values) before any of those change.
@@ -280,7 +340,8 @@ export class BestWorkerIndex {
     const b = bucketOf(w);
     let bucket = buckets[b];
     if (bucket === undefined) buckets[b] = bucket = new Bucket();
-    bucket.add(w);
+    if (this.bulk !== null) this.bulk.add(bucket);
+    bucket.add(w, this.bulk !== null);
   }
 
   /** Removes a worker added (and not yet removed), while its model, health and GPU load are as they were then. */
@@ -291,6 +352,7 @@ export class BestWorkerIndex {
     const b = bucketOf(w);
     const bucket = buckets[b];
     if (bucket === undefined) return;
+    bucket.settle();
     bucket.delete(w);
     // Its own bit number stays in the record: a refiling with the same backend takes it back without a lookup.
     const own = w.bucketBackends >>> BACKEND_BITS;
@@ -304,11 +366,13 @@ export class BestWorkerIndex {
   /** A filed worker's free VRAM or URL changed (its place in the order did not): the figures above it follow. */
   figuresChanged(w: WorkerRecord): void {
     const bucket = this.byModel.get(w.modelId ?? NO_MODEL)?.[bucketOf(w)];
+    bucket?.settle();
     if (bucket?.root != null) refresh(bucket.root, w);
   }
 
   /** The best worker with this model that passes the filter. */
   best(modelId: string, filter: CandidateFilter = {}): WorkerRecord | undefined {
+    this.settle();
     const buckets = this.byModel.get(modelId);
     if (buckets === undefined) return undefined;
     const bit = this.queryBit(filter.backend);
@@ -322,6 +386,7 @@ export class BestWorkerIndex {
 
   /** The best worker of any model (or none) that passes the filter. */
   bestOfAll(filter: CandidateFilter = {}): WorkerRecord | undefined {
+    this.settle();
     const bit = this.queryBit(filter.backend);
     if (filter.backend !== undefined && bit === 0) return undefined;
     for (let b = 0; b < BUCKETS; b++) {
