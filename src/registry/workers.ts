@@ -127,10 +127,10 @@ export class Workers {
     if (f.backend !== undefined) w.backend = f.backend === null ? null : this.intern(f.backend);
     if (f.deviceId !== undefined) w.deviceId = f.deviceId;
     if (f.vramBytes !== undefined || f.ramBytes !== undefined) {
-      this.hives.count(w, -1, true, w.online);
+      this.hives.load(w, -1);
       if (f.vramBytes !== undefined) w.vramBytes = f.vramBytes;
       if (f.ramBytes !== undefined) w.ramBytes = f.ramBytes;
-      this.hives.count(w, 1, true, w.online);
+      this.hives.load(w, 1);
     }
     if (f.vramTotalBytes !== undefined) w.vramTotalBytes = f.vramTotalBytes;
     // The free VRAM of the GPUs it left and joins, or of its own, changed for every worker on them.
