@@ -45,7 +45,7 @@ export function summary(registry: WorkerRegistry, version: string): Record<strin
  */
 function hiveVramTotal(registry: WorkerRegistry, hive: HiveView): number | null {
   if (hive.workerCount > VRAM_TOTAL_MAX_WORKERS) return null;
-  return registry.scheduling.hiveCapacity(hive).vramTotalBytes;
+  return registry.scheduling.hiveVramTotal(hive);
 }
 
 function hiveJson(registry: WorkerRegistry, h: HiveView): Record<string, unknown> {
