@@ -100,7 +100,7 @@ function* redisWorkers(n: number): Generator<string[]> {
 }
 
 /** Streams commands into `redis-cli --pipe` as they are generated (millions: no pre-encoding). */
-async function pipeLoad(port: number, commands: Iterable<string[]>): Promise<number> {
+export async function pipeLoad(port: number, commands: Iterable<string[]>): Promise<number> {
   const started = performance.now();
   const child = spawn('redis-cli', ['-h', '127.0.0.1', '-p', String(port), '--pipe'], { stdio: ['pipe', 'pipe', 'pipe'] });
   let out = '';

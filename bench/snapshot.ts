@@ -2,16 +2,18 @@
 // server starts from a snapshot file of a made-up fleet (every field set, each worker its own URL), then SAVE
 // runs while a side client (its own process) sends PING every 2 ms: the save's time, the file's size and the
 // longest the side client waited. The server is then restarted from the file it wrote: the restore time is
-// the server's own log figure. Writes bench/results/snapshot.md and snapshot.json.
+// the server's own log figure. Then the same fleet goes into a real redis-server as hashes (`worker:<id>`, the
+// same fields): SAVE and BGSAVE with the same side client, the RDB file's size, and a restart from it, as ratios.
+// Writes bench/results/snapshot.md and snapshot.json.
 
 import { type ChildProcess } from 'node:child_process';
-import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
-import { writeFleetSnapshot } from '../test/helpers/fleet-snapshot.js';
-import { exited, NODE_FLAGS, ROOT, rssBytes, spawnTracked } from './processes.js';
-import { Probe } from './scale.js';
+import { fleetRecord, writeFleetSnapshot } from '../test/helpers/fleet-snapshot.js';
+import { exited, freePort, NODE_FLAGS, ROOT, rssBytes, ServerProcess, spawnTracked } from './processes.js';
+import { pipeLoad, Probe } from './scale.js';
 
 const OUR_MAIN = join(ROOT, 'dist/src/main.js');
 
@@ -38,6 +40,30 @@ interface SizeResult {
   idleP99Ms: number;
   restoreMs: number;
   readyWallMs: number;
+  rssAfterRestore: number;
+  redis?: RedisResult;
+  error?: string;
+}
+
+/** The same fleet in redis-server, one hash a worker, saved to RDB. */
+interface RedisResult {
+  /** Loading the hashes through redis-cli --pipe (not compared). */
+  loadS: number;
+  /** SAVE as the client saw it: Redis serves nobody meanwhile. */
+  saveMs: number;
+  saveStallWorstMs: number;
+  saveStallP99Ms: number;
+  /** BGSAVE from the command to the log line of the child's success. */
+  bgsaveMs: number;
+  /** INFO stats latest_fork_usec: the parent is blocked while it forks. */
+  forkMs: number;
+  bgsaveStallWorstMs: number;
+  bgsaveStallP99Ms: number;
+  bytes: number;
+  /** From starting redis-server on the RDB file to its ready line. */
+  readyWallMs: number;
+  /** Redis' own "DB loaded from disk" figure. */
+  loadedMs: number;
   rssAfterRestore: number;
   error?: string;
 }
@@ -91,6 +117,102 @@ class Server {
   }
 }
 
+/** The fleet file's records as HSET commands: the key is the id, every other field set as a hash field. */
+function* fleetHashes(workers: number, lastSeenMs: number): Generator<string[]> {
+  for (let i = 0; i < workers; i++) {
+    const record = fleetRecord(i, lastSeenMs);
+    const argv = ['HSET', `worker:${String(record.worker_id)}`];
+    for (const [field, value] of Object.entries(record))
+      if (field !== 'worker_id' && value !== null) argv.push(field, typeof value === 'string' ? value : JSON.stringify(value));
+    yield argv;
+  }
+}
+
+/** redis-server with RDB in `dir` (no automatic saves, no AOF), loading `dir/file` if it is there. */
+async function startRedisWithRdb(dir: string, file: string): Promise<{ server: ServerProcess; readyMs: number }> {
+  const port = await freePort();
+  const started = performance.now();
+  const args = ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--dbfilename', file];
+  args.push('--save', '', '--appendonly', 'no', '--daemonize', 'no');
+  const server = new ServerProcess('redis-server', spawnTracked('redis-server', args));
+  await server.waitForLine(/Ready to accept connections/, 30 * 60_000);
+  server.port = port;
+  return { server, readyMs: performance.now() - started };
+}
+
+async function measureRedis(workers: number, dir: string, log: (m: string) => void): Promise<RedisResult> {
+  const rdb = `redis-${workers}.rdb`;
+  const first = await startRedisWithRdb(dir, rdb);
+  const client = new Redis({ port: first.server.port, host: '127.0.0.1', commandTimeout: 30 * 60_000 });
+  let probe: Probe | null = null;
+  try {
+    log(`snapshot: loading the ${workers.toLocaleString('en-US')} workers into redis-server as hashes…`);
+    const loadS = await pipeLoad(first.server.port, fleetHashes(workers, Date.now()));
+    const keys = Number(await client.dbsize());
+    if (keys !== workers) throw new Error(`redis-server holds ${keys} keys, expected ${workers}`);
+    probe = await Probe.start(first.server.port);
+
+    log('snapshot: Redis SAVE with the side client…');
+    probe.reset();
+    let started = performance.now();
+    await client.call('SAVE');
+    const saveMs = performance.now() - started;
+    const saveStall = await probe.report();
+
+    log('snapshot: Redis BGSAVE with the side client…');
+    const done = first.server.waitForLine(/Background saving terminated with success|Background saving error/, 30 * 60_000);
+    probe.reset();
+    started = performance.now();
+    await client.call('BGSAVE');
+    const outcome = await done;
+    const bgsaveMs = performance.now() - started;
+    const bgsaveStall = await probe.report();
+    if (!outcome[0].includes('success')) throw new Error(`BGSAVE failed: ${first.server.output()}`);
+    const fork = /latest_fork_usec:(\d+)/.exec(String(await client.info('stats')));
+    const bytes = statSync(join(dir, rdb)).size;
+    await probe.stop();
+    probe = null;
+    client.disconnect();
+    first.server.child.kill('SIGKILL');
+    await exited(first.server.child);
+
+    log('snapshot: restarting redis-server from its RDB file…');
+    const second = await startRedisWithRdb(dir, rdb);
+    try {
+      const loaded = /DB loaded from disk: ([\d.]+) seconds/.exec(second.server.output());
+      const check = new Redis({ port: second.server.port, host: '127.0.0.1' });
+      const restoredKeys = Number(await check.dbsize());
+      check.disconnect();
+      if (restoredKeys !== workers) throw new Error(`redis-server restored ${restoredKeys} keys, expected ${workers}`);
+      return {
+        loadS,
+        saveMs,
+        saveStallWorstMs: saveStall.worstMs,
+        saveStallP99Ms: saveStall.p99Ms,
+        bgsaveMs,
+        forkMs: fork === null ? -1 : Number(fork[1]) / 1000,
+        bgsaveStallWorstMs: bgsaveStall.worstMs,
+        bgsaveStallP99Ms: bgsaveStall.p99Ms,
+        bytes,
+        readyWallMs: second.readyMs,
+        loadedMs: loaded === null ? -1 : Number(loaded[1]) * 1000,
+        rssAfterRestore: rssBytes(second.server.pid),
+      };
+    } finally {
+      second.server.child.kill('SIGKILL');
+      await exited(second.server.child);
+    }
+  } finally {
+    client.disconnect();
+    await probe?.stop();
+    if (first.server.child.exitCode === null && first.server.child.signalCode === null) {
+      first.server.child.kill('SIGKILL');
+      await exited(first.server.child);
+    }
+    rmSync(join(dir, rdb), { force: true });
+  }
+}
+
 const RESTORED = /Snapshot restored from .*: (\d+) workers .*, (\d+) ms/;
 const SAVED = /Snapshot saved \(save\): (\d+) workers, revision \d+, (\d+) bytes, (\d+) ms/;
 
@@ -137,6 +259,13 @@ async function measureSize(workers: number, dir: string, log: (m: string) => voi
   if (restored === null || Number(restored[1]) !== workers)
     throw new Error(`restore line missing or short: ${second.server.log.slice(-2000)}`);
   rmSync(file, { force: true });
+  let redis: RedisResult;
+  try {
+    redis = await measureRedis(workers, dir, log);
+  } catch (e) {
+    log(`snapshot: Redis at ${workers.toLocaleString('en-US')} workers failed: ${(e as Error).message.slice(0, 500)}`);
+    redis = { error: (e as Error).message.split('\n')[0]!.slice(0, 120) } as RedisResult;
+  }
   const bytes = Number(saved[2]);
   return {
     workers,
@@ -154,6 +283,7 @@ async function measureSize(workers: number, dir: string, log: (m: string) => voi
     restoreMs: Number(restored[2]),
     readyWallMs: second.readyMs,
     rssAfterRestore: rss,
+    redis,
   };
 }
 
@@ -188,6 +318,40 @@ function markdown(results: SizeResult[], startedAt: Date, load: [number, number]
     '| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
     ...rows,
     '',
+    '**Redis, the same fleet** (one hash a worker, `worker:<id>` with the same fields, loaded with `redis-cli --pipe`; ' +
+      '`redis-server --save "" --appendonly no`, RDB with its default compression). `SAVE` blocks the server for its whole ' +
+      'length; `BGSAVE` forks and a child writes the file, so the parent is blocked only while it forks. The same side ' +
+      'client measures the stalls. **Restore** is from starting `redis-server` on the RDB file to its ready line ' +
+      '(Redis’ own “DB loaded from disk” figure in brackets).',
+    '',
+    '| workers | SAVE | stall during SAVE | BGSAVE (fork) | stall during BGSAVE | RDB file | restore (loaded) | RSS after restore |',
+    '| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+    ...results.map((r) => {
+      const x = r.redis;
+      if (x === undefined || x.error !== undefined) return `| ${n(r.workers)} | failed: ${x?.error ?? r.error ?? 'not run'} | | | | | | |`;
+      return (
+        `| ${n(r.workers)} | ${n(x.saveMs / 1000, 1)} s | ${n(x.saveStallWorstMs, 1)} ms (p99 ${n(x.saveStallP99Ms, 1)} ms) | ` +
+        `${n(x.bgsaveMs / 1000, 1)} s (${n(x.forkMs, 1)} ms) | ${n(x.bgsaveStallWorstMs, 1)} ms (p99 ${n(x.bgsaveStallP99Ms, 1)} ms) | ` +
+        `${mb(x.bytes)} (${n(x.bytes / r.workers)} B/worker) | ${n(x.readyWallMs / 1000, 1)} s (${n(x.loadedMs / 1000, 1)} s) | ${mb(x.rssAfterRestore)} |`
+      );
+    }),
+    '',
+    'Ratios, ours to Redis’ (below 1: ours is faster or smaller). The largest stall is ours during our SAVE next to ' +
+      'Redis’ during its BGSAVE (its way of saving without stopping clients).',
+    '',
+    '| workers | save time / Redis SAVE | save time / Redis BGSAVE | file / RDB file | largest stall / Redis BGSAVE’s | restore / Redis restore |',
+    '| ---: | ---: | ---: | ---: | ---: | ---: |',
+    ...results
+      .filter((r) => r.error === undefined && r.redis !== undefined && r.redis.error === undefined)
+      .map((r) => {
+        const x = r.redis!;
+        const ratio = (a: number, b: number) => `${n(a / b, 2)}x`;
+        return (
+          `| ${n(r.workers)} | ${ratio(r.saveMs, x.saveMs)} | ${ratio(r.saveMs, x.bgsaveMs)} | ${ratio(r.bytes, x.bytes)} | ` +
+          `${ratio(r.stallWorstMs, x.bgsaveStallWorstMs)} (${n(r.stallWorstMs, 1)} vs ${n(x.bgsaveStallWorstMs, 1)} ms) | ${ratio(r.readyWallMs, x.readyWallMs)} |`
+        );
+      }),
+    '',
     'Raw figures: [snapshot.json](snapshot.json).',
     '',
   ].join('\n');
@@ -210,6 +374,11 @@ export async function snapshotSection(plan: SnapshotPlan): Promise<void> {
       if (last.error === undefined)
         plan.log(
           `snapshot: ${n(workers)} workers: save ${n(last.saveMs)} ms, ${mb(last.bytes)}, worst stall ${n(last.stallWorstMs, 1)} ms, restore ${n(last.restoreMs)} ms`,
+        );
+      if (last.redis !== undefined && last.redis.error === undefined)
+        plan.log(
+          `snapshot: Redis at ${n(workers)}: SAVE ${n(last.redis.saveMs)} ms, BGSAVE ${n(last.redis.bgsaveMs)} ms (worst stall ` +
+            `${n(last.redis.bgsaveStallWorstMs, 1)} ms), RDB ${mb(last.redis.bytes)}, restore ${n(last.redis.readyWallMs)} ms`,
         );
     }
   } finally {

@@ -1,7 +1,7 @@
 // The command table: every command module's spec, looked up case-insensitively. Nothing else in the server
 // knows a command by name.
 
-import { asciiLower } from '../settings/values.js';
+import { asciiLower, asciiUpper } from '../settings/values.js';
 import type { CommandSpec } from './spec.js';
 import { CommandStats } from './ops/stats.js';
 import { keySpecsFromArguments } from './keys.js';
@@ -21,6 +21,8 @@ export interface ResolvedCommand {
 
 export class CommandTable {
   private readonly byName = new Map<string, ResolvedCommand>();
+  /** The same commands by their upper-case names, as clients usually send them: found without folding. */
+  private readonly byUpperName = new Map<string, ResolvedCommand>();
   /** Every command and subcommand by id. */
   readonly byId: ResolvedCommand[] = [];
   /** Top-level specs sorted by name. */
@@ -61,11 +63,12 @@ export class CommandTable {
       }
       if (!spec.handler && !top.subcommands) throw new Error(`command ${spec.name} has neither handler nor subcommands`);
       this.byName.set(key, top);
+      this.byUpperName.set(asciiUpper(key), top);
     }
   }
 
   lookup(name: string): ResolvedCommand | undefined {
-    return this.byName.get(name) ?? this.byName.get(asciiLower(name));
+    return this.byName.get(name) ?? this.byUpperName.get(name) ?? this.byName.get(asciiLower(name));
   }
 
   /** Every command and subcommand with its stats, for INFO commandstats and /metrics. */

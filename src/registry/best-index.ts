@@ -61,36 +61,61 @@ function pull(w: WorkerRecord): void {
 // of the records. Hand-written because the search it exists for needs figures kept per subtree (the most free
 // VRAM under a node), which the sorted-collection libraries do not offer. Expected depth O(log K).
 
+// The nodes from the root down to where an insert puts its worker, reused by every insert: a registration
+// allocates nothing here. Emptied after each insert so it holds no record (a flushed registry is collected).
+const path: Array<WorkerRecord | null> = [];
+
+/**
+ * Inserts `w` as a leaf, then rotates it up while its priority beats its parent's. One descent, iterative: this
+ * runs at every registration and every return to Idle. Each node passed gains `w` in its subtree, so its figures
+ * only rise to `w`'s (no need to read its other child, as a recursive pull would: that child is a cache miss).
+ */
 function insert(root: WorkerRecord | null, w: WorkerRecord): WorkerRecord {
-  if (root === null) {
-    w.bucketLeft = w.bucketRight = null;
+  w.bucketLeft = w.bucketRight = null;
+  pull(w);
+  if (root === null) return w;
+  const free = w.treeMaxFree;
+  const urlFree = w.treeMaxUrlFree;
+  const gpu = w.gpuPercent ?? 100;
+  const id = w.workerId;
+  let depth = 0;
+  for (let n = root; ;) {
+    path[depth++] = n;
+    if (n.treeMaxFree < free) n.treeMaxFree = free;
+    if (n.treeMaxUrlFree < urlFree) n.treeMaxUrlFree = urlFree;
+    // better(w, n), with w's side read once.
+    const g = n.gpuPercent ?? 100;
+    const left = gpu !== g ? gpu < g : id < n.workerId;
+    const next = left ? n.bucketLeft : n.bucketRight;
+    if (next === null) {
+      if (left) n.bucketLeft = w;
+      else n.bucketRight = w;
+      break;
+    }
+    n = next;
+  }
+  let top = root;
+  for (let i = depth - 1; i >= 0; i--) {
+    const parent = path[i]!;
+    if (w.bucketPriority <= parent.bucketPriority) break;
+    if (parent.bucketLeft === w) {
+      parent.bucketLeft = w.bucketRight;
+      w.bucketRight = parent;
+    } else {
+      parent.bucketRight = w.bucketLeft;
+      w.bucketLeft = parent;
+    }
+    pull(parent);
     pull(w);
-    return w;
-  }
-  if (better(w, root)) {
-    const l = insert(root.bucketLeft, w);
-    root.bucketLeft = l;
-    if (l.bucketPriority > root.bucketPriority) {
-      // Rotate right: l becomes the subtree's root.
-      root.bucketLeft = l.bucketRight;
-      l.bucketRight = root;
-      pull(root);
-      pull(l);
-      return l;
-    }
-  } else {
-    const r = insert(root.bucketRight, w);
-    root.bucketRight = r;
-    if (r.bucketPriority > root.bucketPriority) {
-      root.bucketRight = r.bucketLeft;
-      r.bucketLeft = root;
-      pull(root);
-      pull(r);
-      return r;
+    if (i === 0) top = w;
+    else {
+      const above = path[i - 1]!;
+      if (above.bucketLeft === parent) above.bucketLeft = w;
+      else above.bucketRight = w;
     }
   }
-  pull(root);
-  return root;
+  path.fill(null, 0, depth);
+  return top;
 }
 
 function merge(a: WorkerRecord | null, b: WorkerRecord | null): WorkerRecord | null {
@@ -153,14 +178,54 @@ function firstPassing(n: WorkerRecord | null, min: number, f: CandidateFilter): 
   return firstPassing(n.bucketRight, min, f);
 }
 
+/**
+ * A tree of `sorted` (in pick order) in O(K): each worker goes down the right spine of the tree so far, below
+ * the last node with a higher priority (a Cartesian tree), the same shape inserting them one by one would give.
+ */
+function build(sorted: WorkerRecord[]): WorkerRecord | null {
+  const spine: WorkerRecord[] = [];
+  for (const w of sorted) {
+    let below: WorkerRecord | null = null;
+    while (spine.length > 0 && spine[spine.length - 1]!.bucketPriority < w.bucketPriority) below = spine.pop()!;
+    w.bucketLeft = below;
+    w.bucketRight = null;
+    if (spine.length > 0) spine[spine.length - 1]!.bucketRight = w;
+    spine.push(w);
+  }
+  const root = spine[0] ?? null;
+  pullAll(root);
+  return root;
+}
+
+function pullAll(w: WorkerRecord | null): void {
+  if (w === null) return;
+  pullAll(w.bucketLeft);
+  pullAll(w.bucketRight);
+  pull(w);
+}
+
+const inPickOrder = (a: WorkerRecord, b: WorkerRecord) => (better(a, b) ? -1 : 1);
+
 /** One bucket: the root of its tree, and its size. */
 class Bucket {
   root: WorkerRecord | null = null;
   size = 0;
+  /** Workers added during a bulk load, not yet in the tree. */
+  pending: WorkerRecord[] | null = null;
 
-  add(w: WorkerRecord): void {
-    this.root = insert(this.root, w);
+  add(w: WorkerRecord, bulk: boolean): void {
+    if (bulk) (this.pending ??= []).push(w);
+    else this.root = insert(this.root, w);
     this.size++;
+  }
+
+  /** Puts the bulk-loaded workers in the tree. */
+  settle(): void {
+    const pending = this.pending;
+    if (pending === null) return;
+    this.pending = null;
+    if (this.root === null) this.root = build(pending.sort(inPickOrder));
+    else for (const w of pending) this.root = insert(this.root, w);
   }
 
   delete(w: WorkerRecord): void {
@@ -178,6 +243,25 @@ class Bucket {
 
 export class BestWorkerIndex {
   private readonly byModel = new Map<string, Array<Bucket | undefined>>();
+  /** Buckets holding bulk-loaded workers not yet in their trees (null: not bulk loading). */
+  private bulk: Set<Bucket> | null = null;
+
+  /**
+   * Until settle(), added workers are only gathered, then each bucket's tree is built from its sorted workers
+   * in one go: a restore of a million workers spent seconds rebalancing the trees one insertion at a time.
+   * Anything else asked of the index settles it first.
+   */
+  beginBulk(): void {
+    this.bulk ??= new Set();
+  }
+
+  /** Ends a bulk load: every gathered worker goes in its tree. */
+  settle(): void {
+    const bulk = this.bulk;
+    if (bulk === null) return;
+    this.bulk = null;
+    for (const bucket of bulk) bucket.settle();
+  }
 
   /**
    * Adds a worker under its current model, health and GPU load. It must be removed (with the same values)
@@ -190,7 +274,8 @@ export class BestWorkerIndex {
     const b = bucketOf(w);
     let bucket = buckets[b];
     if (bucket === undefined) buckets[b] = bucket = new Bucket();
-    bucket.add(w);
+    if (this.bulk !== null) this.bulk.add(bucket);
+    bucket.add(w, this.bulk !== null);
   }
 
   /** Removes a worker added (and not yet removed), while its model, health and GPU load are as they were then. */
@@ -201,6 +286,7 @@ export class BestWorkerIndex {
     const b = bucketOf(w);
     const bucket = buckets[b];
     if (bucket === undefined) return;
+    bucket.settle();
     bucket.delete(w);
     if (bucket.size === 0) {
       buckets[b] = undefined;
@@ -211,11 +297,13 @@ export class BestWorkerIndex {
   /** A filed worker's free VRAM or URL changed (its place in the order did not): the figures above it follow. */
   figuresChanged(w: WorkerRecord): void {
     const bucket = this.byModel.get(w.modelId ?? NO_MODEL)?.[bucketOf(w)];
+    bucket?.settle();
     if (bucket?.root != null) refresh(bucket.root, w);
   }
 
   /** The best worker with this model that passes the filter. */
   best(modelId: string, filter: CandidateFilter = {}): WorkerRecord | undefined {
+    this.settle();
     const buckets = this.byModel.get(modelId);
     if (buckets === undefined) return undefined;
     for (let b = 0; b < BUCKETS; b++) {
@@ -227,6 +315,7 @@ export class BestWorkerIndex {
 
   /** The best worker of any model (or none) that passes the filter. */
   bestOfAll(filter: CandidateFilter = {}): WorkerRecord | undefined {
+    this.settle();
     for (let b = 0; b < BUCKETS; b++) {
       let best: WorkerRecord | undefined;
       for (const buckets of this.byModel.values()) {

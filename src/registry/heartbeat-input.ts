@@ -54,25 +54,35 @@ const ISO_8601 = /^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2})(?::(\d{2})(?:[.,]
  */
 export function parseTimestamp(value: string, field = 'TS'): number {
   const m = ISO_8601.exec(value);
-  const bad = () =>
-    new RegistryError(`invalid ${field} '${shown(value)}': expected an ISO 8601 date-time with offset, like 2025-01-31T12:00:00Z`);
-  if (!m) throw bad();
-  const [year, month, day, hour, minute] = [m[1], m[2], m[3], m[4], m[5]].map(Number) as [number, number, number, number, number];
+  if (!m) throw badTimestamp(value, field);
+  // Field by field, no array or closure per call: this runs on every heartbeat that carries TS and on every
+  // record of a snapshot being restored.
+  const year = Number(m[1]);
+  const month = Number(m[2]);
+  const day = Number(m[3]);
+  const hour = Number(m[4]);
+  const minute = Number(m[5]);
   const second = m[6] === undefined ? 0 : Number(m[6]);
   // Not Date.UTC: it reads years 0-99 as 1900-1999, and 0000 is a leap year where 1900 is not.
   const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
-  const daysInMonth = [31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][month - 1] ?? 0;
-  if (month < 1 || month > 12 || day < 1 || day > daysInMonth || hour > 23 || minute > 59 || second > 60) throw bad();
+  const daysInMonth = month === 2 ? (leap ? 29 : 28) : (DAYS_IN_MONTH[month - 1] ?? 0);
+  if (month < 1 || month > 12 || day < 1 || day > daysInMonth || hour > 23 || minute > 59 || second > 60) throw badTimestamp(value, field);
   let offsetMinutes = 0;
   if (m[9] !== undefined) {
     const oh = Number(m[9]);
     const om = Number(m[10]);
-    if (oh > 23 || om > 59) throw bad();
+    if (oh > 23 || om > 59) throw badTimestamp(value, field);
     offsetMinutes = (m[8]![0] === '-' ? -1 : 1) * (oh * 60 + om);
   }
   // Arithmetic rather than Date.parse: this runs on every heartbeat that carries TS.
   const fractionMs = m[7] === undefined ? 0 : Number((m[7] + '00').slice(0, 3));
   return daysFromCivil(year, month, day) * 86_400_000 + hour * 3_600_000 + (minute - offsetMinutes) * 60_000 + second * 1000 + fractionMs;
+}
+
+const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
+function badTimestamp(value: string, field: string): RegistryError {
+  return new RegistryError(`invalid ${field} '${shown(value)}': expected an ISO 8601 date-time with offset, like 2025-01-31T12:00:00Z`);
 }
 
 /** Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's days_from_civil). */
@@ -90,11 +100,16 @@ function daysFromCivil(y: number, m: number, d: number): number {
 // the URLs of tens of thousands of workers; past that, the oldest are parsed again when they next arrive.
 const validUrls = new StringPool(4 * 1024 * 1024);
 
+/** Whether `value` is a URL HBEAT takes (within its bound, absolute), without keeping it (see parseUrl). */
+export function isValidUrl(value: string): boolean {
+  return (value.length * 3 <= FIELD_MAX_BYTES.url || Buffer.byteLength(value) <= FIELD_MAX_BYTES.url) && URL.canParse(value);
+}
+
 export function parseUrl(value: string, field = 'URL'): string {
   const known = validUrls.get(value);
   if (known !== undefined) return known;
   checkFieldSize(value, field, FIELD_MAX_BYTES.url);
-  if (!URL.canParse(value)) {
+  if (!isValidUrl(value)) {
     throw new RegistryError(`invalid ${field} '${shown(value)}': expected an absolute URL like http://10.0.0.5:8080`);
   }
   return validUrls.keep(value);

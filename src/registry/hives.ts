@@ -1,7 +1,10 @@
 // The hives: each hive's workers and resource sums (kept up to date incrementally, in one place), the hives in
-// heartbeat order (so HIVE.ACTIVE visits only live ones), and the by-id order, kept by merging in the hives
-// that came (sorted among themselves) and dropping those that went: never a sort of all hives.
+// heartbeat order (so HIVE.ACTIVE with a max_age_ms visits only live ones), the by-id order, kept by merging in
+// the hives that came (sorted among themselves) and dropping those that went: never a sort of all hives, and
+// the online hives by id, kept as they come online and go offline. The id lists handed out are kept while they
+// are right (see the `*IdList` methods).
 
+import sortedBtree from 'sorted-btree';
 import { SlotIndex } from './slot-index.js';
 import { deviceKey, type DeviceKey } from './capacity.js';
 import { HiveRecord, type WorkerRecord } from './types.js';
@@ -12,14 +15,20 @@ const MERGE_BATCH = 4096;
 /** `rank` of a dropped hive. */
 const DROPPED = -1;
 
-function byHiveId(a: HiveRecord, b: HiveRecord): number {
-  return a.hiveId < b.hiveId ? -1 : a.hiveId > b.hiveId ? 1 : 0;
+const compareIds = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+const byHiveId = (a: HiveRecord, b: HiveRecord): number => compareIds(a.hiveId, b.hiveId);
+
+/** The last list of recent hives handed out, and the heartbeat times between which its answer holds. */
+interface RecentIds {
+  ids: readonly string[];
+  /** The oldest newest-heartbeat in the list (Infinity: none listed). */
+  oldestInMs: number;
+  /** The newest newest-heartbeat of a hive left out (-Infinity: none left out). */
+  newestOutMs: number;
 }
 
 export class Hives {
   private readonly byId = new Map<string, HiveRecord>();
-  /** Hives with an online worker, kept where their online counts change (count()). */
-  private online = 0;
   /** Stable slots for cursors (SCAN). */
   readonly slots = new SlotIndex<HiveRecord>();
   /** Every hive by id, but those in `added` and with those dropped since the last merge (see sorted()). */
@@ -27,6 +36,19 @@ export class Hives {
   private added: HiveRecord[] = [];
   private droppedSince = 0;
   private rankMarks = new Uint8Array(0);
+  /**
+   * The hives with a worker online, by id: a B+ tree (sorted-btree) updated as a hive's first worker comes
+   * online and its last goes offline, so HIVE.ACTIVE over the default window and the online count need neither a
+   * walk nor a sort.
+   */
+  private readonly online = new sortedBtree.default<string, HiveRecord>(undefined, compareIds);
+  // Id lists handed out, kept while they are right, so an unchanged answer is not built again (nor, by the
+  // command layer, encoded again). Ids only: this part is replaced whole at FLUSHALL, and they go with it.
+  private onlineIds: readonly string[] | null = null;
+  private allIds: readonly string[] | null = null;
+  private recentIds: RecentIds | null = null;
+  /** A heartbeat to a hive last heard from at or before this brings it into `recentIds`: the list is dropped. */
+  private recentFloorMs = -Infinity;
   // Hives in heartbeat order, oldest first, through their `older`/`newer` links.
   private oldest: HiveRecord | null = null;
   private newest: HiveRecord | null = null;
@@ -35,10 +57,6 @@ export class Hives {
 
   get size(): number {
     return this.byId.size;
-  }
-
-  get onlineCount(): number {
-    return this.online;
   }
 
   get(hiveId: string): HiveRecord | undefined {
@@ -53,6 +71,8 @@ export class Hives {
       this.byId.set(hiveId, hive);
       this.slots.add(hive);
       this.added.push(hive);
+      this.allIds = null;
+      this.dropRecent();
       // Merged in batches as they come, so a query after a large arrival never sorts them all at once.
       if (this.added.length >= MERGE_BATCH) this.merge();
       // Linked at the newest end, so it must already be the newest: a worker moving in may make its old hive
@@ -65,6 +85,7 @@ export class Hives {
 
   /** The hive's newest heartbeat is `atMs` (the newest of all). */
   touch(hive: HiveRecord, atMs: number): void {
+    if (hive.lastHeartbeatMs <= this.recentFloorMs) this.dropRecent();
     hive.lastHeartbeatMs = atMs;
     this.unlink(hive);
     this.linkNewest(hive);
@@ -84,11 +105,33 @@ export class Hives {
     }
     if (online) {
       h.onlineWorkers += sign;
-      // 0 -> 1 or 1 -> 0: the hive came online or went offline.
-      if (h.onlineWorkers === (sign === 1 ? 1 : 0)) this.online += sign;
+      h.onlineVramUsedBytes += vram;
+      h.onlineRamUsedBytes += ram;
+      if (sign === 1 ? h.onlineWorkers === 1 : h.onlineWorkers === 0) this.onlineChanged(h);
+    }
+  }
+
+  /**
+   * Takes away (-1) or adds back (1) a worker's VRAM and RAM in its hive's sums, around a change of them: its
+   * membership and liveness stay, so the hive does not leave the online hives for the moment.
+   */
+  load(w: WorkerRecord, sign: 1 | -1): void {
+    const h = w.hive;
+    const vram = sign * (w.vramBytes ?? 0);
+    const ram = sign * (w.ramBytes ?? 0);
+    h.vramUsedBytes += vram;
+    h.ramUsedBytes += ram;
+    if (w.online) {
       h.onlineVramUsedBytes += vram;
       h.onlineRamUsedBytes += ram;
     }
+  }
+
+  /** The hive's first worker came online, or its last went offline. */
+  private onlineChanged(h: HiveRecord): void {
+    if (h.onlineWorkers > 0) this.online.set(h.hiveId, h);
+    else this.online.delete(h.hiveId);
+    this.onlineIds = null;
   }
 
   /** Puts a worker in its hive (`w.hive`), with its sums. */
@@ -108,6 +151,8 @@ export class Hives {
       let newest = 0;
       for (const other of hive.workers) if (other.lastSeenMs > newest) newest = other.lastSeenMs;
       hive.lastHeartbeatMs = newest;
+      // Older now: it may have left a list of recent hives.
+      this.dropRecent();
       this.reposition(hive);
     }
   }
@@ -118,6 +163,51 @@ export class Hives {
     hive.rank = DROPPED;
     this.droppedSince++;
     this.unlink(hive);
+    // A hive is dropped once its last worker left, so it is offline by now; a dropped record never comes back.
+    if (this.online.delete(hive.hiveId)) this.onlineIds = null;
+    this.allIds = null;
+    this.dropRecent();
+  }
+
+  /** How many hives have a worker online. O(1). */
+  get onlineCount(): number {
+    return this.online.size;
+  }
+
+  /** The hives with a worker online, by id. */
+  onlineHives(): HiveRecord[] {
+    return this.online.valuesArray();
+  }
+
+  /** Ids of the hives with a worker online, by id: the same array while that set is unchanged (do not change it). */
+  onlineIdList(): readonly string[] {
+    return (this.onlineIds ??= this.online.keysArray());
+  }
+
+  /** Ids of all hives, by id: the same array while no hive comes or goes (do not change it). */
+  allIdList(): readonly string[] {
+    return (this.allIds ??= this.sorted().map((h) => h.hiveId));
+  }
+
+  /**
+   * Ids of the hives whose newest heartbeat passes `recent` (a window at some time), by id. The last answer is
+   * kept with the newest heartbeat times on either side of its edge: while no hive came, went, was heard from
+   * again from outside the list or grew older, it still holds for any window whose edge falls between them (a
+   * later time, another max_age_ms), and the same array is handed out (do not change it).
+   */
+  recentIdList(recent: (lastHeartbeatMs: number) => boolean): readonly string[] {
+    const last = this.recentIds;
+    if (last !== null && recent(last.oldestInMs) && !recent(last.newestOutMs)) return last.ids;
+    const { hives, oldestInMs, newestOutMs } = this.recent(recent);
+    const ids = hives.map((h) => h.hiveId);
+    this.recentIds = { ids, oldestInMs, newestOutMs };
+    this.recentFloorMs = newestOutMs;
+    return ids;
+  }
+
+  private dropRecent(): void {
+    this.recentIds = null;
+    this.recentFloorMs = -Infinity;
   }
 
   /** All hives sorted by id, each with its `rank` in that order. Callers must not change the array. */
@@ -152,10 +242,21 @@ export class Hives {
     this.droppedSince = 0;
   }
 
-  /** Hives whose newest heartbeat passes `recent`, by id. Walks only those hives (newest first). */
-  recent(recent: (lastHeartbeatMs: number) => boolean): HiveRecord[] {
+  /**
+   * Hives whose newest heartbeat passes `recent`, by id, with the newest heartbeats on either side of the edge:
+   * the oldest listed (Infinity: none) and the newest left out (-Infinity: none). Walks only the listed hives.
+   */
+  recent(recent: (lastHeartbeatMs: number) => boolean): Omit<RecentIds, 'ids'> & { hives: HiveRecord[] } {
     const out: HiveRecord[] = [];
-    for (let h = this.newest; h !== null && recent(h.lastHeartbeatMs); h = h.older) out.push(h);
+    let h = this.newest;
+    for (; h !== null && recent(h.lastHeartbeatMs); h = h.older) out.push(h);
+    // The walk goes newest first: the last one listed is the oldest (before byRank reorders them).
+    const oldestInMs = out.length === 0 ? Infinity : out[out.length - 1]!.lastHeartbeatMs;
+    return { hives: this.byRank(out), oldestInMs, newestOutMs: h === null ? -Infinity : h.lastHeartbeatMs };
+  }
+
+  /** The given hives (each listed once) in id order. */
+  private byRank(out: HiveRecord[]): HiveRecord[] {
     if (out.length < 2) return out;
     const all = this.sorted();
     // Few: sort them by rank (integers). Many: mark their ranks and read the marks in order, which is a pass
@@ -179,6 +280,7 @@ export class Hives {
     const hives = [...this.byId.values()].sort((a, b) => a.lastHeartbeatMs - b.lastHeartbeatMs);
     this.oldest = this.newest = null;
     for (const h of hives) this.linkNewest(h);
+    this.dropRecent();
   }
 
   private linkNewest(h: HiveRecord): void {

@@ -91,7 +91,10 @@ export abstract class RegistryQueries {
     return this.hives.size;
   }
 
-  /** Hives with an online worker (as activeHives() with the default window, without listing them). O(1). */
+  /**
+   * Hives with an online worker (as activeHives() with the default window, without listing them). O(1): the
+   * size of the online hives kept in id order.
+   */
   onlineHiveCount(): number {
     this.liveness.sync();
     return this.hives.onlineCount;
@@ -115,11 +118,34 @@ export abstract class RegistryQueries {
     return this.hives.sorted().slice();
   }
 
-  /** Hives with a heartbeat younger than maxAgeMs, by id. Walks only those hives. */
+  /** Ids of all hives, by id: the same array while no hive comes or goes (callers must not change it). */
+  listHiveIds(): readonly string[] {
+    this.liveness.sync();
+    return this.hives.allIdList();
+  }
+
+  /**
+   * Hives with a heartbeat younger than maxAgeMs, by id. For the default window these are the online hives,
+   * kept in id order; another window walks only those hives.
+   */
   activeHives(maxAgeMs = this.offlineAfterMs): readonly HiveView[] {
     const t = this.liveness.now();
     this.liveness.sync(t);
-    return this.hives.recent((lastHeartbeatMs) => this.liveness.seenWithin(lastHeartbeatMs, maxAgeMs, t));
+    // A hive is online when a worker of it is, which is the rule for the default window.
+    if (maxAgeMs === this.offlineAfterMs) return this.hives.onlineHives();
+    return this.hives.recent((lastHeartbeatMs) => this.liveness.seenWithin(lastHeartbeatMs, maxAgeMs, t)).hives;
+  }
+
+  /**
+   * Ids of the hives with a heartbeat younger than maxAgeMs, by id (HIVE.ACTIVE). The same array is handed out
+   * while the answer is unchanged, whatever the time (callers must not change it): for the default window until
+   * a hive comes online or goes offline; for another, see Hives.recentIdList.
+   */
+  activeHiveIds(maxAgeMs = this.offlineAfterMs): readonly string[] {
+    const t = this.liveness.now();
+    this.liveness.sync(t);
+    if (maxAgeMs === this.offlineAfterMs) return this.hives.onlineIdList();
+    return this.hives.recentIdList((lastHeartbeatMs) => this.liveness.seenWithin(lastHeartbeatMs, maxAgeMs, t));
   }
 
   /** The hive's workers, by id (empty when the hive is unknown). */

@@ -207,15 +207,16 @@ export class Restorer {
     const clockAheadMs = Math.max(0, savedAtMs - this.now);
     this.report = { workers: 0, hives: 0, online: 0, offline: 0, evicted: 0, held: 0, clockAheadMs };
     if (guard !== undefined) parts.liveness.restoreGuard(guard, clockAheadMs);
+    parts.workers.beginBulkLoad();
   }
 
   add(s: WorkerSnapshot): void {
     const { liveness, hives, workers } = this.parts;
-    if (workers.get(s.worker_id) !== undefined) throw new Error(`duplicate worker ${JSON.stringify(s.worker_id)} in the snapshot`);
     const lastSeenMs = Math.min(s.last_seen_ms - this.report.clockAheadMs, this.now);
     let state = liveness.stateAt(lastSeenMs, this.now);
     if (state === 'evicted') {
       if (!liveness.heldAtRestore(this.now)) {
+        if (workers.get(s.worker_id) !== undefined) throw new Error(`duplicate worker ${JSON.stringify(s.worker_id)}`);
         this.report.evicted++;
         return;
       }
@@ -224,6 +225,7 @@ export class Restorer {
     }
     const hive = hives.obtain(s.hive_id, lastSeenMs);
     if (lastSeenMs > hive.lastHeartbeatMs) hive.lastHeartbeatMs = lastSeenMs;
+    // A duplicate id throws here: the restore stops, and its registry is discarded.
     const w = workers.create(s.worker_id, hive, lastSeenMs);
     workers.apply(
       w,
@@ -255,6 +257,7 @@ export class Restorer {
 
   /** Puts the lists in order and arms the timer; says what was loaded. */
   finish(): RestoreReport {
+    this.parts.workers.endBulkLoad();
     this.parts.hives.relink();
     this.parts.liveness.finishRestore(this.now);
     return { ...this.report, hives: this.parts.hives.size };

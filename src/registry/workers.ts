@@ -78,8 +78,12 @@ export class Workers {
   create(workerId: string, hive: HiveRecord, lastSeenMs: number): WorkerRecord {
     const w = new WorkerRecord(workerId, hive, lastSeenMs, this.rows);
     w.online = false;
-    this.tally.count(w, 1);
+    const before = this.byId.size;
     this.byId.set(workerId, w);
+    // One probe of a million-entry map instead of a get() first (a restore's duplicate check): the caller
+    // asked for a new worker, so an id already there is its error, and it must discard this registry.
+    if (this.byId.size === before) throw new Error(`duplicate worker ${JSON.stringify(workerId)}`);
+    this.tally.count(w, 1);
     this.slots.add(w);
     this.hives.join(w);
     return w;
@@ -122,10 +126,10 @@ export class Workers {
     if (f.backend !== undefined) w.backend = f.backend === null ? null : this.intern(f.backend);
     if (f.deviceId !== undefined) w.deviceId = f.deviceId;
     if (f.vramBytes !== undefined || f.ramBytes !== undefined) {
-      this.hives.count(w, -1, true, w.online);
+      this.hives.load(w, -1);
       if (f.vramBytes !== undefined) w.vramBytes = f.vramBytes;
       if (f.ramBytes !== undefined) w.ramBytes = f.ramBytes;
-      this.hives.count(w, 1, true, w.online);
+      this.hives.load(w, 1);
     }
     if (f.vramTotalBytes !== undefined) w.vramTotalBytes = f.vramTotalBytes;
     // The free VRAM of the GPUs it left and joins, or of its own, changed for every worker on them.
@@ -149,6 +153,15 @@ export class Workers {
     w.skewMs = skewMs;
     const nowSkewed = isSkewed(w);
     if (wasSkewed !== nowSkewed) this.skewed += nowSkewed ? 1 : -1;
+  }
+
+  /** A restore begins: the best-worker index gathers workers and builds its trees at endBulkLoad (see best-index.ts). */
+  beginBulkLoad(): void {
+    this.best.beginBulk();
+  }
+
+  endBulkLoad(): void {
+    this.best.settle();
   }
 
   /** Files the worker in the best-worker index when it is online and Idle, and takes it out otherwise. */

@@ -309,7 +309,16 @@ export class Connection implements ClientState {
     this.server.forget(this);
   }
 
+  /**
+   * The kernel often takes the bytes at once, and the drain then comes in the same turn of the event loop: going
+   * on from here would write a long reply whole, slice after slice, before any other client is served (100k hive
+   * ids: one block of ~100 ms). The next slice is written in the next turn instead.
+   */
   private onDrain(): void {
+    if (this.congested) setImmediate(() => this.guard(() => this.drained()));
+  }
+
+  private drained(): void {
     if (!this.congested) return;
     this.congested = false;
     this.socket.resume();

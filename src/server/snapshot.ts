@@ -7,11 +7,12 @@ import { createHash } from 'node:crypto';
 import { promises as fs, openSync, closeSync, fsyncSync } from 'node:fs';
 import path from 'node:path';
 import { getSystemErrorMap } from 'node:util';
-import { parseTimestamp, parseUrl } from '../registry/heartbeat-input.js';
-import { DEVICE_ID_MAX, FIELD_MAX_BYTES, isWellFormed } from '../registry/field-limits.js';
 import type { SavedWorker, SnapshotReader, WorkerSnapshot } from '../registry/snapshot.js';
 import type { GuardState } from '../registry/guard.js';
 import { RecordEncoder } from './snapshot-encoder.js';
+import { checkGuardState, checkRecord, isCount, shown } from './snapshot-record.js';
+
+export { checkGuardState, checkRecord } from './snapshot-record.js';
 
 export const SNAPSHOT_FORMAT = 'rbee-registry-snapshot';
 /** 2: the end line has `sha256`. 1 (no checksum) is still read. */
@@ -213,92 +214,6 @@ function parseObject(text: string, fail: (why: string) => never): Record<string,
   }
   if (typeof v !== 'object' || v === null || Array.isArray(v)) fail('not a JSON object');
   return v as Record<string, unknown>;
-}
-
-const shown = (v: unknown) => {
-  const text = JSON.stringify(v) ?? String(v);
-  return text.length > 80 ? text.slice(0, 80) + '…' : text;
-};
-
-const isCount = (v: unknown): v is number => Number.isSafeInteger(v) && (v as number) >= 0;
-const isPercent = (v: unknown) => typeof v === 'number' && v >= 0 && v <= 100;
-const nonEmpty = (v: unknown) => typeof v === 'string' && v.length > 0;
-const name = (max: number) => (v: unknown) => nonEmpty(v) && isWellFormed(v as string) && Buffer.byteLength(v as string) <= max;
-const validUrl = (v: unknown) => {
-  if (typeof v !== 'string') return false;
-  try {
-    parseUrl(v);
-    return true;
-  } catch {
-    return false;
-  }
-};
-const validTimestamp = (v: unknown) => {
-  if (typeof v !== 'string') return false;
-  try {
-    parseTimestamp(v);
-    return true;
-  } catch {
-    return false;
-  }
-};
-const orNull = (ok: (v: unknown) => boolean) => (v: unknown) => v === null || ok(v);
-
-/** Each field as HBEAT would accept it (a saved record must be one a heartbeat could have made). */
-const FIELD_RULES: Record<keyof WorkerSnapshot, [(v: unknown) => boolean, string]> = {
-  worker_id: [name(FIELD_MAX_BYTES.worker_id), `a non-empty string of at most ${FIELD_MAX_BYTES.worker_id} bytes`],
-  hive_id: [name(FIELD_MAX_BYTES.hive_id), `a non-empty string of at most ${FIELD_MAX_BYTES.hive_id} bytes`],
-  state: [orNull((v) => v === 'Idle' || v === 'Busy' || v === 'Loading'), 'Idle, Busy, Loading or null'],
-  health: [orNull((v) => v === 'healthy' || v === 'degraded'), 'healthy, degraded or null'],
-  url: [
-    orNull((v) => validUrl(v) && Buffer.byteLength(v as string) <= FIELD_MAX_BYTES.url),
-    `an absolute URL of at most ${FIELD_MAX_BYTES.url} bytes or null`,
-  ],
-  model_id: [orNull(name(FIELD_MAX_BYTES.model_id)), `a non-empty string of at most ${FIELD_MAX_BYTES.model_id} bytes or null`],
-  backend: [orNull(name(FIELD_MAX_BYTES.backend)), `a non-empty string of at most ${FIELD_MAX_BYTES.backend} bytes or null`],
-  device_id: [orNull((v) => isCount(v) && v <= DEVICE_ID_MAX), `an integer from 0 to ${DEVICE_ID_MAX} or null`],
-  vram_bytes: [orNull(isCount), 'a non-negative integer (bytes) or null'],
-  vram_total_bytes: [orNull(isCount), 'a non-negative integer (bytes) or null'],
-  ram_bytes: [orNull(isCount), 'a non-negative integer (bytes) or null'],
-  cpu_percent: [orNull(isPercent), 'a number from 0 to 100 or null'],
-  gpu_percent: [orNull(isPercent), 'a number from 0 to 100 or null'],
-  reported_at: [orNull(validTimestamp), 'an ISO 8601 date-time with offset or null'],
-  skew_ms: [orNull(Number.isSafeInteger), 'an integer or null'],
-  last_seen_ms: [isCount, 'a non-negative integer (epoch ms)'],
-};
-const FIELDS = Object.keys(FIELD_RULES) as Array<keyof WorkerSnapshot>;
-/** Fields of older versions, read and dropped (liveness now follows from last_seen_ms). */
-const DROPPED_FIELDS = new Set(['online']);
-
-/** The guard's saved state (the header's `guard`), or the reason it is refused. */
-export function checkGuardState(v: unknown): GuardState | string {
-  if (typeof v !== 'object' || v === null || Array.isArray(v)) return `invalid guard ${shown(v)}: expected an object`;
-  const o = v as Record<string, unknown>;
-  const rules: Record<keyof GuardState, [(x: unknown) => boolean, string]> = {
-    mode: [(x) => x === 'auto' || x === 'on' || x === 'off', 'auto, on or off'],
-    active: [(x) => typeof x === 'boolean', 'true or false'],
-    since_ms: [isCount, 'a non-negative integer (epoch ms)'],
-    baseline: [isCount, 'a non-negative integer'],
-    evictions_resume_at_ms: [isCount, 'a non-negative integer (epoch ms)'],
-  };
-  for (const [key, [ok, expected]] of Object.entries(rules)) {
-    if (!ok(o[key])) return `invalid guard.${key} ${shown(o[key])}: expected ${expected}`;
-  }
-  for (const key of Object.keys(o)) if (!(key in rules)) return `unknown field guard.${key}`;
-  return o as unknown as GuardState;
-}
-
-/** The record on a line, or the reason it is refused. */
-export function checkRecord(o: Record<string, unknown>): WorkerSnapshot | string {
-  for (const field of FIELDS) {
-    if (!(field in o)) return `no ${field}`;
-    const [ok, expected] = FIELD_RULES[field];
-    if (!ok(o[field])) return `invalid ${field} ${shown(o[field])}: expected ${expected}`;
-  }
-  for (const key of Object.keys(o)) if (!(key in FIELD_RULES) && !DROPPED_FIELDS.has(key)) return `unknown field ${shown(key)}`;
-  const w = {} as Record<string, unknown>;
-  for (const field of FIELDS) w[field] = o[field];
-  return w as unknown as WorkerSnapshot;
 }
 
 /**

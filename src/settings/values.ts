@@ -52,7 +52,7 @@ export function describeRange(range: IntRange, noun = 'integer'): string {
 
 /** ASCII lower case, as Redis compares option names (`ſ` is not `s`, the Kelvin sign is not `k`). */
 export function asciiLower(text: string): string {
-  return /[A-Z]/.test(text) ? text.replace(/[A-Z]/g, (c) => String.fromCharCode(c.charCodeAt(0) + 32)) : text;
+  return foldAscii(text, 65, 32);
 }
 
 /**
@@ -60,7 +60,31 @@ export function asciiLower(text: string): string {
  * Unicode ('ſ' becomes 'S'), which would accept tokens Redis refuses.
  */
 export function asciiUpper(text: string): string {
-  return /[a-z]/.test(text) ? text.replace(/[a-z]/g, (c) => String.fromCharCode(c.charCodeAt(0) - 32)) : text;
+  return foldAscii(text, 97, -32);
+}
+
+/**
+ * Shifts the 26 ASCII letters from `first` by `shift` (to the other case), nothing else. This runs on every
+ * request (a command name sent upper case is looked up in lower case), so: one scan of char codes, and no
+ * new string when nothing is to change. A string that is all ASCII goes to the native case mapping, which
+ * for ASCII is exactly this one; others are built one unit at a time.
+ */
+function foldAscii(text: string, first: number, shift: number): string {
+  let change = false;
+  let ascii = true;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c - first >= 0 && c - first < 26) change = true;
+    else if (c > 0x7f) ascii = false;
+  }
+  if (!change) return text;
+  if (ascii) return shift > 0 ? text.toLowerCase() : text.toUpperCase();
+  let out = '';
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    out += c - first >= 0 && c - first < 26 ? String.fromCharCode(c + shift) : text[i];
+  }
+  return out;
 }
 
 function outOfRange(range: IntRange, noun?: string): ValueError {

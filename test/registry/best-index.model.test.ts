@@ -101,6 +101,32 @@ const op = fc.oneof(
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('release' as const), id: fc.integer({ min: 0, max: 9 }) }) },
 );
 
+/** Runs `ops` on `r`, checking every pick against the reference. */
+function replay(r: WorkerRegistry, clock: ManualClock, ops: Array<typeof op extends fc.Arbitrary<infer T> ? T : never>): void {
+  const tokens = new Map<string, string>();
+  for (const o of ops) {
+    if (o.kind === 'beat') r.heartbeat(`w${o.id}`, `h${o.hive}`, o.fields);
+    else if (o.kind === 'del') r.removeWorker(`w${o.id}`);
+    else if (o.kind === 'tick') clock.advance(o.ms);
+    else if (o.kind === 'release') {
+      const token = tokens.get(`w${o.id}`);
+      if (token !== undefined) r.scheduling.release(`w${o.id}`, token);
+    } else {
+      r.sync();
+      const expected = referenceBest(r, o.model, o.q);
+      const label = JSON.stringify(o);
+      if (o.kind === 'best') {
+        const got = r.scheduling.best(o.model, o.q);
+        expect(got === undefined ? undefined : { id: got.worker.workerId, match: got.match }, label).to.deep.equal(expected);
+      } else {
+        const got = r.scheduling.claim(o.model, { ...o.q, leaseMs: 10_000 });
+        expect(got === undefined ? undefined : { id: got.worker.workerId, match: got.match }, label).to.deep.equal(expected);
+        if (got !== undefined) tokens.set(got.worker.workerId, got.claim.token);
+      }
+    }
+  }
+}
+
 describe('best-worker index against a plain scan', () => {
   it('picks what a scan of every worker picks, after any history', () => {
     fc.assert(
@@ -108,30 +134,37 @@ describe('best-worker index against a plain scan', () => {
         const clock = new ManualClock();
         const r = new WorkerRegistry({ clock, offlineAfterMs: 30_000, evictAfterMs: 60_000 });
         first.forEach((b, i) => r.heartbeat(`w${i}`, `h${b.hive}`, b.fields));
-        const tokens = new Map<string, string>();
-        for (const o of ops) {
-          if (o.kind === 'beat') r.heartbeat(`w${o.id}`, `h${o.hive}`, o.fields);
-          else if (o.kind === 'del') r.removeWorker(`w${o.id}`);
-          else if (o.kind === 'tick') clock.advance(o.ms);
-          else if (o.kind === 'release') {
-            const token = tokens.get(`w${o.id}`);
-            if (token !== undefined) r.scheduling.release(`w${o.id}`, token);
-          } else {
-            r.sync();
-            const expected = referenceBest(r, o.model, o.q);
-            const label = JSON.stringify(o);
-            if (o.kind === 'best') {
-              const got = r.scheduling.best(o.model, o.q);
-              expect(got === undefined ? undefined : { id: got.worker.workerId, match: got.match }, label).to.deep.equal(expected);
-            } else {
-              const got = r.scheduling.claim(o.model, { ...o.q, leaseMs: 10_000 });
-              expect(got === undefined ? undefined : { id: got.worker.workerId, match: got.match }, label).to.deep.equal(expected);
-              if (got !== undefined) tokens.set(got.worker.workerId, got.claim.token);
-            }
-          }
-        }
+        replay(r, clock, ops);
       }),
       { numRuns: 400 },
+    );
+  });
+
+  it('picks what a scan picks after a restore, which builds the index in bulk, and after any history that follows', () => {
+    const manyBeats = fc.array(fc.record({ hive: fc.integer({ min: 0, max: 2 }), fields: fc.record(FIELDS) }), {
+      minLength: 10,
+      maxLength: 60,
+    });
+    fc.assert(
+      fc.property(manyBeats, fc.array(op, { minLength: 0, maxLength: 60 }), (first, ops) => {
+        const clock = new ManualClock();
+        const saved = new WorkerRegistry({ clock, offlineAfterMs: 30_000, evictAfterMs: 60_000 });
+        first.forEach((b, i) => saved.heartbeat(`w${i}`, `h${b.hive}`, b.fields));
+        const reader = saved.openSnapshot();
+        const r = new WorkerRegistry({ clock, offlineAfterMs: 30_000, evictAfterMs: 60_000 });
+        const restorer = r.beginRestore(reader.header);
+        for (let part = reader.read(7); part.length > 0; part = reader.read(7)) for (const w of part) restorer.add(w);
+        restorer.finish();
+        // Ids w10 and up are beyond the ops' reach: they stay as restored, and picks among them test the built trees.
+        replay(r, clock, ops);
+        r.sync();
+        for (const model of MODELS)
+          for (const q of [{}, { minFreeVramBytes: 10 * GB }, { backend: 'cuda' }, { strict: true, minFreeVramBytes: 1 }]) {
+            const got = r.scheduling.best(model, q);
+            expect(got === undefined ? undefined : { id: got.worker.workerId, match: got.match }).to.deep.equal(referenceBest(r, model, q));
+          }
+      }),
+      { numRuns: 300 },
     );
   });
 

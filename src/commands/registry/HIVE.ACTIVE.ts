@@ -4,6 +4,7 @@ import { defineCommand } from '../spec.js';
 import { syntaxError } from '../errors.js';
 import { MAX_AGE_ARG, parseMaxAge } from './max-age.js';
 import { shape } from '../reply-shape.js';
+import { idListReply } from './id-list.js';
 
 export default defineCommand({
   name: 'HIVE.ACTIVE',
@@ -11,9 +12,12 @@ export default defineCommand({
   since: '0.1.0',
   group: 'registry',
   complexity:
-    'O(A log A), A the active hives: hives are kept in heartbeat order, so stale ones are never visited, and sorted ' +
-    'by integer rank (O(H) when A ≥ H/16, H all hives); hives that came or went since are merged into the id order ' +
-    'first (O(H + k log k) for k of them). The reply is encoded and written in slices as the client reads it.',
+    'O(1) while the answer is unchanged: the last list and its bytes are kept (for the default window until a hive comes ' +
+    'online or goes offline; for another max_age_ms until a hive comes, goes or ages out of it, or a hive outside it ' +
+    'sends a heartbeat). Otherwise, for the default window, O(A), A the online hives (kept in id order as they come ' +
+    'online and go offline); for another max_age_ms, O(A log A) for the A hives within it (hives are kept in ' +
+    'heartbeat order, so stale ones are never visited, and sorted by integer rank, O(H) when A ≥ H/16, H all hives). ' +
+    'A long reply is encoded and written in slices as the client reads it.',
   arity: -1,
   flags: ['readonly'],
   aclCategories: ['registry', 'read'],
@@ -28,7 +32,6 @@ export default defineCommand({
   seed: ['list_active_hives'],
   handler(client, argv) {
     if (argv.length > 2) throw syntaxError();
-    // Plain ids: a long array is encoded piece by piece as the socket takes it (the reply writer's streams).
-    return client.server.registry.activeHives(parseMaxAge(argv[1])).map((h) => h.hiveId);
+    return idListReply(client.server.registry.activeHiveIds(parseMaxAge(argv[1])));
   },
 });

@@ -4,13 +4,15 @@ import { defineCommand } from '../spec.js';
 import { parseTokens } from '../options.js';
 import { PAGING_ARGS, PAGING_ERRORS, pageReply, pagingNotes, parsePaging, tooManyRecords } from './paging.js';
 import { shape } from '../reply-shape.js';
+import { idListReply } from './id-list.js';
 
 export default defineCommand({
   name: 'HIVE.LIST',
   summary: 'Lists the ids of all known hives, online or not.',
   since: '0.1.0',
   group: 'registry',
-  complexity: 'O(H), H the hives (kept in id order); with CURSOR, O(COUNT)',
+  complexity:
+    'O(H), H the hives (kept in id order), O(1) while no hive came or went (the last list and its bytes are kept); with CURSOR, O(COUNT)',
   arity: -1,
   flags: ['readonly'],
   aclCategories: ['registry', 'read', 'slow'],
@@ -31,6 +33,6 @@ export default defineCommand({
       );
     }
     if (registry.hiveCount() > client.server.settings.get('reply-max-records')) throw tooManyRecords(client, 'HIVE.LIST', 'hives');
-    return registry.listHives().map((h) => h.hiveId);
+    return idListReply(registry.listHiveIds());
   },
 });

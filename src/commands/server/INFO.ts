@@ -135,7 +135,7 @@ const SECTIONS: Section[] = [
         ['workers', r.workerCount()],
         ['workers_online', r.onlineWorkerCount()],
         ['hives', r.hiveCount()],
-        ['hives_online', r.activeHives().length],
+        ['hives_online', r.onlineHiveCount()],
         ['offline_after_ms', r.offlineAfterMs],
         ['evict_after_ms', r.evictAfterMs],
         ['workers_clock_skewed', r.skewedWorkerCount()],
