@@ -39,8 +39,8 @@ const UNKNOWN_FREE = -1;
 const ownFree = (w: WorkerRecord): number => w.gpuFreeBytes ?? UNKNOWN_FREE;
 const ownUrlFree = (w: WorkerRecord): number => (w.url === null ? -Infinity : ownFree(w));
 
-/** Recomputes a node's subtree figures from its own and its children's. */
-function pull(w: WorkerRecord): void {
+/** Recomputes a node's subtree figures from its own and its children's; says whether they changed. */
+function pull(w: WorkerRecord): boolean {
   let free = ownFree(w);
   let urlFree = w.url === null ? -Infinity : free;
   const l = w.bucketLeft;
@@ -53,8 +53,10 @@ function pull(w: WorkerRecord): void {
     if (r.treeMaxFree > free) free = r.treeMaxFree;
     if (r.treeMaxUrlFree > urlFree) urlFree = r.treeMaxUrlFree;
   }
+  if (w.treeMaxFree === free && w.treeMaxUrlFree === urlFree) return false;
   w.treeMaxFree = free;
   w.treeMaxUrlFree = urlFree;
+  return true;
 }
 
 // A treap (a binary search tree kept balanced by random priorities: a max-heap on them), threaded through fields
@@ -131,17 +133,26 @@ function merge(a: WorkerRecord | null, b: WorkerRecord | null): WorkerRecord | n
   return b;
 }
 
-/** `w` must be in the tree under `root`, and ordered as it was when inserted. */
+/**
+ * `w` must be in the tree under `root`, and ordered as it was when inserted. Iterative, as insert: its children's
+ * trees are merged into its place, then the nodes above it, which lost it, recompute their figures from the
+ * bottom up, and stop at the first whose figures stay (the ones above it cannot change either).
+ */
 function remove(root: WorkerRecord, w: WorkerRecord): WorkerRecord | null {
-  if (root === w) {
-    const rest = merge(w.bucketLeft, w.bucketRight);
-    w.bucketLeft = w.bucketRight = null;
-    return rest;
+  let depth = 0;
+  for (let n = root; n !== w; n = better(w, n) ? n.bucketLeft! : n.bucketRight!) path[depth++] = n;
+  const rest = merge(w.bucketLeft, w.bucketRight);
+  w.bucketLeft = w.bucketRight = null;
+  let top: WorkerRecord | null = root;
+  if (depth === 0) top = rest;
+  else {
+    const parent = path[depth - 1]!;
+    if (parent.bucketLeft === w) parent.bucketLeft = rest;
+    else parent.bucketRight = rest;
   }
-  if (better(w, root)) root.bucketLeft = remove(root.bucketLeft!, w);
-  else root.bucketRight = remove(root.bucketRight!, w);
-  pull(root);
-  return root;
+  for (let i = depth - 1; i >= 0; i--) if (!pull(path[i]!)) break;
+  path.fill(null, 0, depth);
+  return top;
 }
 
 /** `w`'s own figures changed (not its place in the order): recompute the figures on its path from the root. */

@@ -4,7 +4,7 @@
 
 import { isUtf8 } from 'node:buffer';
 import { createHash } from 'node:crypto';
-import { promises as fs, openSync, closeSync, fsyncSync } from 'node:fs';
+import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { getSystemErrorMap } from 'node:util';
 import type { SavedWorker, SnapshotReader, WorkerSnapshot } from '../registry/snapshot.js';
@@ -151,11 +151,12 @@ export async function writeSnapshot(file: string, reader: SnapshotReader, option
     throw saveError(stage, e, tmp, file);
   }
   try {
-    const dir = openSync(path.dirname(path.resolve(file)), 'r');
+    // Not fsyncSync: on a busy disk it would hold every client for as long as the disk takes.
+    const dir = await fs.open(path.dirname(path.resolve(file)), 'r');
     try {
-      fsyncSync(dir);
+      await dir.sync();
     } finally {
-      closeSync(dir);
+      await dir.close();
     }
   } catch {
     // Some filesystems refuse to fsync a directory; the rename is still atomic.
