@@ -19,7 +19,9 @@ function plainTotal(workers: readonly Worker[]): number | null {
   if (reported.length === 0) return null;
   const loose = reported.filter((w) => w.deviceId === null).reduce((s, w) => s + w.vramTotalBytes!, 0);
   const devices = [...new Set(reported.filter((w) => w.deviceId !== null).map((w) => w.deviceId))];
-  return devices.reduce((s, d) => s + Math.max(...reported.filter((w) => w.deviceId === d).map((w) => w.vramTotalBytes!)), loose);
+  let sum = loose;
+  for (const d of devices) sum += Math.max(...reported.filter((w) => w.deviceId === d).map((w) => w.vramTotalBytes!));
+  return sum;
 }
 
 const worker = fc.record({
