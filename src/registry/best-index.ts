@@ -3,7 +3,8 @@
 // follows it, so a query walks buckets from the best and stops at the first one holding a candidate. Inside a
 // bucket the workers form a search tree in that order, where each node also knows the most free VRAM (of its
 // GPU, see capacity.ts) in its subtree: the best worker with at least MINFREE free is found by one descent,
-// O(log K), however many workers of the bucket fall short. No query ever looks at the whole fleet.
+// O(log K), however many workers of the bucket fall short. Each node also knows which backends its subtree
+// holds (one bit per backend in use), so BACKEND skips the subtrees without it. No query looks at the whole fleet.
 
 import type { WorkerRecord } from './types.js';
 
@@ -39,23 +40,42 @@ const UNKNOWN_FREE = -1;
 const ownFree = (w: WorkerRecord): number => w.gpuFreeBytes ?? UNKNOWN_FREE;
 const ownUrlFree = (w: WorkerRecord): number => (w.url === null ? -Infinity : ownFree(w));
 
+// Backends as bits. `bucketBackends` holds, in its low BACKEND_BITS bits, the backends of the worker's subtree,
+// and above them its own backend's bit number plus one (0: no backend). A bit stands for one backend while any
+// filed worker has it and is then free for another; past BACKEND_BITS - 1 backends in use at once, the others
+// share the last bit (their queries then walk the workers with a shared bit, still skipping the rest). Bits
+// instead of a search tree per (model, backend): a query without BACKEND keeps one tree per bucket to descend,
+// and filing a worker costs no more than before (one OR per node on its path).
+const BACKEND_BITS = 24;
+const SUBTREE_BACKENDS = (1 << BACKEND_BITS) - 1;
+const SHARED_BIT = BACKEND_BITS - 1;
+const ownBackendBit = (w: WorkerRecord): number => {
+  const own = w.bucketBackends >>> BACKEND_BITS;
+  return own === 0 ? 0 : 1 << (own - 1);
+};
+
 /** Recomputes a node's subtree figures from its own and its children's; says whether they changed. */
 function pull(w: WorkerRecord): boolean {
   let free = ownFree(w);
   let urlFree = w.url === null ? -Infinity : free;
+  let backends = ownBackendBit(w);
   const l = w.bucketLeft;
   const r = w.bucketRight;
   if (l !== null) {
     if (l.treeMaxFree > free) free = l.treeMaxFree;
     if (l.treeMaxUrlFree > urlFree) urlFree = l.treeMaxUrlFree;
+    backends |= l.bucketBackends & SUBTREE_BACKENDS;
   }
   if (r !== null) {
     if (r.treeMaxFree > free) free = r.treeMaxFree;
     if (r.treeMaxUrlFree > urlFree) urlFree = r.treeMaxUrlFree;
+    backends |= r.bucketBackends & SUBTREE_BACKENDS;
   }
-  if (w.treeMaxFree === free && w.treeMaxUrlFree === urlFree) return false;
+  const bits = (w.bucketBackends & ~SUBTREE_BACKENDS) | backends;
+  if (w.treeMaxFree === free && w.treeMaxUrlFree === urlFree && w.bucketBackends === bits) return false;
   w.treeMaxFree = free;
   w.treeMaxUrlFree = urlFree;
+  w.bucketBackends = bits;
   return true;
 }
 
@@ -78,6 +98,7 @@ function insert(root: WorkerRecord | null, w: WorkerRecord): WorkerRecord {
   if (root === null) return w;
   const free = w.treeMaxFree;
   const urlFree = w.treeMaxUrlFree;
+  const backend = ownBackendBit(w);
   const gpu = w.gpuPercent ?? 100;
   const id = w.workerId;
   let depth = 0;
@@ -85,6 +106,7 @@ function insert(root: WorkerRecord | null, w: WorkerRecord): WorkerRecord {
     path[depth++] = n;
     if (n.treeMaxFree < free) n.treeMaxFree = free;
     if (n.treeMaxUrlFree < urlFree) n.treeMaxUrlFree = urlFree;
+    n.bucketBackends |= backend;
     // better(w, n), with w's side read once.
     const g = n.gpuPercent ?? 100;
     const left = gpu !== g ? gpu < g : id < n.workerId;
@@ -177,16 +199,24 @@ function firstAtLeast(root: WorkerRecord | null, min: number, url: boolean): Wor
   return undefined;
 }
 
+let backendVisits = 0;
+/** How many tree nodes BACKEND queries have looked at so far: lets a test show a query did not walk. */
+export function backendQueryVisits(): number {
+  return backendVisits;
+}
+
 /**
- * The first worker in order passing the filter, for filters the subtree figures cannot decide (BACKEND): an
- * in-order walk that still skips subtrees without enough free VRAM or without a URL.
+ * The first worker in order on backend `backend` (bit `bit`) passing the free-VRAM and URL bounds: an in-order
+ * walk that skips every subtree without the backend's bit or without enough free VRAM. With a bit of its own
+ * and no bound, that is one descent; a bound the backend's workers fail while others pass it can make it walk.
  */
-function firstPassing(n: WorkerRecord | null, min: number, f: CandidateFilter): WorkerRecord | undefined {
-  if (n === null || (f.requireUrl ? n.treeMaxUrlFree : n.treeMaxFree) < min) return undefined;
-  const left = firstPassing(n.bucketLeft, min, f);
+function firstOnBackend(n: WorkerRecord | null, bit: number, backend: string, min: number, url: boolean): WorkerRecord | undefined {
+  backendVisits++;
+  if (n === null || (n.bucketBackends & bit) === 0 || (url ? n.treeMaxUrlFree : n.treeMaxFree) < min) return undefined;
+  const left = firstOnBackend(n.bucketLeft, bit, backend, min, url);
   if (left !== undefined) return left;
-  if ((f.requireUrl ? ownUrlFree(n) : ownFree(n)) >= min && (f.backend === undefined || n.backend === f.backend)) return n;
-  return firstPassing(n.bucketRight, min, f);
+  if (n.backend === backend && (url ? ownUrlFree(n) : ownFree(n)) >= min) return n;
+  return firstOnBackend(n.bucketRight, bit, backend, min, url);
 }
 
 /**
@@ -244,16 +274,52 @@ class Bucket {
     this.size--;
   }
 
-  /** The best worker passing the filter. */
-  pick(f: CandidateFilter): WorkerRecord | undefined {
+  /** The best worker passing the filter; `bit` is the filter's backend's bit. */
+  pick(f: CandidateFilter, bit: number): WorkerRecord | undefined {
     const min = f.minFreeVramBytes ?? UNKNOWN_FREE;
-    if (f.backend !== undefined) return firstPassing(this.root, min, f);
+    if (f.backend !== undefined) return firstOnBackend(this.root, bit, f.backend, min, f.requireUrl === true);
     return firstAtLeast(this.root, min, f.requireUrl === true);
   }
 }
 
 export class BestWorkerIndex {
   private readonly byModel = new Map<string, Array<Bucket | undefined>>();
+  /** The bit number of each backend with a bit of its own, and how many filed workers have each bit. */
+  private readonly backendBit = new Map<string, number>();
+  private readonly bitOwner: Array<string | null> = new Array<string | null>(SHARED_BIT).fill(null);
+  private readonly bitUsers = new Int32Array(BACKEND_BITS);
+
+  /** The bit a worker filed now takes for its backend: its own while one is free, else the shared one. */
+  private takeBit(w: WorkerRecord, backend: string): number {
+    // Refiled with the backend it had (a change of GPU load): its last bit, if still the backend's, with no lookup.
+    const last = (w.bucketBackends >>> BACKEND_BITS) - 1;
+    let bit = last >= 0 && last < SHARED_BIT && this.bitOwner[last] === backend ? last : this.backendBit.get(backend);
+    if (bit === undefined) {
+      bit = this.bitOwner.indexOf(null);
+      if (bit < 0) bit = SHARED_BIT;
+      else {
+        this.bitOwner[bit] = backend;
+        this.backendBit.set(backend, bit);
+      }
+    }
+    this.bitUsers[bit]!++;
+    return bit;
+  }
+
+  private dropBit(bit: number): void {
+    if (--this.bitUsers[bit]! > 0 || bit === SHARED_BIT) return;
+    // No filed worker has it, so no subtree's bits do either (they are recomputed on every path a removal takes).
+    this.backendBit.delete(this.bitOwner[bit]!);
+    this.bitOwner[bit] = null;
+  }
+
+  /** A query's backend as a bit to test subtrees with; 0 when no filed worker can have it. */
+  private queryBit(backend: string | undefined): number {
+    if (backend === undefined) return 0;
+    const bit = this.backendBit.get(backend) ?? SHARED_BIT;
+    return this.bitUsers[bit]! > 0 ? 1 << bit : 0;
+  }
+
   /** Buckets holding bulk-loaded workers not yet in their trees (null: not bulk loading). */
   private bulk: Set<Bucket> | null = null;
 
@@ -275,10 +341,11 @@ export class BestWorkerIndex {
   }
 
   /**
-   * Adds a worker under its current model, health and GPU load. It must be removed (with the same values)
-   * before any of those change.
+   * Adds a worker under its current model, backend, health and GPU load. It must be removed (with the same
+   * values) before any of those change.
    */
   add(w: WorkerRecord): void {
+    w.bucketBackends = w.backend === null ? 0 : (this.takeBit(w, w.backend) + 1) << BACKEND_BITS;
     const key = w.modelId ?? NO_MODEL;
     let buckets = this.byModel.get(key);
     if (buckets === undefined) this.byModel.set(key, (buckets = new Array<Bucket | undefined>(BUCKETS)));
@@ -299,6 +366,9 @@ export class BestWorkerIndex {
     if (bucket === undefined) return;
     bucket.settle();
     bucket.delete(w);
+    // Its own bit number stays in the record: a refiling with the same backend takes it back without a lookup.
+    const own = w.bucketBackends >>> BACKEND_BITS;
+    if (own !== 0) this.dropBit(own - 1);
     if (bucket.size === 0) {
       buckets[b] = undefined;
       if (buckets.every((s) => s === undefined)) this.byModel.delete(key);
@@ -317,8 +387,10 @@ export class BestWorkerIndex {
     this.settle();
     const buckets = this.byModel.get(modelId);
     if (buckets === undefined) return undefined;
+    const bit = this.queryBit(filter.backend);
+    if (filter.backend !== undefined && bit === 0) return undefined;
     for (let b = 0; b < BUCKETS; b++) {
-      const best = buckets[b]?.pick(filter);
+      const best = buckets[b]?.pick(filter, bit);
       if (best !== undefined) return best;
     }
     return undefined;
@@ -327,10 +399,12 @@ export class BestWorkerIndex {
   /** The best worker of any model (or none) that passes the filter. */
   bestOfAll(filter: CandidateFilter = {}): WorkerRecord | undefined {
     this.settle();
+    const bit = this.queryBit(filter.backend);
+    if (filter.backend !== undefined && bit === 0) return undefined;
     for (let b = 0; b < BUCKETS; b++) {
       let best: WorkerRecord | undefined;
       for (const buckets of this.byModel.values()) {
-        const candidate = buckets[b]?.pick(filter);
+        const candidate = buckets[b]?.pick(filter, bit);
         if (candidate !== undefined && (best === undefined || better(candidate, best))) best = candidate;
       }
       if (best !== undefined) return best;

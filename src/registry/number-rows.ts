@@ -42,56 +42,95 @@ const FIRST_PAGE_ROWS = 64;
 const MAX_PAGE_ROWS = 8192;
 
 /**
- * A registry's rows. Pages never move (records point into them directly); rows of removed workers are reused.
+ * A registry's rows, kept dense: rows in use fill the pages from the first, and a released row is filled by the
+ * last one in use (its holder is pointed at the new place), so the last page empties as workers leave and is
+ * given back. A fleet shrinking from 1M to 10k workers keeps the pages of 10k, not of 1M. One empty page is
+ * kept past the last in use, so a fleet going back and forth across a page's edge does not allocate each time.
+ * Holders must read their row through `rows`/`rowBase` each time (WorkerRecord's accessors do): a row moves.
  * The doubles live outside the V8 heap (ArrayBuffer backing stores): count them with `arrayBuffers`.
  */
 export class RowPages {
-  private page: Float64Array = new Float64Array(0);
-  /** Next unused row base in `page`. */
+  private pages: Float64Array[] = [];
+  /** Who holds each row of each page (by row number in the page), to point a moved row's holder at its place. */
+  private holders: Array<Array<RowHolder | null>> = [];
+  private readonly pageIndex = new Map<Float64Array, number>();
+  /** The page holding the last row in use, and the base just past that row. */
+  private last = -1;
   private used = 0;
-  private freePages: Float64Array[] = [];
-  private freeBases: number[] = [];
+
   /** Rows handed out and not released. */
-  private live = 0;
+  get live(): number {
+    let rows = 0;
+    for (let i = 0; i < this.last; i++) rows += this.pages[i]!.length;
+    return (rows + this.used) / ROW_LENGTH;
+  }
+
+  /** Pages held (the last in use and at most one empty one after it). */
+  get pageCount(): number {
+    return this.pages.length;
+  }
 
   /** Gives the holder a row with every column null. */
   attach(holder: RowHolder): void {
-    this.live++;
-    if (this.freePages.length > 0) {
-      holder.rows = this.freePages.pop()!;
-      holder.rowBase = this.freeBases.pop()!;
-    } else {
-      if (this.used === this.page.length) {
-        const rows = Math.min(MAX_PAGE_ROWS, Math.max(FIRST_PAGE_ROWS, (this.page.length / ROW_LENGTH) * 2));
-        this.page = new Float64Array(rows * ROW_LENGTH);
-        this.used = 0;
+    if (this.last < 0 || this.used === this.pages[this.last]!.length) {
+      this.last++;
+      this.used = 0;
+      if (this.last === this.pages.length) {
+        const previous = this.last === 0 ? 0 : this.pages[this.last - 1]!.length / ROW_LENGTH;
+        const rows = Math.min(MAX_PAGE_ROWS, Math.max(FIRST_PAGE_ROWS, previous * 2));
+        const page = new Float64Array(rows * ROW_LENGTH);
+        this.pageIndex.set(page, this.pages.length);
+        this.pages.push(page);
+        this.holders.push(new Array<RowHolder | null>(rows).fill(null));
       }
-      holder.rows = this.page;
-      holder.rowBase = this.used;
-      this.used += ROW_LENGTH;
     }
-    holder.rows.fill(NaN, holder.rowBase, holder.rowBase + ROW_LENGTH);
+    const page = this.pages[this.last]!;
+    holder.rows = page;
+    holder.rowBase = this.used;
+    this.holders[this.last]![this.used / ROW_LENGTH] = holder;
+    this.used += ROW_LENGTH;
+    page.fill(NaN, holder.rowBase, holder.rowBase + ROW_LENGTH);
   }
 
   /**
-   * Takes the row back for reuse. The holder keeps a private copy, so a removed record still reads as it was
-   * when it was removed (events and callers may look at it afterwards).
+   * Takes the row back: the last row in use moves into it. The holder keeps a private copy, so a removed record
+   * still reads as it was when it was removed (events and callers may look at it afterwards).
    */
   release(holder: RowHolder): void {
     if (holder.rows.length === ROW_LENGTH) return; // already its own row: nothing to give back
     const page = holder.rows;
     const base = holder.rowBase;
+    const at = this.pageIndex.get(page)!;
     holder.rows = ownRow(holder);
     holder.rowBase = 0;
-    if (--this.live === 0) {
-      // The last worker left: drop every page, so an emptied registry gives its memory back.
-      this.page = new Float64Array(0);
-      this.used = 0;
-      this.freePages = [];
-      this.freeBases = [];
-      return;
+    const lastPage = this.pages[this.last]!;
+    const lastBase = this.used - ROW_LENGTH;
+    const lastHolders = this.holders[this.last]!;
+    const moved = lastHolders[lastBase / ROW_LENGTH]!;
+    if (moved !== holder) {
+      page.set(lastPage.subarray(lastBase, lastBase + ROW_LENGTH), base);
+      moved.rows = page;
+      moved.rowBase = base;
+      this.holders[at]![base / ROW_LENGTH] = moved;
     }
-    this.freePages.push(page);
-    this.freeBases.push(base);
+    lastHolders[lastBase / ROW_LENGTH] = null;
+    this.used = lastBase;
+    if (this.used > 0) return;
+    // The last page in use emptied: it becomes the spare, and a spare after it is given back.
+    this.dropFrom(this.last + 1);
+    this.last--;
+    if (this.last < 0) {
+      // The last worker left: no spare either, so an emptied registry gives all its memory back.
+      this.dropFrom(0);
+      this.used = 0;
+    } else {
+      this.used = this.pages[this.last]!.length;
+    }
+  }
+
+  private dropFrom(index: number): void {
+    for (let i = index; i < this.pages.length; i++) this.pageIndex.delete(this.pages[i]!);
+    this.pages.length = Math.min(this.pages.length, index);
+    this.holders.length = this.pages.length;
   }
 }

@@ -200,6 +200,8 @@ export class WorkerRecord implements WorkerView {
   bucketLeft: WorkerRecord | null = null;
   bucketRight: WorkerRecord | null = null;
   bucketPriority = (Math.random() * 0x3fffffff) | 0;
+  /** The backends filed in its subtree as bits, and its own backend's bit (see best-index.ts), in one small integer. */
+  bucketBackends = 0;
   /** Place in the registry's slot index (cursors walk it), -1 when not in a registry. */
   keySlot = -1;
 

@@ -91,13 +91,14 @@ export class Workers {
 
   /** Applies heartbeat fields received at `now`; omitted ones keep their value. Call refresh() after. */
   apply(w: WorkerRecord, f: HeartbeatFields, now: number): void {
-    // The best-worker index files a worker by model, health and GPU load: take it out before they change.
+    // The best-worker index files a worker by model, backend, health and GPU load: take it out before they change.
     if (
       w.available &&
       ((f.state !== undefined && f.state !== w.state) ||
         (f.health !== undefined && f.health !== w.health) ||
         (f.gpuPercent !== undefined && f.gpuPercent !== w.gpuPercent) ||
-        (f.modelId !== undefined && f.modelId !== w.modelId))
+        (f.modelId !== undefined && f.modelId !== w.modelId) ||
+        (f.backend !== undefined && f.backend !== w.backend))
     ) {
       this.setAvailable(w, false);
     }

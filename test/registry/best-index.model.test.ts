@@ -6,6 +6,7 @@
 import { expect } from 'chai';
 import fc from 'fast-check';
 import { WorkerRegistry } from '../../src/registry/registry.js';
+import { backendQueryVisits } from '../../src/registry/best-index.js';
 import type { BestWorkerQuery, WorkerView } from '../../src/registry/types.js';
 import { ManualClock } from '../helpers/clock.js';
 
@@ -184,5 +185,60 @@ describe('best-worker index against a plain scan', () => {
     // It moves to a full host: none again.
     r.heartbeat('w7', 'h8', {});
     expect(r.scheduling.best('m', { minFreeVramBytes: 18 * GB })).to.equal(undefined);
+  });
+});
+
+describe('best-worker index: BACKEND', () => {
+  it('finds the few workers of a backend among many of the same model without walking the others', () => {
+    const r = new WorkerRegistry({ clock: new ManualClock() });
+    // 20,000 workers of one model in one bucket (same health and GPU load), 3 of them on backend rocm, last in order.
+    for (let i = 0; i < 20_000; i++) {
+      const id = `w${String(i).padStart(5, '0')}`;
+      r.heartbeat(id, `h${i % 50}`, { modelId: 'm', gpuPercent: 5, backend: i >= 19_997 ? 'rocm' : 'cuda', url: 'http://x' });
+    }
+    const before = backendQueryVisits();
+    expect(r.scheduling.best('m', { backend: 'rocm' })?.worker.workerId).to.equal('w19997');
+    expect(r.scheduling.best('m', { backend: 'rocm', strict: true })?.worker.workerId).to.equal('w19997');
+    expect(r.scheduling.best('m', { backend: 'metal' })).to.equal(undefined);
+    // A search tree of 20,000 is about 2 x log2(20,000) = 29 deep: a few descents, not a walk of 20,000.
+    expect(backendQueryVisits() - before).to.be.below(400);
+  });
+
+  it('picks what a scan picks with more backends in use than have bits of their own, as they come and go', () => {
+    const backends = Array.from({ length: 40 }, (_, i) => `b${i}`);
+    const beats = fc.array(
+      fc.record({
+        id: fc.integer({ min: 0, max: 59 }),
+        backend: fc.option(fc.constantFrom(...backends), { freq: 10 }),
+        gpuPercent: fc.constantFrom(0, 1, 2),
+        del: fc.boolean(),
+      }),
+      { minLength: 30, maxLength: 200 },
+    );
+    const queries = fc.array(
+      fc.record({ model: fc.constantFrom('m0', 'm1'), backend: fc.constantFrom(...backends), strict: fc.boolean() }),
+      { minLength: 5, maxLength: 20 },
+    );
+    fc.assert(
+      fc.property(beats, queries, (history, asks) => {
+        const r = new WorkerRegistry({ clock: new ManualClock() });
+        for (const b of history) {
+          if (b.del && b.id % 3 === 0) r.removeWorker(`w${b.id}`);
+          else
+            r.heartbeat(`w${b.id}`, `h${b.id % 4}`, {
+              modelId: `m${b.id % 2}`,
+              backend: b.backend,
+              gpuPercent: b.gpuPercent,
+              url: 'http://x',
+            });
+        }
+        for (const q of asks) {
+          const got = r.scheduling.best(q.model, { backend: q.backend, strict: q.strict });
+          const expected = referenceBest(r, q.model, { backend: q.backend, strict: q.strict });
+          expect(got === undefined ? undefined : { id: got.worker.workerId, match: got.match }, JSON.stringify(q)).to.deep.equal(expected);
+        }
+      }),
+      { numRuns: 200 },
+    );
   });
 });

@@ -10,6 +10,7 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { createCommandTable } from '../../src/commands/index.js';
 import { ServerProcess } from '../helpers/process.js';
+import { checkReplyStream, checkTail } from '../helpers/reply-stream.js';
 import { RawClient } from '../helpers/server.js';
 import { WireFixture } from '../wire/fixture.js';
 
@@ -96,7 +97,8 @@ function multibulkFrame(args: Buffer[]): Buffer {
  * protocol error, and everything sent after it would never run.
  */
 interface Lane {
-  requests: Buffer[];
+  /** Each request's bytes and the arguments they carry. */
+  requests: Array<{ frame: Buffer; argv: Buffer[] }>;
   hostile: Buffer | null;
 }
 
@@ -167,13 +169,19 @@ function fuzzTraffic(seed: number, frames: number): Lane[] {
   );
   const request = fc.tuple(fc.constantFrom(...names), fc.array(arg, { maxLength: 7 }), fc.nat(9)).map(([name, args, how]) => {
     const all = [Buffer.from(name), ...args];
-    // Inline when it cannot be a protocol error (quotes) or turn into a different number of lines.
-    const inlineSafe = all.every((a) => a.length > 0 && !a.some((b) => b === 0x22 || b === 0x27 || b === 0x0a || b === 0x0d || b === 0x20));
-    if (how < 7 || !inlineSafe) return multibulkFrame(all);
-    return Buffer.concat([Buffer.concat(all.flatMap((a, i) => (i === 0 ? [a] : [Buffer.from(' '), a]))), CRLF]);
+    // Inline when it cannot be a protocol error (quotes) or split into other arguments (whitespace, as isspace()).
+    const inlineSafe = all.every((a) => a.length > 0 && !a.some((b) => b === 0x22 || b === 0x27 || b === 0x20 || (b >= 0x09 && b <= 0x0d)));
+    if (how < 7 || !inlineSafe) return { frame: multibulkFrame(all), argv: all };
+    return { frame: Buffer.concat([Buffer.concat(all.flatMap((a, i) => (i === 0 ? [a] : [Buffer.from(' '), a]))), CRLF]), argv: all };
   });
   const mutated = fc
-    .tuple(request, fc.nat(5), fc.nat(), fc.nat(255), fc.uint8Array({ maxLength: 16 }))
+    .tuple(
+      request.map((r) => r.frame),
+      fc.nat(5),
+      fc.nat(),
+      fc.nat(255),
+      fc.uint8Array({ maxLength: 16 }),
+    )
     .map(([f, kind, at, byte, extra]) => {
       const i = f.length === 0 ? 0 : at % f.length;
       switch (kind) {
@@ -242,27 +250,27 @@ function startProbe(port: number): { child: ChildProcess; next: () => Promise<Re
   return { child, next };
 }
 
-const frame = (...args: string[]) => multibulkFrame(args.map((a) => Buffer.from(a)));
-
 /**
  * One connection: authenticates as the fuzzing user, pipelines its requests in uneven writes, then RESET (out of
- * MULTI, subscribe mode, RESP3), AUTH again and ECHO a sentinel, then the hostile frame. Resolves whether the
- * sentinel came back: every request before it was read and run, in order.
+ * MULTI, subscribe mode, RESP3), AUTH again and ECHO a sentinel, then the hostile frame. Keeps every byte the
+ * server sent, and checks them as the reply stream of exactly those commands: well-formed in the protocol in
+ * force, one reply per command (one per channel for the subscribe family), messages only while subscribed, the
+ * sentinel where it belongs, and after it whole replies up to the close.
  */
 async function fuzzConnection(
   port: number,
   lane: Lane,
   id: number,
   pick: () => number,
-): Promise<{ sentinel: boolean; replyBytes: number }> {
+): Promise<{ problem: string | null; stats: StreamStats }> {
   const socket = net.connect(port, '127.0.0.1');
   const sentinel = Buffer.from(`sentinel-${id}-end`);
+  const chunks: Buffer[] = [];
   let replies = Buffer.alloc(0);
-  let replyBytes = 0;
   let seen = false;
   let onSeen = () => {};
   socket.on('data', (c: Buffer) => {
-    replyBytes += c.length;
+    chunks.push(c);
     if (seen) return;
     // Keep only a tail long enough to hold the sentinel across chunk boundaries.
     replies = Buffer.concat([replies, c]).subarray(-4096);
@@ -274,21 +282,47 @@ async function fuzzConnection(
   socket.on('error', () => {});
   const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
   await new Promise<void>((resolve) => socket.once('connect', () => resolve()));
-  const parts = [frame('AUTH', 'fuzz', 'fuzz-pw'), ...lane.requests];
+  const login = ['AUTH', 'fuzz', 'fuzz-pw'].map((a) => Buffer.from(a));
+  const parts = [multibulkFrame(login), ...lane.requests.map((r) => r.frame)];
   for (let i = 0; i < parts.length && !socket.destroyed;) {
     const n = 1 + (pick() % 8);
     const chunk = Buffer.concat(parts.slice(i, i + n));
     i += n;
     await new Promise<void>((resolve) => socket.write(chunk, () => resolve()));
   }
-  socket.write(Buffer.concat([frame('RESET'), frame('AUTH', 'fuzz', 'fuzz-pw'), frame('ECHO', sentinel.toString())]));
-  const sentinelSeen = seen || (await Promise.race([new Promise<boolean>((r) => (onSeen = () => r(true))), closed.then(() => seen)]));
+  const closing = [['RESET'], ['AUTH', 'fuzz', 'fuzz-pw'], ['ECHO', sentinel.toString()]].map((c) => c.map((a) => Buffer.from(a)));
+  socket.write(Buffer.concat(closing.map(multibulkFrame)));
+  if (!seen) await Promise.race([new Promise<void>((r) => (onSeen = r)), closed]);
   if (lane.hostile !== null && !socket.destroyed) socket.write(lane.hostile);
   socket.end();
   const timer = setTimeout(() => socket.destroy(), 20_000);
   await closed;
   clearTimeout(timer);
-  return { sentinel: sentinelSeen, replyBytes };
+  const bytes = Buffer.concat(chunks);
+  const stats: StreamStats = { bytes: bytes.length, replies: 0, messages: 0, tail: 0, resp3: false };
+  const commands = [login, ...lane.requests.map((r) => r.argv), ...closing];
+  try {
+    const check = checkReplyStream(bytes, commands);
+    const echoed = `$${sentinel.length}\r\n${sentinel.toString()}\r\n`;
+    if (bytes.toString('latin1', check.end - echoed.length, check.end) !== echoed) throw new Error('the last reply is not the sentinel');
+    stats.replies = check.replies;
+    stats.messages = check.messages;
+    stats.resp3 = lane.requests.some((r) => r.argv[0]!.toString('latin1').toUpperCase() === 'HELLO');
+    stats.tail = checkTail(bytes, check.end);
+  } catch (e) {
+    return { problem: `connection ${id}: ${(e as Error).message}`, stats };
+  }
+  return { problem: null, stats };
+}
+
+interface StreamStats {
+  bytes: number;
+  replies: number;
+  messages: number;
+  /** Replies after the sentinel (to the hostile frame). */
+  tail: number;
+  /** The connection sent HELLO. */
+  resp3: boolean;
 }
 
 describe('hostile clients: seeded fuzz with a side client heartbeating', function () {
@@ -313,8 +347,8 @@ describe('hostile clients: seeded fuzz with a side client heartbeating', functio
     probe.child.stdin!.write('reset\n');
 
     let next = 0;
-    let replyBytes = 0;
-    const missing: number[] = [];
+    const totals = { bytes: 0, replies: 0, messages: 0, tail: 0, hello: 0 };
+    const problems: string[] = [];
     let rng = SEED;
     const pick = () => (rng = (Math.imul(rng, 1103515245) + 12345) >>> 0) >>> 8;
     const started = performance.now();
@@ -323,8 +357,12 @@ describe('hostile clients: seeded fuzz with a side client heartbeating', functio
         while (next < lanes.length) {
           const id = next++;
           const r = await fuzzConnection(port, lanes[id]!, id, pick);
-          replyBytes += r.replyBytes;
-          if (!r.sentinel) missing.push(id);
+          totals.bytes += r.stats.bytes;
+          totals.replies += r.stats.replies;
+          totals.messages += r.stats.messages;
+          totals.tail += r.stats.tail;
+          if (r.stats.resp3) totals.hello++;
+          if (r.problem !== null) problems.push(r.problem);
           expect(server.alive, `server exited at connection ${id}: ${server.stdout}${server.stderr}`).to.equal(true);
         }
       }),
@@ -336,13 +374,14 @@ describe('hostile clients: seeded fuzz with a side client heartbeating', functio
     const hostile = lanes.filter((l) => l.hostile !== null).length;
     console.log(
       `    fuzz seed ${SEED}: ${frames} frames (${hostile} hostile) over ${lanes.length} connections, ${LANES} at a time, in ` +
-        `${seconds.toFixed(1)} s, ${(replyBytes / 1e6).toFixed(1)} MB of replies; side client: ${report.windowBeats} beats every 10 ms, ` +
+        `${seconds.toFixed(1)} s, ${(totals.bytes / 1e6).toFixed(1)} MB of replies (${totals.replies} checked, ${totals.messages} messages, ` +
+        `${totals.tail} after the sentinels, ${totals.hello} connections sent HELLO); side client: ${report.windowBeats} beats every 10 ms, ` +
         `worst ${report.worstMs.toFixed(1)} ms, p99 ${report.p99Ms.toFixed(1)} ms`,
     );
     expect(server.alive).to.equal(true);
     expect(frames).to.be.at.least(FUZZ_FRAMES);
-    // Every connection's requests ran, in order, up to its sentinel.
-    expect(missing.slice(0, 10), `${missing.length} connections lost their sentinel`).to.deep.equal([]);
+    // Every connection's reply stream was well-formed, with each command's replies, in order, up to its sentinel.
+    expect(problems.slice(0, 5), `${problems.length} connections with a bad reply stream`).to.deep.equal([]);
     expect(report.wrong).to.deep.equal([]);
     // Every beat was answered: none is still waiting (a stuck server would leave one in flight for good).
     expect(report.windowBeats).to.be.greaterThan(0);

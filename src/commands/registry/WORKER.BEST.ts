@@ -16,8 +16,10 @@ export default defineCommand({
     'O(B log K): online idle workers are indexed per model in buckets by health and whole GPU percent (B ≤ 202), ' +
     'each a search tree in WORKER.BEST order that knows the most free VRAM under every node; the query stops at the ' +
     'first bucket with a candidate, and finds the best one with enough free VRAM (MINFREE) in one descent of O(log K), ' +
-    'K the workers of the bucket. BACKEND is not indexed: it walks the bucket in order (skipping subtrees without ' +
-    'enough free VRAM) up to the first match. The any-model fallback reads the same buckets of every model.',
+    'K the workers of the bucket. Each node also knows the backends under it (a bit per backend in use, 23 of ' +
+    'their own, more share one), so BACKEND is one descent too; with MINFREE as well it skips subtrees lacking ' +
+    'either, and walks only where the backend and the free VRAM sit on different workers. The any-model fallback ' +
+    'reads the same buckets of every model.',
   arity: -2,
   flags: ['readonly', 'fast'],
   aclCategories: ['registry', 'read', 'fast'],

@@ -1,7 +1,7 @@
 // MULTI / EXEC / DISCARD: transactions. redis-py pipelines are transactions by default, so these must work.
 // The registry is single-threaded, so a queued batch runs without interleaving.
 
-import { ErrorReply, OK, type Reply } from '../../resp/reply.js';
+import { ErrorReply, OK, ReplySequence, type Reply } from '../../resp/reply.js';
 import { defineCommand } from '../spec.js';
 import { CommandError } from '../errors.js';
 import { aclDenied, call, resolve } from '../dispatch.js';
@@ -40,6 +40,10 @@ export const EXEC = defineCommand({
   aclCategories: ['slow', 'transaction'],
   replyShape: shape.oneOf(shape.array(shape.any), shape.nil),
   reply: "Array of the queued commands' replies, in order.",
+  notes:
+    'A queued (P)(UN)SUBSCRIBE puts one element in the array per channel or pattern it confirms, so the array ' +
+    'holds every reply it is followed by. (Redis counts such a command once and writes all its confirmations, which ' +
+    'leaves the array short and the rest of the stream misread.)',
   errors: ['`ERR EXEC without MULTI`', '`EXECABORT Transaction discarded because of previous errors.` when a command failed to queue'],
   runsInMulti: true,
   handler(client) {
@@ -75,7 +79,11 @@ function runQueued(client: ClientState, queued: QueuedCommand[], replies: Reply[
     }
     const reply = call(client, command, argv, raw);
     // Blocking commands never block inside a transaction (as in Redis); a promise here is a bug.
-    replies.push(reply instanceof Promise ? new ErrorReply('ERR command cannot block inside a transaction') : reply);
+    if (reply instanceof Promise) replies.push(new ErrorReply('ERR command cannot block inside a transaction'));
+    // (P)(UN)SUBSCRIBE answers once per channel: each is counted in EXEC's array. Redis counts the command once
+    // and then writes all its replies, so the array's length is short and the stream can no longer be read.
+    else if (reply instanceof ReplySequence) replies.push(...reply.replies);
+    else replies.push(reply);
   }
 }
 
