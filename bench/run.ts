@@ -829,11 +829,10 @@ async function observeSection(bench: Bench): Promise<void> {
           observer.start();
           return Promise.resolve(beat);
         },
-        verify: () => {
-          const report = observer.stop();
+        verify: async () => {
+          const report = await observer.stop();
           expect(report.pageReads.length > 0, 'the dashboard read its page during the run');
           observed.push(report);
-          return Promise.resolve();
         },
       },
       { id: 'ours-plain', label: 'ours: HBEAT, nothing watching', server: 'ours', command: beat },

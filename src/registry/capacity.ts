@@ -89,6 +89,26 @@ export function hiveCapacity(workers: Iterable<GpuUser>): HiveCapacity {
   return { vramTotalBytes: a.total, vramFreeBytes: a.free, onlineVramTotalBytes: o.total, onlineVramFreeBytes: o.free };
 }
 
+/**
+ * hiveCapacity's vramTotalBytes alone: each GPU's largest VRAM_TOTAL, summed (null when no worker sent one). The
+ * dashboard reads it for a page of hives at every refresh; without the free and online sums it is a few times
+ * cheaper (one number per GPU, no accumulators).
+ */
+export function hiveVramTotal(workers: Iterable<GpuUser>): number | null {
+  const largest = new Map<DeviceKey, number>();
+  for (const w of workers) {
+    const t = w.vramTotalBytes;
+    if (t === null) continue;
+    const key = deviceKey(w);
+    const seen = largest.get(key);
+    if (seen === undefined || t > seen) largest.set(key, t);
+  }
+  if (largest.size === 0) return null;
+  let sum = 0;
+  for (const t of largest.values()) sum += t;
+  return sum;
+}
+
 /** The GPU of `w`: all workers of its hive on the same device, online or not (an offline one may still hold VRAM). */
 export function deviceCapacity(w: GpuUser): DeviceCapacity {
   const key = deviceKey(w);

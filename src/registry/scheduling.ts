@@ -1,7 +1,7 @@
 // The scheduling side of the registry: WORKER.BEST's pick, WORKER.CLAIM's reservations and a hive's GPU
 // capacity, over the registry's parts. Each call first applies what is due (liveness transitions, lease ends).
 
-import { hiveCapacity, type HiveCapacity } from './capacity.js';
+import { hiveCapacity, type HiveCapacity, hiveVramTotal } from './capacity.js';
 import { Claims, type Claim, type ClaimHost } from './claims.js';
 import type { Hives } from './hives.js';
 import type { Liveness } from './liveness.js';
@@ -81,5 +81,11 @@ export class Scheduling {
   hiveCapacity(h: HiveView): HiveCapacity {
     this.liveness.sync();
     return hiveCapacity(this.hives.get(h.hiveId)?.workers ?? []);
+  }
+
+  /** The hive's VRAM capacity alone (hiveCapacity's vramTotalBytes, for less). */
+  hiveVramTotal(h: HiveView): number | null {
+    this.liveness.sync();
+    return hiveVramTotal(this.hives.get(h.hiveId)?.workers ?? []);
   }
 }

@@ -39,22 +39,13 @@ export function summary(registry: WorkerRegistry, version: string): Record<strin
   };
 }
 
-/** VRAM capacity of a hive: per GPU (device id) its largest VRAM_TOTAL, summed; workers without a device id count alone. */
+/**
+ * VRAM capacity of a hive: per GPU (device id) its largest VRAM_TOTAL, summed, as HIVE.RES counts it (capacity.ts),
+ * from the hive's workers as they are (no sorted copy). Not summed past VRAM_TOTAL_MAX_WORKERS, to keep a page cheap.
+ */
 function hiveVramTotal(registry: WorkerRegistry, hive: HiveView): number | null {
   if (hive.workerCount > VRAM_TOTAL_MAX_WORKERS) return null;
-  const byDevice = new Map<number, number>();
-  let loose = 0;
-  let any = false;
-  for (const w of registry.workersOnHive(hive.hiveId)) {
-    const total = w.vramTotalBytes;
-    if (total === null) continue;
-    any = true;
-    if (w.deviceId === null) loose += total;
-    else byDevice.set(w.deviceId, Math.max(byDevice.get(w.deviceId) ?? 0, total));
-  }
-  let sum = loose;
-  for (const v of byDevice.values()) sum += v;
-  return any ? sum : null;
+  return registry.scheduling.hiveVramTotal(hive);
 }
 
 function hiveJson(registry: WorkerRegistry, h: HiveView): Record<string, unknown> {

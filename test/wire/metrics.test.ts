@@ -89,6 +89,37 @@ describe('HTTP /metrics', () => {
     expect(text).to.include('# TYPE nodejs_gc_duration_seconds histogram'); // samples come with the first collection
   });
 
+  it('reads the fleet from counts the registry keeps: a scrape visits no worker', async () => {
+    fx = await WireFixture.start({ settings: { 'http-port': 0 } });
+    const r = await fx.ioredis();
+    for (let i = 0; i < 30; i++) await r.call('HBEAT', `w${i}`, `hive-${i % 3}`, 'STATE', i % 2 ? 'Busy' : 'Idle', 'MODEL', `m${i % 4}`);
+    fx.clock.advance(20_000);
+    for (let i = 0; i < 10; i++) await r.call('HBEAT', `w${i}`, `hive-${i % 3}`);
+    fx.clock.advance(15_000); // w10..w29 go offline
+    // Every way of visiting the workers fails from here on: the figures must come from the kept counts.
+    const registry = fx.server.server.registry;
+    const visits: string[] = [];
+    for (const name of ['scanSlots', 'scanWorkers', 'listWorkers', 'listWorkersUpTo', 'workersOnHive'] as const) {
+      Object.defineProperty(registry, name, {
+        value: () => {
+          visits.push(name);
+          throw new Error(`${name} during a scrape`);
+        },
+      });
+    }
+    const res = await fetch(`http://127.0.0.1:${fx.server.server.httpPort}/metrics`);
+    expect(visits).to.deep.equal([]);
+    expect(res.status).to.equal(200);
+    const m = samples(await res.text());
+    expect(m.get('rbee_registry_workers{state="Idle",health="healthy",online="1"}')).to.equal(5);
+    expect(m.get('rbee_registry_workers{state="Busy",health="healthy",online="1"}')).to.equal(5);
+    expect(m.get('rbee_registry_workers{state="Idle",health="healthy",online="0"}')).to.equal(10);
+    expect(m.get('rbee_registry_workers{state="Busy",health="healthy",online="0"}')).to.equal(10);
+    expect(m.get('rbee_registry_model_workers{model="m0",online="1"}')).to.equal(3); // w0, w4, w8
+    expect(m.get('rbee_registry_model_workers{model="m0",online="0"}')).to.equal(5);
+    expect(m.get('rbee_registry_hives{online="1"}')).to.equal(3);
+  });
+
   it('asks for HTTP Basic credentials when the default user has a password, and checks them', async () => {
     fx = await WireFixture.start({ requirePass: 'sesame', settings: { 'http-port': 0 } });
     const url = `http://127.0.0.1:${fx.server.server.httpPort}/metrics`;
