@@ -5,8 +5,27 @@
 // GPU, see capacity.ts) in its subtree: the best worker with at least MINFREE free is found by one descent,
 // O(log K), however many workers of the bucket fall short. Each node also knows which backends its subtree
 // holds (one bit per backend in use), so BACKEND skips the subtrees without it. No query looks at the whole fleet.
+// Filing is lazy: a worker joining a bucket waits on the bucket's pending list until the next query reads that
+// bucket, which files the waiting workers then (see Bucket.settle). Registrations far outnumber queries, and one
+// insert into a tree of 100k workers misses the cache at every level of its descent.
 
+import {
+  BACKEND_BITS,
+  better,
+  build,
+  firstAtLeast,
+  firstOnBackend,
+  inOrder,
+  insert,
+  ownFree,
+  refresh,
+  remove,
+  SHARED_BIT,
+  UNKNOWN_FREE,
+} from './best-tree.js';
 import type { WorkerRecord } from './types.js';
+
+export { backendQueryVisits } from './best-tree.js';
 
 /** healthy 0..100, degraded 101..201: one bucket per whole GPU percent (missing counts as 100). */
 const BUCKETS = 202;
@@ -25,284 +44,110 @@ function bucketOf(w: WorkerRecord): number {
   return (w.effectiveHealth === 'healthy' ? 0 : 101) + Math.min(100, Math.floor(gpu));
 }
 
-/** Same order as WORKER.BEST inside one bucket: least GPU load (missing counts as 100), then worker id. */
-function better(a: WorkerRecord, b: WorkerRecord): boolean {
-  const ga = a.gpuPercent ?? 100;
-  const gb = b.gpuPercent ?? 100;
-  if (ga !== gb) return ga < gb;
-  return a.workerId < b.workerId;
-}
-
-// What a node is searched by. MINFREE is a non-negative integer, so -1 stands for "free VRAM unknown": it passes
-// a query without MINFREE (threshold -1) and fails every MINFREE. A worker without a URL is -Infinity for the
-// searches that need one (the fallback).
-const UNKNOWN_FREE = -1;
-const ownFree = (w: WorkerRecord): number => w.gpuFreeBytes ?? UNKNOWN_FREE;
-const ownUrlFree = (w: WorkerRecord): number => (w.url === null ? -Infinity : ownFree(w));
-
-// Backends as bits. `bucketBackends` holds, in its low BACKEND_BITS bits, the backends of the worker's subtree,
-// and above them its own backend's bit number plus one (0: no backend). A bit stands for one backend while any
-// filed worker has it and is then free for another; past BACKEND_BITS - 1 backends in use at once, the others
-// share the last bit (their queries then walk the workers with a shared bit, still skipping the rest). Bits
-// instead of a search tree per (model, backend): a query without BACKEND keeps one tree per bucket to descend,
-// and filing a worker costs no more than before (one OR per node on its path).
-const BACKEND_BITS = 24;
-const SUBTREE_BACKENDS = (1 << BACKEND_BITS) - 1;
-const SHARED_BIT = BACKEND_BITS - 1;
-const ownBackendBit = (w: WorkerRecord): number => {
-  const own = w.bucketBackends >>> BACKEND_BITS;
-  return own === 0 ? 0 : 1 << (own - 1);
-};
-
-/** Recomputes a node's subtree figures from its own and its children's; says whether they changed. */
-function pull(w: WorkerRecord): boolean {
-  let free = ownFree(w);
-  let urlFree = w.url === null ? -Infinity : free;
-  let backends = ownBackendBit(w);
-  const l = w.bucketLeft;
-  const r = w.bucketRight;
-  if (l !== null) {
-    if (l.treeMaxFree > free) free = l.treeMaxFree;
-    if (l.treeMaxUrlFree > urlFree) urlFree = l.treeMaxUrlFree;
-    backends |= l.bucketBackends & SUBTREE_BACKENDS;
-  }
-  if (r !== null) {
-    if (r.treeMaxFree > free) free = r.treeMaxFree;
-    if (r.treeMaxUrlFree > urlFree) urlFree = r.treeMaxUrlFree;
-    backends |= r.bucketBackends & SUBTREE_BACKENDS;
-  }
-  const bits = (w.bucketBackends & ~SUBTREE_BACKENDS) | backends;
-  if (w.treeMaxFree === free && w.treeMaxUrlFree === urlFree && w.bucketBackends === bits) return false;
-  w.treeMaxFree = free;
-  w.treeMaxUrlFree = urlFree;
-  w.bucketBackends = bits;
-  return true;
-}
-
-// A treap (a binary search tree kept balanced by random priorities: a max-heap on them), threaded through fields
-// of the records. Hand-written because the search it exists for needs figures kept per subtree (the most free
-// VRAM under a node), which the sorted-collection libraries do not offer. Expected depth O(log K).
-
-// The nodes from the root down to where an insert puts its worker, reused by every insert: a registration
-// allocates nothing here. Emptied after each insert so it holds no record (a flushed registry is collected).
-const path: Array<WorkerRecord | null> = [];
-
-/**
- * Inserts `w` as a leaf, then rotates it up while its priority beats its parent's. One descent, iterative: this
- * runs at every registration and every return to Idle. Each node passed gains `w` in its subtree, so its figures
- * only rise to `w`'s (no need to read its other child, as a recursive pull would: that child is a cache miss).
- * The bucket says when the nodes' number rows need not be read at all (each is one more cache miss per level):
- * `sameGpu`, every worker in it has w's GPU load, so the id alone orders them; `figuresHold`, no node's figures
- * can be below w's (w's free VRAM is unknown, and w has no URL or every worker in the bucket has one).
- */
-function insert(root: WorkerRecord | null, w: WorkerRecord, sameGpu: boolean, figuresHold: boolean): WorkerRecord {
-  w.bucketLeft = w.bucketRight = null;
-  pull(w);
-  if (root === null) return w;
-  const free = w.treeMaxFree;
-  const urlFree = w.treeMaxUrlFree;
-  const backend = ownBackendBit(w);
-  const gpu = w.gpuPercent ?? 100;
-  const id = w.workerId;
-  let depth = 0;
-  for (let n = root; ;) {
-    path[depth++] = n;
-    if (!figuresHold) {
-      if (n.treeMaxFree < free) n.treeMaxFree = free;
-      if (n.treeMaxUrlFree < urlFree) n.treeMaxUrlFree = urlFree;
-    }
-    n.bucketBackends |= backend;
-    // better(w, n), with w's side read once.
-    let left: boolean;
-    if (sameGpu) left = id < n.workerId;
-    else {
-      const g = n.gpuPercent ?? 100;
-      left = gpu !== g ? gpu < g : id < n.workerId;
-    }
-    const next = left ? n.bucketLeft : n.bucketRight;
-    if (next === null) {
-      if (left) n.bucketLeft = w;
-      else n.bucketRight = w;
-      break;
-    }
-    n = next;
-  }
-  let top = root;
-  for (let i = depth - 1; i >= 0; i--) {
-    const parent = path[i]!;
-    if (w.bucketPriority <= parent.bucketPriority) break;
-    if (parent.bucketLeft === w) {
-      parent.bucketLeft = w.bucketRight;
-      w.bucketRight = parent;
-    } else {
-      parent.bucketRight = w.bucketLeft;
-      w.bucketLeft = parent;
-    }
-    pull(parent);
-    pull(w);
-    if (i === 0) top = w;
-    else {
-      const above = path[i - 1]!;
-      if (above.bucketLeft === parent) above.bucketLeft = w;
-      else above.bucketRight = w;
-    }
-  }
-  path.fill(null, 0, depth);
-  return top;
-}
-
-function merge(a: WorkerRecord | null, b: WorkerRecord | null): WorkerRecord | null {
-  if (a === null) return b;
-  if (b === null) return a;
-  if (a.bucketPriority > b.bucketPriority) {
-    a.bucketRight = merge(a.bucketRight, b);
-    pull(a);
-    return a;
-  }
-  b.bucketLeft = merge(a, b.bucketLeft);
-  pull(b);
-  return b;
-}
-
-/**
- * `w` must be in the tree under `root`, and ordered as it was when inserted. Iterative, as insert: its children's
- * trees are merged into its place, then the nodes above it, which lost it, recompute their figures from the
- * bottom up, and stop at the first whose figures stay (the ones above it cannot change either).
- */
-function remove(root: WorkerRecord, w: WorkerRecord): WorkerRecord | null {
-  let depth = 0;
-  for (let n = root; n !== w; n = better(w, n) ? n.bucketLeft! : n.bucketRight!) path[depth++] = n;
-  const rest = merge(w.bucketLeft, w.bucketRight);
-  w.bucketLeft = w.bucketRight = null;
-  let top: WorkerRecord | null = root;
-  if (depth === 0) top = rest;
-  else {
-    const parent = path[depth - 1]!;
-    if (parent.bucketLeft === w) parent.bucketLeft = rest;
-    else parent.bucketRight = rest;
-  }
-  for (let i = depth - 1; i >= 0; i--) if (!pull(path[i]!)) break;
-  path.fill(null, 0, depth);
-  return top;
-}
-
-/** `w`'s own figures changed (not its place in the order): recompute the figures on its path from the root. */
-function refresh(root: WorkerRecord, w: WorkerRecord): void {
-  if (root !== w) refresh(better(w, root) ? root.bucketLeft! : root.bucketRight!, w);
-  pull(root);
-}
-
-/** The first worker in order whose figure is at least `min`: one descent, led by the subtree figures. */
-function firstAtLeast(root: WorkerRecord | null, min: number, url: boolean): WorkerRecord | undefined {
-  let n = root;
-  while (n !== null) {
-    const l = n.bucketLeft;
-    if (l !== null && (url ? l.treeMaxUrlFree : l.treeMaxFree) >= min) {
-      n = l;
-      continue;
-    }
-    if ((url ? ownUrlFree(n) : ownFree(n)) >= min) return n;
-    const r = n.bucketRight;
-    n = r !== null && (url ? r.treeMaxUrlFree : r.treeMaxFree) >= min ? r : null;
-  }
-  return undefined;
-}
-
-let backendVisits = 0;
-/** How many tree nodes BACKEND queries have looked at so far: lets a test show a query did not walk. */
-export function backendQueryVisits(): number {
-  return backendVisits;
-}
-
-/**
- * The first worker in order on backend `backend` (bit `bit`) passing the free-VRAM and URL bounds: an in-order
- * walk that skips every subtree without the backend's bit or without enough free VRAM. With a bit of its own
- * and no bound, that is one descent; a bound the backend's workers fail while others pass it can make it walk.
- */
-function firstOnBackend(n: WorkerRecord | null, bit: number, backend: string, min: number, url: boolean): WorkerRecord | undefined {
-  backendVisits++;
-  if (n === null || (n.bucketBackends & bit) === 0 || (url ? n.treeMaxUrlFree : n.treeMaxFree) < min) return undefined;
-  const left = firstOnBackend(n.bucketLeft, bit, backend, min, url);
-  if (left !== undefined) return left;
-  if (n.backend === backend && (url ? ownUrlFree(n) : ownFree(n)) >= min) return n;
-  return firstOnBackend(n.bucketRight, bit, backend, min, url);
-}
-
-/**
- * A tree of `sorted` (in pick order) in O(K): each worker goes down the right spine of the tree so far, below
- * the last node with a higher priority (a Cartesian tree), the same shape inserting them one by one would give.
- */
-function build(sorted: WorkerRecord[]): WorkerRecord | null {
-  const spine: WorkerRecord[] = [];
-  for (const w of sorted) {
-    let below: WorkerRecord | null = null;
-    while (spine.length > 0 && spine[spine.length - 1]!.bucketPriority < w.bucketPriority) below = spine.pop()!;
-    w.bucketLeft = below;
-    w.bucketRight = null;
-    if (spine.length > 0) spine[spine.length - 1]!.bucketRight = w;
-    spine.push(w);
-  }
-  const root = spine[0] ?? null;
-  pullAll(root);
-  return root;
-}
-
-function pullAll(w: WorkerRecord | null): void {
-  if (w === null) return;
-  pullAll(w.bucketLeft);
-  pullAll(w.bucketRight);
-  pull(w);
-}
-
 const inPickOrder = (a: WorkerRecord, b: WorkerRecord) => (better(a, b) ? -1 : 1);
 
-/** One bucket: the root of its tree, and its size. */
+/**
+ * Past one pending worker per this many in the tree, settle() rebuilds the tree (a walk, a merge and a build,
+ * O(K + P log P), about three touches per node) rather than inserting each (a descent of about 1.4 log2 K nodes,
+ * each a cache miss: about 23 at 100k).
+ */
+const REBUILD_RATIO = 8;
+
+const settles = { rebuilt: 0, inserted: 0 };
+/** How many settles so far rebuilt a tree and how many inserted one by one: lets a test show it took both. */
+export function settlePaths(): { rebuilt: number; inserted: number } {
+  return { ...settles };
+}
+
+/** One bucket: the root of its tree, the workers waiting to be filed in it, and its size (both together). */
 class Bucket {
   root: WorkerRecord | null = null;
   size = 0;
-  /** Workers added during a bulk load, not yet in the tree. */
-  pending: WorkerRecord[] | null = null;
+  /** Workers of this bucket not yet in its tree; each knows its place here (`bucketPending`), for removal. */
+  private pending: WorkerRecord[] = [];
   // Workers here (pending ones too) whose GPU load is not a whole number, and workers without a URL: while there
   // are none, inserts skip the nodes' number rows (see insert). One bucket holds one whole percent, so whole
   // loads in it are all equal.
   private fractionalGpus = 0;
   private withoutUrl = 0;
 
-  add(w: WorkerRecord, bulk: boolean): void {
-    const wholeGpu = Number.isInteger(w.gpuPercent ?? 100);
-    if (bulk) (this.pending ??= []).push(w);
-    else {
-      const figuresHold = ownFree(w) === UNKNOWN_FREE && (w.url === null || this.withoutUrl === 0);
-      this.root = insert(this.root, w, wholeGpu && this.fractionalGpus === 0, figuresHold);
-    }
-    if (!wholeGpu) this.fractionalGpus++;
+  /** Adds `w` to the pending list (O(1)); says whether the list was empty before. */
+  add(w: WorkerRecord): boolean {
+    w.bucketPending = this.pending.length;
+    this.pending.push(w);
+    if (!Number.isInteger(w.gpuPercent ?? 100)) this.fractionalGpus++;
     if (w.url === null) this.withoutUrl++;
     this.size++;
+    return w.bucketPending === 0;
   }
 
-  /** A filed worker's URL was set or cleared. */
+  /** A filed (or pending) worker's URL was set or cleared. */
   urlChanged(hadUrl: boolean, hasUrl: boolean): void {
     if (hadUrl !== hasUrl) this.withoutUrl += hasUrl ? -1 : 1;
   }
 
-  /** Puts the bulk-loaded workers in the tree. */
+  /** Files the pending workers: every reader of the tree calls this first. */
   settle(): void {
     const pending = this.pending;
-    if (pending === null) return;
-    this.pending = null;
-    if (this.root === null) this.root = build(pending.sort(inPickOrder));
-    else for (const w of pending) this.root = insert(this.root, w, false, false);
+    const count = pending.length;
+    if (count === 0) return;
+    for (const w of pending) w.bucketPending = -1;
+    const treeSize = this.size - count;
+    if (count * REBUILD_RATIO >= treeSize) {
+      settles.rebuilt++;
+      this.rebuild(pending.sort(inPickOrder));
+    } else {
+      settles.inserted++;
+      for (const w of pending) {
+        const figuresHold = ownFree(w) === UNKNOWN_FREE && (w.url === null || this.withoutUrl === 0);
+        const sameGpu = this.fractionalGpus === 0 && Number.isInteger(w.gpuPercent ?? 100);
+        this.root = insert(this.root, w, sameGpu, figuresHold);
+      }
+    }
+    // A new array rather than length 0: a list as long as a restore's does not stay allocated.
+    this.pending = [];
+  }
+
+  /** The tree's workers and the sorted `added`, merged in pick order, built into a new tree in O(K + P). */
+  private rebuild(added: WorkerRecord[]): void {
+    if (this.root === null) {
+      this.root = build(added);
+      return;
+    }
+    const filed: WorkerRecord[] = [];
+    inOrder(this.root, filed);
+    const all: WorkerRecord[] = new Array<WorkerRecord>(filed.length + added.length);
+    let i = 0;
+    let j = 0;
+    for (let k = 0; k < all.length; k++)
+      all[k] = j >= added.length || (i < filed.length && better(filed[i]!, added[j]!)) ? filed[i++]! : added[j++]!;
+    this.root = build(all);
   }
 
   delete(w: WorkerRecord): void {
-    this.root = remove(this.root!, w);
+    const at = w.bucketPending;
+    if (at >= 0) {
+      // Not in the tree yet: swap-removed from the pending list.
+      const last = this.pending.pop()!;
+      if (last !== w) {
+        this.pending[at] = last;
+        last.bucketPending = at;
+      }
+      w.bucketPending = -1;
+    } else this.root = remove(this.root!, w);
     if (!Number.isInteger(w.gpuPercent ?? 100)) this.fractionalGpus--;
     if (w.url === null) this.withoutUrl--;
     this.size--;
   }
 
+  /** A worker's own figures changed: the subtree figures above it follow (a pending worker has none yet). */
+  figuresChanged(w: WorkerRecord): void {
+    if (w.bucketPending < 0 && this.root !== null) refresh(this.root, w);
+  }
+
   /** The best worker passing the filter; `bit` is the filter's backend's bit. */
   pick(f: CandidateFilter, bit: number): WorkerRecord | undefined {
+    this.settle();
     const min = f.minFreeVramBytes ?? UNKNOWN_FREE;
     if (f.backend !== undefined) return firstOnBackend(this.root, bit, f.backend, min, f.requireUrl === true);
     return firstAtLeast(this.root, min, f.requireUrl === true);
@@ -347,24 +192,15 @@ export class BestWorkerIndex {
     return this.bitUsers[bit]! > 0 ? 1 << bit : 0;
   }
 
-  /** Buckets holding bulk-loaded workers not yet in their trees (null: not bulk loading). */
-  private bulk: Set<Bucket> | null = null;
+  /** Buckets given pending workers since the last settle() (their own queries may have filed them since). */
+  private readonly unsettled = new Set<Bucket>();
 
   /**
-   * Until settle(), added workers are only gathered, then each bucket's tree is built from its sorted workers
-   * in one go: a restore of a million workers spent seconds rebalancing the trees one insertion at a time.
-   * Anything else asked of the index settles it first.
+   * Files every bucket's pending workers (a restore ends with it: its first query then finds the trees built).
    */
-  beginBulk(): void {
-    this.bulk ??= new Set();
-  }
-
-  /** Ends a bulk load: every gathered worker goes in its tree. */
   settle(): void {
-    const bulk = this.bulk;
-    if (bulk === null) return;
-    this.bulk = null;
-    for (const bucket of bulk) bucket.settle();
+    for (const bucket of this.unsettled) bucket.settle();
+    this.unsettled.clear();
   }
 
   /**
@@ -379,8 +215,7 @@ export class BestWorkerIndex {
     const b = bucketOf(w);
     let bucket = buckets[b];
     if (bucket === undefined) buckets[b] = bucket = new Bucket();
-    if (this.bulk !== null) this.bulk.add(bucket);
-    bucket.add(w, this.bulk !== null);
+    if (bucket.add(w)) this.unsettled.add(bucket);
   }
 
   /** Removes a worker added (and not yet removed), while its model, health and GPU load are as they were then. */
@@ -391,12 +226,12 @@ export class BestWorkerIndex {
     const b = bucketOf(w);
     const bucket = buckets[b];
     if (bucket === undefined) return;
-    bucket.settle();
     bucket.delete(w);
     // Its own bit number stays in the record: a refiling with the same backend takes it back without a lookup.
     const own = w.bucketBackends >>> BACKEND_BITS;
     if (own !== 0) this.dropBit(own - 1);
     if (bucket.size === 0) {
+      this.unsettled.delete(bucket);
       buckets[b] = undefined;
       if (buckets.every((s) => s === undefined)) this.byModel.delete(key);
     }
@@ -408,14 +243,13 @@ export class BestWorkerIndex {
    */
   figuresChanged(w: WorkerRecord, urlBefore?: string | null): void {
     const bucket = this.byModel.get(w.modelId ?? NO_MODEL)?.[bucketOf(w)];
-    bucket?.settle();
-    if (urlBefore !== undefined) bucket?.urlChanged(urlBefore !== null, w.url !== null);
-    if (bucket?.root != null) refresh(bucket.root, w);
+    if (bucket === undefined) return;
+    if (urlBefore !== undefined) bucket.urlChanged(urlBefore !== null, w.url !== null);
+    bucket.figuresChanged(w);
   }
 
   /** The best worker with this model that passes the filter. */
   best(modelId: string, filter: CandidateFilter = {}): WorkerRecord | undefined {
-    this.settle();
     const buckets = this.byModel.get(modelId);
     if (buckets === undefined) return undefined;
     const bit = this.queryBit(filter.backend);
@@ -429,7 +263,6 @@ export class BestWorkerIndex {
 
   /** The best worker of any model (or none) that passes the filter. */
   bestOfAll(filter: CandidateFilter = {}): WorkerRecord | undefined {
-    this.settle();
     const bit = this.queryBit(filter.backend);
     if (filter.backend !== undefined && bit === 0) return undefined;
     for (let b = 0; b < BUCKETS; b++) {

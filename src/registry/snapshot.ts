@@ -207,7 +207,6 @@ export class Restorer {
     const clockAheadMs = Math.max(0, savedAtMs - this.now);
     this.report = { workers: 0, hives: 0, online: 0, offline: 0, evicted: 0, held: 0, clockAheadMs };
     if (guard !== undefined) parts.liveness.restoreGuard(guard, clockAheadMs);
-    parts.workers.beginBulkLoad();
   }
 
   add(s: WorkerSnapshot): void {

@@ -196,7 +196,8 @@ export class WorkerRecord implements WorkerView {
   // Links of its model's WorkerSet: see worker-set.ts.
   modelPrev: WorkerRecord | null = null;
   modelNext: WorkerRecord | null = null;
-  // Its place in a best-index bucket's tree (see best-index.ts): children, and a random priority (a small integer).
+  // Its best-index bucket (best-index.ts): tree children, random priority; place in the pending list (-1: none).
+  bucketPending = -1;
   bucketLeft: WorkerRecord | null = null;
   bucketRight: WorkerRecord | null = null;
   bucketPriority = (Math.random() * 0x3fffffff) | 0;

@@ -156,11 +156,7 @@ export class Workers {
     if (wasSkewed !== nowSkewed) this.skewed += nowSkewed ? 1 : -1;
   }
 
-  /** A restore begins: the best-worker index gathers workers and builds its trees at endBulkLoad (see best-index.ts). */
-  beginBulkLoad(): void {
-    this.best.beginBulk();
-  }
-
+  /** A restore ends: the best-worker index builds the trees of the workers it gathered (see best-index.ts). */
   endBulkLoad(): void {
     this.best.settle();
   }

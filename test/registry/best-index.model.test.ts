@@ -6,7 +6,7 @@
 import { expect } from 'chai';
 import fc from 'fast-check';
 import { WorkerRegistry } from '../../src/registry/registry.js';
-import { backendQueryVisits } from '../../src/registry/best-index.js';
+import { backendQueryVisits, settlePaths } from '../../src/registry/best-index.js';
 import type { BestWorkerQuery, WorkerView } from '../../src/registry/types.js';
 import { ManualClock } from '../helpers/clock.js';
 
@@ -103,7 +103,11 @@ const op = fc.oneof(
 );
 
 /** Runs `ops` on `r`, checking every pick against the reference. */
-function replay(r: WorkerRegistry, clock: ManualClock, ops: Array<typeof op extends fc.Arbitrary<infer T> ? T : never>): void {
+type Op = typeof op extends fc.Arbitrary<infer T> ? T : never;
+/** An op, with any heartbeat fields (the op arbitraries differ in the values they draw). */
+type AnyOp = Exclude<Op, { kind: 'beat' }> | { kind: 'beat'; id: number; hive: number; fields: Parameters<WorkerRegistry['heartbeat']>[2] };
+
+function replay(r: WorkerRegistry, clock: ManualClock, ops: AnyOp[]): void {
   const tokens = new Map<string, string>();
   for (const o of ops) {
     if (o.kind === 'beat') r.heartbeat(`w${o.id}`, `h${o.hive}`, o.fields);
@@ -185,6 +189,59 @@ describe('best-worker index against a plain scan', () => {
     // It moves to a full host: none again.
     r.heartbeat('w7', 'h8', {});
     expect(r.scheduling.best('m', { minFreeVramBytes: 18 * GB })).to.equal(undefined);
+  });
+});
+
+describe('best-worker index: filing deferred to the next query', () => {
+  // Registrations, removals and re-files only queue a worker on its bucket's pending list; the next query of the
+  // bucket files the list, in bulk (a rebuild) when it is long against the tree, else one by one. Long runs of
+  // changes between queries over a fleet of up to 150 workers, mostly in one bucket, take both ways.
+  it('picks what a scan picks after long runs of registrations, removals and re-files between queries', () => {
+    const fields = fc.record(
+      {
+        ...FIELDS,
+        modelId: fc.constantFrom('m0', 'm0', 'm0', 'm1'),
+        gpuPercent: fc.constantFrom(5, 5, 5, 5, 5.5, 60),
+        state: fc.constantFrom('Idle' as const, 'Idle' as const, 'Idle' as const, 'Idle' as const, 'Busy' as const),
+      },
+      { requiredKeys: [] },
+    );
+    const change = fc.oneof(
+      {
+        weight: 12,
+        arbitrary: fc.record({
+          kind: fc.constant('beat' as const),
+          id: fc.integer({ min: 0, max: 149 }),
+          hive: fc.integer({ min: 0, max: 2 }),
+          fields,
+        }),
+      },
+      { weight: 3, arbitrary: fc.record({ kind: fc.constant('del' as const), id: fc.integer({ min: 0, max: 149 }) }) },
+    );
+    const ask = fc.oneof(
+      fc.record({ kind: fc.constant('best' as const), model: fc.constantFrom('m0', 'm1', 'm2'), q: query }),
+      fc.record({ kind: fc.constant('claim' as const), model: fc.constantFrom('m0', 'm1'), q: query }),
+    );
+    // Runs of 0 to 90 changes, each followed by a query.
+    const rounds = fc.array(fc.tuple(fc.array(change, { maxLength: 90 }), ask), { minLength: 3, maxLength: 10 });
+    const before = settlePaths();
+    fc.assert(
+      fc.property(fc.integer({ min: 20, max: 150 }), rounds, (fleet, history) => {
+        const clock = new ManualClock();
+        const r = new WorkerRegistry({ clock, offlineAfterMs: 30_000, evictAfterMs: 60_000 });
+        for (let i = 0; i < fleet; i++)
+          r.heartbeat(`w${i}`, `h${i % 3}`, { modelId: 'm0', gpuPercent: 5, url: i % 7 === 0 ? null : 'http://a' });
+        replay(
+          r,
+          clock,
+          history.flatMap(([changes, q]) => [...changes, q]),
+        );
+      }),
+      { numRuns: 60 },
+    );
+    const after = settlePaths();
+    expect(after.rebuilt - before.rebuilt, 'settles that rebuilt a tree').to.be.above(50);
+    expect(after.inserted - before.inserted, 'settles that inserted one by one').to.be.above(50);
   });
 });
 
