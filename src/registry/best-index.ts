@@ -45,6 +45,8 @@ function bucketOf(w: WorkerRecord): number {
 }
 
 const inPickOrder = (a: WorkerRecord, b: WorkerRecord) => (better(a, b) ? -1 : 1);
+// Pick order while every load in the bucket is whole (so equal): reads no number row, a cache miss per compare.
+const byId = (a: WorkerRecord, b: WorkerRecord) => (a.workerId < b.workerId ? -1 : 1);
 
 /**
  * Past one pending worker per this many in the tree, settle() rebuilds the tree (a walk, a merge and a build,
@@ -95,7 +97,7 @@ class Bucket {
     const treeSize = this.size - count;
     if (count * REBUILD_RATIO >= treeSize) {
       settles.rebuilt++;
-      this.rebuild(pending.sort(inPickOrder));
+      this.rebuild(pending.sort(this.fractionalGpus === 0 ? byId : inPickOrder));
     } else {
       settles.inserted++;
       for (const w of pending) {
