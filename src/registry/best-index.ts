@@ -162,8 +162,6 @@ export class BestWorkerIndex {
   private readonly backendBit = new Map<string, number>();
   private readonly bitOwner: Array<string | null> = new Array<string | null>(SHARED_BIT).fill(null);
   private readonly bitUsers = new Int32Array(BACKEND_BITS);
-  /** How many filed workers of each backend without a bit of its own share the last bit. */
-  private readonly sharedBy = new Map<string, number>();
 
   /** The bit a worker filed now takes for its backend: its own while one is free, else the shared one. */
   private takeBit(w: WorkerRecord, backend: string): number {
@@ -171,26 +169,18 @@ export class BestWorkerIndex {
     const last = (w.bucketBackends >>> BACKEND_BITS) - 1;
     let bit = last >= 0 && last < SHARED_BIT && this.bitOwner[last] === backend ? last : this.backendBit.get(backend);
     if (bit === undefined) {
-      // While workers of the backend are filed under the shared bit, more join them there: a query tests one bit,
-      // so a bit of its own now would hide those already filed.
-      bit = this.sharedBy.has(backend) ? -1 : this.bitOwner.indexOf(null);
+      bit = this.bitOwner.indexOf(null);
       if (bit < 0) bit = SHARED_BIT;
       else {
         this.bitOwner[bit] = backend;
         this.backendBit.set(backend, bit);
       }
     }
-    if (bit === SHARED_BIT) this.sharedBy.set(backend, (this.sharedBy.get(backend) ?? 0) + 1);
     this.bitUsers[bit]!++;
     return bit;
   }
 
-  private dropBit(bit: number, backend: string): void {
-    if (bit === SHARED_BIT) {
-      const left = this.sharedBy.get(backend)! - 1;
-      if (left > 0) this.sharedBy.set(backend, left);
-      else this.sharedBy.delete(backend);
-    }
+  private dropBit(bit: number): void {
     if (--this.bitUsers[bit]! > 0 || bit === SHARED_BIT) return;
     // No filed worker has it, so no subtree's bits do either (they are recomputed on every path a removal takes).
     this.backendBit.delete(this.bitOwner[bit]!);
@@ -241,7 +231,7 @@ export class BestWorkerIndex {
     bucket.delete(w);
     // Its own bit number stays in the record: a refiling with the same backend takes it back without a lookup.
     const own = w.bucketBackends >>> BACKEND_BITS;
-    if (own !== 0) this.dropBit(own - 1, w.backend!);
+    if (own !== 0) this.dropBit(own - 1);
     if (bucket.size === 0) {
       this.unsettled.delete(bucket);
       buckets[b] = undefined;

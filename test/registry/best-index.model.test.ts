@@ -261,19 +261,6 @@ describe('best-worker index: BACKEND', () => {
     expect(backendQueryVisits() - before).to.be.below(400);
   });
 
-  it('finds a backend filed under the shared bit after a bit of its own came free', () => {
-    const r = new WorkerRegistry({ clock: new ManualClock() });
-    // 23 backends take the 23 bits of their own; the 24th, on w-late-0, shares the last bit.
-    for (let i = 0; i < 23; i++) r.heartbeat(`w${i}`, 'h', { modelId: 'm', backend: `b${i}`, gpuPercent: 50 });
-    r.heartbeat('w-late-0', 'h', { modelId: 'm', backend: 'late', gpuPercent: 0 });
-    // A bit comes free; another worker of the late backend must not take it while w-late-0 holds the shared one.
-    r.removeWorker('w0');
-    r.heartbeat('w-late-1', 'h', { modelId: 'm', backend: 'late', gpuPercent: 60 });
-    expect(r.scheduling.best('m', { backend: 'late' })?.worker.workerId).to.equal('w-late-0');
-    r.removeWorker('w-late-0');
-    expect(r.scheduling.best('m', { backend: 'late' })?.worker.workerId).to.equal('w-late-1');
-  });
-
   it('picks what a scan picks with more backends in use than have bits of their own, as they come and go', () => {
     const backends = Array.from({ length: 40 }, (_, i) => `b${i}`);
     const beats = fc.array(
