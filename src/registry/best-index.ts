@@ -162,6 +162,12 @@ export class BestWorkerIndex {
   private readonly backendBit = new Map<string, number>();
   private readonly bitOwner: Array<string | null> = new Array<string | null>(SHARED_BIT).fill(null);
   private readonly bitUsers = new Int32Array(BACKEND_BITS);
+  /**
+   * How many filed workers of each backend without a bit of its own share the last one. While any do, the
+   * backend gets no bit of its own (even when one frees up): its workers must all be on one bit, the one its
+   * queries test.
+   */
+  private readonly sharedUsers = new Map<string, number>();
 
   /** The bit a worker filed now takes for its backend: its own while one is free, else the shared one. */
   private takeBit(w: WorkerRecord, backend: string): number {
@@ -169,9 +175,12 @@ export class BestWorkerIndex {
     const last = (w.bucketBackends >>> BACKEND_BITS) - 1;
     let bit = last >= 0 && last < SHARED_BIT && this.bitOwner[last] === backend ? last : this.backendBit.get(backend);
     if (bit === undefined) {
-      bit = this.bitOwner.indexOf(null);
-      if (bit < 0) bit = SHARED_BIT;
-      else {
+      const shared = this.sharedUsers.get(backend);
+      bit = shared === undefined ? this.bitOwner.indexOf(null) : -1;
+      if (bit < 0) {
+        bit = SHARED_BIT;
+        this.sharedUsers.set(backend, (shared ?? 0) + 1);
+      } else {
         this.bitOwner[bit] = backend;
         this.backendBit.set(backend, bit);
       }
@@ -180,7 +189,12 @@ export class BestWorkerIndex {
     return bit;
   }
 
-  private dropBit(bit: number): void {
+  private dropBit(bit: number, backend: string): void {
+    if (bit === SHARED_BIT) {
+      const shared = this.sharedUsers.get(backend)!;
+      if (shared > 1) this.sharedUsers.set(backend, shared - 1);
+      else this.sharedUsers.delete(backend);
+    }
     if (--this.bitUsers[bit]! > 0 || bit === SHARED_BIT) return;
     // No filed worker has it, so no subtree's bits do either (they are recomputed on every path a removal takes).
     this.backendBit.delete(this.bitOwner[bit]!);
@@ -231,7 +245,7 @@ export class BestWorkerIndex {
     bucket.delete(w);
     // Its own bit number stays in the record: a refiling with the same backend takes it back without a lookup.
     const own = w.bucketBackends >>> BACKEND_BITS;
-    if (own !== 0) this.dropBit(own - 1);
+    if (own !== 0) this.dropBit(own - 1, w.backend!);
     if (bucket.size === 0) {
       this.unsettled.delete(bucket);
       buckets[b] = undefined;

@@ -261,6 +261,20 @@ describe('best-worker index: BACKEND', () => {
     expect(backendQueryVisits() - before).to.be.below(400);
   });
 
+  it('finds a backend on the shared bit after a bit of its own frees up', () => {
+    const r = new WorkerRegistry({ clock: new ManualClock() });
+    const beat = (id: string, model: string, backend: string) =>
+      r.heartbeat(id, 'h', { modelId: model, backend, gpuPercent: 0, url: 'http://x' });
+    // Every bit of its own taken, so backend z shares the last one.
+    for (let i = 0; i < 23; i++) beat(`own-${i}`, 'm0', `b${i}`);
+    beat('z-shared', 'm1', 'z');
+    // A bit frees up; a later z worker must not take it while the first z worker still sits on the shared bit.
+    r.removeWorker('own-0');
+    beat('z-later', 'm0', 'z');
+    expect(r.scheduling.best('m1', { backend: 'z', strict: true })?.worker.workerId).to.equal('z-shared');
+    expect(r.scheduling.best('m0', { backend: 'z', strict: true })?.worker.workerId).to.equal('z-later');
+  });
+
   it('picks what a scan picks with more backends in use than have bits of their own, as they come and go', () => {
     const backends = Array.from({ length: 40 }, (_, i) => `b${i}`);
     const beats = fc.array(
