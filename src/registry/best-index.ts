@@ -7,7 +7,8 @@
 // holds (one bit per backend in use), so BACKEND skips the subtrees without it. No query looks at the whole fleet.
 // Filing is lazy: a worker joining a bucket waits on the bucket's pending list until the next query reads that
 // bucket, which files the waiting workers then (see Bucket.settle). Registrations far outnumber queries, and one
-// insert into a tree of 100k workers misses the cache at every level of its descent.
+// insert into a tree of 100k workers misses the cache at every level of its descent. The list is bounded
+// (MAX_PENDING) outside a restore, so no query pays for filing a whole fleet at once.
 
 import {
   BACKEND_BITS,
@@ -55,6 +56,14 @@ const byId = (a: WorkerRecord, b: WorkerRecord) => (a.workerId < b.workerId ? -1
  */
 const REBUILD_RATIO = 8;
 
+/**
+ * At most this many workers wait in one bucket outside a restore: the registration that fills the list files it.
+ * Filing costs a few microseconds a worker, so the query (or registration) that files stays within a few
+ * milliseconds however many workers joined since the last query; unbounded, the first WORKER.BEST after a million
+ * registrations stalled every client for seconds.
+ */
+export const MAX_PENDING = 1024;
+
 const settles = { rebuilt: 0, inserted: 0 };
 /** How many settles so far rebuilt a tree and how many inserted one by one: lets a test show it took both. */
 export function settlePaths(): { rebuilt: number; inserted: number } {
@@ -81,6 +90,10 @@ class Bucket {
     if (w.url === null) this.withoutUrl++;
     this.size++;
     return w.bucketPending === 0;
+  }
+
+  get pendingCount(): number {
+    return this.pending.length;
   }
 
   /** A filed (or pending) worker's URL was set or cleared. */
@@ -210,11 +223,19 @@ export class BestWorkerIndex {
 
   /** Buckets given pending workers since the last settle() (their own queries may have filed them since). */
   private readonly unsettled = new Set<Bucket>();
+  /** A restore is loading: pending lists grow without bound, and settle() builds each tree in one go. */
+  private bulk = false;
+
+  /** A restore starts: until settle(), workers only gather (each tree is then built once, not grown). */
+  beginBulk(): void {
+    this.bulk = true;
+  }
 
   /**
    * Files every bucket's pending workers (a restore ends with it: its first query then finds the trees built).
    */
   settle(): void {
+    this.bulk = false;
     for (const bucket of this.unsettled) bucket.settle();
     this.unsettled.clear();
   }
@@ -232,6 +253,7 @@ export class BestWorkerIndex {
     let bucket = buckets[b];
     if (bucket === undefined) buckets[b] = bucket = new Bucket();
     if (bucket.add(w)) this.unsettled.add(bucket);
+    else if (!this.bulk && bucket.pendingCount >= MAX_PENDING) bucket.settle();
   }
 
   /** Removes a worker added (and not yet removed), while its model, health and GPU load are as they were then. */

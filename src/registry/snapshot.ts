@@ -203,6 +203,7 @@ export class Restorer {
     guard?: GuardState,
   ) {
     this.now = parts.liveness.now();
+    parts.workers.beginBulkLoad();
     // A snapshot from the future of this clock (a clock set back, another host): ages as they were at the save.
     const clockAheadMs = Math.max(0, savedAtMs - this.now);
     this.report = { workers: 0, hives: 0, online: 0, offline: 0, evicted: 0, held: 0, clockAheadMs };

@@ -156,6 +156,11 @@ export class Workers {
     if (wasSkewed !== nowSkewed) this.skewed += nowSkewed ? 1 : -1;
   }
 
+  /** A restore starts: the best-worker index gathers workers without filing them until endBulkLoad(). */
+  beginBulkLoad(): void {
+    this.best.beginBulk();
+  }
+
   /** A restore ends: the best-worker index builds the trees of the workers it gathered (see best-index.ts). */
   endBulkLoad(): void {
     this.best.settle();

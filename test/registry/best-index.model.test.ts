@@ -6,7 +6,7 @@
 import { expect } from 'chai';
 import fc from 'fast-check';
 import { WorkerRegistry } from '../../src/registry/registry.js';
-import { backendQueryVisits, settlePaths } from '../../src/registry/best-index.js';
+import { MAX_PENDING, backendQueryVisits, settlePaths } from '../../src/registry/best-index.js';
 import type { BestWorkerQuery, WorkerView } from '../../src/registry/types.js';
 import { ManualClock } from '../helpers/clock.js';
 
@@ -311,5 +311,32 @@ describe('best-worker index: BACKEND', () => {
       }),
       { numRuns: 200 },
     );
+  });
+
+  it('files waiting workers once the list is full, so no query files more than MAX_PENDING at once', () => {
+    const clock = new ManualClock();
+    const r = new WorkerRegistry({ clock });
+    const n = MAX_PENDING * 4 + 10;
+    const before = settlePaths();
+    for (let i = 0; i < n; i++) r.heartbeat(`w${i}`, `h${i % 7}`, { modelId: 'm', gpuPercent: 0, url: 'http://x' });
+    const after = settlePaths();
+    // No query ran: only full lists were filed, one per MAX_PENDING registrations.
+    expect(after.rebuilt + after.inserted - before.rebuilt - before.inserted).to.equal(Math.floor(n / MAX_PENDING));
+    expect(r.scheduling.best('m', {})?.worker.workerId).to.equal(referenceBest(r, 'm', {})?.id);
+
+    // A restore still gathers every worker and builds the tree once at its end.
+    const reader = r.openSnapshot();
+    const records = [];
+    for (let part = reader.read(500); part.length > 0; part = reader.read(500)) records.push(...part);
+    r.stop();
+    const next = new WorkerRegistry({ clock });
+    const restorer = next.beginRestore(reader.header);
+    const beforeRestore = settlePaths();
+    for (const w of records) restorer.add(w);
+    expect(settlePaths()).to.deep.equal(beforeRestore);
+    restorer.finish();
+    expect(settlePaths().rebuilt).to.equal(beforeRestore.rebuilt + 1);
+    expect(next.scheduling.best('m', {})?.worker.workerId).to.equal(referenceBest(next, 'm', {})?.id);
+    next.stop();
   });
 });
