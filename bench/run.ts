@@ -893,11 +893,11 @@ async function observeSection(bench: Bench): Promise<void> {
     await oursBig.stop();
   }
   bench.notes.push(
-    'A scrape walks every worker once (counts by state, health, liveness and model) and the page reads walk only their page, ' +
-      'so a scrape every second costs about its own time in CPU: at the scrape time above that is its share of one core. The bench ' +
-      'process plays the dashboard (an /events stream, the page reads twice a second) and Prometheus (a scrape a second) itself, ' +
-      'on the same machine as the servers and redis-benchmark. The machine was shared with other work while measuring (see the ' +
-      'load averages): compare the ratios, not the absolute figures.',
+    'A scrape reads counts the registry keeps as workers change (by state, health, liveness and model): it walks no worker, so ' +
+      'its time does not grow with the fleet; the page reads walk only their page. A scrape every second costs about its own ' +
+      'time in CPU: at the scrape time above that is its share of one core. The bench process plays the dashboard (an /events ' +
+      'stream, the page reads twice a second) and Prometheus (a scrape a second) itself, on the same machine as the servers and ' +
+      'redis-benchmark: compare the ratios, not the absolute figures, and see the load averages for other work on the machine.',
   );
 }
 
