@@ -7,8 +7,8 @@
 // holds (one bit per backend in use), so BACKEND skips the subtrees without it. No query looks at the whole fleet.
 // Filing is lazy: a worker joining a bucket waits on the bucket's pending list until the next query reads that
 // bucket, which files the waiting workers then (see Bucket.settle). Registrations far outnumber queries, and one
-// insert into a tree of 100k workers misses the cache at every level of its descent. The list is bounded
-// (MAX_PENDING) outside a restore, so no query pays for filing a whole fleet at once.
+// insert into a tree of 100k workers misses the cache at every level of its descent. Outside a restore, at most
+// MAX_PENDING workers wait in the whole index, so no query (nor registration) pays for filing a whole fleet.
 
 import {
   BACKEND_BITS,
@@ -57,16 +57,20 @@ const byId = (a: WorkerRecord, b: WorkerRecord) => (a.workerId < b.workerId ? -1
 const REBUILD_RATIO = 8;
 
 /**
- * At most this many workers wait in one bucket outside a restore: the registration that fills the list files it.
- * Filing costs a few microseconds a worker, so the query (or registration) that files stays within a few
- * milliseconds however many workers joined since the last query; unbounded, the first WORKER.BEST after a million
- * registrations stalled every client for seconds.
+ * At most this many workers wait in the whole index outside a restore: the registration that reaches it files
+ * every waiting worker. Filing costs a few microseconds a worker, so the query (or registration) that files
+ * stays within a few milliseconds however many workers joined since the last query. A bound per bucket is not
+ * enough: a fleet spread over thousands of buckets (models by health by GPU load) left a million waiting, and the
+ * first WORKER.BEST that looked at every bucket stalled every client for 9 s.
  */
 export const MAX_PENDING = 1024;
 
-const settles = { rebuilt: 0, inserted: 0 };
-/** How many settles so far rebuilt a tree and how many inserted one by one: lets a test show it took both. */
-export function settlePaths(): { rebuilt: number; inserted: number } {
+const settles = { rebuilt: 0, inserted: 0, filed: 0 };
+/**
+ * How many settles so far rebuilt a tree and how many inserted one by one, and how many workers they filed:
+ * lets a test show it took both paths, and how much one query filed.
+ */
+export function settlePaths(): { rebuilt: number; inserted: number; filed: number } {
   return { ...settles };
 }
 
@@ -92,10 +96,6 @@ class Bucket {
     return w.bucketPending === 0;
   }
 
-  get pendingCount(): number {
-    return this.pending.length;
-  }
-
   /** A filed (or pending) worker's URL was set or cleared. */
   urlChanged(hadUrl: boolean, hasUrl: boolean): void {
     if (hadUrl !== hasUrl) this.withoutUrl += hasUrl ? -1 : 1;
@@ -107,6 +107,7 @@ class Bucket {
     const count = pending.length;
     if (count === 0) return;
     for (const w of pending) w.bucketPending = -1;
+    settles.filed += count;
     const treeSize = this.size - count;
     if (count * REBUILD_RATIO >= treeSize) {
       settles.rebuilt++;
@@ -225,6 +226,11 @@ export class BestWorkerIndex {
   private readonly unsettled = new Set<Bucket>();
   /** A restore is loading: pending lists grow without bound, and settle() builds each tree in one go. */
   private bulk = false;
+  /**
+   * Workers added since the last settle(), an upper bound on those waiting (a query filing one bucket, or a
+   * removal from a list, does not lower it: the next settle then only comes sooner).
+   */
+  private added = 0;
 
   /** A restore starts: until settle(), workers only gather (each tree is then built once, not grown). */
   beginBulk(): void {
@@ -236,6 +242,7 @@ export class BestWorkerIndex {
    */
   settle(): void {
     this.bulk = false;
+    this.added = 0;
     for (const bucket of this.unsettled) bucket.settle();
     this.unsettled.clear();
   }
@@ -253,7 +260,7 @@ export class BestWorkerIndex {
     let bucket = buckets[b];
     if (bucket === undefined) buckets[b] = bucket = new Bucket();
     if (bucket.add(w)) this.unsettled.add(bucket);
-    else if (!this.bulk && bucket.pendingCount >= MAX_PENDING) bucket.settle();
+    if (++this.added >= MAX_PENDING && !this.bulk) this.settle();
   }
 
   /** Removes a worker added (and not yet removed), while its model, health and GPU load are as they were then. */

@@ -339,4 +339,23 @@ describe('best-worker index: BACKEND', () => {
     expect(next.scheduling.best('m', {})?.worker.workerId).to.equal(referenceBest(next, 'm', {})?.id);
     next.stop();
   });
+
+  it('files at most MAX_PENDING workers at the first query after registrations spread over many buckets', () => {
+    const r = new WorkerRegistry({ clock: new ManualClock() });
+    const n = MAX_PENDING * 20 + 7;
+    // 5 models by 100 GPU loads by 2 health values: 1000 buckets, about 20 registrations each.
+    for (let i = 0; i < n; i++)
+      r.heartbeat(`w${i}`, `h${i % 9}`, {
+        modelId: `m${i % 5}`,
+        gpuPercent: (i >> 3) % 100,
+        health: i % 7 === 0 ? 'degraded' : 'healthy',
+        url: 'http://x',
+      });
+    const before = settlePaths().filed;
+    // Nothing any model has: every bucket of every model is read (the fallback too).
+    expect(r.scheduling.best('m0', { minFreeVramBytes: 1e18 })).to.equal(undefined);
+    expect(settlePaths().filed - before).to.be.at.most(MAX_PENDING);
+    for (const m of ['m0', 'm3']) expect(r.scheduling.best(m, {})?.worker.workerId).to.equal(referenceBest(r, m, {})?.id);
+    r.stop();
+  });
 });
