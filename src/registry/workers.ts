@@ -280,9 +280,10 @@ export class Workers {
 
   /**
    * Settles the marked GPUs once their walk reaches GPU_SETTLE_WORK workers, if the changes since the last
-   * settle pay for it (at most GPU_SETTLE_RATIO workers walked per change) or GPU_SETTLE_EVENTS changes came. Left to the next query, a million
-   * registrations made it walk the whole fleet (3.7 s at 1M workers); settled at every change, one big hive made
-   * every registration walk it. Called once a heartbeat is applied (refresh), never inside apply().
+   * settle pay for it (at most GPU_SETTLE_RATIO workers walked per change) or GPU_SETTLE_EVENTS changes came.
+   * Left to the next query, a million registrations made it walk the whole fleet (3.7 s at 1M workers); settled
+   * at every change, one big hive made every registration walk it. Called once a heartbeat is applied
+   * (refresh), never inside apply().
    */
   private settleGpusIfDue(): void {
     if (this.gpuWork < GPU_SETTLE_WORK) return;

@@ -243,6 +243,52 @@ describe('best-worker index: filing deferred to the next query', () => {
     expect(after.rebuilt - before.rebuilt, 'settles that rebuilt a tree').to.be.above(50);
     expect(after.inserted - before.inserted, 'settles that inserted one by one').to.be.above(50);
   });
+
+  it('files waiting workers once MAX_PENDING wait, and a restore at its end only', () => {
+    const clock = new ManualClock();
+    const r = new WorkerRegistry({ clock });
+    const n = MAX_PENDING * 4 + 10;
+    const before = settlePaths();
+    for (let i = 0; i < n; i++) r.heartbeat(`w${i}`, `h${i % 7}`, { modelId: 'm', gpuPercent: 0, url: 'http://x' });
+    const after = settlePaths();
+    // No query ran: only full lists were filed, one per MAX_PENDING registrations.
+    expect(after.rebuilt + after.inserted - before.rebuilt - before.inserted).to.equal(Math.floor(n / MAX_PENDING));
+    expect(r.scheduling.best('m', {})?.worker.workerId).to.equal(referenceBest(r, 'm', {})?.id);
+
+    // A restore still gathers every worker and builds the tree once at its end.
+    const reader = r.openSnapshot();
+    const records = [];
+    for (let part = reader.read(500); part.length > 0; part = reader.read(500)) records.push(...part);
+    r.stop();
+    const next = new WorkerRegistry({ clock });
+    const restorer = next.beginRestore(reader.header);
+    const beforeRestore = settlePaths();
+    for (const w of records) restorer.add(w);
+    expect(settlePaths()).to.deep.equal(beforeRestore);
+    restorer.finish();
+    expect(settlePaths().rebuilt).to.equal(beforeRestore.rebuilt + 1);
+    expect(next.scheduling.best('m', {})?.worker.workerId).to.equal(referenceBest(next, 'm', {})?.id);
+    next.stop();
+  });
+
+  it('files at most MAX_PENDING workers at the first query after registrations spread over many buckets', () => {
+    const r = new WorkerRegistry({ clock: new ManualClock() });
+    const n = MAX_PENDING * 20 + 7;
+    // 5 models by 100 GPU loads by 2 health values: 1000 buckets, about 20 registrations each.
+    for (let i = 0; i < n; i++)
+      r.heartbeat(`w${i}`, `h${i % 9}`, {
+        modelId: `m${i % 5}`,
+        gpuPercent: (i >> 3) % 100,
+        health: i % 7 === 0 ? 'degraded' : 'healthy',
+        url: 'http://x',
+      });
+    const before = settlePaths().filed;
+    // Nothing any model has: every bucket of every model is read (the fallback too).
+    expect(r.scheduling.best('m0', { minFreeVramBytes: 1e18 })).to.equal(undefined);
+    expect(settlePaths().filed - before).to.be.at.most(MAX_PENDING);
+    for (const m of ['m0', 'm3']) expect(r.scheduling.best(m, {})?.worker.workerId).to.equal(referenceBest(r, m, {})?.id);
+    r.stop();
+  });
 });
 
 describe('best-worker index: BACKEND', () => {
@@ -311,51 +357,5 @@ describe('best-worker index: BACKEND', () => {
       }),
       { numRuns: 200 },
     );
-  });
-
-  it('files waiting workers once the list is full, so no query files more than MAX_PENDING at once', () => {
-    const clock = new ManualClock();
-    const r = new WorkerRegistry({ clock });
-    const n = MAX_PENDING * 4 + 10;
-    const before = settlePaths();
-    for (let i = 0; i < n; i++) r.heartbeat(`w${i}`, `h${i % 7}`, { modelId: 'm', gpuPercent: 0, url: 'http://x' });
-    const after = settlePaths();
-    // No query ran: only full lists were filed, one per MAX_PENDING registrations.
-    expect(after.rebuilt + after.inserted - before.rebuilt - before.inserted).to.equal(Math.floor(n / MAX_PENDING));
-    expect(r.scheduling.best('m', {})?.worker.workerId).to.equal(referenceBest(r, 'm', {})?.id);
-
-    // A restore still gathers every worker and builds the tree once at its end.
-    const reader = r.openSnapshot();
-    const records = [];
-    for (let part = reader.read(500); part.length > 0; part = reader.read(500)) records.push(...part);
-    r.stop();
-    const next = new WorkerRegistry({ clock });
-    const restorer = next.beginRestore(reader.header);
-    const beforeRestore = settlePaths();
-    for (const w of records) restorer.add(w);
-    expect(settlePaths()).to.deep.equal(beforeRestore);
-    restorer.finish();
-    expect(settlePaths().rebuilt).to.equal(beforeRestore.rebuilt + 1);
-    expect(next.scheduling.best('m', {})?.worker.workerId).to.equal(referenceBest(next, 'm', {})?.id);
-    next.stop();
-  });
-
-  it('files at most MAX_PENDING workers at the first query after registrations spread over many buckets', () => {
-    const r = new WorkerRegistry({ clock: new ManualClock() });
-    const n = MAX_PENDING * 20 + 7;
-    // 5 models by 100 GPU loads by 2 health values: 1000 buckets, about 20 registrations each.
-    for (let i = 0; i < n; i++)
-      r.heartbeat(`w${i}`, `h${i % 9}`, {
-        modelId: `m${i % 5}`,
-        gpuPercent: (i >> 3) % 100,
-        health: i % 7 === 0 ? 'degraded' : 'healthy',
-        url: 'http://x',
-      });
-    const before = settlePaths().filed;
-    // Nothing any model has: every bucket of every model is read (the fallback too).
-    expect(r.scheduling.best('m0', { minFreeVramBytes: 1e18 })).to.equal(undefined);
-    expect(settlePaths().filed - before).to.be.at.most(MAX_PENDING);
-    for (const m of ['m0', 'm3']) expect(r.scheduling.best(m, {})?.worker.workerId).to.equal(referenceBest(r, m, {})?.id);
-    r.stop();
   });
 });
