@@ -77,10 +77,8 @@ export function dispatch(client: ClientState, frame: RequestFrame): Reply | Prom
   for (let i = 1; i < n; i++) argv[i] = frame.argString(i);
   const command = resolve(client, argv, top);
   if (command instanceof ErrorReply) {
-    if (client.multi !== null) client.multiDirty = true;
     // Redis counts a known command refused for its arity as a rejected call of it.
-    if (top !== undefined) (top.subcommands?.get(asciiLower(argv[1] ?? '')) ?? top).stats.rejectedCalls++;
-    return command;
+    return reject(client, top === undefined ? undefined : (top.subcommands?.get(asciiLower(argv[1] ?? '')) ?? top), command);
   }
   const spec = command.spec;
   let raw = NO_RAW;
@@ -88,28 +86,20 @@ export function dispatch(client: ClientState, frame: RequestFrame): Reply | Prom
     raw = new Array<Buffer>(n);
     for (let i = 0; i < n; i++) raw[i] = frame.argBuffer(i);
   }
-  if (!client.authenticated && !spec.flags.includes('no-auth')) {
-    command.stats.rejectedCalls++;
-    return NOAUTH;
-  }
+  if (!client.authenticated && !spec.flags.includes('no-auth')) return reject(client, command, NOAUTH);
   const denied = aclDenied(client, command, argv, 'toplevel');
-  if (denied !== null) {
-    if (client.multi !== null) client.multiDirty = true;
-    command.stats.rejectedCalls++;
-    return denied;
-  }
+  if (denied !== null) return reject(client, command, denied);
   if (client.proto === 2 && !spec.allowedInSubscribe && isSubscribed(client)) {
-    command.stats.rejectedCalls++;
-    return new ErrorReply(
-      `ERR Can't execute '${command.fullName}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context`,
+    return reject(
+      client,
+      command,
+      new ErrorReply(
+        `ERR Can't execute '${command.fullName}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context`,
+      ),
     );
   }
   if (client.multi !== null && !spec.runsInMulti) {
-    if (spec.flags.includes('no-multi')) {
-      client.multiDirty = true;
-      command.stats.rejectedCalls++;
-      return new ErrorReply('ERR Command not allowed inside a transaction');
-    }
+    if (spec.flags.includes('no-multi')) return reject(client, command, new ErrorReply('ERR Command not allowed inside a transaction'));
     client.multi.push({ argv, raw });
     return QUEUED;
   }
@@ -124,14 +114,36 @@ export function dispatch(client: ClientState, frame: RequestFrame): Reply | Prom
  * Redis quotes bytes (secrets redacted).
  */
 function notUtf8(client: ClientState, top: ResolvedCommand, frame: RequestFrame, bad: number): ErrorReply {
-  if (client.multi !== null) client.multiDirty = true;
-  top.stats.rejectedCalls++;
   const value = redactedArgs(frame.frameLength, (i) => frame.argBuffer(i))[bad]!;
   const shown = quoteArg(value.subarray(0, 128)) + (value.length > 128 ? '…' : '');
-  return new ErrorReply(
-    `ERR invalid argument #${bad} ${shown} for '${asciiLower(top.spec.name)}': not valid UTF-8 ` +
-      '(ids, names and options are text; only the message of ECHO, PING and PUBLISH may hold any bytes)',
+  return reject(
+    client,
+    top,
+    new ErrorReply(
+      `ERR invalid argument #${bad} ${shown} for '${asciiLower(top.spec.name)}': not valid UTF-8 ` +
+        '(ids, names and options are text; only the message of ECHO, PING and PUBLISH may hold any bytes)',
+    ),
   );
+}
+
+/**
+ * A request refused before it runs (Redis' rejectCommand). Inside MULTI the refusal marks the transaction so
+ * that EXEC aborts it; a refused EXEC discards the transaction at once and says why, so a client that sent EXEC
+ * is never left inside MULTI (clients and pipelines assume EXEC ends it, whatever it answers).
+ */
+function reject(client: ClientState, command: ResolvedCommand | undefined, error: ErrorReply): ErrorReply {
+  if (command !== undefined) command.stats.rejectedCalls++;
+  if (client.multi === null) return error;
+  if (command?.spec.name === 'EXEC') {
+    client.multi = null;
+    client.multiDirty = false;
+    // Redis words its own refusals without a code here ("because of: wrong number of arguments ..."), and keeps
+    // the code of one that has its own (NOPERM, NOAUTH).
+    const why = error.message.startsWith('ERR ') ? error.message.slice(4) : error.message;
+    return new ErrorReply(`EXECABORT Transaction discarded because of: ${why}`);
+  }
+  client.multiDirty = true;
+  return error;
 }
 
 /** Checks the client's user may run this request; logs and counts a denial and returns its error reply. */

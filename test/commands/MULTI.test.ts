@@ -42,6 +42,31 @@ describe('MULTI / EXEC / DISCARD / WATCH / UNWATCH (in-process)', () => {
     expect(h.server.registry.getWorker('w1')).to.equal(undefined);
   });
 
+  it('an EXEC refused before it runs discards the transaction, as Redis does: the client is out of MULTI', async () => {
+    const c = h.client();
+    await h.run(['MULTI'], c);
+    await h.run(['HBEAT', 'w1', 'hive-a'], c);
+    expect((await h.run(['EXEC', 'now'], c)).error).to.equal(
+      "EXECABORT Transaction discarded because of: wrong number of arguments for 'exec' command",
+    );
+    expect(h.server.registry.getWorker('w1')).to.equal(undefined);
+    // Not queued: the transaction is gone, so this runs, and a second EXEC has nothing to run.
+    expect((await h.run(['HBEAT', 'w2', 'hive-a'], c)).resp2).to.equal(':1\r\n');
+    expect((await h.run(['EXEC'], c)).error).to.equal('ERR EXEC without MULTI');
+  });
+
+  it('an EXEC the user may no longer run discards the transaction with the ACL reason', async () => {
+    await h.run(['ACL', 'SETUSER', 'agent', 'on', '>pw', '+@all', '~*', '&*']);
+    const c = h.client();
+    await h.run(['AUTH', 'agent', 'pw'], c);
+    await h.run(['MULTI'], c);
+    await h.run(['HBEAT', 'w1', 'hive-a'], c);
+    await h.run(['ACL', 'SETUSER', 'agent', '-exec']);
+    expect((await h.run(['EXEC'], c)).error).to.match(/^EXECABORT Transaction discarded because of: NOPERM .*'exec'/);
+    expect((await h.run(['DISCARD'], c)).error).to.equal('ERR DISCARD without MULTI');
+    expect(h.server.registry.getWorker('w1')).to.equal(undefined);
+  });
+
   it('WATCH and UNWATCH answer +OK outside MULTI; WATCH needs a key', async () => {
     for (const argv of [['WATCH', 'worker:w1', 'hive:h'], ['UNWATCH']]) {
       const r = await h.run(argv, h.client(3));

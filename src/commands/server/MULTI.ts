@@ -44,7 +44,11 @@ export const EXEC = defineCommand({
     'A queued (P)(UN)SUBSCRIBE puts one element in the array per channel or pattern it confirms, so the array ' +
     'holds every reply it is followed by. (Redis counts such a command once and writes all its confirmations, which ' +
     'leaves the array short and the rest of the stream misread.)',
-  errors: ['`ERR EXEC without MULTI`', '`EXECABORT Transaction discarded because of previous errors.` when a command failed to queue'],
+  errors: [
+    '`ERR EXEC without MULTI`',
+    '`EXECABORT Transaction discarded because of previous errors.` when a command failed to queue',
+    '`EXECABORT Transaction discarded because of: <reason>` when EXEC itself is refused (arity, ACL): as in Redis, the transaction is discarded',
+  ],
   runsInMulti: true,
   handler(client) {
     const queued = client.multi;
