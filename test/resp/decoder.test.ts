@@ -1,6 +1,7 @@
 // RequestDecoder against Redis' networking.c (processMultibulkBuffer, processInlineBuffer): what it accepts,
 // what it skips, and each protocol error with Redis' wording, however the bytes are chunked.
 
+import { isUtf8 } from 'node:buffer';
 import { expect } from 'chai';
 import fc from 'fast-check';
 import { DEFAULT_LIMITS, ProtocolError, RequestDecoder, type DecoderLimits } from '../../src/resp/decoder.js';
@@ -235,6 +236,61 @@ describe('RequestDecoder', () => {
         }),
         { numRuns: 200 },
       );
+    });
+  });
+
+  describe('firstNonUtf8 (the UTF-8 check dispatch makes before a command runs)', () => {
+    // ASCII, valid multi-byte UTF-8, and bytes that are not UTF-8 (a lone continuation byte, a cut sequence).
+    const arg = fc.oneof(
+      fc.string({ maxLength: 12 }).map((t) => Buffer.from(t.replace(/[^\x00-\x7f]/g, 'a'), 'latin1')),
+      fc.string({ unit: 'grapheme', maxLength: 6 }).map((t) => Buffer.from(t, 'utf8')),
+      fc.uint8Array({ maxLength: 6 }).map((a) => Buffer.from(a)),
+      fc.constantFrom(Buffer.from([0x80]), Buffer.from([0xe2, 0x82]), Buffer.from('é', 'utf8').subarray(0, 1)),
+    );
+    const expected = (argv: Buffer[], count: number): number => argv.slice(0, count).findIndex((a) => !isUtf8(a));
+
+    it('names the first argument that is not UTF-8, for pipelined requests cut anywhere', () => {
+      fc.assert(
+        fc.property(
+          fc.array(fc.array(arg, { minLength: 1, maxLength: 6 }), { minLength: 1, maxLength: 8 }),
+          fc.array(fc.nat(), { maxLength: 6 }),
+          fc.nat(),
+          (requests, offsets, countSeed) => {
+            const stream = Buffer.concat(requests.map((argv) => multibulk(...argv)));
+            const cuts = [...new Set(offsets.map((o) => 1 + (o % (stream.length - 1))))]
+              .filter((o) => o < stream.length)
+              .sort((a, b) => a - b);
+            const decoder = new RequestDecoder();
+            const seen: number[] = [];
+            const want: number[] = [];
+            let next = 0;
+            for (const chunk of splitAt(stream, ...cuts)) {
+              decoder.push(chunk);
+              while (decoder.nextFrame()) {
+                const argv = requests[next++]!;
+                const count = countSeed % (argv.length + 1);
+                seen.push(decoder.firstNonUtf8(argv.length), decoder.firstNonUtf8(count));
+                want.push(expected(argv, argv.length), expected(argv, count));
+              }
+            }
+            expect(next).to.equal(requests.length);
+            expect(seen).to.deep.equal(want);
+          },
+        ),
+        { numRuns: 300 },
+      );
+    });
+
+    it('judges the bytes of the latest push when a buffer is pushed again with new bytes', () => {
+      const decoder = new RequestDecoder();
+      const chunk = multibulk('SET', 'ab', 'cd');
+      decoder.push(chunk);
+      expect(decoder.nextFrame()).to.equal(true);
+      expect(decoder.firstNonUtf8(3)).to.equal(-1);
+      chunk[chunk.length - 3] = 0xff; // the last byte of 'cd'
+      decoder.push(chunk);
+      expect(decoder.nextFrame()).to.equal(true);
+      expect(decoder.firstNonUtf8(3)).to.equal(2);
     });
   });
 
