@@ -6,6 +6,7 @@ import { access, rename } from 'node:fs/promises';
 import path from 'node:path';
 import type { Log, SaveControl } from '../commands/context.js';
 import type { WorkerRegistry } from '../registry/registry.js';
+import { promoteYoungGeneration } from './memory.js';
 import { readSnapshot, removeLeftoverTempFiles, SnapshotError, writeSnapshot, type WriteOptions } from './snapshot.js';
 
 export type SaveKind = 'save' | 'bgsave' | 'periodic' | 'shutdown';
@@ -89,6 +90,7 @@ export class Persistence implements SaveControl {
         return;
       }
       const report = (restorer as ReturnType<WorkerRegistry['beginRestore']>).finish();
+      promoteYoungGeneration();
       if (report.clockAheadMs > 0) {
         this.log.warning(`The snapshot was saved ${report.clockAheadMs} ms ahead of this clock; its times were moved back by that much`);
       }
