@@ -140,7 +140,8 @@ export class Workers {
         if (w.online) set.online++;
       }
     }
-    if (f.backend !== undefined) w.backend = f.backend === null ? null : this.intern(f.backend);
+    // Compared first: the pool's lookup costs more than the compare, and a backend rarely changes.
+    if (f.backend !== undefined && f.backend !== w.backend) w.backend = f.backend === null ? null : this.intern(f.backend);
     if (f.deviceId !== undefined) w.deviceId = f.deviceId;
     if (f.vramBytes !== undefined || f.ramBytes !== undefined) {
       this.hives.load(w, -1);

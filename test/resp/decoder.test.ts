@@ -4,6 +4,7 @@
 import { isUtf8 } from 'node:buffer';
 import { expect } from 'chai';
 import fc from 'fast-check';
+import { ArgvFrame } from '../../src/commands/argv-frame.js';
 import { DEFAULT_LIMITS, ProtocolError, RequestDecoder, type DecoderLimits } from '../../src/resp/decoder.js';
 
 type Bytes = string | Buffer;
@@ -291,6 +292,35 @@ describe('RequestDecoder', () => {
       decoder.push(chunk);
       expect(decoder.nextFrame()).to.equal(true);
       expect(decoder.firstNonUtf8(3)).to.equal(2);
+    });
+  });
+
+  describe('argDecimal (how HBEAT reads CPU and GPU without making a string)', () => {
+    it('reads digits with one point exactly as Number() does, on request bytes and on strings', () => {
+      const text = fc.oneof(
+        fc.string({ unit: fc.constantFrom(...'0123456789.'), maxLength: 18 }),
+        fc.string({ unit: fc.constantFrom(...'0123456789.e-+ x'), maxLength: 18 }),
+        fc.double({ min: 0, max: 100, noNaN: true }).map(String),
+      );
+      fc.assert(
+        fc.property(text, (t) => {
+          const decoder = new RequestDecoder();
+          decoder.push(multibulk('X', t));
+          expect(decoder.nextFrame()).to.equal(true);
+          const simple = /^([0-9]+\.?[0-9]*|\.[0-9]+)$/.test(t) && t.length <= 15;
+          const want = simple ? Number(t) : -1;
+          expect(decoder.argDecimal(1), t).to.equal(want);
+          expect(new ArgvFrame(['X', t]).argDecimal(1), t).to.equal(want);
+        }),
+        { numRuns: 2000 },
+      );
+      // Values whose last digit a naive sum of digit / 10^k gets wrong.
+      for (const t of ['0.1', '0.3', '12.5', '99.99', '33.333333333333', '.5', '5.', '007.50', '0.000000000001']) {
+        const decoder = new RequestDecoder();
+        decoder.push(multibulk('X', t));
+        decoder.nextFrame();
+        expect(decoder.argDecimal(1), t).to.equal(Number(t));
+      }
     });
   });
 
