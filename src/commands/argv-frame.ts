@@ -1,7 +1,7 @@
 // An argv (strings) seen as a RequestFrame, so a parser written once over frames serves both the byte-level
 // fast path and requests that arrive as strings (inside MULTI, queued; a JSON payload's values).
 
-import type { RequestFrame } from '../resp/decoder.js';
+import { decimalOf, type RequestFrame } from '../resp/decoder.js';
 import { isWellFormed } from '../registry/field-limits.js';
 
 export class ArgvFrame implements RequestFrame {
@@ -57,6 +57,14 @@ export class ArgvFrame implements RequestFrame {
   firstNonUtf8(count: number): number {
     for (let i = 0; i < count; i++) if (!isWellFormed(this.argv[i]!)) return i;
     return -1;
+  }
+
+  argDecimal(i: number): number {
+    const s = this.argv[i]!;
+    if (s.length > 15) return -1;
+    const codes = new Array<number>(s.length);
+    for (let j = 0; j < s.length; j++) codes[j] = s.charCodeAt(j);
+    return decimalOf(codes, 0, s.length);
   }
 
   argUint(i: number): number {

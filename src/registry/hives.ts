@@ -52,8 +52,11 @@ export class Hives {
   // Hives in heartbeat order, oldest first, through their `older`/`newer` links.
   private oldest: HiveRecord | null = null;
   private newest: HiveRecord | null = null;
-  /** Told when a worker joins or leaves a GPU of a hive (its free VRAM changes): set by the workers' indexes. */
-  gpuChanged: (hive: HiveRecord, key: DeviceKey) => void = () => {};
+  /**
+   * Told when a worker joins or leaves a GPU of a hive (its free VRAM changes), with the worker: set by the
+   * workers' indexes.
+   */
+  gpuChanged: (hive: HiveRecord, key: DeviceKey, w: WorkerRecord, joined: boolean) => void = () => {};
 
   get size(): number {
     return this.byId.size;
@@ -102,6 +105,7 @@ export class Hives {
     if (totals) {
       h.vramUsedBytes += vram;
       h.ramUsedBytes += ram;
+      if (w.vramTotalBytes !== null) h.vramTotalWorkers += sign;
     }
     if (online) {
       h.onlineWorkers += sign;
@@ -127,6 +131,11 @@ export class Hives {
     }
   }
 
+  /** A worker of the hive set or cleared its VRAM_TOTAL (`before`: what it was). */
+  vramTotalChanged(w: WorkerRecord, before: number | null): void {
+    if ((before === null) !== (w.vramTotalBytes === null)) w.hive.vramTotalWorkers += before === null ? 1 : -1;
+  }
+
   /** The hive's first worker came online, or its last went offline. */
   private onlineChanged(h: HiveRecord): void {
     if (h.onlineWorkers > 0) this.online.set(h.hiveId, h);
@@ -138,7 +147,7 @@ export class Hives {
   join(w: WorkerRecord): void {
     w.hive.workers.add(w);
     this.count(w, 1, true, w.online);
-    this.gpuChanged(w.hive, deviceKey(w));
+    this.gpuChanged(w.hive, deviceKey(w), w, true);
   }
 
   /** Takes a worker out of its hive's set and sums, and fixes the hive's newest heartbeat. */
@@ -146,7 +155,7 @@ export class Hives {
     const hive = w.hive;
     hive.workers.delete(w);
     this.count(w, -1, true, w.online);
-    this.gpuChanged(hive, deviceKey(w));
+    this.gpuChanged(hive, deviceKey(w), w, false);
     if (hive.workers.size > 0 && w.lastSeenMs >= hive.lastHeartbeatMs) {
       let newest = 0;
       for (const other of hive.workers) if (other.lastSeenMs > newest) newest = other.lastSeenMs;

@@ -375,6 +375,8 @@ export class WorkerRecord implements WorkerView {
 export class HiveRecord implements HiveView {
   readonly workers = new Set<WorkerRecord>();
   vramUsedBytes = 0;
+  /** Workers reporting VRAM_TOTAL: while none does, every GPU of the hive has unknown free VRAM (capacity.ts). */
+  vramTotalWorkers = 0;
   ramUsedBytes = 0;
   /** Online workers and their sums, maintained at each online/offline transition. */
   onlineWorkers = 0;

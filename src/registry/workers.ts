@@ -65,7 +65,9 @@ export class Workers {
   isReserved: (w: WorkerRecord) => boolean = () => false;
 
   constructor(private readonly hives: Hives) {
-    hives.gpuChanged = (hive, key) => this.gpuChanged(hive, key);
+    // Whether the hive had a VRAM_TOTAL before the worker came or went: its own counts in the figure now.
+    hives.gpuChanged = (hive, key, w, joined) =>
+      this.gpuChanged(hive, key, joined ? w : null, hive.vramTotalWorkers + (w.vramTotalBytes === null ? 0 : joined ? -1 : 1) > 0);
   }
 
   get size(): number {
@@ -138,7 +140,8 @@ export class Workers {
         if (w.online) set.online++;
       }
     }
-    if (f.backend !== undefined) w.backend = f.backend === null ? null : this.intern(f.backend);
+    // Compared first: the pool's lookup costs more than the compare, and a backend rarely changes.
+    if (f.backend !== undefined && f.backend !== w.backend) w.backend = f.backend === null ? null : this.intern(f.backend);
     if (f.deviceId !== undefined) w.deviceId = f.deviceId;
     if (f.vramBytes !== undefined || f.ramBytes !== undefined) {
       this.hives.load(w, -1);
@@ -146,13 +149,17 @@ export class Workers {
       if (f.ramBytes !== undefined) w.ramBytes = f.ramBytes;
       this.hives.load(w, 1);
     }
-    if (f.vramTotalBytes !== undefined) w.vramTotalBytes = f.vramTotalBytes;
+    if (f.vramTotalBytes !== undefined) {
+      w.vramTotalBytes = f.vramTotalBytes;
+      this.hives.vramTotalChanged(w, totalBefore);
+    }
     // The free VRAM of the GPUs it left and joins, or of its own, changed for every worker on them.
     const gpu = deviceKey(w);
+    const hadTotals = w.hive.vramTotalWorkers + (totalBefore === null ? 0 : 1) - (w.vramTotalBytes === null ? 0 : 1) > 0;
     if (gpu !== gpuBefore) {
-      this.gpuChanged(w.hive, gpuBefore);
-      this.gpuChanged(w.hive, gpu);
-    } else if (w.vramBytes !== vramBefore || w.vramTotalBytes !== totalBefore) this.gpuChanged(w.hive, gpu);
+      this.gpuChanged(w.hive, gpuBefore, w, hadTotals);
+      this.gpuChanged(w.hive, gpu, w, hadTotals);
+    } else if (w.vramBytes !== vramBefore || w.vramTotalBytes !== totalBefore) this.gpuChanged(w.hive, gpu, w, hadTotals);
     // A URL counts for the fallback's search (only workers with one).
     if (w.url !== urlBefore && w.available) this.best.figuresChanged(w, urlBefore);
     if (f.cpuPercent !== undefined) w.cpuPercent = f.cpuPercent;
@@ -258,7 +265,7 @@ export class Workers {
    * heartbeats changed it: recomputing it at every heartbeat cost O(workers of the hive) each, so one hive of
    * 100k workers made every registration in it a 100k-step walk.
    */
-  private gpuChanged(hive: HiveRecord, key: DeviceKey): void {
+  private gpuChanged(hive: HiveRecord, key: DeviceKey, own: WorkerRecord | null, hadTotals: boolean): void {
     if (typeof key !== 'number') {
       // A worker without DEVICE is a GPU of its own.
       if (key.deviceId === null) this.setGpuFree(key as WorkerRecord, deviceCapacity(key).freeBytes);
@@ -267,6 +274,14 @@ export class Workers {
     // An emptied hive has nothing to settle: forgetting it keeps this map to live hives, however many come and go.
     if (hive.workers.size === 0) {
       this.changedGpus.delete(hive);
+      return;
+    }
+    // No worker of the hive reported VRAM_TOTAL before this change or after it: every GPU there had unknown free
+    // VRAM and still has, so no worker's figure moves but that of the one in the hive now (`own`, who may bring
+    // one from another hive). Marking the GPU instead made a hive of 100k workers that never send VRAM_TOTAL
+    // walk all of them every few thousand registrations, for nothing.
+    if (!hadTotals && hive.vramTotalWorkers === 0) {
+      if (own !== null) this.setGpuFree(own, null);
       return;
     }
     let keys = this.changedGpus.get(hive);

@@ -246,6 +246,73 @@ describe('heartbeat input', () => {
       expect(parseTimestamp('2025-01-31T12:00:00,5Z')).to.equal(Date.UTC(2025, 0, 31, 12, 0, 0, 500));
     });
 
+    it('parseTimestamp agrees with a regular-expression definition of the form, on any text', () => {
+      // The form as one expression, and the instant from Date (its years 0-99 set with setUTCFullYear).
+      const form = /^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,9}))?)?(?:[Zz]|([+-])(\d{2}):?(\d{2}))$/;
+      const reference = (text: string): number | null => {
+        const m = form.exec(text);
+        if (m === null) return null;
+        const [year, month, day, hour, minute] = m.slice(1, 6).map(Number) as [number, number, number, number, number];
+        const second = m[6] === undefined ? 0 : Number(m[6]);
+        const offset = m[8] === undefined ? 0 : (m[8] === '-' ? -1 : 1) * (Number(m[9]) * 60 + Number(m[10]));
+        if (m[8] !== undefined && (Number(m[9]) > 23 || Number(m[10]) > 59)) return null;
+        const date = new Date(0);
+        date.setUTCFullYear(year, month - 1, day);
+        if (date.getUTCMonth() !== month - 1 || date.getUTCDate() !== day || hour > 23 || minute > 59 || second > 60) return null;
+        date.setUTCHours(hour, minute - offset, second, m[7] === undefined ? 0 : Number(m[7].padEnd(3, '0').slice(0, 3)));
+        return date.getTime();
+      };
+      const parsed = (text: string): number | null => {
+        try {
+          return parseTimestamp(text);
+        } catch (e) {
+          expect(e).to.be.instanceOf(RegistryError);
+          return null;
+        }
+      };
+      // Texts of the form (calendar values at random), the same with one character changed, dropped or added,
+      // and any text.
+      const shaped = fc.stringMatching(form);
+      const edit = fc.tuple(shaped, fc.nat(), fc.constantFrom(...'0123456789-:Tt Zz+.,x'), fc.constantFrom('set', 'drop', 'add'));
+      const text = fc.oneof(
+        shaped,
+        edit.map(([t, at, c, how]) => {
+          const i = at % (t.length + 1);
+          return how === 'set'
+            ? t.slice(0, i) + c + t.slice(i + 1)
+            : how === 'drop'
+              ? t.slice(0, i) + t.slice(i + 1)
+              : t.slice(0, i) + c + t.slice(i);
+        }),
+        fc.string({ maxLength: 40 }),
+      );
+      fc.assert(
+        fc.property(text, (t) => {
+          expect(parsed(t), t).to.equal(reference(t));
+        }),
+        { numRuns: 3000 },
+      );
+      // Near misses at each end of each part, and some of each kind, so the property cannot pass by rejecting all.
+      for (const t of [
+        '2025-01-31T12:00:00+02:00x',
+        '2025-01-31T12:00:00+02:0',
+        '2025-01-31T12:00:00+0200 ',
+        '2025-01-31T12:00:00Zz',
+        '2025-01-31T12:00:00.Z',
+        '2025-01-31T12:00:0Z',
+        '2025-01-31t12:00+24:00',
+        '2025-01-31T12:00-23:59',
+        '2025-1-31T12:00:00Z',
+        '2025-01-31T12:00:00.123456789+00:00',
+      ]) {
+        expect(parsed(t), t).to.equal(reference(t));
+      }
+      expect(parsed('2025-01-31T12:00-23:59')).to.not.equal(null);
+      expect(parsed('0000-02-29T23:59:60.999999999-23:59')).to.equal(reference('0000-02-29T23:59:60.999999999-23:59'));
+      expect(parsed('1900-02-29T00:00Z')).to.equal(null);
+      expect(parsed('2025-01-31T12:00:00.1234567890Z')).to.equal(null);
+    });
+
     it('name the field they are given', () => {
       expect(registryErrorOf(() => parseUint('x', 'max_age_ms')).message).to.equal(
         "invalid max_age_ms 'x': expected a non-negative integer",

@@ -94,6 +94,49 @@ describe('GPU free VRAM upkeep', () => {
   });
 });
 
+describe('GPU free VRAM upkeep, hives where no worker reports VRAM_TOTAL', () => {
+  /** Counts walks over the hive's workers (each settle of one of its GPUs is one). */
+  function countWalks(r: WorkerRegistry, hiveId: string): () => number {
+    const members = (r.getHive(hiveId) as unknown as { workers: Set<unknown> }).workers;
+    const iterate = members[Symbol.iterator].bind(members);
+    let walks = 0;
+    members[Symbol.iterator] = () => {
+      walks++;
+      return iterate();
+    };
+    return () => walks;
+  }
+
+  it('never walks such a hive, however large it grows, once its last total is gone', () => {
+    const r = new WorkerRegistry({ clock: new ManualClock() });
+    r.heartbeat('t', 'h', { modelId: 'm', deviceId: 0, vramBytes: GB, vramTotalBytes: 80 * GB });
+    const walks = countWalks(r, 'h');
+    // Free VRAM there is unknown once the worker that reported a total leaves: one settle says so to the rest.
+    r.heartbeat('w0', 'h', { modelId: 'm', deviceId: 0, vramBytes: GB });
+    expect(r.bestWorker('m', { minFreeVramBytes: 70 * GB })?.workerId).to.equal('t');
+    r.removeWorker('t');
+    expect(r.bestWorker('m', { minFreeVramBytes: 0 })).to.equal(undefined);
+    const before = walks();
+    for (let i = 1; i <= GPU_SETTLE_WORK * 2; i++) r.heartbeat(`w${i}`, 'h', { modelId: 'm', deviceId: 0, vramBytes: GB });
+    expect(r.bestWorker('m', { minFreeVramBytes: 0 })).to.equal(undefined);
+    expect(walks() - before).to.equal(0);
+    expect(r.bestWorker('m')?.workerId).to.equal('w0');
+  });
+
+  it('drops the free VRAM a worker had in its last hive when it moves into one', () => {
+    const r = new WorkerRegistry({ clock: new ManualClock() });
+    r.heartbeat('a', 'h1', { modelId: 'm', deviceId: 0, gpuPercent: 50, vramBytes: GB, vramTotalBytes: 80 * GB });
+    r.heartbeat('b', 'h1', { modelId: 'm', deviceId: 0, gpuPercent: 10, vramBytes: GB });
+    r.heartbeat('c', 'h2', { modelId: 'm', deviceId: 0, gpuPercent: 10, vramBytes: GB });
+    expect(r.bestWorker('m', { minFreeVramBytes: 70 * GB })?.workerId).to.equal('b');
+    // b now shares a GPU with c, where nobody knows the total: only a qualifies.
+    r.heartbeat('b', 'h2', {});
+    expect(r.bestWorker('m', { minFreeVramBytes: 70 * GB })?.workerId).to.equal('a');
+    r.heartbeat('a', 'h1', { vramTotalBytes: null });
+    expect(r.bestWorker('m', { minFreeVramBytes: 0 })).to.equal(undefined);
+  });
+});
+
 describe('GPU free VRAM upkeep, hives that come and go', () => {
   it('keeps no GPU to settle for a hive that emptied, however many pass between queries', () => {
     const r = new WorkerRegistry({ clock: new ManualClock() });

@@ -29,4 +29,24 @@ describe('checkId', () => {
     // Past ASCII the bound counts UTF-8 bytes, not units: 9 units, 18 bytes.
     expect(refusal('ééééééé🙂')).to.match(/longer than 16 bytes$/);
   });
+
+  it('refuses an id of whitespace alone, as \\s counts it, whatever character it starts with', () => {
+    // Every character \s matches, and their neighbours in each range.
+    const whitespace = [...'\t\n\v\f\r \u00a0\u1680\u2000\u2005\u200a\u2028\u2029\u202f\u205f\u3000\ufeff'];
+    const others = [...'\b\u000e\u001f!~\u007f\u0080\u009f\u00a1\u167f\u1681\u1fff\u200b\u202a\u2030\u205e\u2060\u2fff\u3001\ufefe\uffff'];
+    for (const a of [...whitespace, ...others]) {
+      for (const b of ['', ' ', 'x']) {
+        const id = a + b;
+        const refused = (() => {
+          try {
+            checkId(id, 'worker_id', 16);
+            return false;
+          } catch {
+            return true;
+          }
+        })();
+        expect(refused, JSON.stringify(id)).to.equal(/^\s+$/.test(id));
+      }
+    }
+  });
 });

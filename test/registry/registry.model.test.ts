@@ -196,9 +196,10 @@ const fieldsArb: fc.Arbitrary<HeartbeatFields> = fc
       url: fc.constantFrom('http://10.0.0.5:8081', 'http://10.0.0.6:8081'),
       modelId: fc.constantFrom(...MODELS),
       backend: fc.constantFrom(...BACKENDS),
-      deviceId: fc.nat({ max: 3 }),
+      deviceId: fc.option(fc.nat({ max: 3 }), { freq: 6 }),
       vramBytes: fc.oneof(fc.constantFrom(0, 4e9, 8e9, 24e9), fc.nat({ max: 2 ** 40 })),
-      vramTotalBytes: fc.constantFrom(8e9, 16e9, 24e9, 80e9),
+      // null: UNSET VRAM_TOTAL or DEVICE (a hive's last total gone, a worker on a GPU of its own).
+      vramTotalBytes: fc.constantFrom(8e9, 16e9, 24e9, 80e9, null),
       ramBytes: fc.oneof(fc.constantFrom(0, 1e9, 2e9), fc.nat({ max: 2 ** 40 })),
       cpuPercent: fc.constantFrom(0, 12.5, 100),
       gpuPercent: fc.constantFrom(0, 10, 10.5, 50, 99.9, 100),

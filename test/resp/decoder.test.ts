@@ -1,8 +1,10 @@
 // RequestDecoder against Redis' networking.c (processMultibulkBuffer, processInlineBuffer): what it accepts,
 // what it skips, and each protocol error with Redis' wording, however the bytes are chunked.
 
+import { isUtf8 } from 'node:buffer';
 import { expect } from 'chai';
 import fc from 'fast-check';
+import { ArgvFrame } from '../../src/commands/argv-frame.js';
 import { DEFAULT_LIMITS, ProtocolError, RequestDecoder, type DecoderLimits } from '../../src/resp/decoder.js';
 
 type Bytes = string | Buffer;
@@ -235,6 +237,90 @@ describe('RequestDecoder', () => {
         }),
         { numRuns: 200 },
       );
+    });
+  });
+
+  describe('firstNonUtf8 (the UTF-8 check dispatch makes before a command runs)', () => {
+    // ASCII, valid multi-byte UTF-8, and bytes that are not UTF-8 (a lone continuation byte, a cut sequence).
+    const arg = fc.oneof(
+      fc.uint8Array({ max: 0x7f, maxLength: 12 }).map((a) => Buffer.from(a)),
+      fc.string({ unit: 'grapheme', maxLength: 6 }).map((t) => Buffer.from(t, 'utf8')),
+      fc.uint8Array({ maxLength: 6 }).map((a) => Buffer.from(a)),
+      fc.constantFrom(Buffer.from([0x80]), Buffer.from([0xe2, 0x82]), Buffer.from('é', 'utf8').subarray(0, 1)),
+    );
+    const expected = (argv: Buffer[], count: number): number => argv.slice(0, count).findIndex((a) => !isUtf8(a));
+
+    it('names the first argument that is not UTF-8, for pipelined requests cut anywhere', () => {
+      fc.assert(
+        fc.property(
+          fc.array(fc.array(arg, { minLength: 1, maxLength: 6 }), { minLength: 1, maxLength: 8 }),
+          fc.array(fc.nat(), { maxLength: 6 }),
+          fc.nat(),
+          (requests, offsets, countSeed) => {
+            const stream = Buffer.concat(requests.map((argv) => multibulk(...argv)));
+            const cuts = [...new Set(offsets.map((o) => 1 + (o % (stream.length - 1))))]
+              .filter((o) => o < stream.length)
+              .sort((a, b) => a - b);
+            const decoder = new RequestDecoder();
+            const seen: number[] = [];
+            const want: number[] = [];
+            let next = 0;
+            for (const chunk of splitAt(stream, ...cuts)) {
+              decoder.push(chunk);
+              while (decoder.nextFrame()) {
+                const argv = requests[next++]!;
+                const count = countSeed % (argv.length + 1);
+                seen.push(decoder.firstNonUtf8(argv.length), decoder.firstNonUtf8(count));
+                want.push(expected(argv, argv.length), expected(argv, count));
+              }
+            }
+            expect(next).to.equal(requests.length);
+            expect(seen).to.deep.equal(want);
+          },
+        ),
+        { numRuns: 300 },
+      );
+    });
+
+    it('judges the bytes of the latest push when a buffer is pushed again with new bytes', () => {
+      const decoder = new RequestDecoder();
+      const chunk = multibulk('SET', 'ab', 'cd');
+      decoder.push(chunk);
+      expect(decoder.nextFrame()).to.equal(true);
+      expect(decoder.firstNonUtf8(3)).to.equal(-1);
+      chunk[chunk.length - 3] = 0xff; // the last byte of 'cd'
+      decoder.push(chunk);
+      expect(decoder.nextFrame()).to.equal(true);
+      expect(decoder.firstNonUtf8(3)).to.equal(2);
+    });
+  });
+
+  describe('argDecimal (how HBEAT reads CPU and GPU without making a string)', () => {
+    it('reads digits with one point exactly as Number() does, on request bytes and on strings', () => {
+      const text = fc.oneof(
+        fc.string({ unit: fc.constantFrom(...'0123456789.'), maxLength: 18 }),
+        fc.string({ unit: fc.constantFrom(...'0123456789.e-+ x'), maxLength: 18 }),
+        fc.double({ min: 0, max: 100, noNaN: true }).map(String),
+      );
+      fc.assert(
+        fc.property(text, (t) => {
+          const decoder = new RequestDecoder();
+          decoder.push(multibulk('X', t));
+          expect(decoder.nextFrame()).to.equal(true);
+          const simple = /^([0-9]+\.?[0-9]*|\.[0-9]+)$/.test(t) && t.length <= 15;
+          const want = simple ? Number(t) : -1;
+          expect(decoder.argDecimal(1), t).to.equal(want);
+          expect(new ArgvFrame(['X', t]).argDecimal(1), t).to.equal(want);
+        }),
+        { numRuns: 2000 },
+      );
+      // Values whose last digit a naive sum of digit / 10^k gets wrong.
+      for (const t of ['0.1', '0.3', '12.5', '99.99', '33.333333333333', '.5', '5.', '007.50', '0.000000000001']) {
+        const decoder = new RequestDecoder();
+        decoder.push(multibulk('X', t));
+        decoder.nextFrame();
+        expect(decoder.argDecimal(1), t).to.equal(Number(t));
+      }
     });
   });
 

@@ -64,7 +64,13 @@ const DEVICE: ValueKind<number> = {
     return n >= 0 && n <= DEVICE_ID_MAX ? n : parseDeviceId(f.argString(i), field);
   },
 };
-const PERCENT: ValueKind<number> = { type: 'double', read: (f, i, field) => parsePercent(f.argString(i), field) };
+const PERCENT: ValueKind<number> = {
+  type: 'double',
+  read: (f, i, field) => {
+    const n = f.argDecimal(i);
+    return n >= 0 && n <= 100 ? n : parsePercent(f.argString(i), field);
+  },
+};
 const TIMESTAMP: ValueKind<{ text: string; ms: number }> = {
   type: 'string',
   read: (f, i, field) => {
