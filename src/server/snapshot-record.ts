@@ -14,11 +14,14 @@ export const shown = (v: unknown) => {
 export const isCount = (v: unknown): v is number => Number.isSafeInteger(v) && (v as number) >= 0;
 const isPercent = (v: unknown) => typeof v === 'number' && v >= 0 && v <= 100;
 const nonEmpty = (v: unknown) => typeof v === 'string' && v.length > 0;
-const name = (max: number) => (v: unknown) => nonEmpty(v) && isWellFormed(v as string) && Buffer.byteLength(v as string) <= max;
+// HBEAT refuses an id or name of only whitespace (such ids cannot be told apart in any listing or log).
+const name = (max: number) => (v: unknown) =>
+  nonEmpty(v) && !isBlank(v as string) && isWellFormed(v as string) && Buffer.byteLength(v as string) <= max;
 // Not parseUrl: it keeps each URL in its pool, and a restore's URLs (one a worker) would only churn it.
 const validUrl = (v: unknown) => typeof v === 'string' && isValidUrl(v);
 const validTimestamp = (v: unknown) => {
   if (typeof v !== 'string') return false;
+  if (v.length === 24 && isPlainUtcTimestamp(v)) return true;
   try {
     parseTimestamp(v);
     return true;
@@ -28,18 +31,72 @@ const validTimestamp = (v: unknown) => {
 };
 const orNull = (ok: (v: unknown) => boolean) => (v: unknown) => v === null || ok(v);
 
+/** Whether a string is only whitespace, as HBEAT's id check tests it; most ids start with a visible ASCII character. */
+function isBlank(v: string): boolean {
+  const c = v.charCodeAt(0);
+  return !(c > 0x20 && c < 0x7f) && BLANK.test(v);
+}
+const BLANK = /^\s+$/;
+
+const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+/** The number `v` writes in decimal digits from `at` to `end`, or -1 when one of them is not a digit. */
+function digitsAt(v: string, at: number, end: number): number {
+  let n = 0;
+  for (let i = at; i < end; i++) {
+    const d = v.charCodeAt(i) - 0x30;
+    if (d < 0 || d > 9) return -1;
+    n = n * 10 + d;
+  }
+  return n;
+}
+
+/**
+ * Whether a 24-character string is a time as toISOString writes it (`2025-10-22T12:00:00.000Z`), by the same
+ * rules as parseTimestamp, without its regular expression: a restore checks one a record. Any other form gets
+ * parseTimestamp (this is only ever a faster yes, never a no).
+ */
+function isPlainUtcTimestamp(v: string): boolean {
+  if (
+    v.charCodeAt(4) !== 0x2d ||
+    v.charCodeAt(7) !== 0x2d ||
+    v.charCodeAt(10) !== 0x54 ||
+    v.charCodeAt(13) !== 0x3a ||
+    v.charCodeAt(16) !== 0x3a ||
+    v.charCodeAt(19) !== 0x2e ||
+    v.charCodeAt(23) !== 0x5a ||
+    digitsAt(v, 20, 23) < 0
+  )
+    return false;
+  const year = digitsAt(v, 0, 4);
+  const month = digitsAt(v, 5, 7);
+  const day = digitsAt(v, 8, 10);
+  const hour = digitsAt(v, 11, 13);
+  const minute = digitsAt(v, 14, 16);
+  const second = digitsAt(v, 17, 19);
+  if (year < 0 || month < 1 || month > 12 || day < 1 || hour < 0 || hour > 23 || minute < 0 || minute > 59 || second < 0 || second > 60)
+    return false;
+  const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
+  return day <= (month === 2 && leap ? 29 : DAYS_IN_MONTH[month - 1]!);
+}
+
 /** Each field as HBEAT would accept it (a saved record must be one a heartbeat could have made). */
 const FIELD_RULES: Record<keyof WorkerSnapshot, [(v: unknown) => boolean, string]> = {
-  worker_id: [name(FIELD_MAX_BYTES.worker_id), `a non-empty string of at most ${FIELD_MAX_BYTES.worker_id} bytes`],
-  hive_id: [name(FIELD_MAX_BYTES.hive_id), `a non-empty string of at most ${FIELD_MAX_BYTES.hive_id} bytes`],
+  worker_id: [name(FIELD_MAX_BYTES.worker_id), `a non-empty string of at most ${FIELD_MAX_BYTES.worker_id} bytes, not only whitespace`],
+  hive_id: [name(FIELD_MAX_BYTES.hive_id), `a non-empty string of at most ${FIELD_MAX_BYTES.hive_id} bytes, not only whitespace`],
   state: [orNull((v) => v === 'Idle' || v === 'Busy' || v === 'Loading'), 'Idle, Busy, Loading or null'],
   health: [orNull((v) => v === 'healthy' || v === 'degraded'), 'healthy, degraded or null'],
   url: [
     orNull((v) => validUrl(v) && Buffer.byteLength(v as string) <= FIELD_MAX_BYTES.url),
     `an absolute URL of at most ${FIELD_MAX_BYTES.url} bytes or null`,
   ],
-  model_id: [orNull(name(FIELD_MAX_BYTES.model_id)), `a non-empty string of at most ${FIELD_MAX_BYTES.model_id} bytes or null`],
-  backend: [orNull(name(FIELD_MAX_BYTES.backend)), `a non-empty string of at most ${FIELD_MAX_BYTES.backend} bytes or null`],
+  model_id: [
+    orNull(name(FIELD_MAX_BYTES.model_id)),
+    `a non-empty string of at most ${FIELD_MAX_BYTES.model_id} bytes, not only whitespace, or null`,
+  ],
+  backend: [
+    orNull(name(FIELD_MAX_BYTES.backend)),
+    `a non-empty string of at most ${FIELD_MAX_BYTES.backend} bytes, not only whitespace, or null`,
+  ],
   device_id: [orNull((v) => isCount(v) && v <= DEVICE_ID_MAX), `an integer from 0 to ${DEVICE_ID_MAX} or null`],
   vram_bytes: [orNull(isCount), 'a non-negative integer (bytes) or null'],
   vram_total_bytes: [orNull(isCount), 'a non-negative integer (bytes) or null'],
@@ -74,7 +131,7 @@ export function checkGuardState(v: unknown): GuardState | string {
 
 /** Whether a string field holds a name within `max` bytes, as `name(max)` checks, without a closure call. */
 function isName(v: unknown, max: number): boolean {
-  return typeof v === 'string' && v.length > 0 && (v.length * 3 <= max || Buffer.byteLength(v) <= max) && isWellFormed(v);
+  return typeof v === 'string' && v.length > 0 && (v.length * 3 <= max || Buffer.byteLength(v) <= max) && !isBlank(v) && isWellFormed(v);
 }
 const isNameOrNull = (v: unknown, max: number) => v === null || isName(v, max);
 const isCountOrNull = (v: unknown) => v === null || isCount(v);
@@ -82,16 +139,17 @@ const isPercentOrNull = (v: unknown) => v === null || isPercent(v);
 
 /**
  * The same rules as FIELD_RULES, written out field by field (no call through the table, no copy): a restore
- * checks a million records. True only for a record with exactly the 16 fields, all valid.
+ * checks a million records. True when each of the 16 fields holds a valid value (a missing one reads undefined,
+ * refused); other keys are not looked at.
  */
-function isPlainValidRecord(o: Record<string, unknown>): boolean {
+export function isValidRecordValues(o: Record<string, unknown>): boolean {
   const state = o.state;
   const health = o.health;
   const device = o.device_id;
   const url = o.url;
   const reported = o.reported_at;
   const skew = o.skew_ms;
-  if (!(
+  return (
     isName(o.worker_id, FIELD_MAX_BYTES.worker_id) &&
     isName(o.hive_id, FIELD_MAX_BYTES.hive_id) &&
     (state === null || state === 'Idle' || state === 'Busy' || state === 'Loading') &&
@@ -108,11 +166,14 @@ function isPlainValidRecord(o: Record<string, unknown>): boolean {
     (reported === null || validTimestamp(reported)) &&
     (skew === null || Number.isSafeInteger(skew)) &&
     isCount(o.last_seen_ms)
-  ))
-    return false;
+  );
+}
+
+/** A record with exactly the 16 fields, all valid. */
+function isPlainValidRecord(o: Record<string, unknown>): boolean {
+  if (!isValidRecordValues(o)) return false;
   let keys = 0;
   for (const _ in o) keys++;
-  // Every one of the 16 fields was read above as a value JSON has (a missing one reads undefined, refused).
   return keys === FIELDS.length;
 }
 

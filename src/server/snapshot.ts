@@ -10,6 +10,7 @@ import { getSystemErrorMap } from 'node:util';
 import type { SavedWorker, SnapshotReader, WorkerSnapshot } from '../registry/snapshot.js';
 import type { GuardState } from '../registry/guard.js';
 import { RecordEncoder } from './snapshot-encoder.js';
+import { RecordParser } from './snapshot-line.js';
 import { checkGuardState, checkRecord, isCount, shown } from './snapshot-record.js';
 
 export { checkGuardState, checkRecord } from './snapshot-record.js';
@@ -178,20 +179,22 @@ async function streamLines(handle: fs.FileHandle, onBody: (body: Buffer) => void
   let carry = Buffer.alloc(0);
   let bytes = 0;
   for (;;) {
-    const chunk = Buffer.allocUnsafe(READ_CHUNK);
-    const { bytesRead } = await handle.read(chunk, 0, READ_CHUNK, bytes);
+    // The part line left over goes first, then the next chunk is read in after it: no concatenating copy.
+    const buf = Buffer.allocUnsafe(carry.length + READ_CHUNK);
+    carry.copy(buf);
+    const { bytesRead } = await handle.read(buf, carry.length, READ_CHUNK, bytes);
     if (bytesRead === 0) break;
     bytes += bytesRead;
-    const buf = carry.length === 0 ? chunk.subarray(0, bytesRead) : Buffer.concat([carry, chunk.subarray(0, bytesRead)]);
-    const lastNewline = buf.lastIndexOf(10);
+    const filled = buf.subarray(0, carry.length + bytesRead);
+    const lastNewline = filled.lastIndexOf(10);
     if (lastNewline < 0) {
-      carry = buf;
+      carry = filled;
       continue;
     }
     // Hold back the newest complete line: it may be the end line, which is not part of the checksum.
-    const cut = lastNewline === 0 ? -1 : buf.lastIndexOf(10, lastNewline - 1);
-    if (cut >= 0) onBody(buf.subarray(0, cut + 1));
-    carry = Buffer.from(buf.subarray(cut + 1));
+    const cut = lastNewline === 0 ? -1 : filled.lastIndexOf(10, lastNewline - 1);
+    if (cut >= 0) onBody(filled.subarray(0, cut + 1));
+    carry = filled.subarray(cut + 1);
   }
   return { last: carry, bytes };
 }
@@ -285,20 +288,27 @@ export async function readSnapshot(file: string, begin: (header: SnapshotHeader)
       result.guard = guard as GuardState;
     }
 
-    // Pass 2: the records.
+    // Pass 2: the records. Lines in the writer's own layout are read from the bytes (RecordParser); any other
+    // line, and any record that parser does not take, goes through JSON.parse and checkRecord, which say why.
     const sink = begin(result);
+    const parser = new RecordParser();
     let lineNo = 0;
     await streamLines(handle, (body) => {
       // Bytes that are not UTF-8 would decode to U+FFFD: two saved ids could come back as one worker.
       if (!isUtf8(body)) fail(lineNo + firstNonUtf8Line(body), 'not valid UTF-8');
-      const text = body.toString('utf8');
-      let from = 0;
-      for (let nl = text.indexOf('\n'); nl >= 0; from = nl + 1, nl = text.indexOf('\n', from)) {
+      for (let from = 0; from < body.length;) {
         lineNo++;
-        if (lineNo === 1) continue;
-        const o = parseObject(text.slice(from, nl), (why) => fail(lineNo, why));
-        const w = checkRecord(o);
-        if (typeof w === 'string') fail(lineNo, w);
+        let w: WorkerSnapshot | string | null = lineNo === 1 ? null : parser.read(body, from);
+        if (w !== null) from = parser.next;
+        else {
+          const nl = body.indexOf(10, from);
+          if (lineNo > 1) {
+            w = checkRecord(parseObject(body.toString('utf8', from, nl), (why) => fail(lineNo, why)));
+            if (typeof w === 'string') fail(lineNo, w);
+          }
+          from = nl + 1;
+          if (w === null) continue;
+        }
         try {
           sink.add(w as WorkerSnapshot);
         } catch (e) {

@@ -146,8 +146,29 @@ describe('snapshot file', () => {
       ['gpu_percent', -7, /at line 5: invalid gpu_percent -7: expected a number from 0 to 100 or null$/],
       ['state', 'sleeping', /at line 5: invalid state "sleeping"/],
       ['url', 'not a url', /at line 5: invalid url "not a url": expected an absolute URL/],
-      ['hive_id', '', /at line 5: invalid hive_id "": expected a non-empty string of at most 256 bytes$/],
-      ['worker_id', 'x'.repeat(257), /at line 5: invalid worker_id "x+…: expected a non-empty string of at most 256 bytes$/],
+      ['hive_id', '', /at line 5: invalid hive_id "": expected a non-empty string of at most 256 bytes, not only whitespace$/],
+      [
+        'worker_id',
+        'x'.repeat(257),
+        /at line 5: invalid worker_id "x+…: expected a non-empty string of at most 256 bytes, not only whitespace$/,
+      ],
+      // HBEAT refuses ids and names of only whitespace: a saved record cannot have one.
+      ['worker_id', ' ', /at line 5: invalid worker_id " ": expected a non-empty string of at most 256 bytes, not only whitespace$/],
+      [
+        'hive_id',
+        '\u00a0\t',
+        /at line 5: invalid hive_id "\u00a0\\t": expected a non-empty string of at most 256 bytes, not only whitespace$/,
+      ],
+      [
+        'model_id',
+        '\u2003',
+        /at line 5: invalid model_id "\u2003": expected a non-empty string of at most 512 bytes, not only whitespace, or null$/,
+      ],
+      [
+        'backend',
+        '  ',
+        /at line 5: invalid backend " {2}": expected a non-empty string of at most 64 bytes, not only whitespace, or null$/,
+      ],
       ['device_id', 70000, /at line 5: invalid device_id 70000: expected an integer from 0 to 65535 or null$/],
       ['extra', 1, /at line 5: unknown field "extra"$/],
     ];
