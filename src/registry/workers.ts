@@ -122,7 +122,8 @@ export class Workers {
     const vramBefore = w.vramBytes;
     const totalBefore = w.vramTotalBytes;
     const urlBefore = w.url;
-    if (f.state !== undefined || f.health !== undefined) {
+    // Each part below runs only when its values change: most heartbeats repeat the last one's.
+    if ((f.state !== undefined && f.state !== w.state) || (f.health !== undefined && f.health !== w.health)) {
       const tallyKey = w.tallyKey;
       if (f.state !== undefined) w.state = f.state;
       if (f.health !== undefined) w.health = f.health;
@@ -143,7 +144,7 @@ export class Workers {
     // Compared first: the pool's lookup costs more than the compare, and a backend rarely changes.
     if (f.backend !== undefined && f.backend !== w.backend) w.backend = f.backend === null ? null : this.intern(f.backend);
     if (f.deviceId !== undefined) w.deviceId = f.deviceId;
-    if (f.vramBytes !== undefined || f.ramBytes !== undefined) {
+    if ((f.vramBytes !== undefined && f.vramBytes !== vramBefore) || (f.ramBytes !== undefined && f.ramBytes !== w.ramBytes)) {
       this.hives.load(w, -1);
       if (f.vramBytes !== undefined) w.vramBytes = f.vramBytes;
       if (f.ramBytes !== undefined) w.ramBytes = f.ramBytes;
