@@ -21,7 +21,6 @@ const name = (max: number) => (v: unknown) =>
 const validUrl = (v: unknown) => typeof v === 'string' && isValidUrl(v);
 const validTimestamp = (v: unknown) => {
   if (typeof v !== 'string') return false;
-  if (v.length === 24 && isPlainUtcTimestamp(v)) return true;
   try {
     parseTimestamp(v);
     return true;
@@ -37,47 +36,6 @@ function isBlank(v: string): boolean {
   return !(c > 0x20 && c < 0x7f) && BLANK.test(v);
 }
 const BLANK = /^\s+$/;
-
-const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
-/** The number `v` writes in decimal digits from `at` to `end`, or -1 when one of them is not a digit. */
-function digitsAt(v: string, at: number, end: number): number {
-  let n = 0;
-  for (let i = at; i < end; i++) {
-    const d = v.charCodeAt(i) - 0x30;
-    if (d < 0 || d > 9) return -1;
-    n = n * 10 + d;
-  }
-  return n;
-}
-
-/**
- * Whether a 24-character string is a time as toISOString writes it (`2025-10-22T12:00:00.000Z`), by the same
- * rules as parseTimestamp, without its regular expression: a restore checks one a record. Any other form gets
- * parseTimestamp (this is only ever a faster yes, never a no).
- */
-function isPlainUtcTimestamp(v: string): boolean {
-  if (
-    v.charCodeAt(4) !== 0x2d ||
-    v.charCodeAt(7) !== 0x2d ||
-    v.charCodeAt(10) !== 0x54 ||
-    v.charCodeAt(13) !== 0x3a ||
-    v.charCodeAt(16) !== 0x3a ||
-    v.charCodeAt(19) !== 0x2e ||
-    v.charCodeAt(23) !== 0x5a ||
-    digitsAt(v, 20, 23) < 0
-  )
-    return false;
-  const year = digitsAt(v, 0, 4);
-  const month = digitsAt(v, 5, 7);
-  const day = digitsAt(v, 8, 10);
-  const hour = digitsAt(v, 11, 13);
-  const minute = digitsAt(v, 14, 16);
-  const second = digitsAt(v, 17, 19);
-  if (year < 0 || month < 1 || month > 12 || day < 1 || hour < 0 || hour > 23 || minute < 0 || minute > 59 || second < 0 || second > 60)
-    return false;
-  const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
-  return day <= (month === 2 && leap ? 29 : DAYS_IN_MONTH[month - 1]!);
-}
 
 /** Each field as HBEAT would accept it (a saved record must be one a heartbeat could have made). */
 const FIELD_RULES: Record<keyof WorkerSnapshot, [(v: unknown) => boolean, string]> = {
