@@ -22,24 +22,40 @@ export function memoryFigures(): MemoryFigures {
   };
 }
 
-let minorGc: ((options: { type: 'minor' }) => void) | null = null;
+type MinorGc = (options: { type: 'minor' }) => void;
+let minorGc: MinorGc | null | undefined;
 
 /**
  * Moves what the young generation still holds into the old one, before clients are served. After a restore it
  * holds the last tens of MB of restored workers (up to the semi-space size), all alive: the first scavenge to
  * come copies them all, one pause of 20-30 ms at any fleet above ~100k workers, which landed in the first save
  * or whatever ran then. Two scavenges: the first moves survivors within the young generation, the second
- * promotes them. V8 offers no other way to ask for a scavenge than its `gc` function, which a new context has
- * once the flag is set (the server's own global never gets it).
+ * promotes them. Only a pause is at stake: without V8's `gc` function nothing is done.
  */
 export function promoteYoungGeneration(): void {
-  if (minorGc === null) {
-    setFlagsFromString('--expose-gc');
-    minorGc = runInNewContext('gc') as (options: { type: 'minor' }) => void;
+  if (minorGc === undefined) minorGc = findMinorGc();
+  if (minorGc === null) return;
+  minorGc({ type: 'minor' });
+  minorGc({ type: 'minor' });
+}
+
+/**
+ * V8's `gc` function. V8 offers no other way to ask for a scavenge; a context made while the flag is set has it.
+ * The flag is V8's, for the whole process: a process started with --expose-gc keeps it (turning it off took `gc`
+ * from worker threads and contexts made later), and under --expose-gc-as the function has another name, which
+ * only its user knows (asking a new context for `gc` threw, and the server could not start from a snapshot).
+ */
+function findMinorGc(): MinorGc | null {
+  const own = (globalThis as { gc?: unknown }).gc;
+  if (typeof own === 'function') return own as MinorGc;
+  const given = [...process.execArgv, process.env.NODE_OPTIONS ?? ''].join(' ');
+  if (/--expose[-_]gc/.test(given)) return null;
+  setFlagsFromString('--expose-gc');
+  try {
+    return runInNewContext('typeof gc === "function" ? gc : null') as MinorGc | null;
+  } finally {
     setFlagsFromString('--no-expose-gc');
   }
-  minorGc({ type: 'minor' });
-  minorGc({ type: 'minor' });
 }
 
 export class ProcessMemoryGauge implements MemoryGauge {
