@@ -1,7 +1,8 @@
 // An argv (strings) seen as a RequestFrame, so a parser written once over frames serves both the byte-level
 // fast path and requests that arrive as strings (inside MULTI, queued; a JSON payload's values).
 
-import { decimalOf, type RequestFrame } from '../resp/decoder.js';
+import type { RequestFrame } from '../resp/decoder.js';
+import { DECIMAL_MAX, decimalOf } from '../resp/numbers.js';
 import { isWellFormed } from '../registry/field-limits.js';
 
 export class ArgvFrame implements RequestFrame {
@@ -61,7 +62,7 @@ export class ArgvFrame implements RequestFrame {
 
   argDecimal(i: number): number {
     const s = this.argv[i]!;
-    if (s.length > 15) return -1;
+    if (s.length > DECIMAL_MAX) return -1;
     const codes = new Array<number>(s.length);
     for (let j = 0; j < s.length; j++) codes[j] = s.charCodeAt(j);
     return decimalOf(codes, 0, s.length);
