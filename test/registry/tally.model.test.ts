@@ -2,13 +2,15 @@
 // per model, online or not; hives online) against a plain scan of every worker: after any history of heartbeats
 // (state, health and model changes, UNSET, moves between hives), time passing the offline and eviction windows
 // (with the expiry guard tripping and holding), removals of workers and hives, FLUSHALL, guard modes and a
-// restore from a snapshot, the kept counts are what counting every worker finds.
+// restore from a snapshot, the kept counts are what counting every worker finds. So are each hive's VRAM and RAM
+// sums (all and online), its count of workers reporting VRAM_TOTAL, and each worker's free VRAM on its GPU (what
+// MINFREE reads): heartbeats touch them only when a figure changed.
 
 import { expect } from 'chai';
 import fc from 'fast-check';
 import { type GuardMode, WorkerRegistry } from '../../src/registry/registry.js';
 import type { SnapshotHeader, WorkerSnapshot } from '../../src/registry/snapshot.js';
-import { HEALTH_VALUES, WORKER_STATES } from '../../src/registry/types.js';
+import { HEALTH_VALUES, type HiveRecord, type WorkerRecord, WORKER_STATES } from '../../src/registry/types.js';
 import { ManualClock } from '../helpers/clock.js';
 import { ManualTimers } from '../helpers/timers.js';
 
@@ -35,7 +37,48 @@ function scan(r: WorkerRegistry) {
   return { tally, models, onlineHives: onlineHives.size };
 }
 
+/** Each hive's sums and each worker's free VRAM, kept as the registry keeps them, against sums over its workers. */
+function checkSums(r: WorkerRegistry, label: string): void {
+  // A best-worker query settles the free VRAM of GPUs changed since the last one.
+  r.bestWorker(MODELS[0]!, { minFreeVramBytes: 1 });
+  const byHive = new Map<string, WorkerRecord[]>();
+  // The views are the records: the free VRAM and the VRAM_TOTAL count are internal figures.
+  for (const w of r.listWorkers() as WorkerRecord[]) byHive.set(w.hiveId, [...(byHive.get(w.hiveId) ?? []), w]);
+  for (const [hiveId, workers] of byHive) {
+    const hive = r.getHive(hiveId) as HiveRecord;
+    const want = { vram: 0, ram: 0, onlineVram: 0, onlineRam: 0, vramTotalWorkers: 0 };
+    for (const w of workers) {
+      want.vram += w.vramBytes ?? 0;
+      want.ram += w.ramBytes ?? 0;
+      if (w.online) {
+        want.onlineVram += w.vramBytes ?? 0;
+        want.onlineRam += w.ramBytes ?? 0;
+      }
+      if (w.vramTotalBytes !== null) want.vramTotalWorkers++;
+    }
+    const kept = {
+      vram: hive.vramUsedBytes,
+      ram: hive.ramUsedBytes,
+      onlineVram: hive.onlineVramUsedBytes,
+      onlineRam: hive.onlineRamUsedBytes,
+      vramTotalWorkers: hive.vramTotalWorkers,
+    };
+    expect(kept, `${label}: hive ${hiveId}`).to.deep.equal(want);
+    for (const w of workers) {
+      // A GPU is a hive's DEVICE; a worker without one is a GPU of its own. Unknown free VRAM (null) until one of
+      // its workers reports VRAM_TOTAL; then the largest total less every worker's VRAM there.
+      const gpu = w.deviceId === null ? [w] : workers.filter((o) => o.deviceId === w.deviceId);
+      const totals = gpu.flatMap((o) => (o.vramTotalBytes === null ? [] : [o.vramTotalBytes]));
+      const used = gpu.reduce((sum, o) => sum + (o.vramBytes ?? 0), 0);
+      expect(w.gpuFreeBytes, `${label}: free VRAM of ${w.workerId}`).to.equal(
+        totals.length === 0 ? null : Math.max(0, Math.max(...totals) - used),
+      );
+    }
+  }
+}
+
 function check(r: WorkerRegistry, label: string): void {
+  checkSums(r, label);
   const expected = scan(r);
   for (const state of WORKER_STATES) {
     for (const health of HEALTH_VALUES) {
@@ -60,7 +103,10 @@ const FIELDS = {
   state: fc.option(fc.constantFrom(...WORKER_STATES), { freq: 6 }),
   health: fc.option(fc.constantFrom(...HEALTH_VALUES), { freq: 6 }),
   modelId: fc.option(fc.constantFrom(...MODELS), { freq: 6 }),
-  vramBytes: fc.option(fc.constantFrom(0, 8e9), { freq: 4 }),
+  vramBytes: fc.option(fc.constantFrom(0, 3e9, 8e9), { freq: 4 }),
+  ramBytes: fc.option(fc.constantFrom(0, 1e9), { freq: 4 }),
+  vramTotalBytes: fc.option(fc.constantFrom(16e9, 24e9), { freq: 3 }),
+  deviceId: fc.option(fc.constantFrom(0, 1), { freq: 3 }),
 };
 
 const op = fc.oneof(
