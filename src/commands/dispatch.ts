@@ -129,11 +129,11 @@ function notUtf8(client: ClientState, top: ResolvedCommand, frame: RequestFrame,
 /**
  * A request refused before it runs (Redis' rejectCommand). Inside MULTI the refusal marks the transaction so
  * that EXEC aborts it; a refused EXEC discards the transaction at once and says why, so a client that sent EXEC
- * is never left inside MULTI (clients and pipelines assume EXEC ends it, whatever it answers).
+ * is never left inside MULTI (clients and pipelines assume EXEC ends it, whatever it answers). Redis words every
+ * refusal of EXEC so, in MULTI or not (`EXEC x` alone answers EXECABORT too).
  */
 function reject(client: ClientState, command: ResolvedCommand | undefined, error: ErrorReply): ErrorReply {
   if (command !== undefined) command.stats.rejectedCalls++;
-  if (client.multi === null) return error;
   if (command?.spec.name === 'EXEC') {
     client.multi = null;
     client.multiDirty = false;
@@ -142,7 +142,7 @@ function reject(client: ClientState, command: ResolvedCommand | undefined, error
     const why = error.message.startsWith('ERR ') ? error.message.slice(4) : error.message;
     return new ErrorReply(`EXECABORT Transaction discarded because of: ${why}`);
   }
-  client.multiDirty = true;
+  if (client.multi !== null) client.multiDirty = true;
   return error;
 }
 

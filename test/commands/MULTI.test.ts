@@ -67,6 +67,21 @@ describe('MULTI / EXEC / DISCARD / WATCH / UNWATCH (in-process)', () => {
     expect(h.server.registry.getWorker('w1')).to.equal(undefined);
   });
 
+  it('an EXEC refused outside MULTI answers EXECABORT with the reason too, as Redis does', async () => {
+    const c = h.client();
+    expect((await h.run(['EXEC', 'now'], c)).error).to.equal(
+      "EXECABORT Transaction discarded because of: wrong number of arguments for 'exec' command",
+    );
+    h.stop();
+    h = new Harness({ requirePass: 'secret' });
+    const anonymous = h.client();
+    expect((await h.run(['EXEC'], anonymous)).error).to.equal(
+      'EXECABORT Transaction discarded because of: NOAUTH Authentication required.',
+    );
+    // Only EXEC: any other refusal keeps its own wording.
+    expect((await h.run(['DISCARD'], anonymous)).error).to.equal('NOAUTH Authentication required.');
+  });
+
   it('WATCH and UNWATCH answer +OK outside MULTI; WATCH needs a key', async () => {
     for (const argv of [['WATCH', 'worker:w1', 'hive:h'], ['UNWATCH']]) {
       const r = await h.run(argv, h.client(3));

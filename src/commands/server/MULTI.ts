@@ -47,7 +47,7 @@ export const EXEC = defineCommand({
   errors: [
     '`ERR EXEC without MULTI`',
     '`EXECABORT Transaction discarded because of previous errors.` when a command failed to queue',
-    '`EXECABORT Transaction discarded because of: <reason>` when EXEC itself is refused (arity, ACL): as in Redis, the transaction is discarded',
+    '`EXECABORT Transaction discarded because of: <reason>` when EXEC itself is refused (arity, ACL, NOAUTH), in MULTI or not: as in Redis, the transaction is discarded',
   ],
   runsInMulti: true,
   handler(client) {
