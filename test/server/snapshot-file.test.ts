@@ -133,6 +133,14 @@ describe('snapshot file', () => {
     expect(await refusal(load(file))).to.match(/ is corrupt at line 2002: checksum mismatch: the file was changed or damaged/);
   });
 
+  it('refuses a version changed to 1 (version 1 has no checksum): the end line still carries one, and it is checked', async () => {
+    await writeSnapshot(file, registry.openSnapshot());
+    const text = await readFile(file, 'utf8');
+    expect(text).to.include('"version":2,');
+    await writeFile(file, text.replace('"version":2,', '"version":1,'));
+    expect(await refusal(load(file))).to.match(/checksum mismatch/);
+  });
+
   it('refuses values HBEAT refuses, with the line, even under a correct checksum', async () => {
     await writeSnapshot(file, registry.openSnapshot());
     const lines = (await readFile(file, 'utf8')).trimEnd().split('\n');
