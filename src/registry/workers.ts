@@ -31,15 +31,17 @@ class ModelWorkers extends WorkerSet {
 }
 
 /** How many workers a settle of changed GPUs walks at most before a query has to (a few milliseconds). */
-export const GPU_SETTLE_WORK = 32_768;
+export const GPU_SETTLE_WORK = 16_384;
 /** Workers walked per GPU change at most, on average, by settles that do not wait for a query. */
 const GPU_SETTLE_RATIO = 4;
 /**
  * Changes after which the marked GPUs are settled even past that ratio: a fleet whose hives fill one worker at a
  * time across all of them re-marks each hive at its full size after every settle, and the ratio alone then left
- * the whole fleet to the first query (509 ms at 1M workers in 100k hives).
+ * the whole fleet to the first query (509 ms at 1M workers in 100k hives). Tied to GPU_SETTLE_WORK, so that what a
+ * query may be left is a few GPU_SETTLE_WORK for hives of ordinary size: with 32,768 and 8,192, the first
+ * WORKER.BEST MINFREE after loading 1M workers in 10-worker hives walked about 32k of them (43 ms, 50 ms target).
  */
-const GPU_SETTLE_EVENTS = 8192;
+const GPU_SETTLE_EVENTS = GPU_SETTLE_WORK / GPU_SETTLE_RATIO;
 
 export class Workers {
   private readonly byId = new Map<string, WorkerRecord>();
