@@ -25,6 +25,16 @@ export function isWellFormed(value: string): boolean {
   return (value as unknown as { isWellFormed(): boolean }).isWellFormed();
 }
 
+const BLANK = /^\s+$/;
+
+/** Whether a string is only whitespace (an id HBEAT refuses, and a snapshot record may not hold). */
+export function isBlank(value: string): boolean {
+  // \s matches U+0009-U+000D, U+0020 and characters past ASCII only: any other first character already shows
+  // the string is more than whitespace, and the regular expression (run on every id of every heartbeat) is skipped.
+  const first = value.charCodeAt(0);
+  return (first <= 32 || first >= 127) && BLANK.test(value);
+}
+
 /** UTF-8 length without encoding, stopping once past `limit`. */
 function utf8LengthOver(value: string, limit: number): boolean {
   // Each UTF-16 unit is at most 3 UTF-8 bytes (a surrogate pair, 2 units, is 4 bytes).
@@ -39,11 +49,7 @@ function utf8LengthOver(value: string, limit: number): boolean {
  */
 export function checkId(value: string, field: string, limit: number): string {
   if (value.length === 0) throw new RegistryError(`invalid ${field} '': expected a non-empty string`);
-  // \s matches U+0009-U+000D, U+0020 and characters past ASCII only: any other first character already shows
-  // the id is more than whitespace, and the regular expression (run on every id of every heartbeat) is skipped.
-  const first = value.charCodeAt(0);
-  if ((first <= 32 || first >= 127) && /^\s+$/.test(value))
-    throw new RegistryError(`invalid ${field} '${quote(value)}': expected a string that is not only whitespace`);
+  if (isBlank(value)) throw new RegistryError(`invalid ${field} '${quote(value)}': expected a string that is not only whitespace`);
   // Requests are checked as bytes (the dispatcher); this catches what arrives as a string: a JSON payload's
   // `\udcff` escape, a caller of the registry. Written out, every such character would become U+FFFD, so two
   // ids would show, save and reload as one.

@@ -2,7 +2,7 @@
 // could have made, and a bad one is refused with the field, the value and what was expected.
 
 import { isValidUrl, parseTimestamp } from '../registry/heartbeat-input.js';
-import { DEVICE_ID_MAX, FIELD_MAX_BYTES, isWellFormed } from '../registry/field-limits.js';
+import { DEVICE_ID_MAX, FIELD_MAX_BYTES, isBlank, isWellFormed } from '../registry/field-limits.js';
 import type { WorkerSnapshot } from '../registry/snapshot.js';
 import type { GuardState } from '../registry/guard.js';
 
@@ -29,13 +29,6 @@ const validTimestamp = (v: unknown) => {
   }
 };
 const orNull = (ok: (v: unknown) => boolean) => (v: unknown) => v === null || ok(v);
-
-/** Whether a string is only whitespace, as HBEAT's id check tests it; most ids start with a visible ASCII character. */
-function isBlank(v: string): boolean {
-  const c = v.charCodeAt(0);
-  return !(c > 0x20 && c < 0x7f) && BLANK.test(v);
-}
-const BLANK = /^\s+$/;
 
 /** Each field as HBEAT would accept it (a saved record must be one a heartbeat could have made). */
 const FIELD_RULES: Record<keyof WorkerSnapshot, [(v: unknown) => boolean, string]> = {
